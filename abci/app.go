@@ -1,0 +1,148 @@
+package abci
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	abcitypes "github.com/cometbft/cometbft/abci/types"
+	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
+
+	"github.com/alephd/alephd/app"
+)
+
+// Version is reported in Info.
+const Version = "0.1.0"
+
+// AppVersion is the state-machine version; bump it with every consensus change.
+const AppVersion uint64 = 1
+
+// Application serves the app over ABCI. CometBFT's local client serializes
+// every call, so no further locking is needed around the app.
+type Application struct {
+	abcitypes.BaseApplication
+	app  *app.App
+	sigs *sigCache
+}
+
+var _ abcitypes.Application = (*Application)(nil)
+
+// New wraps a.
+func New(a *app.App) *Application {
+	return &Application{app: a, sigs: newSigCache()}
+}
+
+func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.ResponseInfo, error) {
+	h, hash := s.app.LastCommit()
+	return &abcitypes.ResponseInfo{
+		Data: "alephd", Version: Version, AppVersion: AppVersion,
+		LastBlockHeight: h, LastBlockAppHash: hash,
+	}, nil
+}
+
+func (s *Application) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*abcitypes.ResponseInitChain, error) {
+	hash, err := s.app.InitChain(req.InitialHeight, req.AppStateBytes)
+	if err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	return &abcitypes.ResponseInitChain{AppHash: hash}, nil
+}
+
+func (s *Application) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) (resp *abcitypes.ResponseCheckTx, err error) {
+	defer func() { // no input may crash the node: a panic rejects the tx
+		if r := recover(); r != nil {
+			resp = &abcitypes.ResponseCheckTx{Code: 1, Codespace: "internal", Log: fmt.Sprintf("transaction crashed the checker: %v", r)}
+			err = nil
+		}
+	}()
+	r := s.app.CheckTx(req.Tx, s.sigs.check(req.Tx))
+	return &abcitypes.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log}, nil
+}
+
+// PrepareProposal takes mempool transactions in order up to the size limit.
+// They all passed CheckTx on this node.
+func (s *Application) PrepareProposal(_ context.Context, req *abcitypes.RequestPrepareProposal) (*abcitypes.ResponsePrepareProposal, error) {
+	var total int64
+	txs := make([][]byte, 0, len(req.Txs))
+	for _, tx := range req.Txs {
+		if total+int64(len(tx)) > req.MaxTxBytes {
+			break
+		}
+		total += int64(len(tx))
+		txs = append(txs, tx)
+	}
+	return &abcitypes.ResponsePrepareProposal{Txs: txs}, nil
+}
+
+// ProcessProposal rejects a block carrying bytes that are not transactions.
+// Whether each message is admissible is decided in FinalizeBlock, where a
+// rejected message gets its code, exactly as CheckTx would give it.
+func (s *Application) ProcessProposal(_ context.Context, req *abcitypes.RequestProcessProposal) (resp *abcitypes.ResponseProcessProposal, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp, err = &abcitypes.ResponseProcessProposal{Status: abcitypes.ResponseProcessProposal_REJECT}, nil
+		}
+	}()
+	for _, tx := range req.Txs {
+		if _, err := app.DecodeTx(tx); err != nil {
+			return &abcitypes.ResponseProcessProposal{Status: abcitypes.ResponseProcessProposal_REJECT}, nil
+		}
+	}
+	return &abcitypes.ResponseProcessProposal{Status: abcitypes.ResponseProcessProposal_ACCEPT}, nil
+}
+
+func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlock) (*abcitypes.ResponseFinalizeBlock, error) {
+	s.sigs.prefetch(req.Txs)
+	results, hash, err := s.app.FinalizeBlock(
+		app.Block{Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Txs: req.Txs},
+		func(i int) app.SignatureCheck { return s.sigs.check(req.Txs[i]) },
+	)
+	if err != nil {
+		// A storage failure or broken invariant: stop before committing a
+		// state other validators may not have.
+		panic(fmt.Sprintf("alephd: halting at height %d: %v\n%s", req.Height, err, debug.Stack()))
+	}
+	out := make([]*abcitypes.ExecTxResult, len(results))
+	for i, r := range results {
+		out[i] = &abcitypes.ExecTxResult{Code: r.Code, Codespace: r.Codespace, Log: r.Log}
+		if r.ItemHash != "" {
+			out[i].Events = []abcitypes.Event{{
+				Type: "message",
+				Attributes: []abcitypes.EventAttribute{
+					{Key: "item_hash", Value: r.ItemHash, Index: true},
+					{Key: "type", Value: r.Type, Index: true},
+				},
+			}}
+		}
+	}
+	return &abcitypes.ResponseFinalizeBlock{TxResults: out, AppHash: hash}, nil
+}
+
+func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcitypes.ResponseCommit, error) {
+	if _, err := s.app.Commit(); err != nil {
+		panic(fmt.Sprintf("alephd: commit failed: %v", err))
+	}
+	return &abcitypes.ResponseCommit{}, nil
+}
+
+// ProofOpIAVL is the type of the ICS-23 IAVL proof op in query responses.
+const ProofOpIAVL = "ics23:iavl"
+
+func (s *Application) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
+	res, err := s.app.Query(req.Path, req.Data, req.Height, req.Prove)
+	if err != nil {
+		return &abcitypes.ResponseQuery{Code: 1, Codespace: "query", Log: err.Error(), Height: res.Height}, nil
+	}
+	out := &abcitypes.ResponseQuery{Key: res.Key, Value: res.Value, Height: res.Height}
+	if res.Value == nil {
+		out.Log = "not found"
+	}
+	if res.Proof != nil {
+		data, err := res.Proof.Marshal()
+		if err != nil {
+			return &abcitypes.ResponseQuery{Code: 1, Codespace: "query", Log: "encode proof: " + err.Error()}, nil
+		}
+		out.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: ProofOpIAVL, Key: res.Key, Data: data}}}
+	}
+	return out, nil
+}

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/payment"
+)
+
+// MaxTxBytes bounds a transaction before it is decoded: 200,000 characters
+// of content, each up to 4 bytes in UTF-8, plus the envelope.
+const MaxTxBytes = 1 << 20
+
+// DecodeTx decodes a transaction into the Aleph message it carries.
+func DecodeTx(tx []byte) (*pb.AlephMessage, error) {
+	if len(tx) > MaxTxBytes {
+		return nil, errs.Wrapf(message.ErrTooLarge, "transaction is %d bytes, the limit is %d", len(tx), MaxTxBytes)
+	}
+	var t pb.Tx
+	if err := proto.Unmarshal(tx, &t); err != nil {
+		return nil, errs.Wrapf(message.ErrDecode, "transaction bytes are not an alephd Tx protobuf: %v", err)
+	}
+	m := t.GetMessage()
+	if m == nil {
+		return nil, errs.Wrapf(message.ErrDecode, "transaction carries no Aleph message")
+	}
+	return m, nil
+}
+
+// EncodeTx wraps an Aleph message in a transaction.
+func EncodeTx(m *pb.AlephMessage) []byte {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(&pb.Tx{Body: &pb.Tx_Message{Message: m}})
+	if err != nil {
+		panic(err) // every field is a string or bytes; strings are checked UTF-8 by FromJSON callers
+	}
+	return b
+}
+
+// SignatureCheck returns the signature verdict of the message. The ABCI
+// adapter passes one that consults its verdict cache, so a node verifies a
+// transaction's signature once, however often it is admitted.
+type SignatureCheck func() error
+
+// Deliver admits one message into kv, in the order of DESIGN.md, cheapest
+// first. kv is a per-transaction cache: on error the caller drops it.
+func (a *App) Deliver(kv state.KV, env message.Env, m *pb.AlephMessage, verify SignatureCheck) error {
+	// 1. Structure and size.
+	c, err := message.ValidateEnvelope(m, a.msgParams, env.BlockTimeUnixNano)
+	if err != nil {
+		return err
+	}
+	// 2. INCOMING: can anyone pay? A miss costs a lookup, not an ecrecover.
+	item := payment.Item{Hash: m.ItemHash, Type: m.Type, Sender: m.Sender, Owner: c.Address, Channel: m.Channel, Size: uint64(len(m.ItemContent))}
+	payer, err := a.payments.Incoming(kv, item)
+	if err != nil {
+		return err
+	}
+	// 3. Signature.
+	if err := verify(); err != nil {
+		return err
+	}
+	// 4. PROCESSED: charge.
+	if err := payer.Charge(kv, item); err != nil {
+		return err
+	}
+	// 5. Type handler.
+	return a.messages.Apply(kv, env, m, c)
+}

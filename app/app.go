@@ -1,0 +1,194 @@
+package app
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/payment"
+)
+
+// AppPrefix is the first byte of keys the app itself owns.
+const AppPrefix byte = 0x00
+
+// lastBlockTimeKey holds the time of the last executed block, the clock
+// CheckTx judges "too far in the future" against.
+var lastBlockTimeKey = []byte{AppPrefix, 0x01}
+
+// App is the state machine. It is not safe for concurrent use; the ABCI
+// adapter serializes calls.
+type App struct {
+	store     *state.Store
+	messages  message.Keeper
+	balances  balance.Keeper
+	payments  *payment.Registers
+	msgParams message.Params
+
+	// check is the mempool's view: committed state plus the transactions
+	// CheckTx accepted since the last commit, so a POST and its amend can
+	// wait in the mempool together.
+	check         *state.Cache
+	lastBlockTime int64
+	keepVersions  int64
+}
+
+// Options tune what is not consensus.
+type Options struct {
+	// KeepVersions is how many recent state versions stay queryable (with
+	// proofs); 0 keeps all.
+	KeepVersions int64
+}
+
+// New opens the app over store, at its last committed version.
+func New(store *state.Store, opts Options) (*App, error) {
+	a := &App{store: store, payments: providers(), keepVersions: opts.KeepVersions}
+	if store.Version() > 0 {
+		if err := a.loadCommitted(); err != nil {
+			return nil, err
+		}
+	}
+	return a, a.resetCheck()
+}
+
+func (a *App) loadCommitted() error {
+	snap, err := a.store.At(0)
+	if err != nil {
+		return err
+	}
+	if a.msgParams, err = a.messages.Params(snap); err != nil {
+		return err
+	}
+	b, err := snap.Get(lastBlockTimeKey)
+	if err != nil {
+		return err
+	}
+	if len(b) == 8 {
+		a.lastBlockTime = int64(binary.BigEndian.Uint64(b))
+	}
+	return nil
+}
+
+func (a *App) resetCheck() error {
+	if a.store.Version() == 0 {
+		a.check = state.NewCache(a.store.Working())
+		return nil
+	}
+	snap, err := a.store.At(0)
+	if err != nil {
+		return err
+	}
+	a.check = state.NewCache(snap)
+	return nil
+}
+
+// LastCommit returns the last committed height and app hash.
+func (a *App) LastCommit() (int64, []byte) { return a.store.Version(), a.store.Hash() }
+
+// InitChain writes genesis and returns the genesis app hash.
+func (a *App) InitChain(initialHeight int64, appState json.RawMessage) ([]byte, error) {
+	if initialHeight > 1 {
+		a.store.SetInitialVersion(initialHeight)
+	}
+	cache := state.NewCache(a.store.Working())
+	if err := a.InitGenesis(cache, appState); err != nil {
+		return nil, err
+	}
+	if err := cache.Write(); err != nil {
+		return nil, err
+	}
+	p, err := a.messages.Params(a.store.Working())
+	if err != nil {
+		return nil, err
+	}
+	a.msgParams = p
+	return a.store.WorkingHash(), a.resetCheck()
+}
+
+// Block is what consensus decided: the txs to run at a height and time.
+type Block struct {
+	Height       int64
+	TimeUnixNano int64
+	Txs          [][]byte
+}
+
+// TxResult is the outcome of one transaction.
+type TxResult struct {
+	Codespace string
+	Code      uint32
+	Log       string
+	ItemHash  string
+	Type      string
+}
+
+func resultOf(m *pb.AlephMessage, err error) TxResult {
+	r := TxResult{}
+	if m != nil {
+		r.ItemHash, r.Type = m.ItemHash, m.Type
+	}
+	r.Codespace, r.Code, r.Log = errs.ABCIInfo(err)
+	return r
+}
+
+// FinalizeBlock runs a block's transactions in order on the working tree and
+// returns their results and the resulting app hash. verify(i) gives the
+// signature check of tx i. An error is a node failure (storage, broken
+// invariant): the caller must halt, never commit.
+func (a *App) FinalizeBlock(b Block, verify func(i int) SignatureCheck) ([]TxResult, []byte, error) {
+	working := a.store.Working()
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], uint64(b.TimeUnixNano))
+	if err := working.Set(lastBlockTimeKey, t[:]); err != nil {
+		return nil, nil, err
+	}
+	results := make([]TxResult, len(b.Txs))
+	for i, tx := range b.Txs {
+		m, err := DecodeTx(tx)
+		if err == nil {
+			env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano}
+			cache := state.NewCache(working)
+			if err = a.Deliver(cache, env, m, verify(i)); err == nil {
+				err = cache.Write()
+			}
+		}
+		if err != nil && !errs.IsRegistered(err) {
+			return nil, nil, fmt.Errorf("tx %d of block %d: %w", i, b.Height, err)
+		}
+		results[i] = resultOf(m, err)
+	}
+	a.lastBlockTime = b.TimeUnixNano
+	return results, a.store.WorkingHash(), nil
+}
+
+// Commit saves the working tree as the block's version, prunes old
+// versions and resets the mempool view.
+func (a *App) Commit() (int64, error) {
+	_, v, err := a.store.Commit()
+	if err != nil {
+		return 0, err
+	}
+	if a.keepVersions > 0 && v > a.keepVersions {
+		if err := a.store.Prune(v - a.keepVersions); err != nil {
+			return 0, err
+		}
+	}
+	return v, a.resetCheck()
+}
+
+// CheckTx admits tx into the mempool view. A nil error means the mempool
+// may keep it.
+func (a *App) CheckTx(tx []byte, verify SignatureCheck) TxResult {
+	m, err := DecodeTx(tx)
+	if err == nil {
+		env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime}
+		cache := state.NewCache(a.check)
+		if err = a.Deliver(cache, env, m, verify); err == nil {
+			err = cache.Write()
+		}
+	}
+	return resultOf(m, err)
+}

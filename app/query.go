@@ -1,0 +1,153 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+
+	ics23 "github.com/cosmos/ics23/go"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/message"
+)
+
+// Query paths. Raw paths answer with the stored bytes of one key and can
+// carry an ICS-23 proof against the app hash; the others answer JSON.
+const (
+	PathMessage    = "/message"    // raw; data: item_hash -> MessageRecord protobuf
+	PathAggregate  = "/aggregate"  // raw; data: {"address","key"} -> AggregateRecord protobuf
+	PathAggregates = "/aggregates" // data: address -> {"key": content, ...}
+	PathPost       = "/post"       // data: item_hash -> PostView
+	PathBalance    = "/balance"    // data: address -> {"address","balance"}
+	PathParams     = "/params"     // -> message params
+)
+
+// QueryResult answers a query. A nil Value with no error means "not found".
+type QueryResult struct {
+	Key    []byte
+	Value  []byte
+	Height int64
+	Proof  *ics23.CommitmentProof
+}
+
+// ErrUnknownQuery is returned for a path the app does not serve.
+var ErrUnknownQuery = fmt.Errorf("unknown query path")
+
+// AggregateArgs names one aggregate.
+type AggregateArgs struct {
+	Address string `json:"address"`
+	Key     string `json:"key"`
+}
+
+// PostView is a post with its latest amend applied.
+type PostView struct {
+	Original    message.RecordView `json:"original"`
+	LatestAmend string             `json:"latest_amend,omitempty"`
+	// Content is the content of the latest amend, or of the original.
+	Content json.RawMessage `json:"content"`
+}
+
+// Query answers path at height (0 = latest committed).
+func (a *App) Query(path string, data []byte, height int64, prove bool) (QueryResult, error) {
+	snap, err := a.store.At(height)
+	if err != nil {
+		return QueryResult{}, err
+	}
+	res := QueryResult{Height: snap.Version()}
+	switch path {
+	case PathMessage:
+		res.Key = message.StoreKey(string(data))
+	case PathAggregate:
+		var args AggregateArgs
+		if err := json.Unmarshal(data, &args); err != nil {
+			return res, fmt.Errorf("aggregate query wants {\"address\":..., \"key\":...}: %w", err)
+		}
+		res.Key = message.AggregateStoreKey(args.Address, args.Key)
+	case PathAggregates:
+		res.Value, err = a.queryAggregates(snap, string(data))
+		return res, err
+	case PathPost:
+		res.Value, err = a.queryPost(snap, string(data))
+		return res, err
+	case PathBalance:
+		b, err := a.balances.Get(snap, string(data))
+		if err != nil {
+			return res, err
+		}
+		res.Value, err = json.Marshal(map[string]string{"address": string(data), "balance": b.String(), "balance_aleph": aleph(b)})
+		return res, err
+	case PathParams:
+		res.Value, err = json.Marshal(map[string]any{"message": a.msgParams})
+		return res, err
+	default:
+		return res, fmt.Errorf("%w %q; known: %s %s %s %s %s %s", ErrUnknownQuery, path,
+			PathMessage, PathAggregate, PathAggregates, PathPost, PathBalance, PathParams)
+	}
+	if res.Value, err = snap.Get(res.Key); err != nil {
+		return res, err
+	}
+	if prove {
+		res.Proof, err = snap.Proof(res.Key)
+	}
+	return res, err
+}
+
+// aleph formats an amount of 10^-18 units as whole tokens with decimals.
+func aleph(units *big.Int) string {
+	r := new(big.Rat).SetFrac(units, new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil))
+	return r.FloatString(18)
+}
+
+func (a *App) queryAggregates(kv state.KV, owner string) ([]byte, error) {
+	aggs, err := a.messages.Aggregates(kv, owner)
+	if err != nil || len(aggs) == 0 {
+		return nil, err
+	}
+	out := map[string]json.RawMessage{}
+	for _, ag := range aggs {
+		out[ag.Key] = ag.Record.Content
+	}
+	return json.Marshal(out)
+}
+
+func (a *App) queryPost(kv state.KV, hash string) ([]byte, error) {
+	rec, err := a.messages.GetMessage(kv, hash)
+	if err != nil || rec == nil || rec.Message.Type != message.TypePost {
+		return nil, err
+	}
+	view := PostView{Original: message.View(rec)}
+	content := rec.Message.ItemContent
+	if view.LatestAmend, err = a.messages.LatestAmend(kv, hash); err != nil {
+		return nil, err
+	}
+	if view.LatestAmend != "" {
+		amend, err := a.messages.GetMessage(kv, view.LatestAmend)
+		if err != nil {
+			return nil, err
+		}
+		content = amend.Message.ItemContent
+	}
+	if len(content) > 0 {
+		var c struct {
+			Content json.RawMessage `json:"content"`
+		}
+		if json.Unmarshal(content, &c) == nil {
+			view.Content = c.Content
+		}
+	}
+	return json.Marshal(view)
+}
+
+// DecodeMessageRecord decodes the raw value of a PathMessage query.
+func DecodeMessageRecord(b []byte) (*pb.MessageRecord, error) {
+	rec := new(pb.MessageRecord)
+	return rec, proto.Unmarshal(b, rec)
+}
+
+// DecodeAggregateRecord decodes the raw value of a PathAggregate query.
+func DecodeAggregateRecord(b []byte) (*pb.AggregateRecord, error) {
+	rec := new(pb.AggregateRecord)
+	return rec, proto.Unmarshal(b, rec)
+}

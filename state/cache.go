@@ -1,0 +1,136 @@
+package state
+
+import (
+	"bytes"
+	"sort"
+)
+
+// Cache buffers writes over a parent KV. Write applies them to the parent in
+// sorted key order, so the IAVL tree's shape (and so the app hash) depends
+// only on what was written, never on map order; dropping a Cache discards
+// everything a rejected transaction did.
+type Cache struct {
+	parent KV
+	writes map[string][]byte // a nil value marks a delete
+}
+
+// NewCache returns an empty write buffer over parent.
+func NewCache(parent KV) *Cache {
+	return &Cache{parent: parent, writes: map[string][]byte{}}
+}
+
+func (c *Cache) Get(key []byte) ([]byte, error) {
+	if v, ok := c.writes[string(key)]; ok {
+		return v, nil
+	}
+	return c.parent.Get(key)
+}
+
+func (c *Cache) Has(key []byte) (bool, error) {
+	v, err := c.Get(key)
+	return v != nil, err
+}
+
+func (c *Cache) Set(key, value []byte) error {
+	if value == nil {
+		value = []byte{}
+	}
+	c.writes[string(key)] = bytes.Clone(value)
+	return nil
+}
+
+func (c *Cache) Delete(key []byte) error {
+	c.writes[string(key)] = nil
+	return nil
+}
+
+// Write flushes the buffered writes to the parent in key order and empties
+// the cache.
+func (c *Cache) Write() error {
+	for _, k := range c.sortedKeys(nil, nil, false) {
+		v := c.writes[k]
+		var err error
+		if v == nil {
+			err = c.parent.Delete([]byte(k))
+		} else {
+			err = c.parent.Set([]byte(k), v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	c.writes = map[string][]byte{}
+	return nil
+}
+
+// Len is the number of buffered writes.
+func (c *Cache) Len() int { return len(c.writes) }
+
+func inRange(k string, start, end []byte) bool {
+	return (start == nil || k >= string(start)) && (end == nil || k < string(end))
+}
+
+func (c *Cache) sortedKeys(start, end []byte, reverse bool) []string {
+	keys := make([]string, 0, len(c.writes))
+	for k := range c.writes {
+		if inRange(k, start, end) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	if reverse {
+		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
+			keys[i], keys[j] = keys[j], keys[i]
+		}
+	}
+	return keys
+}
+
+// Iterate merges the buffered writes with the parent's keys.
+func (c *Cache) Iterate(start, end []byte, reverse bool, fn func(k, v []byte) bool) error {
+	pending := c.sortedKeys(start, end, reverse)
+	before := func(a, b string) bool { // a comes before b in iteration order
+		if reverse {
+			return a > b
+		}
+		return a < b
+	}
+	stopped := false
+	// emit sends buffered keys that come before limit (all of them when
+	// limit is nil) and reports whether iteration should go on.
+	emit := func(limit *string) bool {
+		for len(pending) > 0 && (limit == nil || before(pending[0], *limit)) {
+			k := pending[0]
+			pending = pending[1:]
+			if v := c.writes[k]; v != nil && !fn([]byte(k), v) {
+				return false
+			}
+		}
+		return true
+	}
+	err := c.parent.Iterate(start, end, reverse, func(k, v []byte) bool {
+		ks := string(k)
+		if !emit(&ks) {
+			stopped = true
+			return false
+		}
+		if len(pending) > 0 && pending[0] == ks {
+			pending = pending[1:]
+			if w := c.writes[ks]; w != nil {
+				v = w
+			} else {
+				return true // deleted in the cache
+			}
+		}
+		if !fn(k, v) {
+			stopped = true
+			return false
+		}
+		return true
+	})
+	if err != nil || stopped {
+		return err
+	}
+	emit(nil)
+	return nil
+}

@@ -1,0 +1,127 @@
+package state
+
+import (
+	"bytes"
+	"math/rand"
+	"sort"
+	"testing"
+)
+
+func TestStoreCommitReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := s.Working()
+	for _, k := range []string{"b", "a", "c"} {
+		if err := kv.Set([]byte(k), []byte("v"+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hash, v, err := s.Commit()
+	if err != nil || v != 1 {
+		t.Fatalf("commit: v=%d err=%v", v, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if s2.Version() != 1 || !bytes.Equal(s2.Hash(), hash) {
+		t.Fatalf("reopened at v%d hash %X, want v1 %X", s2.Version(), s2.Hash(), hash)
+	}
+	snap, err := s2.At(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := snap.Get([]byte("b"))
+	if string(got) != "vb" {
+		t.Fatalf("get b = %q", got)
+	}
+	proof, err := snap.Proof([]byte("b"))
+	if err != nil || proof.GetExist() == nil {
+		t.Fatalf("membership proof: %v %v", proof, err)
+	}
+	if err := snap.Set([]byte("x"), []byte("y")); err != ErrReadOnly {
+		t.Fatalf("snapshot write: %v", err)
+	}
+}
+
+// TestCacheMatchesModel drives a Cache and a plain map with the same random
+// operations and checks that reads and ordered iteration agree.
+func TestCacheMatchesModel(t *testing.T) {
+	for seed := int64(1); seed <= 30; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		s, err := OpenMemory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		model := map[string]string{}
+		key := func() []byte { return []byte{byte('a' + rng.Intn(12))} }
+		for i := 0; i < 8; i++ { // committed base
+			k := key()
+			s.Working().Set(k, []byte{byte(i)})
+			model[string(k)] = string([]byte{byte(i)})
+		}
+		c := NewCache(s.Working())
+		for i := 0; i < 40; i++ {
+			k := key()
+			if rng.Intn(3) == 0 {
+				c.Delete(k)
+				delete(model, string(k))
+			} else {
+				v := []byte{byte(100 + i)}
+				c.Set(k, v)
+				model[string(k)] = string(v)
+			}
+		}
+		for _, reverse := range []bool{false, true} {
+			var got []string
+			c.Iterate([]byte("b"), []byte("j"), reverse, func(k, v []byte) bool {
+				got = append(got, string(k)+"="+string(v))
+				return true
+			})
+			var want []string
+			for k, v := range model {
+				if k >= "b" && k < "j" {
+					want = append(want, k+"="+v)
+				}
+			}
+			sort.Strings(want)
+			if reverse {
+				sort.Sort(sort.Reverse(sort.StringSlice(want)))
+			}
+			if len(got) != len(want) {
+				t.Fatalf("seed %d reverse=%v: got %v want %v", seed, reverse, got, want)
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("seed %d reverse=%v: got %v want %v", seed, reverse, got, want)
+				}
+			}
+		}
+		if err := c.Write(); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range model {
+			got, _ := s.Working().Get([]byte(k))
+			if string(got) != v {
+				t.Fatalf("seed %d: after write %s=%q want %q", seed, k, got, v)
+			}
+		}
+	}
+}
+
+func TestPrefixEnd(t *testing.T) {
+	cases := map[string]string{"ab": "ac", "a\xff": "b", "\xff\xff": ""}
+	for in, want := range cases {
+		if got := string(PrefixEnd([]byte(in))); got != want {
+			t.Errorf("PrefixEnd(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package message
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+)
+
+// Message types pyaleph knows.
+const (
+	TypePost      = "POST"
+	TypeAggregate = "AGGREGATE"
+	TypeStore     = "STORE"
+	TypeForget    = "FORGET"
+	TypeProgram   = "PROGRAM"
+	TypeInstance  = "INSTANCE"
+)
+
+var knownTypes = map[string]bool{
+	TypePost: true, TypeAggregate: true, TypeStore: true,
+	TypeForget: true, TypeProgram: true, TypeInstance: true,
+}
+
+// jsonMessage is the Aleph message object as clients and pyaleph's API send
+// it. Fields clients add beyond these (size, confirmed, content...) are ignored.
+type jsonMessage struct {
+	Chain       string          `json:"chain"`
+	Sender      string          `json:"sender"`
+	Type        string          `json:"type"`
+	Channel     *string         `json:"channel"`
+	Time        json.RawMessage `json:"time"`
+	ItemType    string          `json:"item_type"`
+	ItemHash    string          `json:"item_hash"`
+	ItemContent *string         `json:"item_content"`
+	Signature   *string         `json:"signature"`
+}
+
+// FromJSON decodes an Aleph message object, keeping item_content and the
+// time token exactly as sent.
+func FromJSON(data []byte) (*pb.AlephMessage, error) {
+	var j jsonMessage
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, errs.Wrapf(ErrDecode, "message is not a JSON object with string fields: %v", err)
+	}
+	m := &pb.AlephMessage{
+		Chain: j.Chain, Sender: j.Sender, Type: j.Type,
+		ItemType: j.ItemType, ItemHash: j.ItemHash,
+	}
+	if j.Channel != nil {
+		m.Channel = *j.Channel
+	}
+	if j.Signature != nil {
+		m.Signature = *j.Signature
+	}
+	if j.ItemContent != nil {
+		m.ItemContent = []byte(*j.ItemContent)
+	}
+	if len(j.Time) > 0 {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, j.Time); err != nil {
+			return nil, errs.Wrapf(ErrTime, "time is not valid JSON: %v", err)
+		}
+		m.Time = buf.String()
+	}
+	return m, nil
+}
+
+// ToJSON encodes the message in pyaleph's field order, with item_content and
+// time exactly as received.
+func ToJSON(m *pb.AlephMessage) []byte {
+	var b bytes.Buffer
+	field := func(name string, raw []byte, first bool) {
+		if !first {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + name + `":`)
+		b.Write(raw)
+	}
+	str := func(s string) []byte { out, _ := json.Marshal(s); return out }
+	b.WriteByte('{')
+	field("chain", str(m.Chain), true)
+	field("sender", str(m.Sender), false)
+	field("type", str(m.Type), false)
+	field("channel", str(m.Channel), false)
+	t := []byte(m.Time)
+	if len(t) == 0 {
+		t = []byte("null")
+	}
+	field("time", t, false)
+	field("item_type", str(m.ItemType), false)
+	field("item_hash", str(m.ItemHash), false)
+	field("item_content", str(string(m.ItemContent)), false)
+	field("signature", str(m.Signature), false)
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// ValidateEnvelope runs the stateless checks, cheapest first: required
+// fields, type, item_type, size, item hash, time. It returns the parsed
+// content and the message time in Unix nanoseconds. It does not verify the
+// signature; that costs an ecrecover and comes after the payment check.
+func ValidateEnvelope(m *pb.AlephMessage, p Params, blockTimeUnixNano int64) (*Content, error) {
+	for _, f := range []struct{ name, value string }{
+		{"chain", m.Chain}, {"sender", m.Sender}, {"type", m.Type},
+		{"item_type", m.ItemType}, {"item_hash", m.ItemHash}, {"signature", m.Signature}, {"time", m.Time},
+	} {
+		if f.value == "" {
+			return nil, errs.Wrapf(ErrMissingField, "message has no %s", f.name)
+		}
+	}
+	if !knownTypes[m.Type] {
+		return nil, errs.Wrapf(ErrUnknownType, "type %q is not one of POST, AGGREGATE, STORE, FORGET, PROGRAM, INSTANCE", m.Type)
+	}
+	if m.ItemType != "inline" {
+		return nil, errs.Wrapf(ErrItemType, "item_type %q is not supported yet: send the content inline (item_type \"inline\" with item_content)", m.ItemType)
+	}
+	if len(m.ItemContent) == 0 {
+		return nil, errs.Wrapf(ErrMissingField, "inline message has no item_content")
+	}
+	if !utf8.Valid(m.ItemContent) {
+		return nil, errs.Wrapf(ErrContent, "item_content is not valid UTF-8")
+	}
+	// Counted in characters, as pyaleph counts a Python string.
+	if n := uint64(utf8.RuneCount(m.ItemContent)); n > p.MaxContentChars {
+		return nil, errs.Wrapf(ErrTooLarge, "item_content is %d characters, the limit is %d", n, p.MaxContentChars)
+	}
+	sum := sha256.Sum256(m.ItemContent)
+	if want := hex.EncodeToString(sum[:]); m.ItemHash != want {
+		return nil, errs.Wrapf(ErrHashMismatch, "item_hash is %s but sha256(item_content) is %s", m.ItemHash, want)
+	}
+	t, err := ParseTime(m.Time)
+	if err != nil {
+		return nil, err
+	}
+	if limit := blockTimeUnixNano + p.MaxFutureSeconds*1e9; t > limit {
+		return nil, errs.Wrapf(ErrFutureTime, "message time is %d s ahead of the chain's time; at most %d s is allowed", (t-blockTimeUnixNano)/1e9, p.MaxFutureSeconds)
+	}
+	return ParseContent(m.Type, m.ItemContent)
+}

@@ -1,0 +1,34 @@
+package message
+
+import "github.com/alephd/alephd/errs"
+
+// Codespace names this module's rejections in ABCI results.
+const Codespace = "message"
+
+// Rejections. Codes are part of the API: never renumber or reuse one.
+var (
+	ErrDecode            = errs.Register(Codespace, 1, "transaction is not an alephd envelope")
+	ErrMissingField      = errs.Register(Codespace, 2, "missing message field")
+	ErrUnknownType       = errs.Register(Codespace, 3, "unknown message type")
+	ErrItemType          = errs.Register(Codespace, 4, "unsupported item_type")
+	ErrHashMismatch      = errs.Register(Codespace, 5, "item_hash does not match item_content")
+	ErrTooLarge          = errs.Register(Codespace, 6, "message too large")
+	ErrContent           = errs.Register(Codespace, 7, "invalid item_content")
+	ErrTime              = errs.Register(Codespace, 8, "invalid time")
+	ErrFutureTime        = errs.Register(Codespace, 9, "time too far in the future")
+	ErrChain             = errs.Register(Codespace, 10, "unsupported chain")
+	ErrSignatureFormat   = errs.Register(Codespace, 11, "malformed signature")
+	ErrSignature         = errs.Register(Codespace, 12, "signature does not match sender")
+	ErrDuplicate         = errs.Register(Codespace, 13, "message already exists")
+	ErrUnauthorized      = errs.Register(Codespace, 14, "sender may not act for this address")
+	ErrAmendTarget       = errs.Register(Codespace, 15, "amended post not found")
+	ErrAmendOfAmend      = errs.Register(Codespace, 16, "cannot amend an amend")
+	ErrAmendOwner        = errs.Register(Codespace, 17, "amend address differs from the original post's")
+	ErrForgetTarget      = errs.Register(Codespace, 18, "forget target not found")
+	ErrForgetNotAllowed  = errs.Register(Codespace, 19, "not allowed to forget this message")
+	ErrForgetForget      = errs.Register(Codespace, 20, "a FORGET cannot be forgotten")
+	ErrAggregateContent  = errs.Register(Codespace, 21, "aggregate content must be a JSON object")
+	ErrSecurityDelegated = errs.Register(Codespace, 22, "the security aggregate can only be changed by its owner")
+	ErrForgetEmpty       = errs.Register(Codespace, 23, "FORGET names no target")
+	ErrStoreContent      = errs.Register(Codespace, 24, "invalid STORE content")
+)

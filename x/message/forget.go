@@ -1,0 +1,125 @@
+package message
+
+import (
+	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+)
+
+// applyForget removes the content of each target. The right to forget a
+// message is the right to have created it (pyaleph's forget.py): the sender
+// must be allowed for the target's owner, for the target's own type,
+// channel, chain, post type and aggregate key.
+func (k Keeper) applyForget(kv state.KV, m *pb.AlephMessage, c *Content) error {
+	targets, err := k.forgetTargets(kv, c)
+	if err != nil {
+		return err
+	}
+	for _, h := range targets {
+		if err := k.forgetOne(kv, m, h, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forgetTargets resolves hashes and aggregate keys to message hashes, in the
+// order given; an aggregate key stands for every element of that key owned
+// by the FORGET's address.
+func (k Keeper) forgetTargets(kv state.KV, c *Content) ([]string, error) {
+	targets := append([]string(nil), c.Hashes...)
+	for _, key := range c.Aggregates {
+		hashes, err := k.aggregateElements(kv, c.Address, key)
+		if err != nil {
+			return nil, err
+		}
+		if len(hashes) == 0 {
+			return nil, errs.Wrapf(ErrForgetTarget, "%s has no aggregate %q", c.Address, key)
+		}
+		targets = append(targets, hashes...)
+	}
+	return targets, nil
+}
+
+// forgetOne forgets one target; checkAllowed is false for the amends that go
+// with a forgotten post, whose permission the post's check already covered.
+func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, checkAllowed bool) error {
+	if hash == m.ItemHash {
+		return errs.Wrapf(ErrForgetNotAllowed, "a FORGET cannot name itself")
+	}
+	rec, err := k.GetMessage(kv, hash)
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		return errs.Wrapf(ErrForgetTarget, "no message %s; a FORGET can only name accepted messages", hash)
+	}
+	if rec.Message.Type == TypeForget {
+		return errs.Wrapf(ErrForgetForget, "%s is a FORGET", hash)
+	}
+	for _, by := range rec.ForgottenBy {
+		if by == m.ItemHash {
+			return nil // named twice in the same FORGET
+		}
+	}
+	act := action{chain: rec.Message.Chain, channel: rec.Message.Channel, msgType: rec.Message.Type}
+	var content *Content
+	if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PROCESSED {
+		if content, err = ParseContent(rec.Message.Type, rec.Message.ItemContent); err != nil {
+			return err
+		}
+		act.postType, act.aggregateKey = content.PostType, content.Key
+	}
+	if checkAllowed {
+		ok, err := k.authorized(kv, m.Sender, rec.Owner, act)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errs.Wrapf(ErrForgetNotAllowed, "%s may not forget %s: it belongs to %s, and no authorization allows %s", m.Sender, hash, rec.Owner, describe(act))
+		}
+	}
+	rec.ForgottenBy = append(rec.ForgottenBy, m.ItemHash)
+	if content == nil { // already forgotten: only record who forgot it again
+		return k.SaveMessage(kv, rec)
+	}
+	rec.Status = pb.MessageStatus_MESSAGE_STATUS_FORGOTTEN
+	rec.Message.ItemContent = nil
+	if err := k.SaveMessage(kv, rec); err != nil {
+		return err
+	}
+	return k.unindex(kv, m, rec, content)
+}
+
+// unindex removes what a forgotten message contributed to derived state.
+func (k Keeper) unindex(kv state.KV, forget *pb.AlephMessage, rec *pb.MessageRecord, c *Content) error {
+	hash := rec.Message.ItemHash
+	switch rec.Message.Type {
+	case TypePost:
+		if c.PostType == AmendType {
+			if err := kv.Delete(amendKey(c.Ref, hash)); err != nil {
+				return err
+			}
+			return k.refreshHead(kv, c.Ref)
+		}
+		// Forgetting a post forgets its amends with it.
+		amends, err := k.amendsOf(kv, hash)
+		if err != nil {
+			return err
+		}
+		for _, a := range amends {
+			if err := k.forgetOne(kv, forget, a, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	case TypeAggregate:
+		if err := kv.Delete(aggElementKey(c.Address, c.Key, c.TimeNano, hash)); err != nil {
+			return err
+		}
+		return k.recomputeAggregate(kv, c.Address, c.Key)
+	case TypeStore:
+		return kv.Delete(fileKey(c.FileHash, hash))
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package message
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+)
+
+// GenesisMessage is one exported message record. The message is the Aleph
+// JSON object (forgotten ones without item_content).
+type GenesisMessage struct {
+	Message             json.RawMessage `json:"message"`
+	Status              string          `json:"status"`
+	Height              int64           `json:"height"`
+	TxIndex             uint32          `json:"tx_index"`
+	BlockTimeUnixNano   int64           `json:"block_time_unix_nano"`
+	Owner               string          `json:"owner"`
+	ContentTimeUnixNano int64           `json:"content_time_unix_nano"`
+	ContentSize         uint64          `json:"content_size"`
+	ForgottenBy         []string        `json:"forgotten_by,omitempty"`
+}
+
+// Genesis is this module's part of the genesis document.
+type Genesis struct {
+	Params   Params           `json:"params"`
+	Messages []GenesisMessage `json:"messages"`
+}
+
+// DefaultGenesis starts a chain with default params and no messages.
+func DefaultGenesis() Genesis { return Genesis{Params: DefaultParams(), Messages: []GenesisMessage{}} }
+
+var paramsKey = []byte{ModulePrefix, 0x00}
+
+// Params reads the module params.
+func (Keeper) Params(kv state.KV) (Params, error) {
+	var p Params
+	b, err := kv.Get(paramsKey)
+	if err != nil {
+		return p, err
+	}
+	if b == nil {
+		return p, fmt.Errorf("message params missing from state")
+	}
+	return p, json.Unmarshal(b, &p)
+}
+
+// Init writes params and imported records, then rebuilds the indexes the
+// records imply (amends, aggregates, files).
+func (k Keeper) Init(kv state.KV, g Genesis) error {
+	if err := g.Params.Validate(); err != nil {
+		return fmt.Errorf("message params: %w", err)
+	}
+	pj, _ := json.Marshal(g.Params)
+	if err := kv.Set(paramsKey, pj); err != nil {
+		return err
+	}
+	type aggKey struct{ owner, key string }
+	aggs := map[aggKey]bool{}
+	for i, gm := range g.Messages {
+		m, err := FromJSON(gm.Message)
+		if err != nil {
+			return fmt.Errorf("genesis message %d: %w", i, err)
+		}
+		status, ok := pb.MessageStatus_value[gm.Status]
+		if !ok || status == 0 {
+			return fmt.Errorf("genesis message %s: unknown status %q", m.ItemHash, gm.Status)
+		}
+		rec := &pb.MessageRecord{
+			Message: m, Status: pb.MessageStatus(status), Height: gm.Height, TxIndex: gm.TxIndex,
+			BlockTimeUnixNano: gm.BlockTimeUnixNano, Owner: gm.Owner, ContentTimeUnixNano: gm.ContentTimeUnixNano,
+			ContentSize: gm.ContentSize, ForgottenBy: gm.ForgottenBy,
+		}
+		if err := k.SaveMessage(kv, rec); err != nil {
+			return err
+		}
+		if rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED {
+			continue
+		}
+		c, err := ParseContent(m.Type, m.ItemContent)
+		if err != nil {
+			return fmt.Errorf("genesis message %s: %w", m.ItemHash, err)
+		}
+		switch {
+		case m.Type == TypePost && c.PostType == AmendType:
+			if err := kv.Set(amendKey(c.Ref, m.ItemHash), encodeHead(c.TimeNano, m.ItemHash)); err != nil {
+				return err
+			}
+		case m.Type == TypeAggregate:
+			if err := kv.Set(aggElementKey(c.Address, c.Key, c.TimeNano, m.ItemHash), present); err != nil {
+				return err
+			}
+			aggs[aggKey{c.Address, c.Key}] = true
+		case m.Type == TypeStore:
+			if err := kv.Set(fileKey(c.FileHash, m.ItemHash), present); err != nil {
+				return err
+			}
+		}
+		if m.Type == TypePost && c.PostType == AmendType {
+			if err := k.refreshHead(kv, c.Ref); err != nil {
+				return err
+			}
+		}
+	}
+	keys := make([]aggKey, 0, len(aggs))
+	for a := range aggs {
+		keys = append(keys, a)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].owner != keys[j].owner {
+			return keys[i].owner < keys[j].owner
+		}
+		return keys[i].key < keys[j].key
+	})
+	for _, a := range keys {
+		if err := k.recomputeAggregate(kv, a.owner, a.key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Export reads params and every message record, in item_hash order.
+func (k Keeper) Export(kv state.KV) (Genesis, error) {
+	p, err := k.Params(kv)
+	if err != nil {
+		return Genesis{}, err
+	}
+	g := Genesis{Params: p, Messages: []GenesisMessage{}}
+	var decodeErr error
+	prefix := []byte{ModulePrefix, prefixMessage}
+	err = state.IteratePrefix(kv, prefix, false, func(_, v []byte) bool {
+		rec := new(pb.MessageRecord)
+		if decodeErr = unmarshalRecord(v, rec); decodeErr != nil {
+			return false
+		}
+		g.Messages = append(g.Messages, GenesisMessage{
+			Message: ToJSON(rec.Message), Status: rec.Status.String(), Height: rec.Height, TxIndex: rec.TxIndex,
+			BlockTimeUnixNano: rec.BlockTimeUnixNano, Owner: rec.Owner, ContentTimeUnixNano: rec.ContentTimeUnixNano,
+			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy,
+		})
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	return g, err
+}

@@ -1,0 +1,83 @@
+package message
+
+import (
+	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+)
+
+// Env is the block context a message is applied in.
+type Env struct {
+	Height            int64
+	TxIndex           uint32
+	BlockTimeUnixNano int64
+}
+
+// Apply runs the type handler of a message whose envelope and signature
+// were already checked, and records it. On error the caller discards kv.
+func (k Keeper) Apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content) error {
+	dup, err := k.HasMessage(kv, m.ItemHash)
+	if err != nil {
+		return err
+	}
+	if dup {
+		return errs.Wrapf(ErrDuplicate, "message %s was already accepted", m.ItemHash)
+	}
+	rec := &pb.MessageRecord{
+		Message:             m,
+		Status:              pb.MessageStatus_MESSAGE_STATUS_PROCESSED,
+		Height:              env.Height,
+		TxIndex:             env.TxIndex,
+		BlockTimeUnixNano:   env.BlockTimeUnixNano,
+		Owner:               c.Address,
+		ContentTimeUnixNano: c.TimeNano,
+		ContentSize:         uint64(len(m.ItemContent)),
+	}
+	switch m.Type {
+	case TypePost:
+		err = k.applyPost(kv, m, c)
+	case TypeAggregate:
+		err = k.applyAggregate(kv, m, c)
+	case TypeStore:
+		err = k.applyStore(kv, m, c)
+	case TypeForget:
+		err = k.applyForget(kv, m, c)
+	default: // PROGRAM and INSTANCE are recorded for resource nodes to read.
+		err = k.requireAuthorized(kv, m, c.Address, action{chain: m.Chain, channel: m.Channel, msgType: m.Type})
+	}
+	if err != nil {
+		return err
+	}
+	return k.SaveMessage(kv, rec)
+}
+
+func (k Keeper) requireAuthorized(kv state.KV, m *pb.AlephMessage, owner string, act action) error {
+	ok, err := k.authorized(kv, m.Sender, owner, act)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.Wrapf(ErrUnauthorized, "%s is not %s and no authorization in %s's security aggregate allows it %s", m.Sender, owner, owner, describe(act))
+	}
+	return nil
+}
+
+func describe(a action) string {
+	s := a.msgType + " on channel " + quote(a.channel) + " (chain " + a.chain
+	if a.postType != "" {
+		s += ", post type " + quote(a.postType)
+	}
+	if a.aggregateKey != "" {
+		s += ", aggregate key " + quote(a.aggregateKey)
+	}
+	return s + ")"
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+func (k Keeper) applyStore(kv state.KV, m *pb.AlephMessage, c *Content) error {
+	if err := k.requireAuthorized(kv, m, c.Address, action{chain: m.Chain, channel: m.Channel, msgType: TypeStore}); err != nil {
+		return err
+	}
+	return kv.Set(fileKey(c.FileHash, m.ItemHash), present)
+}

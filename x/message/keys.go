@@ -1,0 +1,73 @@
+package message
+
+import (
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/alephd/alephd/state"
+)
+
+// ModulePrefix is the first byte of every key this module owns.
+const ModulePrefix byte = 0x01
+
+// Second key byte: what the key holds.
+const (
+	prefixMessage    byte = 0x01 // item_hash -> MessageRecord
+	prefixAggElement byte = 0x02 // owner, key, content time, item_hash -> (empty)
+	prefixAggregate  byte = 0x03 // owner, key -> AggregateRecord
+	prefixAmend      byte = 0x04 // original, amend item_hash -> content time
+	prefixPostHead   byte = 0x05 // original -> latest amend item_hash
+	prefixFile       byte = 0x06 // file hash, item_hash -> (empty)
+)
+
+// present is the value of index keys whose meaning is in the key itself;
+// IAVL refuses empty values.
+var present = []byte{1}
+
+// ownerKey canonicalizes an owner for keys: Ethereum addresses are one
+// account whatever their case, so they are indexed in lower case. The record
+// keeps the address exactly as sent.
+func ownerKey(addr string) string {
+	if common.IsHexAddress(addr) {
+		return strings.ToLower(addr)
+	}
+	return addr
+}
+
+func messageKey(hash string) []byte {
+	return state.NewKey(ModulePrefix, prefixMessage).String(hash).Bytes()
+}
+
+func aggElementPrefix(owner, key string) []byte {
+	return state.NewKey(ModulePrefix, prefixAggElement).String(ownerKey(owner)).String(key).Bytes()
+}
+
+func aggElementKey(owner, key string, timeNano int64, hash string) []byte {
+	return state.NewKey(ModulePrefix, prefixAggElement).String(ownerKey(owner)).String(key).
+		Uint64(uint64(timeNano)).String(hash).Bytes()
+}
+
+func aggregateKey(owner, key string) []byte {
+	return state.NewKey(ModulePrefix, prefixAggregate).String(ownerKey(owner)).String(key).Bytes()
+}
+
+func aggregateOwnerPrefix(owner string) []byte {
+	return state.NewKey(ModulePrefix, prefixAggregate).String(ownerKey(owner)).Bytes()
+}
+
+func amendPrefix(original string) []byte {
+	return state.NewKey(ModulePrefix, prefixAmend).String(original).Bytes()
+}
+
+func amendKey(original, amend string) []byte {
+	return state.NewKey(ModulePrefix, prefixAmend).String(original).String(amend).Bytes()
+}
+
+func postHeadKey(original string) []byte {
+	return state.NewKey(ModulePrefix, prefixPostHead).String(original).Bytes()
+}
+
+func fileKey(fileHash, hash string) []byte {
+	return state.NewKey(ModulePrefix, prefixFile).String(fileHash).String(hash).Bytes()
+}

@@ -1,0 +1,81 @@
+package message
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/alephd/alephd/state"
+)
+
+// SecurityKey is the aggregate through which an owner delegates rights.
+const SecurityKey = "security"
+
+// action describes what a sender wants to do for an owner, in the terms an
+// authorization filters on.
+type action struct {
+	chain, channel, msgType, postType, aggregateKey string
+}
+
+// authorization is one entry of the security aggregate's "authorizations".
+// An empty or missing filter allows everything.
+type authorization struct {
+	Address       string   `json:"address"`
+	Chain         string   `json:"chain"`
+	Channels      []string `json:"channels"`
+	Types         []string `json:"types"`
+	PostTypes     []string `json:"post_types"`
+	AggregateKeys []string `json:"aggregate_keys"`
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (a authorization) allows(sender string, act action) bool {
+	switch {
+	case !strings.EqualFold(a.Address, sender):
+		return false
+	case a.Chain != "" && a.Chain != act.chain:
+		return false
+	case len(a.Channels) > 0 && !contains(a.Channels, act.channel):
+		return false
+	case len(a.Types) > 0 && !contains(a.Types, act.msgType):
+		return false
+	case act.msgType == TypePost && len(a.PostTypes) > 0 && !contains(a.PostTypes, act.postType):
+		return false
+	case act.msgType == TypeAggregate && len(a.AggregateKeys) > 0 && !contains(a.AggregateKeys, act.aggregateKey):
+		return false
+	}
+	return true
+}
+
+// Authorized reports whether sender may act for owner: it is the owner
+// itself, or an entry of the owner's security aggregate matches the action,
+// as pyaleph's permissions.py decides. Delegation is not transitive.
+func (k Keeper) authorized(kv state.KV, sender, owner string, act action) (bool, error) {
+	if strings.EqualFold(sender, owner) {
+		return true, nil
+	}
+	agg, err := k.GetAggregate(kv, owner, SecurityKey)
+	if err != nil || agg == nil {
+		return false, err
+	}
+	var sec struct {
+		Authorizations []json.RawMessage `json:"authorizations"`
+	}
+	if json.Unmarshal(agg.Content, &sec) != nil {
+		return false, nil // a malformed security aggregate grants nothing
+	}
+	for _, raw := range sec.Authorizations {
+		var a authorization
+		if json.Unmarshal(raw, &a) == nil && a.allows(sender, act) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

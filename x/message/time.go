@@ -1,0 +1,67 @@
+package message
+
+import (
+	"encoding/json"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/alephd/alephd/errs"
+)
+
+// isoLayouts are the ISO 8601 forms Aleph clients send: RFC 3339 and
+// Python's isoformat(), with or without a zone (no zone means UTC).
+var isoLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+}
+
+var nanosPerSecond = big.NewInt(int64(time.Second))
+
+// ParseTime turns the raw JSON token of an Aleph time into Unix nanoseconds:
+// a number of seconds ("1652345678.123", "1.6e9"), or a string holding such a
+// number or an ISO 8601 date. It uses exact decimal arithmetic, never floats,
+// so every validator gets the same nanosecond.
+func ParseTime(raw string) (int64, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || raw == "null" {
+		return 0, errs.Wrapf(ErrTime, "time is missing")
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal([]byte(raw), &s); err != nil {
+			return 0, errs.Wrapf(ErrTime, "time %s is not a JSON string", raw)
+		}
+		if ns, err := parseSeconds(s); err == nil {
+			return ns, nil
+		}
+		for _, layout := range isoLayouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				if t.Before(time.Unix(0, 0)) || t.Year() > 2261 {
+					return 0, errs.Wrapf(ErrTime, "time %q is out of range (1970 to 2261)", s)
+				}
+				return t.UnixNano(), nil
+			}
+		}
+		return 0, errs.Wrapf(ErrTime, "time %q is neither seconds since 1970 nor an ISO 8601 date", s)
+	}
+	return parseSeconds(raw)
+}
+
+func parseSeconds(s string) (int64, error) {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || strings.ContainsAny(s, "/") {
+		return 0, errs.Wrapf(ErrTime, "time %q is not a number of seconds", s)
+	}
+	if r.Sign() < 0 {
+		return 0, errs.Wrapf(ErrTime, "time %q is before 1970", s)
+	}
+	r.Mul(r, new(big.Rat).SetInt(nanosPerSecond))
+	ns := new(big.Int).Quo(r.Num(), r.Denom()) // floor, as r >= 0
+	if !ns.IsInt64() {
+		return 0, errs.Wrapf(ErrTime, "time %q is out of range", s)
+	}
+	return ns.Int64(), nil
+}
