@@ -86,6 +86,9 @@ func (a *App) resetCheck() error {
 	return nil
 }
 
+// LastBlockTime is the time of the last executed block, in Unix nanoseconds.
+func (a *App) LastBlockTime() int64 { return a.lastBlockTime }
+
 // LastCommit returns the last committed height and app hash.
 func (a *App) LastCommit() (int64, []byte) { return a.store.Version(), a.store.Hash() }
 

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/cometbft/cometbft/types"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/spf13/cobra"
+
+	"github.com/alephd/alephd/keys"
+	"github.com/alephd/alephd/node"
+)
+
+func loadGenesis(path string) (*types.GenesisDoc, error) { return types.GenesisDocFromFile(path) }
+
+func genesisCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "genesis", Short: "Edit the genesis before the first start"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "add-balance ADDRESS|KEY AMOUNT",
+		Short: "Credit an account in genesis (AMOUNT in ALEPH, up to 18 decimals)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			home := homeFlag(cmd)
+			addr := args[0]
+			if !common.IsHexAddress(addr) {
+				k, err := keys.Open(node.KeyringDir(home)).Get(addr)
+				if err != nil {
+					return fmt.Errorf("%q is neither an Ethereum address nor a key name: %w", addr, err)
+				}
+				addr = k.Address
+			}
+			units, err := parseALEPH(args[1])
+			if err != nil {
+				return err
+			}
+			if err := node.AddGenesisBalance(home, addr, units); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "genesis: %s holds %s ALEPH\n", addr, args[1])
+			return nil
+		},
+	})
+	return cmd
+}
+
+// parseALEPH converts a decimal ALEPH amount into 10^-18 units.
+func parseALEPH(s string) (string, error) {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || r.Sign() < 0 || strings.ContainsAny(s, "/eE") {
+		return "", fmt.Errorf("amount %q is not a non-negative decimal number of ALEPH", s)
+	}
+	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)))
+	if !r.IsInt() {
+		return "", fmt.Errorf("amount %q has more than 18 decimals", s)
+	}
+	return r.Num().String(), nil
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/alephd/alephd/node"
+)
+
+func initCmd() *cobra.Command {
+	var o node.InitOptions
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a node home: config, keys and genesis",
+		Long: `Create a node home with its config, node and validator keys, and a genesis.
+A new chain (--chain-id) has this node as its only validator. --genesis joins or
+restarts from an existing genesis, such as one written by 'alephd export'.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			home := homeFlag(cmd)
+			doc, err := node.Init(home, o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "initialized %s for chain %s (initial height %d)\n", home, doc.ChainID, doc.InitialHeight)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.ChainID, "chain-id", "", "chain id of a new chain")
+	cmd.Flags().StringVar(&o.Moniker, "moniker", "alephd", "this node's name")
+	cmd.Flags().StringVar(&o.Genesis, "genesis", "", "start from this genesis file instead of a new one")
+	cmd.Flags().StringVar(&o.PrivValidatorKey, "priv-validator-key", "", "use this priv_validator_key.json (a validator restarting from an export)")
+	return cmd
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/alephd/alephd/keys"
+	"github.com/alephd/alephd/node"
+)
+
+const (
+	devChainID = "alephd-dev"
+	devKeyName = "dev"
+	// devFunds is what the dev key holds in genesis: 1,000,000 ALEPH.
+	devFunds = "1000000"
+)
+
+func startCmd() *cobra.Command {
+	var dev bool
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run the node",
+		Long: `Run the node until interrupted. With --dev, a single-validator development chain
+needs no set-up: on first start its home (default ~/.alephd-dev) is created with
+chain id alephd-dev and a funded key named "dev".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			home := homeFlag(cmd)
+			if dev && !cmd.Flags().Changed("home") && os.Getenv("ALEPHD_HOME") == "" {
+				home = devHome()
+			}
+			out := cmd.OutOrStdout()
+			var devAddr string
+			if dev {
+				addr, err := ensureDevHome(home)
+				if err != nil {
+					return err
+				}
+				devAddr = addr
+			}
+			n, err := node.Start(home, node.Options{})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "alephd %s started\n  chain id: %s\n  home:     %s\n  rpc:      %s\n", version, chainID(n), home, n.RPCAddress())
+			if devAddr != "" {
+				fmt.Fprintf(out, "  dev key:  %s (name %q, %s ALEPH; sign with --key %s)\n", devAddr, devKeyName, devFunds, devKeyName)
+			}
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			<-sig
+			fmt.Fprintln(out, "stopping")
+			return n.Stop()
+		},
+	}
+	cmd.Flags().BoolVar(&dev, "dev", false, "run a single-validator dev chain, creating its home on first start")
+	return cmd
+}
+
+func devHome() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ".alephd-dev"
+	}
+	return filepath.Join(home, ".alephd-dev")
+}
+
+// ensureDevHome creates the dev chain on first start and returns the dev
+// key's address.
+func ensureDevHome(home string) (string, error) {
+	ring := keys.Open(node.KeyringDir(home))
+	if node.IsInitialized(home) {
+		k, err := ring.Get(devKeyName)
+		if err != nil {
+			return "", nil // a dev home whose key was removed still runs
+		}
+		return k.Address, nil
+	}
+	if _, err := node.Init(home, node.InitOptions{ChainID: devChainID, Moniker: "alephd-dev"}); err != nil {
+		return "", err
+	}
+	k, err := ring.Add(devKeyName, "")
+	if err != nil {
+		return "", err
+	}
+	units, err := parseALEPH(devFunds)
+	if err != nil {
+		return "", err
+	}
+	if err := node.AddGenesisBalance(home, k.Address, units); err != nil {
+		return "", err
+	}
+	return k.Address, nil
+}
+
+func chainID(n *node.Node) string {
+	doc, err := loadGenesis(n.Config.GenesisFile())
+	if err != nil {
+		return "?"
+	}
+	return doc.ChainID
+}

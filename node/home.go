@@ -1,0 +1,154 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/types"
+	cmttime "github.com/cometbft/cometbft/types/time"
+	"github.com/spf13/viper"
+
+	"github.com/alephd/alephd/app"
+)
+
+// DefaultHome is where a node lives without --home: $ALEPHD_HOME, or ~/.alephd.
+func DefaultHome() string {
+	if h := os.Getenv("ALEPHD_HOME"); h != "" {
+		return h
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ".alephd"
+	}
+	return filepath.Join(home, ".alephd")
+}
+
+// AppDBDir is where the state tree lives inside a home.
+func AppDBDir(home string) string { return filepath.Join(home, "data", "app") }
+
+// InitOptions shape a new home.
+type InitOptions struct {
+	ChainID string
+	Moniker string
+	// Genesis, if set, is an existing genesis document to join or restart
+	// from (an `alephd export`); otherwise a new one is written with this
+	// node as the only validator.
+	Genesis string
+	// PrivValidatorKey, if set, is a priv_validator_key.json to use instead
+	// of a new key: a validator restarting from an export keeps its key.
+	PrivValidatorKey string
+}
+
+// IsInitialized reports whether home has a config and a genesis.
+func IsInitialized(home string) bool {
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	_, err1 := os.Stat(filepath.Join(home, "config", "config.toml"))
+	_, err2 := os.Stat(c.GenesisFile())
+	return err1 == nil && err2 == nil
+}
+
+// DefaultConfig is CometBFT's default with alephd's choices: loopback only,
+// room for thousands of messages per block, and 1 MiB transactions.
+func DefaultConfig(home, moniker string) *cfg.Config {
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	c.Moniker = moniker
+	c.LogLevel = "state:info,*:error"
+	c.RPC.ListenAddress = "tcp://127.0.0.1:26657"
+	c.RPC.MaxBodyBytes = 4 << 20
+	c.P2P.ListenAddress = "tcp://127.0.0.1:26656"
+	c.Mempool.Size = 50_000
+	c.Mempool.CacheSize = 200_000
+	c.Mempool.MaxTxBytes = app.MaxTxBytes
+	c.Mempool.MaxTxsBytes = 1 << 30
+	c.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
+	return c
+}
+
+// Init creates home: config.toml, node and validator keys, and genesis.
+func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
+	if IsInitialized(home) {
+		return nil, fmt.Errorf("%s is already initialized; choose another --home or remove it", home)
+	}
+	if o.Moniker == "" {
+		o.Moniker = "alephd"
+	}
+	c := DefaultConfig(home, o.Moniker)
+	for _, dir := range []string{filepath.Join(home, "config"), filepath.Join(home, "data"), KeyringDir(home)} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	cfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), c)
+	if _, err := p2p.LoadOrGenNodeKey(c.NodeKeyFile()); err != nil {
+		return nil, fmt.Errorf("node key: %w", err)
+	}
+	var pv *privval.FilePV
+	if o.PrivValidatorKey != "" {
+		key, err := os.ReadFile(o.PrivValidatorKey)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(c.PrivValidatorKeyFile(), key, 0o600); err != nil {
+			return nil, err
+		}
+		pv = privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	} else {
+		pv = privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	}
+
+	if o.Genesis != "" {
+		doc, err := types.GenesisDocFromFile(o.Genesis)
+		if err != nil {
+			return nil, fmt.Errorf("read genesis %s: %w", o.Genesis, err)
+		}
+		return doc, doc.SaveAs(c.GenesisFile())
+	}
+	if o.ChainID == "" {
+		return nil, errors.New("a new chain needs --chain-id")
+	}
+	pub, err := pv.GetPubKey()
+	if err != nil {
+		return nil, err
+	}
+	doc := &types.GenesisDoc{
+		ChainID:         o.ChainID,
+		GenesisTime:     cmttime.Now().Truncate(time.Second),
+		InitialHeight:   1,
+		ConsensusParams: types.DefaultConsensusParams(),
+		Validators:      []types.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 10, Name: o.Moniker}},
+		AppState:        app.DefaultGenesis(),
+	}
+	if err := doc.ValidateAndComplete(); err != nil {
+		return nil, err
+	}
+	return doc, doc.SaveAs(c.GenesisFile())
+}
+
+// LoadConfig reads home's config.toml.
+func LoadConfig(home string) (*cfg.Config, error) {
+	if !IsInitialized(home) {
+		return nil, fmt.Errorf("%s is not an alephd home: run `alephd init --home %s --chain-id ID` (or `alephd start --dev`)", home, home)
+	}
+	v := viper.New()
+	v.SetConfigFile(filepath.Join(home, "config", "config.toml"))
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c := cfg.DefaultConfig()
+	if err := v.Unmarshal(c); err != nil {
+		return nil, fmt.Errorf("parse config: %w", err)
+	}
+	c.SetRoot(home)
+	if err := c.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", v.ConfigFileUsed(), err)
+	}
+	return c, nil
+}

@@ -1,0 +1,127 @@
+package node
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	cfg "github.com/cometbft/cometbft/config"
+	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/alephd/alephd/abci"
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/state"
+)
+
+// keepVersions is how many recent heights stay queryable with proofs.
+const keepVersions = 10_000
+
+// Node is a running alephd node.
+type Node struct {
+	Config *cfg.Config
+	App    *app.App
+	cmt    *cmtnode.Node
+	store  *state.Store
+}
+
+// Options tune a start.
+type Options struct {
+	// Quiet drops CometBFT's log lines (tests).
+	Quiet bool
+}
+
+// Start opens home's state and starts CometBFT on it. On a restart the
+// CometBFT handshake replays any block the app had not committed.
+func Start(home string, o Options) (*Node, error) {
+	c, err := LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	logger := cmtlog.NewTMLogger(cmtlog.NewSyncWriter(os.Stdout))
+	if o.Quiet {
+		logger = cmtlog.NewNopLogger()
+	} else if logger, err = cmtflags.ParseLogLevel(c.LogLevel, logger, cfg.DefaultLogLevel); err != nil {
+		return nil, fmt.Errorf("log_level: %w", err)
+	}
+	store, err := state.Open(AppDBDir(home))
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(store, app.Options{KeepVersions: keepVersions})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("node key: %w", err)
+	}
+	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	n, err := cmtnode.NewNode(c, pv, nodeKey,
+		proxy.NewLocalClientCreator(abci.New(a)),
+		cmtnode.DefaultGenesisDocProviderFunc(c),
+		cfg.DefaultDBProvider,
+		cmtnode.DefaultMetricsProvider(c.Instrumentation),
+		logger)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("create CometBFT node: %w", err)
+	}
+	if err := n.Start(); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("start CometBFT node: %w", err)
+	}
+	return &Node{Config: c, App: a, cmt: n, store: store}, nil
+}
+
+// RPCAddress is the CometBFT RPC listen address.
+func (n *Node) RPCAddress() string { return n.Config.RPC.ListenAddress }
+
+// Stop stops consensus and closes the state.
+func (n *Node) Stop() error {
+	if err := n.cmt.Stop(); err != nil {
+		return err
+	}
+	n.cmt.Wait()
+	return n.store.Close()
+}
+
+// ExportGenesis opens a stopped node's home and returns its committed state
+// as a genesis document that `alephd init --genesis` starts a chain from: same
+// chain id and validators, starting at the next height.
+func ExportGenesis(home string) (*types.GenesisDoc, error) {
+	c, err := LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := types.GenesisDocFromFile(c.GenesisFile())
+	if err != nil {
+		return nil, err
+	}
+	store, err := state.Open(AppDBDir(home))
+	if err != nil {
+		return nil, fmt.Errorf("open state (is the node still running?): %w", err)
+	}
+	defer store.Close()
+	a, err := app.New(store, app.Options{})
+	if err != nil {
+		return nil, err
+	}
+	appState, height, err := a.ExportGenesis()
+	if err != nil {
+		return nil, err
+	}
+	doc.AppState = appState
+	doc.InitialHeight = height + 1
+	if t := a.LastBlockTime(); t > 0 {
+		doc.GenesisTime = time.Unix(0, t).UTC()
+	}
+	return doc, doc.ValidateAndComplete()
+}
