@@ -43,6 +43,10 @@ type InitOptions struct {
 	// PrivValidatorKey, if set, is a priv_validator_key.json to use instead
 	// of a new key: a validator restarting from an export keeps its key.
 	PrivValidatorKey string
+	// RPCListen and P2PListen override the default loopback addresses.
+	RPCListen, P2PListen string
+	// TimeoutCommit overrides CometBFT's pause after each block (1s).
+	TimeoutCommit time.Duration
 }
 
 // IsInitialized reports whether home has a config and a genesis.
@@ -81,6 +85,15 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 		o.Moniker = "alephd"
 	}
 	c := DefaultConfig(home, o.Moniker)
+	if o.RPCListen != "" {
+		c.RPC.ListenAddress = o.RPCListen
+	}
+	if o.P2PListen != "" {
+		c.P2P.ListenAddress = o.P2PListen
+	}
+	if o.TimeoutCommit > 0 {
+		c.Consensus.TimeoutCommit = o.TimeoutCommit
+	}
 	for _, dir := range []string{filepath.Join(home, "config"), filepath.Join(home, "data"), KeyringDir(home)} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err

@@ -105,12 +105,12 @@ type Snapshot struct{ tree *iavl.ImmutableTree }
 // ErrReadOnly is returned by writes to a Snapshot.
 var ErrReadOnly = errors.New("state snapshot is read-only")
 
-func (s *Snapshot) Version() int64                    { return s.tree.Version() }
-func (s *Snapshot) Hash() []byte                      { return s.tree.Hash() }
-func (s *Snapshot) Get(key []byte) ([]byte, error)    { return s.tree.Get(key) }
-func (s *Snapshot) Has(key []byte) (bool, error)      { return s.tree.Has(key) }
-func (s *Snapshot) Set(key, value []byte) error       { return ErrReadOnly }
-func (s *Snapshot) Delete(key []byte) error           { return ErrReadOnly }
+func (s *Snapshot) Version() int64                 { return s.tree.Version() }
+func (s *Snapshot) Hash() []byte                   { return s.tree.Hash() }
+func (s *Snapshot) Get(key []byte) ([]byte, error) { return s.tree.Get(key) }
+func (s *Snapshot) Has(key []byte) (bool, error)   { return s.tree.Has(key) }
+func (s *Snapshot) Set(key, value []byte) error    { return ErrReadOnly }
+func (s *Snapshot) Delete(key []byte) error        { return ErrReadOnly }
 func (s *Snapshot) Iterate(start, end []byte, reverse bool, fn func(k, v []byte) bool) error {
 	it, err := s.tree.Iterator(start, end, !reverse)
 	if err != nil {

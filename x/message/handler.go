@@ -33,6 +33,11 @@ func (k Keeper) Apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content) erro
 		ContentTimeUnixNano: c.TimeNano,
 		ContentSize:         uint64(len(m.ItemContent)),
 	}
+	// Saved first: an out-of-order aggregate recompute reads it back. A
+	// rejection below discards the whole transaction cache.
+	if err := k.SaveMessage(kv, rec); err != nil {
+		return err
+	}
 	switch m.Type {
 	case TypePost:
 		err = k.applyPost(kv, m, c)
@@ -45,10 +50,7 @@ func (k Keeper) Apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content) erro
 	default: // PROGRAM and INSTANCE are recorded for resource nodes to read.
 		err = k.requireAuthorized(kv, m, c.Address, action{chain: m.Chain, channel: m.Channel, msgType: m.Type})
 	}
-	if err != nil {
-		return err
-	}
-	return k.SaveMessage(kv, rec)
+	return err
 }
 
 func (k Keeper) requireAuthorized(kv state.KV, m *pb.AlephMessage, owner string, act action) error {

@@ -1,0 +1,252 @@
+package app_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/app/apptest"
+	"github.com/alephd/alephd/client"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/message"
+)
+
+// at pins a draft's envelope and content time, so signed bytes are fixed.
+func at(d client.Draft, seconds string) client.Draft {
+	d.Time = time.Unix(1_700_000_000, 0)
+	d.Content["time"] = json.Number(seconds)
+	return d
+}
+
+func sign(t testing.TB, k *ecdsa.PrivateKey, d client.Draft) *pb.AlephMessage {
+	t.Helper()
+	m, err := client.Sign(k, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// scenario is a fixed history touching every message type and rule: posts
+// and amends, aggregates out of order, a delegation, a STORE, FORGETs, and
+// a few rejections.
+func scenario(t testing.TB) [][]*pb.AlephMessage {
+	alice, bob := apptest.Key("alice"), apptest.Key("bob")
+	post := sign(t, alice, at(client.Post("TEST", "blog", map[string]any{"title": "hello"}, ""), "1700000001"))
+	amend1 := sign(t, alice, at(client.Post("TEST", "amend", map[string]any{"title": "hello v2"}, post.ItemHash), "1700000003"))
+	amend2 := sign(t, alice, at(client.Post("TEST", "amend", map[string]any{"title": "hello v1.5"}, post.ItemHash), "1700000002"))
+	aggLate := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"name": "Alice B.", "age": 31}), "1700000010"))
+	aggEarly := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"name": "Alice", "city": "Paris"}), "1700000005"))
+	security := sign(t, alice, at(client.Aggregate("TEST", "security", map[string]any{
+		"authorizations": []any{map[string]any{"address": apptest.Address(bob), "types": []string{"POST"}, "post_types": []string{"comment"}}},
+	}), "1700000006"))
+	delegated := client.Post("TEST", "comment", "by bob for alice", "")
+	delegated.Content["address"] = apptest.Address(alice)
+	byBob := sign(t, bob, at(delegated, "1700000007"))
+	store := sign(t, bob, at(client.Store("TEST", "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG", "ipfs", 6), "1700000008"))
+	forgetAmend := sign(t, alice, at(client.Forget("TEST", []string{amend1.ItemHash}, nil, "typo"), "1700000020"))
+	forgetOthers := sign(t, bob, at(client.Forget("TEST", []string{post.ItemHash}, nil, ""), "1700000021")) // rejected
+	forgetAgg := sign(t, alice, at(client.Forget("TEST", nil, []string{"profile"}, ""), "1700000022"))
+	return [][]*pb.AlephMessage{
+		{post, aggLate, security},
+		{amend1, amend2, aggEarly, byBob, store},
+		{forgetAmend, forgetOthers, post}, // post again: a duplicate
+		{forgetAgg},
+	}
+}
+
+func run(t testing.TB, blocks [][]*pb.AlephMessage) *apptest.Chain {
+	c := apptest.New(t, nil)
+	for _, b := range blocks {
+		c.Block(b...)
+	}
+	return c
+}
+
+// goldenAppHash pins the app hash of scenario. It changes only when the
+// state machine changes on purpose: say why in the commit that updates it.
+const goldenAppHash = "279b0e3f91d62c7a22807acbc917195fea1b32bd78547fa8c4ea6699a68e0703"
+
+// TestGoldenAppHash guards against accidental consensus changes.
+func TestGoldenAppHash(t *testing.T) {
+	c := run(t, scenario(t))
+	got := hex.EncodeToString(c.Hash)
+	if got != goldenAppHash {
+		t.Fatalf("app hash changed:\n got  %s\n want %s\nIf the state machine changed on purpose, update goldenAppHash and say why in the commit.", got, goldenAppHash)
+	}
+}
+
+// TestScenarioOutcomes checks what the golden scenario does, so the pinned
+// hash stands for known-good behaviour.
+func TestScenarioOutcomes(t *testing.T) {
+	blocks := scenario(t)
+	c := apptest.New(t, nil)
+	codes := func(rs []app.TxResult) string {
+		s := ""
+		for _, r := range rs {
+			s += fmt.Sprintf("%s/%d ", r.Codespace, r.Code)
+		}
+		return s
+	}
+	want := []string{"/0 /0 /0 ", "/0 /0 /0 /0 /0 ", fmt.Sprintf("/0 message/%d message/%d ", message.ErrForgetNotAllowed.Code, message.ErrDuplicate.Code), "/0 "}
+	for i, b := range blocks {
+		if got := codes(c.Block(b...)); got != want[i] {
+			t.Fatalf("block %d codes = %q, want %q (%v)", i+1, got, want[i], c.Results)
+		}
+	}
+	post := blocks[0][0].ItemHash
+	res, err := c.App.Query(app.PathPost, []byte(post), 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var view app.PostView
+	json.Unmarshal(res.Value, &view)
+	// amend1 (latest by time) was forgotten, so amend2 is the latest.
+	if view.LatestAmend != blocks[1][1].ItemHash || !bytes.Contains(view.Content, []byte("hello v1.5")) {
+		t.Fatalf("post view after forgetting the latest amend: %+v %s", view, view.Content)
+	}
+	res, _ = c.App.Query(app.PathAggregates, []byte(apptest.Address(apptest.Key("alice"))), 0, false)
+	if bytes.Contains(res.Value, []byte("profile")) || !bytes.Contains(res.Value, []byte("security")) {
+		t.Fatalf("aggregates after forgetting profile: %s", res.Value)
+	}
+}
+
+// TestDeterminism runs the same history in two fresh apps and compares the
+// app hash after every block.
+func TestDeterminism(t *testing.T) {
+	blocks := scenario(t)
+	a, b := apptest.New(t, nil), apptest.New(t, nil)
+	for i, blk := range blocks {
+		a.Block(blk...)
+		b.Block(blk...)
+		if !bytes.Equal(a.Hash, b.Hash) {
+			t.Fatalf("block %d: app hashes differ: %X vs %X", i+1, a.Hash, b.Hash)
+		}
+	}
+}
+
+// TestAggregateArrivalOrder merges the same elements in shuffled orders and
+// across blocks; the aggregate must come out the same every time.
+func TestAggregateArrivalOrder(t *testing.T) {
+	k := apptest.Key("carol")
+	var elems []*pb.AlephMessage
+	for i := 0; i < 12; i++ {
+		obj := map[string]any{fmt.Sprintf("k%d", i%4): i, "shared": i}
+		// two elements share a time: item_hash breaks the tie
+		elems = append(elems, sign(t, k, at(client.Aggregate("TEST", "prefs", obj), fmt.Sprintf("17000000%02d", i/2*2))))
+	}
+	var want []byte
+	for seed := int64(0); seed < 20; seed++ {
+		order := append([]*pb.AlephMessage(nil), elems...)
+		rand.New(rand.NewSource(seed)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		c := apptest.New(t, nil)
+		for len(order) > 0 { // uneven blocks of 1 to 3
+			n := 1 + int(seed+int64(len(order)))%3
+			if n > len(order) {
+				n = len(order)
+			}
+			c.MustBlock(order[:n]...)
+			order = order[n:]
+		}
+		data, _ := json.Marshal(app.AggregateArgs{Address: apptest.Address(k), Key: "prefs"})
+		res, err := c.App.Query(app.PathAggregate, data, 0, false)
+		if err != nil || res.Value == nil {
+			t.Fatalf("seed %d: aggregate missing: %v", seed, err)
+		}
+		if want == nil {
+			want = res.Value
+		} else if !bytes.Equal(res.Value, want) {
+			t.Fatalf("seed %d: aggregate record differs from seed 0's", seed)
+		}
+	}
+}
+
+// TestExportImport exports the scenario's state and starts a new chain
+// from it: every message, aggregate and post reads back the same.
+func TestExportImport(t *testing.T) {
+	blocks := scenario(t)
+	c := run(t, blocks)
+	exported, height, err := c.App.ExportGenesis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if height != int64(len(blocks)) {
+		t.Fatalf("exported height %d", height)
+	}
+	d := apptest.New(t, exported)
+	d.Block() // commit the imported state
+	again, _, err := d.App.ExportGenesis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(exported, again) {
+		t.Fatalf("export of the imported chain differs:\n%s\nvs\n%s", exported, again)
+	}
+	alice := apptest.Address(apptest.Key("alice"))
+	for _, q := range []struct {
+		path string
+		data string
+	}{{app.PathPost, blocks[0][0].ItemHash}, {app.PathAggregates, alice}, {app.PathMessage, blocks[1][4].ItemHash}} {
+		r1, _ := c.App.Query(q.path, []byte(q.data), 0, false)
+		r2, _ := d.App.Query(q.path, []byte(q.data), 0, false)
+		if r1.Value == nil || !bytes.Equal(r1.Value, r2.Value) {
+			t.Errorf("%s %s: original %s, imported %s", q.path, q.data, r1.Value, r2.Value)
+		}
+	}
+}
+
+// TestCheckTxMempoolView lets a post and its amend wait in the mempool
+// together, and refuses a duplicate already in the mempool.
+func TestCheckTxMempoolView(t *testing.T) {
+	c := apptest.New(t, nil)
+	c.Block()
+	k := apptest.Key("dave")
+	post := sign(t, k, at(client.Post("TEST", "note", "v1", ""), "1700000001"))
+	amend := sign(t, k, at(client.Post("TEST", "amend", "v2", post.ItemHash), "1700000002"))
+	verify := func(m *pb.AlephMessage) app.SignatureCheck { return func() error { return message.VerifySignature(m) } }
+	for _, m := range []*pb.AlephMessage{post, amend} {
+		if r := c.App.CheckTx(app.EncodeTx(m), verify(m)); r.Code != 0 {
+			t.Fatalf("CheckTx %s: %s", m.ItemHash, r.Log)
+		}
+	}
+	if r := c.App.CheckTx(app.EncodeTx(post), verify(post)); r.Code != message.ErrDuplicate.Code {
+		t.Fatalf("duplicate in mempool: code %d %s", r.Code, r.Log)
+	}
+	c.MustBlock(post, amend)
+	// After the commit the mempool view restarts from committed state.
+	if r := c.App.CheckTx(app.EncodeTx(amend), verify(amend)); r.Code != message.ErrDuplicate.Code {
+		t.Fatalf("committed amend re-checked: code %d %s", r.Code, r.Log)
+	}
+}
+
+// TestRejectionLeavesStateUntouched: bad input of every kind is refused with
+// a registered code and the app hash of the block is that of an empty block.
+func TestRejectionLeavesStateUntouched(t *testing.T) {
+	k := apptest.Key("eve")
+	good := sign(t, k, at(client.Post("TEST", "note", "x", ""), "1700000001"))
+	badSig := sign(t, k, at(client.Post("TEST", "note", "y", ""), "1700000001"))
+	badSig.Signature = good.Signature
+	badHash := sign(t, k, at(client.Post("TEST", "note", "z", ""), "1700000001"))
+	badHash.ItemContent = append([]byte(nil), good.ItemContent...)
+	unknown := sign(t, k, at(client.Post("TEST", "note", "w", ""), "1700000001"))
+	unknown.Type = "NOPE"
+	txs := [][]byte{[]byte("not a protobuf"), {}, app.EncodeTx(badSig), app.EncodeTx(badHash), app.EncodeTx(unknown)}
+
+	empty := apptest.New(t, nil)
+	empty.BlockTxs()
+	c := apptest.New(t, nil)
+	for i, r := range c.BlockTxs(txs...) {
+		if r.Code == 0 || r.Codespace != message.Codespace || r.Log == "" {
+			t.Errorf("tx %d: want a registered rejection with a log, got %+v", i, r)
+		}
+	}
+	if !bytes.Equal(c.Hash, empty.Hash) {
+		t.Fatalf("rejected txs changed the state: %X vs empty block %X", c.Hash, empty.Hash)
+	}
+}

@@ -1,0 +1,115 @@
+package apptest
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/alephd/alephd/app"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/message"
+)
+
+// GenesisTime is the fixed time of the first block.
+var GenesisTime = time.Unix(1_700_000_000, 0).UTC()
+
+// BlockInterval is the time between blocks.
+const BlockInterval = time.Second
+
+// Chain is an app on an in-memory store, advanced block by block.
+type Chain struct {
+	T      testing.TB
+	App    *app.App
+	Store  *state.Store
+	Height int64
+	// Results are the tx results of the last block.
+	Results []app.TxResult
+	// Hash is the app hash after the last block.
+	Hash []byte
+}
+
+// New starts a chain from app_state (nil: the default genesis).
+func New(t testing.TB, appState json.RawMessage) *Chain {
+	t.Helper()
+	store, err := state.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(store, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if appState == nil {
+		appState = app.DefaultGenesis()
+	}
+	hash, err := a.InitChain(1, appState)
+	if err != nil {
+		t.Fatalf("init chain: %v", err)
+	}
+	return &Chain{T: t, App: a, Store: store, Hash: hash}
+}
+
+// Time is the time of block h.
+func Time(h int64) time.Time { return GenesisTime.Add(time.Duration(h-1) * BlockInterval) }
+
+// Block runs and commits one block of messages and returns their results.
+func (c *Chain) Block(msgs ...*pb.AlephMessage) []app.TxResult {
+	c.T.Helper()
+	txs := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		txs[i] = app.EncodeTx(m)
+	}
+	return c.BlockTxs(txs...)
+}
+
+// BlockTxs runs and commits one block of raw transactions.
+func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
+	c.T.Helper()
+	c.Height++
+	b := app.Block{Height: c.Height, TimeUnixNano: Time(c.Height).UnixNano(), Txs: txs}
+	results, hash, err := c.App.FinalizeBlock(b, func(i int) app.SignatureCheck {
+		return func() error {
+			m, err := app.DecodeTx(txs[i])
+			if err != nil {
+				return err
+			}
+			return message.VerifySignature(m)
+		}
+	})
+	if err != nil {
+		c.T.Fatalf("block %d: %v", c.Height, err)
+	}
+	if _, err := c.App.Commit(); err != nil {
+		c.T.Fatalf("commit %d: %v", c.Height, err)
+	}
+	c.Results, c.Hash = results, hash
+	return results
+}
+
+// MustBlock runs a block and fails the test if any message is rejected.
+func (c *Chain) MustBlock(msgs ...*pb.AlephMessage) {
+	c.T.Helper()
+	for i, r := range c.Block(msgs...) {
+		if r.Code != 0 {
+			c.T.Fatalf("block %d tx %d (%s): rejected: %s", c.Height, i, r.ItemHash, r.Log)
+		}
+	}
+}
+
+// Key returns a deterministic private key for a seed name.
+func Key(seed string) *ecdsa.PrivateKey {
+	sum := sha256.Sum256([]byte("alephd test key " + seed))
+	k, err := crypto.ToECDSA(sum[:])
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// Address is the EIP-55 address of a key.
+func Address(k *ecdsa.PrivateKey) string { return crypto.PubkeyToAddress(k.PublicKey).Hex() }
