@@ -41,7 +41,7 @@ func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.
 }
 
 func (s *Application) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*abcitypes.ResponseInitChain, error) {
-	hash, err := s.app.InitChain(req.InitialHeight, req.AppStateBytes)
+	hash, err := s.app.InitChain(req.InitialHeight, req.Time.UnixNano(), req.AppStateBytes)
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}

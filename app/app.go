@@ -92,13 +92,17 @@ func (a *App) LastBlockTime() int64 { return a.lastBlockTime }
 // LastCommit returns the last committed height and app hash.
 func (a *App) LastCommit() (int64, []byte) { return a.store.Version(), a.store.Hash() }
 
-// InitChain writes genesis and returns the genesis app hash.
-func (a *App) InitChain(initialHeight int64, appState json.RawMessage) ([]byte, error) {
+// InitChain writes genesis and returns the genesis app hash. The genesis
+// time is the chain's clock until the first block.
+func (a *App) InitChain(initialHeight, genesisTimeUnixNano int64, appState json.RawMessage) ([]byte, error) {
 	if initialHeight > 1 {
 		a.store.SetInitialVersion(initialHeight)
 	}
 	cache := state.NewCache(a.store.Working())
 	if err := a.InitGenesis(cache, appState); err != nil {
+		return nil, err
+	}
+	if err := a.setBlockTime(cache, genesisTimeUnixNano); err != nil {
 		return nil, err
 	}
 	if err := cache.Write(); err != nil {
@@ -110,6 +114,13 @@ func (a *App) InitChain(initialHeight int64, appState json.RawMessage) ([]byte, 
 	}
 	a.msgParams = p
 	return a.store.WorkingHash(), a.resetCheck()
+}
+
+func (a *App) setBlockTime(kv state.KV, t int64) error {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(t))
+	a.lastBlockTime = t
+	return kv.Set(lastBlockTimeKey, b[:])
 }
 
 // Block is what consensus decided: the txs to run at a height and time.
@@ -143,9 +154,7 @@ func resultOf(m *pb.AlephMessage, err error) TxResult {
 // invariant): the caller must halt, never commit.
 func (a *App) FinalizeBlock(b Block, verify func(i int) SignatureCheck) ([]TxResult, []byte, error) {
 	working := a.store.Working()
-	var t [8]byte
-	binary.BigEndian.PutUint64(t[:], uint64(b.TimeUnixNano))
-	if err := working.Set(lastBlockTimeKey, t[:]); err != nil {
+	if err := a.setBlockTime(working, b.TimeUnixNano); err != nil {
 		return nil, nil, err
 	}
 	results := make([]TxResult, len(b.Txs))
@@ -163,7 +172,6 @@ func (a *App) FinalizeBlock(b Block, verify func(i int) SignatureCheck) ([]TxRes
 		}
 		results[i] = resultOf(m, err)
 	}
-	a.lastBlockTime = b.TimeUnixNano
 	return results, a.store.WorkingHash(), nil
 }
 

@@ -112,7 +112,9 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 		if err := os.WriteFile(c.PrivValidatorKeyFile(), key, 0o600); err != nil {
 			return nil, err
 		}
-		pv = privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+		// A fresh signing state: the new chain has signed nothing yet.
+		pv = privval.LoadFilePVEmptyState(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+		pv.Save()
 	} else {
 		pv = privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 	}

@@ -3,7 +3,10 @@ package node
 import (
 	"fmt"
 	"os"
+	"sync"
 	"time"
+
+	dbm "github.com/cometbft/cometbft-db"
 
 	cfg "github.com/cometbft/cometbft/config"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
@@ -28,6 +31,35 @@ type Node struct {
 	App    *app.App
 	cmt    *cmtnode.Node
 	store  *state.Store
+	dbs    *openDBs
+}
+
+// openDBs remembers every database CometBFT opens. CometBFT v0.38 leaves the
+// tx indexer's open on stop, which keeps its file lock: a node restarted in
+// the same process could not open it again.
+type openDBs struct {
+	mu  sync.Mutex
+	dbs []dbm.DB
+}
+
+func (o *openDBs) provide(ctx *cfg.DBContext) (dbm.DB, error) {
+	db, err := cfg.DefaultDBProvider(ctx)
+	if err == nil {
+		o.mu.Lock()
+		o.dbs = append(o.dbs, db)
+		o.mu.Unlock()
+	}
+	return db, err
+}
+
+// closeAll closes what is still open; closing twice is harmless here.
+func (o *openDBs) closeAll() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, db := range o.dbs {
+		_ = db.Close()
+	}
+	o.dbs = nil
 }
 
 // Options tune a start.
@@ -64,10 +96,11 @@ func Start(home string, o Options) (*Node, error) {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	dbs := &openDBs{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
 		proxy.NewLocalClientCreator(abci.New(a)),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
-		cfg.DefaultDBProvider,
+		dbs.provide,
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),
 		logger)
 	if err != nil {
@@ -78,7 +111,7 @@ func Start(home string, o Options) (*Node, error) {
 		store.Close()
 		return nil, fmt.Errorf("start CometBFT node: %w", err)
 	}
-	return &Node{Config: c, App: a, cmt: n, store: store}, nil
+	return &Node{Config: c, App: a, cmt: n, store: store, dbs: dbs}, nil
 }
 
 // RPCAddress is the CometBFT RPC listen address.
@@ -90,6 +123,7 @@ func (n *Node) Stop() error {
 		return err
 	}
 	n.cmt.Wait()
+	n.dbs.closeAll()
 	return n.store.Close()
 }
 

@@ -47,7 +47,7 @@ func New(t testing.TB, appState json.RawMessage) *Chain {
 	if appState == nil {
 		appState = app.DefaultGenesis()
 	}
-	hash, err := a.InitChain(1, appState)
+	hash, err := a.InitChain(1, GenesisTime.UnixNano(), appState)
 	if err != nil {
 		t.Fatalf("init chain: %v", err)
 	}
