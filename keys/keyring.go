@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -115,4 +116,15 @@ func (r *Ring) List() ([]*Key, error) {
 		out = append(out, k)
 	}
 	return out, nil
+}
+
+// FromSeed derives a key from a seed string, for tests, simulations and load
+// generation that need the same accounts on every run. Never for real funds.
+func FromSeed(seed string) *ecdsa.PrivateKey {
+	sum := sha256.Sum256([]byte("alephd test key " + seed))
+	k, err := crypto.ToECDSA(sum[:])
+	if err != nil {
+		panic(err) // a sha256 is below the curve order with overwhelming probability
+	}
+	return k
 }

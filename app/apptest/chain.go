@@ -2,7 +2,6 @@ package apptest
 
 import (
 	"crypto/ecdsa"
-	"crypto/sha256"
 	"encoding/json"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/keys"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/message"
@@ -102,14 +102,7 @@ func (c *Chain) MustBlock(msgs ...*pb.AlephMessage) {
 }
 
 // Key returns a deterministic private key for a seed name.
-func Key(seed string) *ecdsa.PrivateKey {
-	sum := sha256.Sum256([]byte("alephd test key " + seed))
-	k, err := crypto.ToECDSA(sum[:])
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
+func Key(seed string) *ecdsa.PrivateKey { return keys.FromSeed(seed) }
 
 // Address is the EIP-55 address of a key.
 func Address(k *ecdsa.PrivateKey) string { return crypto.PubkeyToAddress(k.PublicKey).Hex() }

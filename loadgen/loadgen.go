@@ -1,0 +1,206 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/keys"
+)
+
+// Config describes a run.
+type Config struct {
+	Nodes       []string      // RPC addresses; messages are spread over them
+	Duration    time.Duration // how long to send
+	Concurrency int           // parallel senders
+	Rate        int           // messages per second; 0 sends as fast as the nodes take them
+	Messages    int           // messages to pre-sign; 0 picks from rate and duration
+	Accounts    int           // distinct signing keys
+	Seed        string        // makes keys (and so messages) differ between runs
+}
+
+// Report is what a run measured.
+type Report struct {
+	Submitted     int64         `json:"submitted"`
+	Refused       int64         `json:"refused"`
+	Committed     int64         `json:"committed"`
+	Window        time.Duration `json:"window_ns"`
+	CommittedRate float64       `json:"committed_msgs_per_sec"`
+	LatencyP50    time.Duration `json:"latency_p50_ns"`
+	LatencyP99    time.Duration `json:"latency_p99_ns"`
+	Blocks        int64         `json:"blocks"`
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("submitted %d, refused %d, committed %d in %s over %d blocks: %.0f msgs/s committed, submit->commit p50 %s p99 %s",
+		r.Submitted, r.Refused, r.Committed, r.Window.Round(time.Millisecond), r.Blocks, r.CommittedRate,
+		r.LatencyP50.Round(time.Millisecond), r.LatencyP99.Round(time.Millisecond))
+}
+
+// Presign signs n POST messages from accounts keys, on every core.
+func Presign(n, accounts int, seed string) [][]byte {
+	out := make([][]byte, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				k := keys.FromSeed(fmt.Sprintf("%s-%d", seed, i%accounts))
+				d := client.Post("LOAD", "load", map[string]any{"i": i, "body": "a typical small post body of a few dozen bytes"}, "")
+				m, err := client.Sign(k, d)
+				if err != nil {
+					panic(err)
+				}
+				out[i] = app.EncodeTx(m)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// Run sends load and reports what committed during the window.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 32
+	}
+	if cfg.Accounts <= 0 {
+		cfg.Accounts = 256
+	}
+	if cfg.Messages <= 0 {
+		perSec := cfg.Rate
+		if perSec <= 0 {
+			perSec = 6000
+		}
+		cfg.Messages = int(float64(perSec) * cfg.Duration.Seconds() * 1.1)
+	}
+	if cfg.Seed == "" {
+		cfg.Seed = fmt.Sprint(time.Now().UnixNano())
+	}
+	txs := Presign(cfg.Messages, cfg.Accounts, cfg.Seed)
+	submitted := make(map[[32]byte]time.Time, len(txs))
+	var mu sync.Mutex
+
+	watcher, err := client.New(cfg.Nodes[0])
+	if err != nil {
+		return Report{}, err
+	}
+	st, err := watcher.RPC().Status(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("node %s: %w", cfg.Nodes[0], err)
+	}
+	startHeight := st.SyncInfo.LatestBlockHeight
+
+	var rep Report
+	start := time.Now()
+	end := start.Add(cfg.Duration)
+	sendCtx, stop := context.WithDeadline(ctx, end)
+	defer stop()
+
+	var next atomic.Int64
+	var interval time.Duration
+	if cfg.Rate > 0 {
+		interval = time.Second / time.Duration(cfg.Rate)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < cfg.Concurrency; w++ {
+		c, err := client.New(cfg.Nodes[w%len(cfg.Nodes)])
+		if err != nil {
+			return rep, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sendCtx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(txs) {
+					return
+				}
+				if interval > 0 { // pace: message i leaves at start + i*interval
+					if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+						select {
+						case <-time.After(d):
+						case <-sendCtx.Done():
+							return
+						}
+					}
+				}
+				h := sha256.Sum256(txs[i])
+				mu.Lock()
+				submitted[h] = time.Now()
+				mu.Unlock()
+				res, err := c.SubmitRaw(sendCtx, txs[i], "")
+				if err != nil || !res.OK() {
+					atomic.AddInt64(&rep.Refused, 1)
+					continue
+				}
+				atomic.AddInt64(&rep.Submitted, 1)
+			}
+		}()
+	}
+
+	// Watch blocks as they commit; count what lands inside the window.
+	var latencies []time.Duration
+	height := startHeight
+	var lastCommit time.Time
+	for time.Now().Before(end) {
+		st, err := watcher.RPC().Status(ctx)
+		if err != nil {
+			return rep, err
+		}
+		for height < st.SyncInfo.LatestBlockHeight {
+			h := height + 1
+			blk, err := watcher.RPC().Block(ctx, &h)
+			if err != nil {
+				break // not served yet: next poll
+			}
+			results, err := watcher.RPC().BlockResults(ctx, &h)
+			if err != nil {
+				break // results are saved just after the block: next poll
+			}
+			height = h
+			seen := time.Now()
+			rep.Blocks++
+			for i, tx := range blk.Block.Txs {
+				if results.TxsResults[i].Code != 0 {
+					continue
+				}
+				mu.Lock()
+				t0, ok := submitted[sha256.Sum256(tx)]
+				mu.Unlock()
+				if ok {
+					rep.Committed++
+					latencies = append(latencies, seen.Sub(t0))
+					lastCommit = seen
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	wg.Wait()
+	rep.Window = cfg.Duration
+	if !lastCommit.IsZero() && lastCommit.Before(end) {
+		rep.Window = lastCommit.Sub(start)
+	}
+	rep.CommittedRate = float64(rep.Committed) / rep.Window.Seconds()
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	if n := len(latencies); n > 0 {
+		rep.LatencyP50 = latencies[n/2]
+		rep.LatencyP99 = latencies[n*99/100]
+	}
+	return rep, nil
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Start a fresh dev node in a temporary home, load it over RPC from a separate
+# process for the given duration, print committed msgs/s, and stop the node by pid.
+set -euo pipefail
+duration=${1:-30s}
+cd "$(dirname "$0")/.."
+home=$(mktemp -d)
+rpc_port=${BENCH_RPC_PORT:-26757}
+./bin/alephd init --home "$home" --chain-id bench --rpc-laddr "tcp://127.0.0.1:$rpc_port" --p2p-laddr "tcp://127.0.0.1:$((rpc_port+1))" >/dev/null
+./bin/alephd start --home "$home" >"$home/node.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$home"' EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$rpc_port/status" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+echo "committed signed POSTs on a dev node (1 validator), load from a separate process for $duration:"
+./bin/alephd bench load --node "tcp://127.0.0.1:$rpc_port" --duration "$duration"
