@@ -37,7 +37,7 @@ func OpenMemory() (*Store, error) {
 }
 
 func load(db dbm.DB) (*Store, error) {
-	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), cacheNodes, false, iavl.NewNopLogger(), iavl.SyncOption(true))
+	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), cacheNodes, true, iavl.NewNopLogger(), iavl.SyncOption(true))
 	if _, err := tree.Load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("load state tree: %w", err)
