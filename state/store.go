@@ -37,6 +37,9 @@ func OpenMemory() (*Store, error) {
 }
 
 func load(db dbm.DB) (*Store, error) {
+	// skipFastStorageUpgrade: no fast-node index. A miss (every new
+	// message's duplicate check) would go to Pebble, which cosmos-db opens
+	// without bloom filters; the tree walk hits the node cache instead.
 	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), cacheNodes, true, iavl.NewNopLogger(), iavl.SyncOption(true))
 	if _, err := tree.Load(); err != nil {
 		db.Close()

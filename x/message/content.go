@@ -1,7 +1,6 @@
 package message
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -38,37 +37,28 @@ type Content struct {
 	Aggregates []string
 }
 
-// rawContent is the union of the fields alephd reads; others are kept in
-// item_content untouched.
-type rawContent struct {
-	Address    *string         `json:"address"`
-	Time       json.RawMessage `json:"time"`
-	Type       *string         `json:"type"`
-	Ref        json.RawMessage `json:"ref"`
-	Key        json.RawMessage `json:"key"`
-	Content    json.RawMessage `json:"content"`
-	ItemType   string          `json:"item_type"`
-	ItemHash   string          `json:"item_hash"`
-	Hashes     []string        `json:"hashes"`
-	Aggregates []string        `json:"aggregates"`
-}
-
 // ParseContent decodes and checks item_content for a message type.
 func ParseContent(msgType string, data []byte) (*Content, error) {
-	var r rawContent
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&r); err != nil {
-		return nil, errs.Wrapf(ErrContent, "item_content is not a JSON object of the %s shape: %v", msgType, err)
+	f, err := decodeObject(data)
+	if err != nil {
+		return nil, errs.Wrapf(ErrContent, "item_content is not one JSON object: %v", err)
 	}
-	if dec.More() {
-		return nil, errs.Wrapf(ErrContent, "item_content has data after its JSON object")
+	var address, postType, itemType, itemHash string
+	var hashes, aggregates []string
+	for _, g := range []struct {
+		name string
+		v    any
+	}{{"address", &address}, {"type", &postType}, {"item_type", &itemType}, {"item_hash", &itemHash},
+		{"hashes", &hashes}, {"aggregates", &aggregates}} {
+		if err := f.get(g.name, g.v); err != nil {
+			return nil, errs.Wrapf(ErrContent, "item_content of the %s shape: %v", msgType, err)
+		}
 	}
-	if r.Address == nil || *r.Address == "" {
+	if address == "" {
 		return nil, errs.Wrapf(ErrContent, "item_content has no address")
 	}
-	c := &Content{Address: *r.Address}
-	t, err := ParseTime(string(r.Time))
+	c := &Content{Address: address}
+	t, err := ParseTime(string(f["time"]))
 	if err != nil {
 		return nil, errs.Wrapf(ErrContent, "content.time: %v", err)
 	}
@@ -79,43 +69,45 @@ func ParseContent(msgType string, data []byte) (*Content, error) {
 
 	switch msgType {
 	case TypePost:
-		if r.Type == nil || *r.Type == "" {
+		if postType == "" {
 			return nil, errs.Wrapf(ErrContent, "POST content has no type")
 		}
-		c.PostType = *r.Type
-		if c.Ref, err = refString(r.Ref); err != nil {
+		c.PostType = postType
+		if c.Ref, err = refString(f["ref"]); err != nil {
 			return nil, err
 		}
-		if c.PostType == "amend" && c.Ref == "" {
+		if c.PostType == AmendType && c.Ref == "" {
 			return nil, errs.Wrapf(ErrContent, "an amend needs ref, the item_hash of the post it amends")
 		}
 	case TypeAggregate:
-		if c.Key, err = parseAggregateKey(r.Key); err != nil {
+		if c.Key, err = parseAggregateKey(f["key"]); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal(r.Content, &c.Object); err != nil || c.Object == nil {
+		obj, err := decodeObject(f["content"])
+		if err != nil {
 			return nil, errs.Wrapf(ErrAggregateContent, "content.content of aggregate %q must be a JSON object", c.Key)
 		}
+		c.Object = obj
 	case TypeStore:
-		if r.ItemHash == "" {
+		if itemHash == "" {
 			return nil, errs.Wrapf(ErrStoreContent, "STORE content has no item_hash naming the file")
 		}
-		kind := fileHashKind(r.ItemHash)
+		kind := fileHashKind(itemHash)
 		if kind == "" {
-			return nil, errs.Wrapf(ErrStoreContent, "file hash %q is neither a sha256 (64 hex characters) nor an IPFS CID", r.ItemHash)
+			return nil, errs.Wrapf(ErrStoreContent, "file hash %q is neither a sha256 (64 hex characters) nor an IPFS CID", itemHash)
 		}
-		if r.ItemType != kind {
-			return nil, errs.Wrapf(ErrStoreContent, "STORE item_type is %q but hash %s is a %s hash", r.ItemType, r.ItemHash, kind)
+		if itemType != kind {
+			return nil, errs.Wrapf(ErrStoreContent, "STORE item_type is %q but hash %s is a %s hash", itemType, itemHash, kind)
 		}
-		c.FileType, c.FileHash = kind, r.ItemHash
+		c.FileType, c.FileHash = kind, itemHash
 	case TypeForget:
-		if len(r.Hashes) == 0 && len(r.Aggregates) == 0 {
+		if len(hashes) == 0 && len(aggregates) == 0 {
 			return nil, errs.Wrapf(ErrForgetEmpty, "FORGET needs at least one entry in hashes or aggregates")
 		}
-		if len(r.Hashes) > maxForgetTargets || len(r.Aggregates) > maxForgetTargets {
+		if len(hashes) > maxForgetTargets || len(aggregates) > maxForgetTargets {
 			return nil, errs.Wrapf(ErrContent, "FORGET lists at most %d hashes and %d aggregates", maxForgetTargets, maxForgetTargets)
 		}
-		c.Hashes, c.Aggregates = r.Hashes, r.Aggregates
+		c.Hashes, c.Aggregates = hashes, aggregates
 	}
 	return c, nil
 }
@@ -130,13 +122,15 @@ func refString(raw json.RawMessage) (string, error) {
 	if json.Unmarshal(raw, &s) == nil {
 		return s, nil
 	}
-	var obj struct {
-		ItemHash string `json:"item_hash"`
+	obj, err := decodeObject(raw)
+	var hash string
+	if err == nil {
+		err = obj.get("item_hash", &hash)
 	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	if err != nil {
 		return "", errs.Wrapf(ErrContent, "ref must be a string or an object with item_hash")
 	}
-	return obj.ItemHash, nil
+	return hash, nil
 }
 
 // aggregateKey accepts a string key or aleph-message's {"name": key} form.
@@ -145,11 +139,11 @@ func parseAggregateKey(raw json.RawMessage) (string, error) {
 	if json.Unmarshal(raw, &s) == nil && s != "" {
 		return s, nil
 	}
-	var obj struct {
-		Name string `json:"name"`
-	}
-	if json.Unmarshal(raw, &obj) == nil && obj.Name != "" {
-		return obj.Name, nil
+	if obj, err := decodeObject(raw); err == nil {
+		var name string
+		if obj.get("name", &name) == nil && name != "" {
+			return name, nil
+		}
 	}
 	return "", errs.Wrapf(ErrContent, "AGGREGATE content needs key, a non-empty string")
 }

@@ -26,43 +26,29 @@ var knownTypes = map[string]bool{
 	TypeForget: true, TypeProgram: true, TypeInstance: true,
 }
 
-// jsonMessage is the Aleph message object as clients and pyaleph's API send
-// it. Fields clients add beyond these (size, confirmed, content...) are ignored.
-type jsonMessage struct {
-	Chain       string          `json:"chain"`
-	Sender      string          `json:"sender"`
-	Type        string          `json:"type"`
-	Channel     *string         `json:"channel"`
-	Time        json.RawMessage `json:"time"`
-	ItemType    string          `json:"item_type"`
-	ItemHash    string          `json:"item_hash"`
-	ItemContent *string         `json:"item_content"`
-	Signature   *string         `json:"signature"`
-}
-
 // FromJSON decodes an Aleph message object, keeping item_content and the
-// time token exactly as sent.
+// time token exactly as sent. Members are matched by exact name; members
+// clients add beyond these (size, confirmed, content...) are ignored.
 func FromJSON(data []byte) (*pb.AlephMessage, error) {
-	var j jsonMessage
-	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, errs.Wrapf(ErrDecode, "message is not a JSON object with string fields: %v", err)
+	f, err := decodeObject(data)
+	if err != nil {
+		return nil, errs.Wrapf(ErrDecode, "message is not a JSON object: %v", err)
 	}
-	m := &pb.AlephMessage{
-		Chain: j.Chain, Sender: j.Sender, Type: j.Type,
-		ItemType: j.ItemType, ItemHash: j.ItemHash,
+	m := &pb.AlephMessage{}
+	var content string
+	for _, g := range []struct {
+		name string
+		v    *string
+	}{{"chain", &m.Chain}, {"sender", &m.Sender}, {"type", &m.Type}, {"channel", &m.Channel},
+		{"item_type", &m.ItemType}, {"item_hash", &m.ItemHash}, {"item_content", &content}, {"signature", &m.Signature}} {
+		if err := f.get(g.name, g.v); err != nil {
+			return nil, errs.Wrapf(ErrDecode, "message field %s must be a string", g.name)
+		}
 	}
-	if j.Channel != nil {
-		m.Channel = *j.Channel
-	}
-	if j.Signature != nil {
-		m.Signature = *j.Signature
-	}
-	if j.ItemContent != nil {
-		m.ItemContent = []byte(*j.ItemContent)
-	}
-	if len(j.Time) > 0 {
+	m.ItemContent = []byte(content)
+	if raw := f["time"]; len(raw) > 0 {
 		var buf bytes.Buffer
-		if err := json.Compact(&buf, j.Time); err != nil {
+		if err := json.Compact(&buf, raw); err != nil {
 			return nil, errs.Wrapf(ErrTime, "time is not valid JSON: %v", err)
 		}
 		m.Time = buf.String()

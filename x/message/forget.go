@@ -6,17 +6,27 @@ import (
 	"github.com/alephd/alephd/state"
 )
 
-// applyForget removes the content of each target. The right to forget a
+// applyForget removes the content of each target. The sender must be
+// allowed to act for the FORGET's own address, and the right to forget a
 // message is the right to have created it (pyaleph's forget.py): the sender
-// must be allowed for the target's owner, for the target's own type,
-// channel, chain, post type and aggregate key.
+// must be allowed for each target's owner, for the target's type, channel,
+// chain, post type and aggregate key. Every target is checked against the
+// state before the FORGET, so the order of the lists never matters.
 func (k Keeper) applyForget(kv state.KV, m *pb.AlephMessage, c *Content) error {
+	if err := k.requireAuthorized(kv, m, c.Address, action{chain: m.Chain, channel: m.Channel, msgType: TypeForget}); err != nil {
+		return err
+	}
 	targets, err := k.forgetTargets(kv, c)
 	if err != nil {
 		return err
 	}
 	for _, h := range targets {
-		if err := k.forgetOne(kv, m, h, true); err != nil {
+		if err := k.checkForgettable(kv, m, h); err != nil {
+			return err
+		}
+	}
+	for _, h := range targets {
+		if err := k.forgetOne(kv, m, h); err != nil {
 			return err
 		}
 	}
@@ -41,9 +51,8 @@ func (k Keeper) forgetTargets(kv state.KV, c *Content) ([]string, error) {
 	return targets, nil
 }
 
-// forgetOne forgets one target; checkAllowed is false for the amends that go
-// with a forgotten post, whose permission the post's check already covered.
-func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, checkAllowed bool) error {
+// checkForgettable checks that sender m may forget target hash.
+func (k Keeper) checkForgettable(kv state.KV, m *pb.AlephMessage, hash string) error {
 	if hash == m.ItemHash {
 		return errs.Wrapf(ErrForgetNotAllowed, "a FORGET cannot name itself")
 	}
@@ -57,31 +66,43 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, checkAll
 	if rec.Message.Type == TypeForget {
 		return errs.Wrapf(ErrForgetForget, "%s is a FORGET", hash)
 	}
-	for _, by := range rec.ForgottenBy {
-		if by == m.ItemHash {
-			return nil // named twice in the same FORGET
-		}
-	}
 	act := action{chain: rec.Message.Chain, channel: rec.Message.Channel, msgType: rec.Message.Type}
-	var content *Content
 	if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PROCESSED {
-		if content, err = ParseContent(rec.Message.Type, rec.Message.ItemContent); err != nil {
+		content, err := ParseContent(rec.Message.Type, rec.Message.ItemContent)
+		if err != nil {
 			return err
 		}
 		act.postType, act.aggregateKey = content.PostType, content.Key
 	}
-	if checkAllowed {
-		ok, err := k.authorized(kv, m.Sender, rec.Owner, act)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errs.Wrapf(ErrForgetNotAllowed, "%s may not forget %s: it belongs to %s, and no authorization allows %s", m.Sender, hash, rec.Owner, describe(act))
+	ok, err := k.authorized(kv, m.Sender, rec.Owner, act)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.Wrapf(ErrForgetNotAllowed, "%s may not forget %s: it belongs to %s, and no authorization allows %s", m.Sender, hash, rec.Owner, describe(act))
+	}
+	return nil
+}
+
+// forgetOne forgets a target whose permission was checked: its own, or for
+// an amend, that of the post it goes with.
+func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string) error {
+	rec, err := k.GetMessage(kv, hash)
+	if err != nil {
+		return err
+	}
+	for _, by := range rec.ForgottenBy {
+		if by == m.ItemHash {
+			return nil // named twice, or went with its post
 		}
 	}
 	rec.ForgottenBy = append(rec.ForgottenBy, m.ItemHash)
-	if content == nil { // already forgotten: only record who forgot it again
+	if rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED { // already forgotten: record who forgot it again
 		return k.SaveMessage(kv, rec)
+	}
+	content, err := ParseContent(rec.Message.Type, rec.Message.ItemContent)
+	if err != nil {
+		return err
 	}
 	rec.Status = pb.MessageStatus_MESSAGE_STATUS_FORGOTTEN
 	rec.Message.ItemContent = nil
@@ -108,7 +129,7 @@ func (k Keeper) unindex(kv state.KV, forget *pb.AlephMessage, rec *pb.MessageRec
 			return err
 		}
 		for _, a := range amends {
-			if err := k.forgetOne(kv, forget, a, false); err != nil {
+			if err := k.forgetOne(kv, forget, a); err != nil {
 				return err
 			}
 		}

@@ -41,10 +41,10 @@ func TestForgetRejections(t *testing.T) {
 			c.mustApply(p)
 			return sign(t, alice, client.Forget("TEST", []string{p.ItemHash}, nil, ""))
 		}, message.ErrForgetNotAllowed},
-		{"someone else's aggregate, named for its owner", func(t *testing.T, c *chain) *pb.AlephMessage {
+		{"someone else's aggregate, filed under its owner's address", func(t *testing.T, c *chain) *pb.AlephMessage {
 			c.mustApply(sign(t, bob, client.Aggregate("TEST", "profile", map[string]any{"a": 1})))
 			return sign(t, alice, as(client.Forget("TEST", nil, []string{"profile"}, ""), bob))
-		}, message.ErrForgetNotAllowed},
+		}, message.ErrUnauthorized},
 		{"a FORGET", func(t *testing.T, c *chain) *pb.AlephMessage {
 			p := sign(t, alice, client.Post("TEST", "note", "x", ""))
 			f := sign(t, alice, client.Forget("TEST", []string{p.ItemHash}, nil, ""))

@@ -7,8 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-		"sort"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -245,16 +244,6 @@ func rawMessage(tb testing.TB, key *ecdsa.PrivateKey, typ, content string) *pb.A
 	return resign(tb, key, m)
 }
 
-// knownBug skips a test that pins down a bug in non-test code that is
-// reported but not fixed yet. ALEPHD_KNOWN_BUGS=1 runs it, and it fails until
-// the bug is fixed; then delete the knownBug call.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("ALEPHD_KNOWN_BUGS") == "" {
-		t.Skipf("known bug, not fixed yet: %s (set ALEPHD_KNOWN_BUGS=1 to run)", what)
-	}
-}
-
 // TestApplyRejections checks the admission failures common to every type:
 // each is rejected with its registered error and leaves the state as it was.
 func TestApplyRejections(t *testing.T) {
@@ -478,4 +467,82 @@ func TestStore(t *testing.T) {
 		c := newChain(t)
 		c.mustReject(sign(t, bob, as(client.Store("TEST", sha, "storage", 0), alice)), message.ErrUnauthorized)
 	})
+}
+
+// TestGenesisExportImport checks that Export then Init rebuilds exactly the
+// state the messages built, derived indexes included (amend heads,
+// aggregates, files), through a JSON round trip of the genesis document.
+func TestGenesisExportImport(t *testing.T) {
+	c := newChain(t)
+	if err := c.k.Init(c.kv(), message.DefaultGenesis()); err != nil {
+		t.Fatal(err)
+	}
+	orig := sign(t, alice, at(client.Post("TEST", "note", "v0", ""), "1700000000"))
+	a1 := sign(t, alice, at(client.Post("TEST", "amend", "v1", orig.ItemHash), "1700000001"))
+	a2 := sign(t, alice, at(client.Post("TEST", "amend", "v2", orig.ItemHash), "1700000002"))
+	gone := sign(t, alice, client.Post("TEST", "note", "gone", ""))
+	e1 := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"a": 1}), "1"))
+	e2 := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"a": 2, "b": 2}), "2"))
+	e3 := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"c": 3}), "3"))
+	sec := security(t, "4", map[string]any{"address": addrOf(bob)})
+	byBob := sign(t, bob, as(client.Post("TEST", "note", "for alice", ""), alice))
+	store := sign(t, alice, client.Store("TEST", sha256Hex("f"), "storage", 1))
+	c.mustApply(orig, a1, a2, gone, e1, e2, e3, sec, byBob, store,
+		sign(t, alice, client.Forget("TEST", []string{a2.ItemHash, gone.ItemHash, e2.ItemHash}, nil, "")),
+		sign(t, alice, client.Forget("TEST", []string{gone.ItemHash}, nil, "again")),
+	)
+	g, err := c.k.Export(c.kv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g2 message.Genesis
+	if err := json.Unmarshal(doc, &g2); err != nil {
+		t.Fatal(err)
+	}
+	imported := newChain(t)
+	if err := imported.k.Init(imported.kv(), g2); err != nil {
+		t.Fatal(err)
+	}
+	want, got := c.dump(), imported.dump()
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Fatalf("imported state differs: %d keys exported, %d imported\nexported:\n%s\nimported:\n%s",
+			len(want), len(got), strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+}
+
+// TestErrorCodes pins the ABCI code of every rejection: codes are part of
+// the API and must never be renumbered or reused.
+func TestErrorCodes(t *testing.T) {
+	want := []struct {
+		err  *errs.Error
+		code uint32
+	}{
+		{message.ErrDecode, 1}, {message.ErrMissingField, 2}, {message.ErrUnknownType, 3},
+		{message.ErrItemType, 4}, {message.ErrHashMismatch, 5}, {message.ErrTooLarge, 6},
+		{message.ErrContent, 7}, {message.ErrTime, 8}, {message.ErrFutureTime, 9},
+		{message.ErrChain, 10}, {message.ErrSignatureFormat, 11}, {message.ErrSignature, 12},
+		{message.ErrDuplicate, 13}, {message.ErrUnauthorized, 14}, {message.ErrAmendTarget, 15},
+		{message.ErrAmendOfAmend, 16}, {message.ErrAmendOwner, 17}, {message.ErrForgetTarget, 18},
+		{message.ErrForgetNotAllowed, 19}, {message.ErrForgetForget, 20}, {message.ErrAggregateContent, 21},
+		{message.ErrForgetEmpty, 23}, {message.ErrStoreContent, 24},
+	}
+	for _, w := range want {
+		space, code, log := errs.ABCIInfo(errs.Wrapf(w.err, "detail"))
+		if space != message.Codespace || code != w.code || !strings.HasPrefix(log, "detail: ") {
+			t.Errorf("%q: %s/%d %q, want %s/%d", w.err.Description, space, code, log, message.Codespace, w.code)
+		}
+	}
+	n := 0
+	for _, e := range errs.All() {
+		if e.Codespace == message.Codespace {
+			n++
+		}
+	}
+	if n != len(want) {
+		t.Errorf("codespace %q registers %d errors; this test pins %d", message.Codespace, n, len(want))
+	}
 }

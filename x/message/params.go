@@ -10,6 +10,9 @@ type Params struct {
 	MaxFutureSeconds int64 `json:"max_future_seconds"`
 }
 
+// maxFutureSecondsLimit keeps block time + the allowance within int64 nanoseconds.
+const maxFutureSecondsLimit = 10 * 365 * 24 * 3600
+
 // DefaultParams are the values a new chain starts with.
 func DefaultParams() Params {
 	return Params{MaxContentChars: 200_000, MaxFutureSeconds: 600}
@@ -20,8 +23,8 @@ func (p Params) Validate() error {
 	if p.MaxContentChars == 0 {
 		return fmt.Errorf("max_content_chars must be positive")
 	}
-	if p.MaxFutureSeconds <= 0 {
-		return fmt.Errorf("max_future_seconds must be positive")
+	if p.MaxFutureSeconds <= 0 || p.MaxFutureSeconds > maxFutureSecondsLimit {
+		return fmt.Errorf("max_future_seconds must be between 1 and %d (ten years)", maxFutureSecondsLimit)
 	}
 	return nil
 }

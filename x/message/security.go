@@ -19,12 +19,28 @@ type action struct {
 // authorization is one entry of the security aggregate's "authorizations".
 // An empty or missing filter allows everything.
 type authorization struct {
-	Address       string   `json:"address"`
-	Chain         string   `json:"chain"`
-	Channels      []string `json:"channels"`
-	Types         []string `json:"types"`
-	PostTypes     []string `json:"post_types"`
-	AggregateKeys []string `json:"aggregate_keys"`
+	Address, Chain                            string
+	Channels, Types, PostTypes, AggregateKeys []string
+}
+
+// decodeAuthorization reads an entry by exact member names; a malformed
+// entry grants nothing.
+func decodeAuthorization(raw json.RawMessage) (authorization, bool) {
+	var a authorization
+	f, err := decodeObject(raw)
+	if err != nil {
+		return a, false
+	}
+	for _, g := range []struct {
+		name string
+		v    any
+	}{{"address", &a.Address}, {"chain", &a.Chain}, {"channels", &a.Channels}, {"types", &a.Types},
+		{"post_types", &a.PostTypes}, {"aggregate_keys", &a.AggregateKeys}} {
+		if f.get(g.name, g.v) != nil {
+			return a, false
+		}
+	}
+	return a, a.Address != ""
 }
 
 func contains(list []string, v string) bool {
@@ -65,15 +81,13 @@ func (k Keeper) authorized(kv state.KV, sender, owner string, act action) (bool,
 	if err != nil || agg == nil {
 		return false, err
 	}
-	var sec struct {
-		Authorizations []json.RawMessage `json:"authorizations"`
-	}
-	if json.Unmarshal(agg.Content, &sec) != nil {
+	sec, err := decodeObject(agg.Content)
+	var entries []json.RawMessage
+	if err != nil || sec.get("authorizations", &entries) != nil {
 		return false, nil // a malformed security aggregate grants nothing
 	}
-	for _, raw := range sec.Authorizations {
-		var a authorization
-		if json.Unmarshal(raw, &a) == nil && a.allows(sender, act) {
+	for _, raw := range entries {
+		if a, ok := decodeAuthorization(raw); ok && a.allows(sender, act) {
 			return true, nil
 		}
 	}

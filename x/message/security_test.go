@@ -207,7 +207,6 @@ func TestDelegatedAmendAndForget(t *testing.T) {
 // publish a FORGET recorded as owned by (and, with payments, charged to) an
 // address that never authorized them.
 func TestForgetNeedsAuthorityForItsOwnAddress(t *testing.T) {
-	knownBug(t, "applyForget never checks that the sender may act for the FORGET's content.address")
 	c := newChain(t)
 	mine := sign(t, bob, client.Post("TEST", "note", "bob's own", ""))
 	c.mustApply(mine)
@@ -216,5 +215,23 @@ func TestForgetNeedsAuthorityForItsOwnAddress(t *testing.T) {
 	if !errors.Is(err, message.ErrUnauthorized) {
 		rec := c.record(f.ItemHash)
 		t.Fatalf("bob's FORGET for alice: got %v, want ErrUnauthorized; recorded with owner %s", err, rec.GetOwner())
+	}
+}
+
+// TestForgetChecksEveryTargetBeforeForgetting guards pyaleph's order of
+// work: a FORGET's permissions are checked for every target first
+// (check_permissions), and only then are targets forgotten. When a delegate
+// forgets the security element that empowers it together with another of
+// the owner's messages, the verdict must not depend on the order of the
+// hashes.
+func TestForgetChecksEveryTargetBeforeForgetting(t *testing.T) {
+	grant := security(t, "1", map[string]any{"address": addrOf(bob)})
+	post := sign(t, alice, client.Post("TEST", "note", "alice's", ""))
+	for _, hashes := range [][]string{{post.ItemHash, grant.ItemHash}, {grant.ItemHash, post.ItemHash}} {
+		c := newChain(t)
+		c.mustApply(grant, post)
+		if err := c.apply(sign(t, bob, as(client.Forget("TEST", hashes, nil, ""), alice))); err != nil {
+			t.Errorf("bob forgets %v for alice: %v", hashes, err)
+		}
 	}
 }
