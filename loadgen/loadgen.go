@@ -112,25 +112,33 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	sendCtx, stop := context.WithDeadline(ctx, end)
 	defer stop()
 
-	var next atomic.Int64
+	// Messages leave in batches of up to maxBatch; with a target rate, one
+	// message at a time, paced.
+	batch := maxBatch
 	var interval time.Duration
 	if cfg.Rate > 0 {
-		interval = time.Second / time.Duration(cfg.Rate)
+		batch, interval = 1, time.Second/time.Duration(cfg.Rate)
 	}
+	var bodies [][]byte
+	var firsts []int // index of each batch's first message
+	for i := 0; i < len(txs); i += batch {
+		j := min(i+batch, len(txs))
+		bodies = append(bodies, encodeBatch(txs[i:j]))
+		firsts = append(firsts, i)
+	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < cfg.Concurrency; w++ {
-		c, err := client.New(cfg.Nodes[w%len(cfg.Nodes)])
-		if err != nil {
-			return rep, err
-		}
+		s := newSender(cfg.Nodes[w%len(cfg.Nodes)])
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for sendCtx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(txs) {
+				b := int(next.Add(1) - 1)
+				if b >= len(bodies) {
 					return
 				}
+				i := firsts[b]
 				if interval > 0 { // pace: message i leaves at start + i*interval
 					if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
 						select {
@@ -140,17 +148,23 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 						}
 					}
 				}
-				if i%sampleEvery == 0 {
-					mu.Lock()
-					samples[sha256.Sum256(txs[i])] = time.Now()
-					mu.Unlock()
+				n := min(batch, len(txs)-i)
+				for k := i; k < i+n; k++ {
+					if k%sampleEvery == 0 {
+						mu.Lock()
+						samples[sha256.Sum256(txs[k])] = time.Now()
+						mu.Unlock()
+					}
 				}
-				res, err := c.SubmitRaw(sendCtx, txs[i], "")
-				if err != nil || !res.OK() {
-					atomic.AddInt64(&rep.Refused, 1)
-					continue
+				ok, err := s.send(sendCtx, bodies[b])
+				if err != nil && sendCtx.Err() != nil {
+					return // cut off by the end of the window: neither sent nor refused
 				}
-				atomic.AddInt64(&rep.Submitted, 1)
+				if err != nil {
+					ok = 0
+				}
+				atomic.AddInt64(&rep.Submitted, int64(ok))
+				atomic.AddInt64(&rep.Refused, int64(n-ok))
 			}
 		}()
 	}

@@ -63,6 +63,9 @@ func ParseTime(raw string) (int64, error) {
 }
 
 func parseSeconds(s string) (int64, error) {
+	if ns, ok := plainSeconds(s); ok {
+		return ns, nil
+	}
 	if !decimalSeconds.MatchString(s) {
 		return 0, errs.Wrapf(ErrTime, "time %q is not a decimal number of seconds", s)
 	}
@@ -79,4 +82,40 @@ func parseSeconds(s string) (int64, error) {
 		return 0, errs.Wrapf(ErrTime, "time %q is out of range", s)
 	}
 	return ns.Int64(), nil
+}
+
+// plainSeconds parses the form nearly every client sends, "1700000000.123456"
+// (up to 10 integer digits below 9223372036, so the nanoseconds fit in
+// int64; any number of fraction digits, nanoseconds kept),
+// exactly and without allocating. ok is false for any other form.
+func plainSeconds(s string) (ns int64, ok bool) {
+	dot := strings.IndexByte(s, '.')
+	intPart, frac := s, ""
+	if dot >= 0 {
+		intPart, frac = s[:dot], s[dot+1:]
+	}
+	if len(intPart) == 0 || len(intPart) > 10 {
+		return 0, false
+	}
+	var sec int64
+	for i := 0; i < len(intPart); i++ {
+		c := intPart[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		sec = sec*10 + int64(c-'0')
+	}
+	if sec >= 9_223_372_036 {
+		return 0, false // near the int64 edge: the exact path range-checks
+	}
+	var nanos, scale int64 = 0, 100_000_000
+	for i := 0; i < len(frac); i++ {
+		c := frac[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		nanos += int64(c-'0') * scale // digits past nanoseconds add 0: floor
+		scale /= 10
+	}
+	return sec*1_000_000_000 + nanos, true
 }

@@ -114,3 +114,22 @@ func BenchmarkParseTime(b *testing.B) {
 		})
 	}
 }
+
+// TestPlainSecondsMatchesExact checks the fast path against the exact
+// big.Rat parse on every shape it accepts.
+func TestPlainSecondsMatchesExact(t *testing.T) {
+	for _, s := range []string{"0", "1", "1700000000", "1700000000.1", "1700000000.123456", "1700000000.1234567899",
+		"9223372035.999999999", "1.", "0.000000001", "0.0000000009", "00012.5"} {
+		fast, err := message.ParseTime(s)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		exact, err := message.ParseTime(s + "e0") // the exponent form skips the fast path
+		if err != nil {
+			t.Fatalf("%se0: %v", s, err)
+		}
+		if fast != exact {
+			t.Errorf("%s: fast %d, exact %d", s, fast, exact)
+		}
+	}
+}
