@@ -2,8 +2,11 @@ package abci
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 
 	abcitypes "github.com/cometbft/cometbft/abci/types"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
@@ -17,10 +20,12 @@ const Version = "0.1.0"
 // AppVersion is the state-machine version; bump it with every consensus change.
 const AppVersion uint64 = 1
 
-// Application serves the app over ABCI. CometBFT's local client serializes
-// every call, so no further locking is needed around the app.
+// Application serves the app over ABCI. CometBFT calls it on several
+// connections at once (consensus, mempool, query), so mu serializes every
+// use of the app; signature recovery, a pure function, runs outside it.
 type Application struct {
 	abcitypes.BaseApplication
+	mu   sync.Mutex
 	app  *app.App
 	sigs *sigCache
 }
@@ -33,6 +38,8 @@ func New(a *app.App) *Application {
 }
 
 func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.ResponseInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	h, hash := s.app.LastCommit()
 	return &abcitypes.ResponseInfo{
 		Data: "alephd", Version: Version, AppVersion: AppVersion,
@@ -41,6 +48,8 @@ func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.
 }
 
 func (s *Application) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*abcitypes.ResponseInitChain, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	hash, err := s.app.InitChain(req.InitialHeight, req.Time.UnixNano(), req.AppStateBytes)
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
@@ -55,8 +64,37 @@ func (s *Application) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) 
 			err = nil
 		}
 	}()
+	if r, done := s.checkBeforeSignature(req.Tx); done {
+		return &abcitypes.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log}, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	r := s.app.CheckTx(req.Tx, s.sigs.check(req.Tx))
 	return &abcitypes.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log}, nil
+}
+
+// errSignatureLater stops the admission pipeline at its signature step.
+var errSignatureLater = errors.New("signature verified outside the app lock")
+
+// checkBeforeSignature runs the pipeline up to the signature step for a
+// transaction whose signature the node has not verified yet. If the message
+// is refused before that step (malformed, nobody pays), that is the answer
+// (done). Otherwise the signature is recovered here, outside the app lock,
+// so blocks keep executing meanwhile; the caller then runs the whole pipeline
+// again under the lock with the cached verdict, which alone decides.
+func (s *Application) checkBeforeSignature(tx []byte) (r app.TxResult, done bool) {
+	if _, cached := s.sigs.get(sha256.Sum256(tx)); cached {
+		return r, false
+	}
+	reached := false
+	s.mu.Lock()
+	r = s.app.CheckTx(tx, func() error { reached = true; return errSignatureLater })
+	s.mu.Unlock()
+	if !reached {
+		return r, true
+	}
+	s.sigs.check(tx)() // verify and cache
+	return r, false
 }
 
 // PrepareProposal takes mempool transactions in order up to the size limit.
@@ -93,6 +131,8 @@ func (s *Application) ProcessProposal(_ context.Context, req *abcitypes.RequestP
 
 func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlock) (*abcitypes.ResponseFinalizeBlock, error) {
 	s.sigs.prefetch(req.Txs)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	results, hash, err := s.app.FinalizeBlock(
 		app.Block{Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Txs: req.Txs},
 		func(i int) app.SignatureCheck { return s.sigs.check(req.Txs[i]) },
@@ -119,6 +159,8 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 }
 
 func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcitypes.ResponseCommit, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, err := s.app.Commit(); err != nil {
 		panic(fmt.Sprintf("alephd: commit failed: %v", err))
 	}
@@ -129,7 +171,9 @@ func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcity
 const ProofOpIAVL = "ics23:iavl"
 
 func (s *Application) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
+	s.mu.Lock()
 	res, err := s.app.Query(req.Path, req.Data, req.Height, req.Prove)
+	s.mu.Unlock()
 	if err != nil {
 		return &abcitypes.ResponseQuery{Code: 1, Codespace: "query", Log: err.Error(), Height: res.Height}, nil
 	}

@@ -98,7 +98,7 @@ func Start(home string, o Options) (*Node, error) {
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 	dbs := &openDBs{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
-		proxy.NewLocalClientCreator(abci.New(a)),
+		proxy.NewConnSyncLocalClientCreator(abci.New(a)),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provide,
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),
