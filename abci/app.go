@@ -2,7 +2,6 @@ package abci
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -25,16 +24,16 @@ const AppVersion uint64 = 1
 // use of the app; signature recovery, a pure function, runs outside it.
 type Application struct {
 	abcitypes.BaseApplication
-	mu   sync.Mutex
-	app  *app.App
-	sigs *sigCache
+	mu  sync.Mutex
+	app *app.App
+	txs *txCache
 }
 
 var _ abcitypes.Application = (*Application)(nil)
 
 // New wraps a.
 func New(a *app.App) *Application {
-	return &Application{app: a, sigs: newSigCache()}
+	return &Application{app: a, txs: newTxCache()}
 }
 
 func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.ResponseInfo, error) {
@@ -64,12 +63,13 @@ func (s *Application) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) 
 			err = nil
 		}
 	}()
-	if r, done := s.checkBeforeSignature(req.Tx); done {
+	e := s.txs.entry(s.app, req.Tx)
+	if r, done := s.checkBeforeSignature(e); done {
 		return &abcitypes.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log}, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.app.CheckTx(req.Tx, s.sigs.check(req.Tx))
+	r := s.app.CheckTx(e.parsed, s.txs.check(e))
 	return &abcitypes.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log}, nil
 }
 
@@ -82,60 +82,28 @@ var errSignatureLater = errors.New("signature verified outside the app lock")
 // (done). Otherwise the signature is recovered here, outside the app lock,
 // so blocks keep executing meanwhile; the caller then runs the whole pipeline
 // again under the lock with the cached verdict, which alone decides.
-func (s *Application) checkBeforeSignature(tx []byte) (r app.TxResult, done bool) {
-	if _, cached := s.sigs.get(sha256.Sum256(tx)); cached {
+func (s *Application) checkBeforeSignature(e *txEntry) (r app.TxResult, done bool) {
+	if s.txs.verified(e) {
 		return r, false
 	}
 	reached := false
 	s.mu.Lock()
-	r = s.app.CheckTx(tx, func() error { reached = true; return errSignatureLater })
+	r = s.app.CheckTx(e.parsed, func() error { reached = true; return errSignatureLater })
 	s.mu.Unlock()
 	if !reached {
 		return r, true
 	}
-	s.sigs.check(tx)() // verify and cache
+	s.txs.check(e)() // recover and cache
 	return r, false
 }
 
-// PrepareProposal takes mempool transactions in order up to the size limit.
-// They all passed CheckTx on this node.
-func (s *Application) PrepareProposal(_ context.Context, req *abcitypes.RequestPrepareProposal) (*abcitypes.ResponsePrepareProposal, error) {
-	var total int64
-	txs := make([][]byte, 0, len(req.Txs))
-	for _, tx := range req.Txs {
-		if total+int64(len(tx)) > req.MaxTxBytes {
-			break
-		}
-		total += int64(len(tx))
-		txs = append(txs, tx)
-	}
-	return &abcitypes.ResponsePrepareProposal{Txs: txs}, nil
-}
-
-// ProcessProposal rejects a block carrying bytes that are not transactions.
-// Whether each message is admissible is decided in FinalizeBlock, where a
-// rejected message gets its code, exactly as CheckTx would give it.
-func (s *Application) ProcessProposal(_ context.Context, req *abcitypes.RequestProcessProposal) (resp *abcitypes.ResponseProcessProposal, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			resp, err = &abcitypes.ResponseProcessProposal{Status: abcitypes.ResponseProcessProposal_REJECT}, nil
-		}
-	}()
-	for _, tx := range req.Txs {
-		if _, err := app.DecodeTx(tx); err != nil {
-			return &abcitypes.ResponseProcessProposal{Status: abcitypes.ResponseProcessProposal_REJECT}, nil
-		}
-	}
-	return &abcitypes.ResponseProcessProposal{Status: abcitypes.ResponseProcessProposal_ACCEPT}, nil
-}
-
 func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlock) (*abcitypes.ResponseFinalizeBlock, error) {
-	s.sigs.prefetch(req.Txs)
+	entries := s.txs.prepare(s.app, req.Txs)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	results, hash, err := s.app.FinalizeBlock(
 		app.Block{Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Txs: req.Txs},
-		func(i int) app.SignatureCheck { return s.sigs.check(req.Txs[i]) },
+		func(i int) (*app.Parsed, app.SignatureCheck) { return entries[i].parsed, s.txs.check(entries[i]) },
 	)
 	if err != nil {
 		// A storage failure or broken invariant: stop before committing a

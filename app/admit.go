@@ -40,18 +40,44 @@ func EncodeTx(m *pb.AlephMessage) []byte {
 }
 
 // SignatureCheck returns the signature verdict of the message. The ABCI
-// adapter passes one that consults its verdict cache, so a node verifies a
+// adapter passes one that consults its cache, so a node verifies a
 // transaction's signature once, however often it is admitted.
 type SignatureCheck func() error
 
-// Deliver admits one message into kv, in the order of DESIGN.md, cheapest
-// first. kv is a per-transaction cache: on error the caller drops it.
-func (a *App) Deliver(kv state.KV, env message.Env, m *pb.AlephMessage, verify SignatureCheck) error {
-	// 1. Structure and size.
-	c, err := message.ValidateEnvelope(m, a.msgParams, env.BlockTimeUnixNano)
+// Parsed is a transaction decoded and checked as far as its bytes alone
+// allow: a pure function of the bytes and the params, so the ABCI adapter
+// parses each transaction once for CheckTx, recheck and the block.
+type Parsed struct {
+	Msg      *pb.AlephMessage
+	Content  *message.Content
+	TimeNano int64
+	// Err is the rejection found by parsing; Msg may be set with it.
+	Err error
+}
+
+// Parse decodes tx and runs the stateless envelope checks. It reads only
+// the message params, which change only at genesis, so it may run
+// concurrently with anything but InitChain.
+func (a *App) Parse(tx []byte) *Parsed {
+	m, err := DecodeTx(tx)
 	if err != nil {
+		return &Parsed{Err: err}
+	}
+	c, t, err := message.ParseEnvelope(m, a.msgParams)
+	return &Parsed{Msg: m, Content: c, TimeNano: t, Err: err}
+}
+
+// Deliver admits one parsed message into kv, in the order of DESIGN.md,
+// cheapest first. kv is a per-transaction cache: on error the caller drops it.
+func (a *App) Deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureCheck) error {
+	// 1. Structure and size (parsed), and time against this block.
+	if p.Err != nil {
+		return p.Err
+	}
+	if err := message.CheckTime(p.TimeNano, env.BlockTimeUnixNano, a.msgParams); err != nil {
 		return err
 	}
+	m, c := p.Msg, p.Content
 	// 2. INCOMING: can anyone pay? A miss costs a lookup, not an ecrecover.
 	item := payment.Item{Hash: m.ItemHash, Type: m.Type, Sender: m.Sender, Owner: c.Address, Channel: m.Channel, Size: uint64(len(m.ItemContent))}
 	payer, err := a.payments.Incoming(kv, item)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/alephd/alephd/errs"
-	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
@@ -139,38 +138,40 @@ type TxResult struct {
 	Type      string
 }
 
-func resultOf(m *pb.AlephMessage, err error) TxResult {
+func resultOf(p *Parsed, err error) TxResult {
 	r := TxResult{}
-	if m != nil {
-		r.ItemHash, r.Type = m.ItemHash, m.Type
+	if p.Msg != nil {
+		r.ItemHash, r.Type = p.Msg.ItemHash, p.Msg.Type
 	}
 	r.Codespace, r.Code, r.Log = errs.ABCIInfo(err)
 	return r
 }
 
+// Prepared gives, for tx i of a block, its parse and its signature check;
+// the ABCI adapter serves both from its per-transaction cache.
+type Prepared func(i int) (*Parsed, SignatureCheck)
+
 // FinalizeBlock runs a block's transactions in order on the working tree and
-// returns their results and the resulting app hash. verify(i) gives the
-// signature check of tx i. An error is a node failure (storage, broken
-// invariant): the caller must halt, never commit.
-func (a *App) FinalizeBlock(b Block, verify func(i int) SignatureCheck) ([]TxResult, []byte, error) {
+// returns their results and the resulting app hash. An error is a node
+// failure (storage, broken invariant): the caller must halt, never commit.
+func (a *App) FinalizeBlock(b Block, prep Prepared) ([]TxResult, []byte, error) {
 	working := a.store.Working()
 	if err := a.setBlockTime(working, b.TimeUnixNano); err != nil {
 		return nil, nil, err
 	}
 	results := make([]TxResult, len(b.Txs))
-	for i, tx := range b.Txs {
-		m, err := DecodeTx(tx)
+	for i := range b.Txs {
+		p, verify := prep(i)
+		env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano}
+		cache := state.NewCache(working)
+		err := a.Deliver(cache, env, p, verify)
 		if err == nil {
-			env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano}
-			cache := state.NewCache(working)
-			if err = a.Deliver(cache, env, m, verify(i)); err == nil {
-				err = cache.Write()
-			}
+			err = cache.Write()
 		}
 		if err != nil && !errs.IsRegistered(err) {
 			return nil, nil, fmt.Errorf("tx %d of block %d: %w", i, b.Height, err)
 		}
-		results[i] = resultOf(m, err)
+		results[i] = resultOf(p, err)
 	}
 	return results, a.store.WorkingHash(), nil
 }
@@ -190,16 +191,14 @@ func (a *App) Commit() (int64, error) {
 	return v, a.resetCheck()
 }
 
-// CheckTx admits tx into the mempool view. A nil error means the mempool
-// may keep it.
-func (a *App) CheckTx(tx []byte, verify SignatureCheck) TxResult {
-	m, err := DecodeTx(tx)
+// CheckTx admits a parsed transaction into the mempool view. Code 0 means
+// the mempool may keep it.
+func (a *App) CheckTx(p *Parsed, verify SignatureCheck) TxResult {
+	env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime}
+	cache := state.NewCache(a.check)
+	err := a.Deliver(cache, env, p, verify)
 	if err == nil {
-		env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime}
-		cache := state.NewCache(a.check)
-		if err = a.Deliver(cache, env, m, verify); err == nil {
-			err = cache.Write()
-		}
+		err = cache.Write()
 	}
-	return resultOf(m, err)
+	return resultOf(p, err)
 }

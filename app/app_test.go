@@ -211,16 +211,16 @@ func TestCheckTxMempoolView(t *testing.T) {
 	amend := sign(t, k, at(client.Post("TEST", "amend", "v2", post.ItemHash), "1700000002"))
 	verify := func(m *pb.AlephMessage) app.SignatureCheck { return func() error { return message.VerifySignature(m) } }
 	for _, m := range []*pb.AlephMessage{post, amend} {
-		if r := c.App.CheckTx(app.EncodeTx(m), verify(m)); r.Code != 0 {
+		if r := c.App.CheckTx(c.App.Parse(app.EncodeTx(m)), verify(m)); r.Code != 0 {
 			t.Fatalf("CheckTx %s: %s", m.ItemHash, r.Log)
 		}
 	}
-	if r := c.App.CheckTx(app.EncodeTx(post), verify(post)); r.Code != message.ErrDuplicate.Code {
+	if r := c.App.CheckTx(c.App.Parse(app.EncodeTx(post)), verify(post)); r.Code != message.ErrDuplicate.Code {
 		t.Fatalf("duplicate in mempool: code %d %s", r.Code, r.Log)
 	}
 	c.MustBlock(post, amend)
 	// After the commit the mempool view restarts from committed state.
-	if r := c.App.CheckTx(app.EncodeTx(amend), verify(amend)); r.Code != message.ErrDuplicate.Code {
+	if r := c.App.CheckTx(c.App.Parse(app.EncodeTx(amend)), verify(amend)); r.Code != message.ErrDuplicate.Code {
 		t.Fatalf("committed amend re-checked: code %d %s", r.Code, r.Log)
 	}
 }

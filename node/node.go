@@ -28,10 +28,13 @@ const keepVersions = 10_000
 // Node is a running alephd node.
 type Node struct {
 	Config *cfg.Config
-	App    *app.App
-	cmt    *cmtnode.Node
-	store  *state.Store
-	dbs    *openDBs
+	// App is the state machine. While the node runs, CometBFT calls it from
+	// several goroutines through the ABCI adapter's lock: read it directly
+	// only once the node is stopped, and otherwise query over RPC.
+	App   *app.App
+	cmt   *cmtnode.Node
+	store *state.Store
+	dbs   *openDBs
 }
 
 // openDBs remembers every database CometBFT opens. CometBFT v0.38 leaves the

@@ -72,14 +72,9 @@ func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
 	c.T.Helper()
 	c.Height++
 	b := app.Block{Height: c.Height, TimeUnixNano: Time(c.Height).UnixNano(), Txs: txs}
-	results, hash, err := c.App.FinalizeBlock(b, func(i int) app.SignatureCheck {
-		return func() error {
-			m, err := app.DecodeTx(txs[i])
-			if err != nil {
-				return err
-			}
-			return message.VerifySignature(m)
-		}
+	results, hash, err := c.App.FinalizeBlock(b, func(i int) (*app.Parsed, app.SignatureCheck) {
+		p := c.App.Parse(txs[i])
+		return p, func() error { return message.VerifySignature(p.Msg) }
 	})
 	if err != nil {
 		c.T.Fatalf("block %d: %v", c.Height, err)

@@ -86,45 +86,63 @@ func ToJSON(m *pb.AlephMessage) []byte {
 	return b.Bytes()
 }
 
-// ValidateEnvelope runs the stateless checks, cheapest first: required
-// fields, type, item_type, size, item hash, time. It returns the parsed
-// content and the message time in Unix nanoseconds. It does not verify the
-// signature; that costs an ecrecover and comes after the payment check.
+// ValidateEnvelope runs every stateless check of a message at a block time:
+// ParseEnvelope, then CheckTime.
 func ValidateEnvelope(m *pb.AlephMessage, p Params, blockTimeUnixNano int64) (*Content, error) {
+	c, t, err := ParseEnvelope(m, p)
+	if err != nil {
+		return nil, err
+	}
+	return c, CheckTime(t, blockTimeUnixNano, p)
+}
+
+// CheckTime refuses a message time more than MaxFutureSeconds past block time.
+func CheckTime(timeUnixNano, blockTimeUnixNano int64, p Params) error {
+	if limit := blockTimeUnixNano + p.MaxFutureSeconds*1e9; timeUnixNano > limit {
+		return errs.Wrapf(ErrFutureTime, "message time is %d s ahead of the chain's time; at most %d s is allowed", (timeUnixNano-blockTimeUnixNano)/1e9, p.MaxFutureSeconds)
+	}
+	return nil
+}
+
+// ParseEnvelope runs the checks that depend on the message alone, cheapest
+// first: required fields, type, item_type, size, item hash, time syntax,
+// content shape. It returns the parsed content and the message time in Unix
+// nanoseconds. Being a pure function of its inputs, its result may be cached
+// by transaction hash. It does not verify the signature; that costs an
+// ecrecover and comes after the payment check.
+func ParseEnvelope(m *pb.AlephMessage, p Params) (*Content, int64, error) {
 	for _, f := range []struct{ name, value string }{
 		{"chain", m.Chain}, {"sender", m.Sender}, {"type", m.Type},
 		{"item_type", m.ItemType}, {"item_hash", m.ItemHash}, {"signature", m.Signature}, {"time", m.Time},
 	} {
 		if f.value == "" {
-			return nil, errs.Wrapf(ErrMissingField, "message has no %s", f.name)
+			return nil, 0, errs.Wrapf(ErrMissingField, "message has no %s", f.name)
 		}
 	}
 	if !knownTypes[m.Type] {
-		return nil, errs.Wrapf(ErrUnknownType, "type %q is not one of POST, AGGREGATE, STORE, FORGET, PROGRAM, INSTANCE", m.Type)
+		return nil, 0, errs.Wrapf(ErrUnknownType, "type %q is not one of POST, AGGREGATE, STORE, FORGET, PROGRAM, INSTANCE", m.Type)
 	}
 	if m.ItemType != "inline" {
-		return nil, errs.Wrapf(ErrItemType, "item_type %q is not supported yet: send the content inline (item_type \"inline\" with item_content)", m.ItemType)
+		return nil, 0, errs.Wrapf(ErrItemType, "item_type %q is not supported yet: send the content inline (item_type \"inline\" with item_content)", m.ItemType)
 	}
 	if len(m.ItemContent) == 0 {
-		return nil, errs.Wrapf(ErrMissingField, "inline message has no item_content")
+		return nil, 0, errs.Wrapf(ErrMissingField, "inline message has no item_content")
 	}
 	if !utf8.Valid(m.ItemContent) {
-		return nil, errs.Wrapf(ErrContent, "item_content is not valid UTF-8")
+		return nil, 0, errs.Wrapf(ErrContent, "item_content is not valid UTF-8")
 	}
 	// Counted in characters, as pyaleph counts a Python string.
 	if n := uint64(utf8.RuneCount(m.ItemContent)); n > p.MaxContentChars {
-		return nil, errs.Wrapf(ErrTooLarge, "item_content is %d characters, the limit is %d", n, p.MaxContentChars)
+		return nil, 0, errs.Wrapf(ErrTooLarge, "item_content is %d characters, the limit is %d", n, p.MaxContentChars)
 	}
 	sum := sha256.Sum256(m.ItemContent)
 	if want := hex.EncodeToString(sum[:]); m.ItemHash != want {
-		return nil, errs.Wrapf(ErrHashMismatch, "item_hash is %s but sha256(item_content) is %s", m.ItemHash, want)
+		return nil, 0, errs.Wrapf(ErrHashMismatch, "item_hash is %s but sha256(item_content) is %s", m.ItemHash, want)
 	}
 	t, err := ParseTime(m.Time)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if limit := blockTimeUnixNano + p.MaxFutureSeconds*1e9; t > limit {
-		return nil, errs.Wrapf(ErrFutureTime, "message time is %d s ahead of the chain's time; at most %d s is allowed", (t-blockTimeUnixNano)/1e9, p.MaxFutureSeconds)
-	}
-	return ParseContent(m.Type, m.ItemContent)
+	c, err := ParseContent(m.Type, m.ItemContent)
+	return c, t, err
 }
