@@ -67,9 +67,24 @@ func (a *App) Parse(tx []byte) *Parsed {
 	return &Parsed{Msg: m, Content: c, TimeNano: t, Err: err}
 }
 
+// ErrHandlerCrash rejects a message whose handling panicked. A panic is a
+// bug, but the same bug on every validator: refusing the message (its
+// writes are in a cache that is dropped) keeps the chain live and in
+// agreement, where letting it escape would halt every node at once.
+var ErrHandlerCrash = errs.Register("app", 1, "the message crashed its handler; please report it")
+
 // Deliver admits one parsed message into kv, in the order of DESIGN.md,
 // cheapest first. kv is a per-transaction cache: on error the caller drops it.
-func (a *App) Deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureCheck) error {
+func (a *App) Deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureCheck) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errs.Wrapf(ErrHandlerCrash, "%v", r)
+		}
+	}()
+	return a.deliver(kv, env, p, verify)
+}
+
+func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureCheck) error {
 	// 1. Structure and size (parsed), and time against this block.
 	if p.Err != nil {
 		return p.Err

@@ -91,6 +91,15 @@ func (a *App) LastBlockTime() int64 { return a.lastBlockTime }
 // LastCommit returns the last committed height and app hash.
 func (a *App) LastCommit() (int64, []byte) { return a.store.Version(), a.store.Hash() }
 
+// Invariants checks every module's invariants on the committed state.
+func (a *App) Invariants() error {
+	snap, err := a.store.At(0)
+	if err != nil {
+		return err
+	}
+	return a.messages.Invariants(snap)
+}
+
 // InitChain writes genesis and returns the genesis app hash. The genesis
 // time is the chain's clock until the first block.
 func (a *App) InitChain(initialHeight, genesisTimeUnixNano int64, appState json.RawMessage) ([]byte, error) {

@@ -250,3 +250,23 @@ func TestRejectionLeavesStateUntouched(t *testing.T) {
 		t.Fatalf("rejected txs changed the state: %X vs empty block %X", c.Hash, empty.Hash)
 	}
 }
+
+// TestInvariantsCatchCorruption makes sure the invariants the harness checks
+// after every block can fail: a tampered aggregate record is caught.
+func TestInvariantsCatchCorruption(t *testing.T) {
+	c := run(t, scenario(t))
+	if err := c.App.Invariants(); err != nil {
+		t.Fatalf("clean state: %v", err)
+	}
+	alice := apptest.Address(apptest.Key("alice"))
+	key := message.AggregateStoreKey(alice, message.SecurityKey)
+	if err := c.Store.Working().Set(key, []byte{0x0a, 0x02, '{', '}'}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Store.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.App.Invariants(); err == nil {
+		t.Fatal("a tampered aggregate passed the invariants")
+	}
+}

@@ -28,19 +28,23 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state db in %s: %w", dir, err)
 	}
-	return load(db)
+	return load(db, cacheNodes)
 }
 
 // OpenMemory opens an empty state held in memory, for tests and simulation.
 func OpenMemory() (*Store, error) {
-	return load(dbm.NewMemDB())
+	return load(dbm.NewMemDB(), memCacheNodes)
 }
 
-func load(db dbm.DB) (*Store, error) {
+// memCacheNodes sizes the node cache of in-memory stores, whose nodes are
+// in memory anyway; a large cache only costs set-up time.
+const memCacheNodes = 10_000
+
+func load(db dbm.DB, cacheSize int) (*Store, error) {
 	// skipFastStorageUpgrade: no fast-node index. A miss (every new
 	// message's duplicate check) would go to Pebble, which cosmos-db opens
 	// without bloom filters; the tree walk hits the node cache instead.
-	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), cacheNodes, true, iavl.NewNopLogger(), iavl.SyncOption(true))
+	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), cacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
 	if _, err := tree.Load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("load state tree: %w", err)

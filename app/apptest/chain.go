@@ -57,7 +57,8 @@ func New(t testing.TB, appState json.RawMessage) *Chain {
 // Time is the time of block h.
 func Time(h int64) time.Time { return GenesisTime.Add(time.Duration(h-1) * BlockInterval) }
 
-// Block runs and commits one block of messages and returns their results.
+// Block runs and commits one block of messages, checks every invariant,
+// and returns the messages' results.
 func (c *Chain) Block(msgs ...*pb.AlephMessage) []app.TxResult {
 	c.T.Helper()
 	txs := make([][]byte, len(msgs))
@@ -83,6 +84,9 @@ func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
 		c.T.Fatalf("commit %d: %v", c.Height, err)
 	}
 	c.Results, c.Hash = results, hash
+	if err := c.App.Invariants(); err != nil {
+		c.T.Fatalf("after block %d: %v", c.Height, err)
+	}
 	return results
 }
 

@@ -1,0 +1,144 @@
+package message
+
+import (
+	"bytes"
+	"fmt"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+)
+
+// Invariants checks that the derived state agrees with the message records:
+//   - every aggregate equals the merge of its live elements, recomputed;
+//   - every aggregate element and amend index names a live message;
+//   - every post head names the latest live amend of its post.
+//
+// It returns the first violation. Tests and the simulation run it after
+// every block; a violation is a bug, never bad input.
+func (k Keeper) Invariants(kv state.KV) error {
+	if err := k.checkAggregates(kv); err != nil {
+		return err
+	}
+	return k.checkAmends(kv)
+}
+
+func (k Keeper) live(kv state.KV, hash, want string) error {
+	rec, err := k.GetMessage(kv, hash)
+	if err != nil {
+		return err
+	}
+	if rec == nil || rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED || rec.Message.Type != want {
+		return fmt.Errorf("invariant: index names %s, which is not a live %s", hash, want)
+	}
+	return nil
+}
+
+func (k Keeper) checkAggregates(kv state.KV) error {
+	type agg struct{ owner, key string }
+	var aggs []agg
+	var bad error
+	prefix := []byte{ModulePrefix, prefixAggregate}
+	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		owner, rest, err := readString(key[len(prefix):])
+		var name string
+		if err == nil {
+			name, _, err = readString(rest)
+		}
+		if err != nil {
+			bad = fmt.Errorf("invariant: corrupt aggregate key %x", key)
+			return false
+		}
+		aggs = append(aggs, agg{owner, name})
+		return true
+	})
+	if err != nil || bad != nil {
+		return firstErr(err, bad)
+	}
+	for _, a := range aggs {
+		stored, err := k.GetAggregate(kv, a.owner, a.key)
+		if err != nil {
+			return err
+		}
+		hashes, err := k.aggregateElements(kv, a.owner, a.key)
+		if err != nil {
+			return err
+		}
+		for _, h := range hashes {
+			if err := k.live(kv, h, TypeAggregate); err != nil {
+				return err
+			}
+		}
+		// Recompute on a scratch cache and compare.
+		scratch := state.NewCache(kv)
+		if err := k.recomputeAggregate(scratch, a.owner, a.key); err != nil {
+			return err
+		}
+		fresh, err := k.GetAggregate(scratch, a.owner, a.key)
+		if err != nil {
+			return err
+		}
+		if fresh == nil || !bytes.Equal(marshal(fresh), marshal(stored)) {
+			return fmt.Errorf("invariant: aggregate %s/%s differs from the merge of its elements", a.owner, a.key)
+		}
+	}
+	return nil
+}
+
+func (k Keeper) checkAmends(kv state.KV) error {
+	heads := map[string]bool{}
+	var originals []string
+	var bad error
+	prefix := []byte{ModulePrefix, prefixPostHead}
+	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		orig, _, err := readString(key[len(prefix):])
+		if err != nil {
+			bad = fmt.Errorf("invariant: corrupt post head key %x", key)
+			return false
+		}
+		originals = append(originals, orig)
+		heads[orig] = true
+		return true
+	})
+	if err != nil || bad != nil {
+		return firstErr(err, bad)
+	}
+	for _, orig := range originals {
+		if err := k.live(kv, orig, TypePost); err != nil {
+			return err
+		}
+		amends, err := k.amendsOf(kv, orig)
+		if err != nil {
+			return err
+		}
+		if len(amends) == 0 {
+			return fmt.Errorf("invariant: post %s has a head but no amends", orig)
+		}
+		for _, a := range amends {
+			if err := k.live(kv, a, TypePost); err != nil {
+				return err
+			}
+		}
+		scratch := state.NewCache(kv)
+		if err := k.refreshHead(scratch, orig); err != nil {
+			return err
+		}
+		want, _ := scratch.Get(postHeadKey(orig))
+		got, err := kv.Get(postHeadKey(orig))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(want, got) {
+			return fmt.Errorf("invariant: post %s's head is not its latest amend", orig)
+		}
+	}
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
