@@ -55,8 +55,10 @@ func VerifySignature(m *pb.AlephMessage) error {
 	if err != nil {
 		return errs.Wrapf(ErrSignature, "signature does not recover to any key: %v", err)
 	}
+	// Compared as bytes: case in the sender (EIP-55 or not) does not matter,
+	// and no checksum is computed unless the check fails.
 	recovered := common.BytesToAddress(crypto.Keccak256(pub[1:])[12:])
-	if !strings.EqualFold(recovered.Hex(), m.Sender) {
+	if recovered != common.HexToAddress(m.Sender) {
 		return errs.Wrapf(ErrSignature, "signature recovers %s, sender is %s", recovered.Hex(), m.Sender)
 	}
 	return nil
