@@ -176,7 +176,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	// more to serve than the load itself. Latency is sampled: the watcher
 	// looks up every sampleEvery-th message by hash until it has committed.
 	var latencies []time.Duration
-	height := startHeight
+	height, polledAt := startHeight, startHeight
 	var lastCommit time.Time
 	for time.Now().Before(end) {
 		st, err := watcher.RPC().Status(ctx)
@@ -198,18 +198,22 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				}
 			}
 		}
-		mu.Lock()
-		pending := make(map[[32]byte]time.Time, len(samples))
-		for h, t0 := range samples {
-			pending[h] = t0
-		}
-		mu.Unlock()
-		for h, t0 := range pending {
-			if _, err := watcher.RPC().Tx(ctx, h[:], false); err == nil {
-				latencies = append(latencies, time.Since(t0))
-				mu.Lock()
-				delete(samples, h)
-				mu.Unlock()
+		if height > polledAt { // look samples up once per new block, not per poll
+			polledAt = height
+			seen := time.Now() // when this poll first saw the block: the commit time measured
+			mu.Lock()
+			pending := make(map[[32]byte]time.Time, len(samples))
+			for h, t0 := range samples {
+				pending[h] = t0
+			}
+			mu.Unlock()
+			for h, t0 := range pending {
+				if _, err := watcher.RPC().Tx(ctx, h[:], false); err == nil {
+					latencies = append(latencies, seen.Sub(t0))
+					mu.Lock()
+					delete(samples, h)
+					mu.Unlock()
+				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -14,7 +14,6 @@ import (
 	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
-	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/alephd/alephd/abci"
@@ -101,7 +100,7 @@ func Start(home string, o Options) (*Node, error) {
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 	dbs := &openDBs{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
-		proxy.NewConnSyncLocalClientCreator(abci.New(a)),
+		abci.ClientCreator(abci.New(a)),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provide,
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),

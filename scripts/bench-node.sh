@@ -15,4 +15,4 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 echo "committed signed POSTs on a dev node (1 validator), load from a separate process for $duration:"
-./bin/alephd bench load --node "tcp://127.0.0.1:$rpc_port" --duration "$duration"
+./bin/alephd bench load --node "tcp://127.0.0.1:$rpc_port" --duration "$duration" --concurrency "${BENCH_CONCURRENCY:-32}"
