@@ -115,12 +115,19 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 		out[i] = &abcitypes.ExecTxResult{Code: r.Code, Codespace: r.Codespace, Log: r.Log}
 		if r.ItemHash != "" {
 			out[i].Events = []abcitypes.Event{{
-				Type: "message",
+				Type: EventMessage,
 				Attributes: []abcitypes.EventAttribute{
-					{Key: "item_hash", Value: r.ItemHash, Index: true},
-					{Key: "type", Value: r.Type, Index: true},
+					{Key: AttrItemHash, Value: r.ItemHash, Index: true},
+					{Key: AttrType, Value: r.Type, Index: true},
 				},
 			}}
+		}
+		if len(r.Forgotten) > 0 {
+			ev := abcitypes.Event{Type: EventForget}
+			for _, h := range r.Forgotten {
+				ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: AttrForgotten, Value: h})
+			}
+			out[i].Events = append(out[i].Events, ev)
 		}
 	}
 	return &abcitypes.ResponseFinalizeBlock{TxResults: out, AppHash: hash}, nil
@@ -134,6 +141,17 @@ func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcity
 	}
 	return &abcitypes.ResponseCommit{}, nil
 }
+
+// Block result events: "message" (item_hash, type; indexed for tx_search)
+// for every message, and "forget" (one "forgotten" attribute per message
+// forgotten) for an accepted FORGET, which the query index follows.
+const (
+	EventMessage  = "message"
+	EventForget   = "forget"
+	AttrItemHash  = "item_hash"
+	AttrType      = "type"
+	AttrForgotten = "forgotten"
+)
 
 // ProofOpIAVL is the type of the ICS-23 IAVL proof op in query responses.
 const ProofOpIAVL = "ics23:iavl"

@@ -75,16 +75,17 @@ var ErrHandlerCrash = errs.Register("app", 1, "the message crashed its handler; 
 
 // Deliver admits one parsed message into kv, in the order of DESIGN.md,
 // cheapest first. kv is a per-transaction cache: on error the caller drops it.
-func (a *App) Deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureCheck) (err error) {
+func (a *App) Deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureCheck) (fx message.Effects, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = errs.Wrapf(ErrHandlerCrash, "%v", r)
+			fx, err = message.Effects{}, errs.Wrapf(ErrHandlerCrash, "%v", r)
 		}
 	}()
-	return a.deliver(kv, env, p, verify)
+	err = a.deliver(kv, env, p, verify, &fx)
+	return fx, err
 }
 
-func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureCheck) error {
+func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureCheck, fx *message.Effects) error {
 	// 1. Structure and size (parsed), and time against this block.
 	if p.Err != nil {
 		return p.Err
@@ -108,5 +109,7 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 		return err
 	}
 	// 5. Type handler.
-	return a.messages.Apply(kv, env, m, c)
+	var err2 error
+	*fx, err2 = a.messages.Apply(kv, env, m, c)
+	return err2
 }

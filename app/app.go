@@ -145,6 +145,8 @@ type TxResult struct {
 	Log       string
 	ItemHash  string
 	Type      string
+	// Forgotten lists the messages an accepted FORGET forgot.
+	Forgotten []string
 }
 
 func resultOf(p *Parsed, err error) TxResult {
@@ -173,7 +175,7 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) ([]TxResult, []byte, error) 
 		p, verify := prep(i)
 		env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano}
 		cache := state.NewCache(working)
-		err := a.Deliver(cache, env, p, verify)
+		fx, err := a.Deliver(cache, env, p, verify)
 		if err == nil {
 			err = cache.Write()
 		}
@@ -181,6 +183,9 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) ([]TxResult, []byte, error) 
 			return nil, nil, fmt.Errorf("tx %d of block %d: %w", i, b.Height, err)
 		}
 		results[i] = resultOf(p, err)
+		if err == nil {
+			results[i].Forgotten = fx.Forgotten
+		}
 	}
 	return results, a.store.WorkingHash(), nil
 }
@@ -205,7 +210,7 @@ func (a *App) Commit() (int64, error) {
 func (a *App) CheckTx(p *Parsed, verify SignatureCheck) TxResult {
 	env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime}
 	cache := state.NewCache(a.check)
-	err := a.Deliver(cache, env, p, verify)
+	_, err := a.Deliver(cache, env, p, verify)
 	if err == nil {
 		err = cache.Write()
 	}

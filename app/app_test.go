@@ -95,10 +95,20 @@ func TestScenarioOutcomes(t *testing.T) {
 		return s
 	}
 	want := []string{"/0 /0 /0 ", "/0 /0 /0 /0 /0 ", fmt.Sprintf("/0 message/%d message/%d ", message.ErrForgetNotAllowed.Code, message.ErrDuplicate.Code), "/0 "}
+	var results [][]app.TxResult
 	for i, b := range blocks {
-		if got := codes(c.Block(b...)); got != want[i] {
+		rs := c.Block(b...)
+		if got := codes(rs); got != want[i] {
 			t.Fatalf("block %d codes = %q, want %q (%v)", i+1, got, want[i], c.Results)
 		}
+		results = append(results, rs)
+	}
+	// The FORGETs report what they forgot: one amend; both profile elements.
+	if f := results[2][0].Forgotten; len(f) != 1 || f[0] != blocks[1][0].ItemHash {
+		t.Fatalf("forgetting the amend reported %v", f)
+	}
+	if f := results[3][0].Forgotten; len(f) != 2 || !(f[0] == blocks[0][1].ItemHash || f[1] == blocks[0][1].ItemHash) {
+		t.Fatalf("forgetting the profile aggregate reported %v", f)
 	}
 	post := blocks[0][0].ItemHash
 	res, err := c.App.Query(app.PathPost, []byte(post), 0, false)

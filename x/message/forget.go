@@ -12,7 +12,7 @@ import (
 // must be allowed for each target's owner, for the target's type, channel,
 // chain, post type and aggregate key. Every target is checked against the
 // state before the FORGET, so the order of the lists never matters.
-func (k Keeper) applyForget(kv state.KV, m *pb.AlephMessage, c *Content) error {
+func (k Keeper) applyForget(kv state.KV, m *pb.AlephMessage, c *Content, fx *Effects) error {
 	if err := k.requireAuthorized(kv, m, c.Address, action{chain: m.Chain, channel: m.Channel, msgType: TypeForget}); err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (k Keeper) applyForget(kv state.KV, m *pb.AlephMessage, c *Content) error {
 		}
 	}
 	for _, h := range targets {
-		if err := k.forgetOne(kv, m, h); err != nil {
+		if err := k.forgetOne(kv, m, h, fx); err != nil {
 			return err
 		}
 	}
@@ -86,7 +86,7 @@ func (k Keeper) checkForgettable(kv state.KV, m *pb.AlephMessage, hash string) e
 
 // forgetOne forgets a target whose permission was checked: its own, or for
 // an amend, that of the post it goes with.
-func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string) error {
+func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effects) error {
 	rec, err := k.GetMessage(kv, hash)
 	if err != nil {
 		return err
@@ -97,6 +97,7 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string) error {
 		}
 	}
 	rec.ForgottenBy = append(rec.ForgottenBy, m.ItemHash)
+	fx.Forgotten = append(fx.Forgotten, hash)
 	if rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED { // already forgotten: record who forgot it again
 		return k.SaveMessage(kv, rec)
 	}
@@ -109,11 +110,11 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string) error {
 	if err := k.SaveMessage(kv, rec); err != nil {
 		return err
 	}
-	return k.unindex(kv, m, rec, content)
+	return k.unindex(kv, m, rec, content, fx)
 }
 
 // unindex removes what a forgotten message contributed to derived state.
-func (k Keeper) unindex(kv state.KV, forget *pb.AlephMessage, rec *pb.MessageRecord, c *Content) error {
+func (k Keeper) unindex(kv state.KV, forget *pb.AlephMessage, rec *pb.MessageRecord, c *Content, fx *Effects) error {
 	hash := rec.Message.ItemHash
 	switch rec.Message.Type {
 	case TypePost:
@@ -129,7 +130,7 @@ func (k Keeper) unindex(kv state.KV, forget *pb.AlephMessage, rec *pb.MessageRec
 			return err
 		}
 		for _, a := range amends {
-			if err := k.forgetOne(kv, forget, a); err != nil {
+			if err := k.forgetOne(kv, forget, a, fx); err != nil {
 				return err
 			}
 		}

@@ -13,9 +13,23 @@ type Env struct {
 	BlockTimeUnixNano int64
 }
 
+// Effects reports what applying a message did to other messages, for the
+// query index and the API; it is not state.
+type Effects struct {
+	// Forgotten lists the messages a FORGET forgot (or forgot again), in
+	// order, amends that went with their post included.
+	Forgotten []string
+}
+
 // Apply runs the type handler of a message whose envelope and signature
-// were already checked, and records it. On error the caller discards kv.
-func (k Keeper) Apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content) error {
+// were already checked, and records it. On error the caller discards kv
+// and the effects.
+func (k Keeper) Apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content) (Effects, error) {
+	var fx Effects
+	return fx, k.apply(kv, env, m, c, &fx)
+}
+
+func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, fx *Effects) error {
 	dup, err := k.HasMessage(kv, m.ItemHash)
 	if err != nil {
 		return err
@@ -46,7 +60,7 @@ func (k Keeper) Apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content) erro
 	case TypeStore:
 		err = k.applyStore(kv, m, c)
 	case TypeForget:
-		err = k.applyForget(kv, m, c)
+		err = k.applyForget(kv, m, c, fx)
 	default: // PROGRAM and INSTANCE are recorded for resource nodes to read.
 		err = k.requireAuthorized(kv, m, c.Address, action{chain: m.Chain, channel: m.Channel, msgType: m.Type})
 	}
