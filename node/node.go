@@ -1,8 +1,10 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -14,12 +16,20 @@ import (
 	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/alephd/alephd/abci"
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/index"
 	"github.com/alephd/alephd/state"
 )
+
+// indexPoll is how often the index looks for new committed blocks.
+const indexPoll = 50 * time.Millisecond
+
+// IndexDir is where the query index lives inside a home.
+func IndexDir(home string) string { return filepath.Join(home, "data", "index") }
 
 // keepVersions is how many recent heights stay queryable with proofs.
 const keepVersions = 10_000
@@ -30,10 +40,16 @@ type Node struct {
 	// App is the state machine. While the node runs, CometBFT calls it from
 	// several goroutines through the ABCI adapter's lock: read it directly
 	// only once the node is stopped, and otherwise query over RPC.
-	App   *app.App
+	App *app.App
+	// Index is the query index, fed from committed blocks.
+	Index *index.Index
+	// RPC calls CometBFT's RPC in-process.
+	RPC   *rpclocal.Local
 	cmt   *cmtnode.Node
 	store *state.Store
 	dbs   *openDBs
+	stop  context.CancelFunc
+	done  chan struct{}
 }
 
 // openDBs remembers every database CometBFT opens. CometBFT v0.38 leaves the
@@ -109,21 +125,38 @@ func Start(home string, o Options) (*Node, error) {
 		store.Close()
 		return nil, fmt.Errorf("create CometBFT node: %w", err)
 	}
+	idx, err := index.Open(IndexDir(home))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	if err := n.Start(); err != nil {
+		idx.Close()
 		store.Close()
 		return nil, fmt.Errorf("start CometBFT node: %w", err)
 	}
-	return &Node{Config: c, App: a, cmt: n, store: store, dbs: dbs}, nil
+	ctx, stop := context.WithCancel(context.Background())
+	node := &Node{Config: c, App: a, Index: idx, RPC: rpclocal.New(n), cmt: n, store: store, dbs: dbs, stop: stop, done: make(chan struct{})}
+	go func() { // catches up from the block store first, then follows
+		defer close(node.done)
+		if err := idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore()}, indexPoll); err != nil {
+			logger.Error("query index stopped", "err", err)
+		}
+	}()
+	return node, nil
 }
 
 // RPCAddress is the CometBFT RPC listen address.
 func (n *Node) RPCAddress() string { return n.Config.RPC.ListenAddress }
 
-// Stop stops consensus and closes the state.
+// Stop stops consensus and the index, and closes the state.
 func (n *Node) Stop() error {
+	n.stop()
+	<-n.done
 	if err := n.cmt.Stop(); err != nil {
 		return err
 	}
+	n.Index.Close()
 	n.cmt.Wait()
 	n.dbs.closeAll()
 	return n.store.Close()

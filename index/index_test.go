@@ -1,0 +1,101 @@
+package index_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/index"
+	"github.com/alephd/alephd/keys"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+)
+
+func signed(t *testing.T, seed string, d client.Draft, sec int) *pb.AlephMessage {
+	t.Helper()
+	d.Time = time.Unix(1_700_000_000+int64(sec), 0)
+	d.Content["time"] = json.Number(fmt.Sprint(1_700_000_000 + sec))
+	m, err := client.Sign(keys.FromSeed(seed), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func ok(m *pb.AlephMessage, forgotten ...string) index.TxResult {
+	return index.TxResult{Tx: app.EncodeTx(m), Forgotten: forgotten}
+}
+
+// TestIndexListsCountsAndForgets: listings filter and page in time order,
+// kept counters equal walked counts, a FORGET moves its target out of the
+// default listing, and a refused duplicate never hides the accepted message.
+func TestIndexListsCountsAndForgets(t *testing.T) {
+	x, err := index.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts []*pb.AlephMessage
+	for i := 0; i < 30; i++ {
+		posts = append(posts, signed(t, "alice", client.Post("CH", "note", i, ""), i))
+	}
+	agg := signed(t, "bob", client.Aggregate("CH", "profile", map[string]any{"a": 1}), 5)
+	var blk1 []index.TxResult
+	for _, p := range posts {
+		blk1 = append(blk1, ok(p))
+	}
+	blk1 = append(blk1, ok(agg))
+	if err := x.IndexBlock(index.Block{Height: 1, TimeUnixNano: 1, Txs: blk1}); err != nil {
+		t.Fatal(err)
+	}
+	forget := signed(t, "alice", client.Forget("CH", []string{posts[29].ItemHash}, nil, ""), 40)
+	dup := index.TxResult{Tx: app.EncodeTx(posts[3]), Code: 13, Codespace: "message", Log: "already accepted"}
+	if err := x.IndexBlock(index.Block{Height: 2, TimeUnixNano: 2, Txs: []index.TxResult{ok(forget, posts[29].ItemHash), dup}}); err != nil {
+		t.Fatal(err)
+	}
+	alice := posts[0].Sender
+
+	page, err := x.Messages(index.Filter{Addresses: []string{alice}, Types: []string{"POST"}}, false, 0, 10, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 29 || len(page.Entries) != 10 || page.Entries[0].ItemHash != posts[28].ItemHash {
+		t.Fatalf("alice's posts: total %d, %d entries, first %s", page.Total, len(page.Entries), page.Entries[0].ItemHash)
+	}
+	page2, _ := x.Messages(index.Filter{Addresses: []string{alice}, Types: []string{"POST"}}, false, 10, 10, false)
+	if page2.Entries[0].ItemHash != posts[18].ItemHash {
+		t.Fatalf("page 2 starts at %s", page2.Entries[0].ItemHash)
+	}
+	// A filter no counter covers is counted by walking; both must agree.
+	walked, _ := x.Messages(index.Filter{Addresses: []string{alice}, Channels: []string{"CH"}, Types: []string{"POST"}}, true, 0, 5, true)
+	if walked.Total != 29 || walked.Entries[0].ItemHash != posts[0].ItemHash {
+		t.Fatalf("walked count %d, first ascending %s", walked.Total, walked.Entries[0].ItemHash)
+	}
+	all, _ := x.Messages(index.Filter{}, false, 0, 100, true)
+	if all.Total != 31 || len(all.Entries) != 31 { // 29 posts + aggregate + forget
+		t.Fatalf("all: %d / %d", all.Total, len(all.Entries))
+	}
+	e, _ := x.Get(posts[29].ItemHash)
+	if e.Status != index.StatusForgotten || len(e.ForgottenBy) != 1 {
+		t.Fatalf("forgotten entry: %+v", e)
+	}
+	if e3, _ := x.Get(posts[3].ItemHash); e3.Status != index.StatusProcessed {
+		t.Fatalf("a refused duplicate changed the accepted entry: %+v", e3)
+	}
+	forgotten, _ := x.Messages(index.Filter{Statuses: []string{"forgotten"}}, false, 0, 10, true)
+	if forgotten.Total != 1 {
+		t.Fatalf("forgotten listing: %d", forgotten.Total)
+	}
+	keyed, _ := x.Messages(index.Filter{ContentKeys: []string{"profile"}}, false, 0, 10, true)
+	if keyed.Total != 1 || keyed.Entries[0].ItemHash != agg.ItemHash {
+		t.Fatalf("by content key: %+v", keyed)
+	}
+	// Replaying an indexed block changes nothing.
+	if err := x.IndexBlock(index.Block{Height: 2, Txs: []index.TxResult{ok(forget, posts[28].ItemHash)}}); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := x.Get(posts[28].ItemHash); e.Status != index.StatusProcessed {
+		t.Fatal("a replayed block was indexed twice")
+	}
+}

@@ -1,0 +1,267 @@
+package index
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/alephd/alephd/state"
+)
+
+// Filter selects messages, as pyaleph's messages.json query does. Empty
+// lists match everything; values within one list are alternatives.
+type Filter struct {
+	Hashes, Types, Addresses, Owners, Chains, Channels []string
+	Refs, ContentTypes, ContentKeys, ContentHashes     []string
+	Tags                                               []string
+	// Times are Unix nanoseconds, end exclusive; 0 means unbounded.
+	StartTime, EndTime int64
+	// Blocks are heights, both inclusive; 0 means unbounded.
+	StartBlock, EndBlock int64
+	// Statuses defaults to processed.
+	Statuses []string
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Entries []*Entry
+	// Total is the number of messages matching the filter.
+	Total int64
+}
+
+// plan is the dimension a query iterates, with the value tuples to merge.
+type plan struct {
+	dim    dimension
+	values [][]string
+	// exact is set when the dimension alone is the whole filter, so a kept
+	// counter gives the total.
+	exact bool
+}
+
+func lowerAll(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = lowerAddr(v)
+	}
+	return out
+}
+
+// choose picks the most selective dimension the filter constrains.
+func (f Filter) choose() plan {
+	others := func(n int) bool { // how many list filters are set besides the chosen ones
+		set := 0
+		for _, l := range [][]string{f.Types, f.Addresses, f.Owners, f.Chains, f.Channels, f.Refs, f.ContentTypes, f.ContentKeys, f.ContentHashes, f.Tags} {
+			if len(l) > 0 {
+				set++
+			}
+		}
+		return set == n && f.StartTime == 0 && f.EndTime == 0 && f.StartBlock == 0 && f.EndBlock == 0
+	}
+	defaultStatus := len(f.Statuses) == 0 || (len(f.Statuses) == 1 && strings.EqualFold(f.Statuses[0], StatusProcessed))
+	exact := func(n int) bool { return defaultStatus && others(n) }
+	if len(f.Addresses) > 0 && len(f.Types) > 0 {
+		var vals [][]string
+		for _, a := range lowerAll(f.Addresses) {
+			for _, t := range f.Types {
+				vals = append(vals, []string{a, t})
+			}
+		}
+		return plan{dimAddressType, vals, exact(2) && len(f.Addresses) == 1}
+	}
+	for _, c := range []struct {
+		list []string
+		dim  dimension
+	}{
+		{f.ContentHashes, dimContentHash}, {f.Refs, dimRef}, {lowerAll(f.Addresses), dimAddress},
+		{lowerAll(f.Owners), dimOwner}, {f.ContentKeys, dimContentKey}, {f.Tags, dimTag},
+		{f.Channels, dimChannel}, {f.ContentTypes, dimContentType}, {f.Types, dimType}, {f.Chains, dimChain},
+	} {
+		if len(c.list) > 0 {
+			// Several addresses may name the same message (sender and
+			// owner), so only one value counts exactly.
+			return plan{c.dim, tuples(c.list), exact(1) && (len(c.list) == 1 || c.dim.id != dimAddress.id)}
+		}
+	}
+	return plan{dimAll, [][]string{{}}, exact(0)}
+}
+
+func anyOf(list []string, v string, fold bool) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, x := range list {
+		if x == v || (fold && strings.EqualFold(x, v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// matches applies every filter to an entry.
+func (f Filter) matches(e *Entry, statuses map[string]bool) bool {
+	if !statuses[e.Status] || !anyOf(f.Types, e.Type, false) || !anyOf(f.Chains, e.Chain, false) ||
+		!anyOf(f.Channels, e.Channel, false) || !anyOf(f.Refs, e.Ref, false) ||
+		!anyOf(f.ContentTypes, e.PostType, false) || !anyOf(f.ContentKeys, e.Key, false) ||
+		!anyOf(f.ContentHashes, e.ContentHash, false) || !anyOf(f.Owners, e.Owner, true) ||
+		!anyOf(f.Hashes, e.ItemHash, false) {
+		return false
+	}
+	if len(f.Addresses) > 0 && !anyOf(f.Addresses, e.Sender, true) && !anyOf(f.Addresses, e.Owner, true) {
+		return false
+	}
+	if len(f.Tags) > 0 {
+		ok := false
+		for _, t := range e.Tags {
+			ok = ok || anyOf(f.Tags, t, false)
+		}
+		if !ok {
+			return false
+		}
+	}
+	if (f.StartTime != 0 && e.TimeNano < f.StartTime) || (f.EndTime != 0 && e.TimeNano >= f.EndTime) {
+		return false
+	}
+	return (f.StartBlock == 0 || e.Height >= f.StartBlock) && (f.EndBlock == 0 || e.Height <= f.EndBlock)
+}
+
+// Messages lists the messages matching f, newest first unless ascending,
+// skipping offset and returning at most limit. With total, it also counts
+// every match: from a kept counter when the filter is one counted
+// dimension, otherwise by walking the matches.
+func (x *Index) Messages(f Filter, ascending bool, offset, limit int, total bool) (Page, error) {
+	statuses := Statuses(f.Statuses)
+	var page Page
+	if len(f.Hashes) > 0 {
+		for _, h := range f.Hashes {
+			e, err := x.Get(h)
+			if err != nil {
+				return page, err
+			}
+			if e != nil && f.matches(e, statuses) {
+				page.Total++
+				if page.Total > int64(offset) && len(page.Entries) < limit {
+					page.Entries = append(page.Entries, e)
+				}
+			}
+		}
+		return page, nil
+	}
+	p := f.choose()
+	if total && p.exact && len(p.values) == 1 {
+		n, err := x.count(p.dim, p.values[0])
+		if err != nil {
+			return page, err
+		}
+		page.Total, total = n, false
+	}
+	matched := 0
+	err := x.walk(p, f, ascending, func(e *Entry) (bool, error) {
+		if !f.matches(e, statuses) {
+			return true, nil
+		}
+		matched++
+		if matched > offset && len(page.Entries) < limit {
+			page.Entries = append(page.Entries, e)
+		}
+		return total || len(page.Entries) < limit, nil
+	})
+	if total {
+		page.Total = int64(matched)
+	}
+	return page, err
+}
+
+// walk visits the entries of plan p in time order, merging its value
+// streams and skipping duplicates, until fn says stop.
+func (x *Index) walk(p plan, f Filter, ascending bool, fn func(*Entry) (bool, error)) error {
+	type stream struct {
+		it interface {
+			Valid() bool
+			Next()
+			Key() []byte
+			Close() error
+		}
+		prefixLen int
+		t         int64
+		hash      string
+	}
+	var streams []*stream
+	defer func() {
+		for _, s := range streams {
+			s.it.Close()
+		}
+	}()
+	for _, vals := range p.values {
+		prefix := byPrefix(p.dim, vals)
+		start := append(append([]byte{}, prefix...), timeBytes(f.StartTime)...)
+		end := append(append([]byte{}, prefix...), timeBytes(f.EndTime)...)
+		if f.EndTime == 0 {
+			end = state.PrefixEnd(prefix)
+		}
+		var it interface {
+			Valid() bool
+			Next()
+			Key() []byte
+			Close() error
+		}
+		var err error
+		if ascending {
+			it, err = x.db.Iterator(start, end)
+		} else {
+			it, err = x.db.ReverseIterator(start, end)
+		}
+		if err != nil {
+			return err
+		}
+		s := &stream{it: it, prefixLen: len(prefix)}
+		streams = append(streams, s)
+	}
+	advance := func(s *stream) bool {
+		for s.it.Valid() {
+			t, h, ok := hashFromByKey(s.it.Key(), s.prefixLen)
+			if ok {
+				s.t, s.hash = t, h
+				return true
+			}
+			s.it.Next()
+		}
+		return false
+	}
+	seen := map[string]bool{}
+	for {
+		var best *stream
+		for _, s := range streams {
+			if !advance(s) {
+				continue
+			}
+			if best == nil || (ascending && (s.t < best.t || s.t == best.t && s.hash < best.hash)) ||
+				(!ascending && (s.t > best.t || s.t == best.t && s.hash > best.hash)) {
+				best = s
+			}
+		}
+		if best == nil {
+			return nil
+		}
+		h := best.hash
+		best.it.Next()
+		if len(streams) > 1 {
+			if seen[h] {
+				continue
+			}
+			seen[h] = true
+		}
+		e, err := x.Get(h)
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			return fmt.Errorf("index names %s but has no entry for it", h)
+		}
+		more, err := fn(e)
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+func timeBytes(ns int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(ns)) }

@@ -1,0 +1,226 @@
+package index
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/x/message"
+)
+
+// TxResult is one committed transaction with its outcome.
+type TxResult struct {
+	Tx        []byte
+	Code      uint32
+	Codespace string
+	Log       string
+	Forgotten []string
+}
+
+// Block is one committed block.
+type Block struct {
+	Height       int64
+	TimeUnixNano int64
+	Txs          []TxResult
+}
+
+// batch overlays a block's writes on the database so later transactions of
+// the block read earlier ones.
+type batch struct {
+	x       *Index
+	entries map[string]*Entry
+	counts  map[string]int64 // count key -> delta
+	byKeys  map[string]bool  // secondary keys to add
+}
+
+func (b *batch) get(hash string) (*Entry, error) {
+	if e, ok := b.entries[hash]; ok {
+		return e, nil
+	}
+	e, err := b.x.Get(hash)
+	if e != nil {
+		b.entries[hash] = e
+	}
+	return e, err
+}
+
+// countLive adds delta to every counter a processed entry belongs to.
+func (b *batch) countLive(e *Entry, delta int64) {
+	for _, d := range dimensions {
+		for _, vals := range d.values(e) {
+			b.counts[string(countKey(d, vals))] += delta
+		}
+	}
+}
+
+// IndexBlock adds a committed block. Blocks must come in height order; a
+// block at or below the indexed height is ignored, so replays are harmless.
+func (x *Index) IndexBlock(blk Block) error {
+	if blk.Height <= x.Height() {
+		return nil
+	}
+	b := &batch{x: x, entries: map[string]*Entry{}, counts: map[string]int64{}, byKeys: map[string]bool{}}
+	for i, tr := range blk.Txs {
+		if err := b.add(blk, uint32(i), tr); err != nil {
+			return fmt.Errorf("index block %d tx %d: %w", blk.Height, i, err)
+		}
+	}
+	return b.commit(blk.Height)
+}
+
+func (b *batch) add(blk Block, i uint32, tr TxResult) error {
+	m, err := app.DecodeTx(tr.Tx)
+	if err != nil {
+		return nil // not a message: nothing to index
+	}
+	e := &Entry{
+		ItemHash: m.ItemHash, Type: m.Type, Chain: m.Chain, Sender: m.Sender, Channel: m.Channel,
+		Height: blk.Height, TxIndex: i, BlockTime: blk.TimeUnixNano, Message: message.ToJSON(m),
+	}
+	if t, err := message.ParseTime(m.Time); err == nil {
+		e.TimeNano = t
+	}
+	if tr.Code != 0 {
+		prev, err := b.get(m.ItemHash)
+		if err != nil || prev != nil {
+			return err // a refused copy never hides the accepted message
+		}
+		e.Status, e.ErrorCode, e.Details = StatusRejected, tr.Code, tr.Codespace+": "+tr.Log
+		b.entries[e.ItemHash] = e
+		return nil
+	}
+	e.Status = StatusProcessed
+	if c, err := message.ParseContent(m.Type, m.ItemContent); err == nil {
+		e.Owner, e.PostType, e.Ref, e.Key, e.ContentHash = c.Address, c.PostType, c.Ref, c.Key, c.FileHash
+		e.Tags = tags(m.ItemContent)
+	}
+	b.entries[e.ItemHash] = e
+	for _, d := range dimensions {
+		for _, vals := range d.values(e) {
+			b.byKeys[string(byKey(d, vals, e))] = true
+		}
+	}
+	b.countLive(e, 1)
+	for _, h := range tr.Forgotten {
+		t, err := b.get(h)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			continue
+		}
+		if t.Status == StatusProcessed {
+			b.countLive(t, -1)
+			t.Status = StatusForgotten
+			t.Message = withoutContent(t.Message)
+		}
+		t.ForgottenBy = append(t.ForgottenBy, e.ItemHash)
+	}
+	return nil
+}
+
+// tags reads content.content.tags, the list pyaleph's "tags" filter matches.
+func tags(itemContent []byte) []string {
+	var c struct {
+		Content struct {
+			Tags []string `json:"tags"`
+		} `json:"content"`
+	}
+	if json.Unmarshal(itemContent, &c) != nil {
+		return nil
+	}
+	return c.Content.Tags
+}
+
+// withoutContent drops item_content from a message JSON, as pyaleph serves
+// forgotten messages.
+func withoutContent(msg json.RawMessage) json.RawMessage {
+	m, err := message.FromJSON(msg)
+	if err != nil {
+		return msg
+	}
+	m.ItemContent = nil
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(message.ToJSON(m), &obj) != nil {
+		return msg
+	}
+	delete(obj, "item_content")
+	out, _ := json.Marshal(obj)
+	return out
+}
+
+func (b *batch) commit(height int64) error {
+	wb := b.x.db.NewBatch()
+	defer wb.Close()
+	for _, h := range sortedKeys(b.entries) {
+		v, err := json.Marshal(b.entries[h])
+		if err != nil {
+			return err
+		}
+		if err := wb.Set(entryKey(h), v); err != nil {
+			return err
+		}
+	}
+	for _, k := range sortedKeys(b.byKeys) {
+		if err := wb.Set([]byte(k), []byte{}); err != nil {
+			return err
+		}
+	}
+	for _, k := range sortedKeys(b.counts) {
+		cur, err := b.x.db.Get([]byte(k))
+		if err != nil {
+			return err
+		}
+		var n int64
+		if len(cur) == 8 {
+			n = int64(binary.BigEndian.Uint64(cur))
+		}
+		n += b.counts[k]
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], uint64(n))
+		if err := wb.Set([]byte(k), v[:]); err != nil {
+			return err
+		}
+	}
+	var hv [8]byte
+	binary.BigEndian.PutUint64(hv[:], uint64(height))
+	if err := wb.Set([]byte{prefixMeta, 'h'}, hv[:]); err != nil {
+		return err
+	}
+	if err := wb.WriteSync(); err != nil {
+		return fmt.Errorf("write index batch: %w", err)
+	}
+	b.x.mu.Lock()
+	b.x.height = height
+	waiters := b.x.waiters
+	b.x.waiters = nil
+	b.x.mu.Unlock()
+	for _, ch := range waiters {
+		close(ch)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Statuses parses a msgStatuses list, defaulting to processed.
+func Statuses(list []string) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range list {
+		out[strings.ToLower(s)] = true
+	}
+	if len(out) == 0 {
+		out[StatusProcessed] = true
+	}
+	return out
+}
