@@ -38,15 +38,9 @@ func one(v string) [][]string {
 	return [][]string{{v}}
 }
 
-// addresses are the sender and the owner (content.address), once if equal:
-// pyaleph's "addresses" filter matches either.
-func addresses(e *Entry) []string {
-	s, o := lowerAddr(e.Sender), lowerAddr(e.Owner)
-	if o == "" || o == s {
-		return []string{s}
-	}
-	return []string{s, o}
-}
+// addresses is the sender: pyaleph's "addresses" filter on messages
+// matches the sender (posts filter content.address, the owner).
+func addresses(e *Entry) []string { return []string{lowerAddr(e.Sender)} }
 
 // Dimensions, by id. Ids are part of the on-disk format of the index; the
 // index can always be rebuilt, so changing them only needs `index rebuild`.

@@ -14,6 +14,8 @@ type Filter struct {
 	Hashes, Types, Addresses, Owners, Chains, Channels []string
 	Refs, ContentTypes, ContentKeys, ContentHashes     []string
 	Tags                                               []string
+	// NotContentTypes excludes post types (posts listings leave out amends).
+	NotContentTypes []string
 	// Times are Unix nanoseconds, end exclusive; 0 means unbounded.
 	StartTime, EndTime int64
 	// Blocks are heights, both inclusive; 0 means unbounded.
@@ -55,7 +57,7 @@ func (f Filter) choose() plan {
 				set++
 			}
 		}
-		return set == n && f.StartTime == 0 && f.EndTime == 0 && f.StartBlock == 0 && f.EndBlock == 0
+		return set == n && len(f.NotContentTypes) == 0 && f.StartTime == 0 && f.EndTime == 0 && f.StartBlock == 0 && f.EndBlock == 0
 	}
 	defaultStatus := len(f.Statuses) == 0 || (len(f.Statuses) == 1 && strings.EqualFold(f.Statuses[0], StatusProcessed))
 	exact := func(n int) bool { return defaultStatus && others(n) }
@@ -66,7 +68,7 @@ func (f Filter) choose() plan {
 				vals = append(vals, []string{a, t})
 			}
 		}
-		return plan{dimAddressType, vals, exact(2) && len(f.Addresses) == 1}
+		return plan{dimAddressType, vals, exact(2)}
 	}
 	for _, c := range []struct {
 		list []string
@@ -77,9 +79,7 @@ func (f Filter) choose() plan {
 		{f.Channels, dimChannel}, {f.ContentTypes, dimContentType}, {f.Types, dimType}, {f.Chains, dimChain},
 	} {
 		if len(c.list) > 0 {
-			// Several addresses may name the same message (sender and
-			// owner), so only one value counts exactly.
-			return plan{c.dim, tuples(c.list), exact(1) && (len(c.list) == 1 || c.dim.id != dimAddress.id)}
+			return plan{c.dim, tuples(c.list), exact(1)}
 		}
 	}
 	return plan{dimAll, [][]string{{}}, exact(0)}
@@ -106,7 +106,10 @@ func (f Filter) matches(e *Entry, statuses map[string]bool) bool {
 		!anyOf(f.Hashes, e.ItemHash, false) {
 		return false
 	}
-	if len(f.Addresses) > 0 && !anyOf(f.Addresses, e.Sender, true) && !anyOf(f.Addresses, e.Owner, true) {
+	if len(f.NotContentTypes) > 0 && anyOf(f.NotContentTypes, e.PostType, false) {
+		return false
+	}
+	if !anyOf(f.Addresses, e.Sender, true) {
 		return false
 	}
 	if len(f.Tags) > 0 {

@@ -20,13 +20,18 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/alephd/alephd/abci"
+	"github.com/alephd/alephd/api"
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/index"
 	"github.com/alephd/alephd/state"
 )
 
 // indexPoll is how often the index looks for new committed blocks.
 const indexPoll = 50 * time.Millisecond
+
+// ContentDir is where the embedded content store keeps files.
+func ContentDir(home string) string { return filepath.Join(home, "data", "content") }
 
 // IndexDir is where the query index lives inside a home.
 func IndexDir(home string) string { return filepath.Join(home, "data", "index") }
@@ -50,6 +55,9 @@ type Node struct {
 	dbs   *openDBs
 	stop  context.CancelFunc
 	done  chan struct{}
+	api   *api.Server
+	// APIAddress is where the HTTP API listens, if it runs.
+	APIAddress string
 }
 
 // openDBs remembers every database CometBFT opens. CometBFT v0.38 leaves the
@@ -80,10 +88,15 @@ func (o *openDBs) closeAll() {
 	o.dbs = nil
 }
 
+// DefaultAPIAddr is where the HTTP API listens by default.
+const DefaultAPIAddr = "127.0.0.1:4024"
+
 // Options tune a start.
 type Options struct {
 	// Quiet drops CometBFT's log lines (tests).
 	Quiet bool
+	// APIAddr is the HTTP API's host:port; empty serves no API.
+	APIAddr string
 }
 
 // Start opens home's state and starts CometBFT on it. On a restart the
@@ -137,6 +150,22 @@ func Start(home string, o Options) (*Node, error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	node := &Node{Config: c, App: a, Index: idx, RPC: rpclocal.New(n), cmt: n, store: store, dbs: dbs, stop: stop, done: make(chan struct{})}
+	if o.APIAddr != "" {
+		files, err := content.Open(ContentDir(home))
+		if err == nil {
+			node.api = api.New(idx, apiBackend{node}, files)
+			node.APIAddress, err = node.api.Start(o.APIAddr)
+		}
+		if err != nil {
+			stop()
+			n.Stop()
+			n.Wait()
+			dbs.closeAll()
+			idx.Close()
+			store.Close()
+			return nil, fmt.Errorf("start the HTTP API on %s: %w", o.APIAddr, err)
+		}
+	}
 	go func() { // catches up from the block store first, then follows
 		defer close(node.done)
 		if err := idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore()}, indexPoll); err != nil {
@@ -151,6 +180,11 @@ func (n *Node) RPCAddress() string { return n.Config.RPC.ListenAddress }
 
 // Stop stops consensus and the index, and closes the state.
 func (n *Node) Stop() error {
+	if n.api != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		n.api.Stop(ctx)
+		cancel()
+	}
 	n.stop()
 	<-n.done
 	if err := n.cmt.Stop(); err != nil {

@@ -23,6 +23,7 @@ const (
 
 func startCmd() *cobra.Command {
 	var dev bool
+	var apiAddr string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run the node",
@@ -50,11 +51,11 @@ chain id alephd-dev and a funded key named "dev".`,
 				}
 				devAddr = addr
 			}
-			n, err := node.Start(home, node.Options{})
+			n, err := node.Start(home, node.Options{APIAddr: apiAddr})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "alephd %s started\n  chain id: %s\n  home:     %s\n  rpc:      %s\n", version, chainID(n), home, n.RPCAddress())
+			fmt.Fprintf(out, "alephd %s started\n  chain id: %s\n  home:     %s\n  rpc:      %s\n  api:      http://%s\n", version, chainID(n), home, n.RPCAddress(), n.APIAddress)
 			if devAddr != "" {
 				fmt.Fprintf(out, "  dev key:  %s (name %q, %s ALEPH; sign with --key %s)\n", devAddr, devKeyName, devFunds, devKeyName)
 			}
@@ -65,6 +66,7 @@ chain id alephd-dev and a funded key named "dev".`,
 			return n.Stop()
 		},
 	}
+	cmd.Flags().StringVar(&apiAddr, "api-addr", node.DefaultAPIAddr, "HTTP API listen address (host:port; empty for none)")
 	cmd.Flags().BoolVar(&dev, "dev", false, "run a single-validator dev chain, creating its home on first start")
 	return cmd
 }

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"fmt"
+	"math/big"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/alephd/alephd/index"
+)
+
+const (
+	defaultPerPage = 20
+	maxPerPage     = 200
+)
+
+// listQuery is a parsed listing request.
+type listQuery struct {
+	filter    index.Filter
+	ascending bool
+	page      int
+	perPage   int
+}
+
+// listParams are the query parameters listings accept; any other is refused
+// so a typo is not silently ignored.
+var listParams = map[string]bool{
+	"msgType": true, "msgTypes": true, "addresses": true, "owners": true, "refs": true,
+	"contentHashes": true, "contentKeys": true, "contentTypes": true, "chains": true,
+	"channels": true, "tags": true, "hashes": true, "startDate": true, "endDate": true,
+	"startBlock": true, "endBlock": true, "msgStatuses": true, "sortBy": true,
+	"sortOrder": true, "pagination": true, "page": true,
+	// posts.json names some filters differently
+	"types": true, "history": true,
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// seconds parses pyaleph's float seconds into Unix nanoseconds, exactly.
+func seconds(v string) (int64, error) {
+	r, ok := new(big.Rat).SetString(v)
+	if !ok || r.Sign() < 0 || len(v) > 32 {
+		return 0, fmt.Errorf("%q is not a number of seconds", v)
+	}
+	r.Mul(r, big.NewRat(1_000_000_000, 1))
+	n := new(big.Int).Quo(r.Num(), r.Denom())
+	if !n.IsInt64() {
+		return 0, fmt.Errorf("%q is out of range", v)
+	}
+	return n.Int64(), nil
+}
+
+// parseList reads a listing's filters, sort and paging. pathPage is the page
+// from /page/{n}.json, if any.
+func parseList(q url.Values, pathPage string) (listQuery, error) {
+	lq := listQuery{page: 1, perPage: defaultPerPage}
+	for k, vs := range q {
+		if !listParams[k] {
+			return lq, fmt.Errorf("unknown filter %q", k)
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return lq, fmt.Errorf("filter %q is not valid UTF-8", k)
+			}
+		}
+	}
+	f := &lq.filter
+	get := q.Get
+	if t := get("msgType"); t != "" {
+		f.Types = []string{t}
+	}
+	f.Types = append(f.Types, splitList(get("msgTypes"))...)
+	f.Addresses, f.Owners = splitList(get("addresses")), splitList(get("owners"))
+	f.Refs, f.ContentHashes = splitList(get("refs")), splitList(get("contentHashes"))
+	f.ContentKeys, f.ContentTypes = splitList(get("contentKeys")), splitList(get("contentTypes"))
+	f.Chains, f.Channels = splitList(get("chains")), splitList(get("channels"))
+	f.Tags, f.Hashes = splitList(get("tags")), splitList(get("hashes"))
+	f.Statuses = splitList(get("msgStatuses"))
+	for _, st := range f.Statuses {
+		switch strings.ToLower(st) {
+		case index.StatusProcessed, index.StatusRejected, index.StatusForgotten, "pending", "removing", "removed":
+		default:
+			return lq, fmt.Errorf("unknown message status %q", st)
+		}
+	}
+	var err error
+	if v := get("startDate"); v != "" {
+		if f.StartTime, err = seconds(v); err != nil {
+			return lq, fmt.Errorf("startDate: %w", err)
+		}
+	}
+	if v := get("endDate"); v != "" {
+		if f.EndTime, err = seconds(v); err != nil {
+			return lq, fmt.Errorf("endDate: %w", err)
+		}
+	}
+	for name, dst := range map[string]*int64{"startBlock": &f.StartBlock, "endBlock": &f.EndBlock} {
+		if v := get(name); v != "" {
+			if *dst, err = strconv.ParseInt(v, 10, 64); err != nil || *dst < 0 {
+				return lq, fmt.Errorf("%s must be a block height", name)
+			}
+		}
+	}
+	switch get("sortBy") {
+	case "", "time":
+	default:
+		return lq, fmt.Errorf("sortBy %q is not supported: use time", get("sortBy"))
+	}
+	switch get("sortOrder") {
+	case "", "-1":
+	case "1":
+		lq.ascending = true
+	default:
+		return lq, fmt.Errorf("sortOrder must be 1 or -1")
+	}
+	page := get("page")
+	if pathPage != "" {
+		page = strings.TrimSuffix(pathPage, ".json")
+	}
+	if page != "" {
+		if lq.page, err = strconv.Atoi(page); err != nil || lq.page < 1 {
+			return lq, fmt.Errorf("page must be a number from 1")
+		}
+	}
+	if v := get("pagination"); v != "" {
+		if lq.perPage, err = strconv.Atoi(v); err != nil || lq.perPage < 0 || lq.perPage > maxPerPage {
+			return lq, fmt.Errorf("pagination must be a number from 0 to %d", maxPerPage)
+		}
+	}
+	return lq, nil
+}

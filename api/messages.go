@@ -1,0 +1,220 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/index"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/message"
+)
+
+// publication is pyaleph's answer to a submission. The SDK throws on any
+// 2xx other than 200 and 202.
+func publication(status string) gin.H {
+	return gin.H{"publication_status": gin.H{"status": "success", "failed": []string{}}, "message_status": status}
+}
+
+// postMessage is POST /api/v0/messages: {"message": {...}, "sync": bool}.
+func (s *Server) postMessage(c *gin.Context) {
+	var body struct {
+		Message json.RawMessage `json:"message"`
+		Sync    bool            `json:"sync"`
+	}
+	if err := c.ShouldBindJSON(&body); err != nil || len(body.Message) == 0 {
+		fail(c, http.StatusUnprocessableEntity, "the body must be {\"message\": {...}, \"sync\": bool}")
+		return
+	}
+	m, err := message.FromJSON(body.Message)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	s.submit(c, m, body.Sync)
+}
+
+// pubsubPub is the legacy POST /api/v0/ipfs/pubsub/pub: {topic, data}, with
+// data the message as a JSON string or an object.
+func (s *Server) pubsubPub(c *gin.Context) {
+	var body struct {
+		Topic string          `json:"topic"`
+		Data  json.RawMessage `json:"data"`
+	}
+	if err := c.ShouldBindJSON(&body); err != nil || len(body.Data) == 0 {
+		fail(c, http.StatusUnprocessableEntity, "the body must be {\"topic\": ..., \"data\": message}")
+		return
+	}
+	data := []byte(body.Data)
+	var str string
+	if json.Unmarshal(body.Data, &str) == nil {
+		data = []byte(str)
+	}
+	m, err := message.FromJSON(data)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	s.submit(c, m, false)
+}
+
+// submit admits m through the mempool and, with sync, waits for its block;
+// it answers with pyaleph's publication status.
+func (s *Server) submit(c *gin.Context, m *pb.AlephMessage, sync bool) {
+	status, body := s.publish(c, m, sync)
+	c.JSON(status, body)
+}
+
+// publish submits m and returns the HTTP status and body pyaleph would give.
+func (s *Server) publish(c *gin.Context, m *pb.AlephMessage, sync bool) (int, gin.H) {
+	code, space, log, err := s.node.Broadcast(c.Request.Context(), app.EncodeTx(m))
+	if err != nil {
+		return http.StatusServiceUnavailable, gin.H{"error": "the node did not take the message: " + err.Error()}
+	}
+	if code != 0 {
+		if e, _ := s.idx.Get(m.ItemHash); e != nil && e.Status != index.StatusRejected {
+			return statusOf(e) // already known: say what became of it
+		}
+		out := publication("rejected")
+		out["details"] = log
+		out["error_code"] = code
+		out["codespace"] = space
+		return http.StatusUnprocessableEntity, out
+	}
+	s.pending.Store(m.ItemHash, time.Now())
+	if !sync {
+		return http.StatusAccepted, publication("pending")
+	}
+	e, err := s.waitIndexed(c.Request.Context(), m.ItemHash, syncTimeout)
+	if err != nil || e == nil {
+		return http.StatusAccepted, publication("pending")
+	}
+	return statusOf(e)
+}
+
+func statusOf(e *index.Entry) (int, gin.H) {
+	switch e.Status {
+	case index.StatusProcessed:
+		return http.StatusOK, publication(e.Status)
+	case index.StatusForgotten:
+		return http.StatusGone, publication(e.Status)
+	default:
+		out := publication(e.Status)
+		out["details"] = e.Details
+		return http.StatusUnprocessableEntity, out
+	}
+}
+
+// waitIndexed waits until the index knows hash, or the timeout.
+func (s *Server) waitIndexed(ctx context.Context, hash string, timeout time.Duration) (*index.Entry, error) {
+	deadline := time.After(timeout)
+	for {
+		changed := s.idx.Changed()
+		e, err := s.idx.Get(hash)
+		if err != nil || e != nil {
+			if e != nil {
+				s.pending.Delete(hash)
+			}
+			return e, err
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// getMessage is GET /api/v0/messages/{hash}.
+func (s *Server) getMessage(c *gin.Context) {
+	e, ok := s.lookup(c)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, statusView(e))
+}
+
+func (s *Server) getMessageStatus(c *gin.Context) {
+	e, ok := s.lookup(c)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": e.Status, "item_hash": e.ItemHash, "reception_time": receptionTime(e)})
+}
+
+// getMessageContent is the message's content; for a POST, content.content.
+func (s *Server) getMessageContent(c *gin.Context) {
+	e, ok := s.lookup(c)
+	if !ok {
+		return
+	}
+	if e.Status != index.StatusProcessed {
+		fail(c, http.StatusUnprocessableEntity, "message "+e.ItemHash+" is "+e.Status+": it has no content to serve")
+		return
+	}
+	cont := contentOf(e)
+	if e.Type == message.TypePost {
+		if inner, ok := cont["content"]; ok {
+			c.Data(http.StatusOK, "application/json", inner)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, cont)
+}
+
+// lookup finds the message named in the path, answering 404 or a pending
+// status itself.
+func (s *Server) lookup(c *gin.Context) (*index.Entry, bool) {
+	hash := c.Param("hash")
+	if len(hash) > 128 {
+		fail(c, http.StatusUnprocessableEntity, "not an item hash")
+		return nil, false
+	}
+	e, err := s.idx.Get(hash)
+	if err != nil {
+		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
+		return nil, false
+	}
+	if e == nil {
+		if t, ok := s.pending.Load(hash); ok {
+			c.JSON(http.StatusOK, gin.H{"status": "pending", "item_hash": hash,
+				"reception_time": t.(time.Time).UTC().Format(time.RFC3339Nano), "messages": []any{}})
+			return nil, false
+		}
+		fail(c, http.StatusNotFound, "no message "+hash)
+		return nil, false
+	}
+	return e, true
+}
+
+// listMessages is GET /api/v0/messages.json and /messages/page/{n}.json.
+func (s *Server) listMessages(c *gin.Context) {
+	lq, err := parseList(c.Request.URL.Query(), c.Param("page"))
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	limit := lq.perPage
+	if limit == 0 {
+		limit = 1 << 30 // pyaleph: pagination=0 means everything
+	}
+	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, limit, true)
+	if err != nil {
+		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
+		return
+	}
+	msgs := make([]map[string]any, 0, len(page.Entries))
+	for _, e := range page.Entries {
+		msgs = append(msgs, messageView(e))
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"messages": msgs, "pagination_page": lq.page, "pagination_total": page.Total,
+		"pagination_per_page": lq.perPage, "pagination_item": "messages",
+	})
+}

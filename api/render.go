@@ -1,0 +1,74 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/alephd/alephd/index"
+)
+
+// messageView renders an entry as pyaleph renders a message: the signed
+// fields, time as float seconds, the parsed content, and for a STORE-free
+// chain no confirmations.
+func messageView(e *index.Entry) map[string]any {
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(e.Message, &fields)
+	out := make(map[string]any, len(fields)+4)
+	for k, v := range fields {
+		out[k] = v
+	}
+	out["time"] = index.Seconds(e.TimeNano)
+	out["confirmed"] = false
+	out["confirmations"] = []any{}
+	if raw, ok := fields["item_content"]; ok && e.Status != index.StatusForgotten {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			out["size"] = len(s)
+			if json.Valid([]byte(s)) {
+				out["content"] = json.RawMessage(s)
+			}
+		}
+	}
+	if e.Status == index.StatusForgotten {
+		delete(out, "item_content")
+		out["owner"] = e.Owner
+		out["forgotten_by"] = e.ForgottenBy
+	}
+	return out
+}
+
+// content returns the parsed item_content object of an entry.
+func contentOf(e *index.Entry) map[string]json.RawMessage {
+	var fields struct {
+		ItemContent string `json:"item_content"`
+	}
+	if json.Unmarshal(e.Message, &fields) != nil {
+		return nil
+	}
+	var c map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(fields.ItemContent), &c)
+	return c
+}
+
+func receptionTime(e *index.Entry) string {
+	return time.Unix(0, e.BlockTime).UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+}
+
+// statusView is GET /api/v0/messages/{hash}: status, and the message in the
+// shape its status calls for.
+func statusView(e *index.Entry) map[string]any {
+	out := map[string]any{"status": e.Status, "item_hash": e.ItemHash, "reception_time": receptionTime(e)}
+	switch e.Status {
+	case index.StatusRejected:
+		var raw json.RawMessage = e.Message
+		out["message"] = raw
+		out["error_code"] = e.ErrorCode
+		out["details"] = e.Details
+	default:
+		out["message"] = messageView(e)
+		if e.Status == index.StatusForgotten {
+			out["forgotten_by"] = e.ForgottenBy
+		}
+	}
+	return out
+}

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/index"
+)
+
+// Backend is what the API needs of the node.
+type Backend interface {
+	// Broadcast submits a transaction to the mempool and returns CheckTx's
+	// code, codespace and log.
+	Broadcast(ctx context.Context, tx []byte) (uint32, string, string, error)
+	// Query runs an ABCI query on the latest committed state.
+	Query(ctx context.Context, path string, data []byte) ([]byte, error)
+}
+
+// Version is served at /api/v0/version.
+const Version = "alephd-0.1.0"
+
+// maxBody bounds request bodies other than file uploads (pyaleph: 1 MiB).
+const maxBody = 2 << 20
+
+// maxUpload bounds a stored file (pyaleph: 100 MiB with a STORE message).
+const maxUpload = 100 << 20
+
+// syncTimeout is how long a sync submission waits for its block (pyaleph: 30 s).
+const syncTimeout = 30 * time.Second
+
+// Server is the HTTP API.
+type Server struct {
+	idx     *index.Index
+	node    Backend
+	files   *content.Store
+	engine  *gin.Engine
+	http    *http.Server
+	pending sync.Map // item_hash -> time.Time of messages in the mempool
+}
+
+// New builds the API over a node's index, backend and content store.
+func New(idx *index.Index, node Backend, files *content.Store) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{idx: idx, node: node, files: files, engine: gin.New()}
+	s.engine.Use(gin.Recovery(), limitBody)
+	s.routes()
+	return s
+}
+
+// Handler exposes the routes, for tests.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Start listens on addr (host:port) and serves in the background.
+func (s *Server) Start(addr string) (string, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	s.http = &http.Server{Handler: s.engine, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.http.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			panic(err)
+		}
+	}()
+	return l.Addr().String(), nil
+}
+
+// Stop shuts the server down.
+func (s *Server) Stop(ctx context.Context) error {
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Shutdown(ctx)
+}
+
+func limitBody(c *gin.Context) {
+	if c.Request.Body != nil && c.FullPath() != "/api/v0/storage/add_file" && c.FullPath() != "/api/v0/ipfs/add_file" {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	}
+	c.Next()
+}
+
+func (s *Server) routes() {
+	r := s.engine
+	v0 := r.Group("/api/v0")
+	v0.POST("/messages", s.postMessage)
+	v0.POST("/ipfs/pubsub/pub", s.pubsubPub)
+	v0.GET("/messages.json", s.listMessages)
+	v0.GET("/messages/page/:page", s.listMessages)
+	v0.GET("/messages/:hash", s.getMessage)
+	v0.GET("/messages/:hash/status", s.getMessageStatus)
+	v0.GET("/messages/:hash/content", s.getMessageContent)
+	v0.GET("/aggregates/:address", s.getAggregates)
+	v0.GET("/posts.json", s.listPostsV0)
+	v0.GET("/posts/page/:page", s.listPostsV0)
+	r.GET("/api/v1/posts.json", s.listPostsV1)
+	r.GET("/api/v1/posts/page/:page", s.listPostsV1)
+	v0.POST("/storage/add_json", s.addJSON)
+	v0.POST("/storage/add_file", s.addFile)
+	v0.GET("/storage/raw/:hash", s.rawFile)
+	v0.GET("/storage/:hash", s.getFile)
+	v0.GET("/version", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"version": Version}) })
+	r.GET("/api/ws0/messages", s.watchMessages)
+}
+
+// fail answers a client error with a message the client can act on.
+func fail(c *gin.Context, status int, msg string) {
+	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}
+
+var errBadNumber = errors.New("not a number in range")

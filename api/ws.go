@@ -1,0 +1,109 @@
+package api
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+var upgrader = websocket.Upgrader{
+	CheckOrigin: func(*http.Request) bool { return true }, // a public read API, like pyaleph's
+}
+
+// defaultHistory is pyaleph's history when the client names none.
+const defaultHistory = 10
+
+// maxHistory bounds the history a websocket client may ask for.
+const maxHistory = 200
+
+// watchMessages is /api/ws0/messages: the messages.json filters plus
+// history=N; it sends the N latest matching messages, then each matching
+// message as soon as its block is indexed, one JSON object per text frame.
+func (s *Server) watchMessages(c *gin.Context) {
+	q := c.Request.URL.Query()
+	history := defaultHistory
+	if v := q.Get("history"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxHistory {
+			err = errBadNumber
+		}
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "history must be a number from 0 to 200")
+			return
+		}
+		history = n
+	}
+	q.Del("history")
+	lq, err := parseList(q, "")
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	conn, err := upgrader.Upgrade(c.Writer, c.Request, nil)
+	if err != nil {
+		return // the upgrader answered
+	}
+	defer conn.Close()
+	closed := make(chan struct{})
+	go func() { // notice the client leaving
+		defer close(closed)
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	send := func(v any) bool {
+		conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		return conn.WriteJSON(v) == nil
+	}
+	from := s.idx.Height()
+	if history > 0 {
+		f := lq.filter
+		f.EndBlock = from
+		if f.EndBlock == 0 {
+			f.EndBlock = -1 // nothing indexed yet
+		}
+		page, err := s.idx.Messages(f, false, 0, history, false)
+		if err != nil {
+			return
+		}
+		for i := len(page.Entries) - 1; i >= 0; i-- { // oldest first
+			if !send(messageView(page.Entries[i])) {
+				return
+			}
+		}
+	}
+	for {
+		changed := s.idx.Changed()
+		if h := s.idx.Height(); h > from {
+			f := lq.filter
+			f.StartBlock, f.EndBlock = from+1, h
+			page, err := s.idx.Messages(f, true, 0, 1<<30, false)
+			if err != nil {
+				return
+			}
+			for _, e := range page.Entries {
+				if !send(messageView(e)) {
+					return
+				}
+			}
+			from = h
+			continue
+		}
+		select {
+		case <-changed:
+		case <-closed:
+			return
+		case <-c.Request.Context().Done():
+			return
+		}
+	}
+}
