@@ -1,0 +1,62 @@
+package e2e_test
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alephd/alephd/node"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestAlephSDK runs sdk/sdk.test.mjs — @aleph-sdk/client 1.7.4 from npm —
+// against a dev node with its HTTP API: posts, aggregates, a STORE upload
+// and download, listings, getMessage, forget and the websocket.
+func TestAlephSDK(t *testing.T) {
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed for the SDK test (Debian: apt-get install nodejs npm)", tool)
+		}
+	}
+	sdk, _ := filepath.Abs("sdk")
+	if _, err := os.Stat(filepath.Join(sdk, "node_modules", "@aleph-sdk", "client")); err != nil {
+		install := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		install.Dir = sdk
+		if out, err := install.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", sdk, err, out)
+		}
+	}
+
+	home := filepath.Join(t.TempDir(), "node")
+	if _, err := node.Init(home, node.InitOptions{ChainID: "sdk-e2e", RPCListen: "tcp://" + freeAddr(t),
+		P2PListen: "tcp://" + freeAddr(t), TimeoutCommit: 200 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.Start(home, node.Options{Quiet: true, APIAddr: freeAddr(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+
+	run := exec.Command("node", "--test", "sdk.test.mjs")
+	run.Dir = sdk
+	run.Env = append(os.Environ(), "ALEPHD_API=http://"+n.APIAddress)
+	out, err := run.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "# fail 0") {
+		t.Fatalf("SDK test failed: %v\n%s", err, out)
+	}
+	t.Logf("SDK test passed against %s", n.APIAddress)
+}
