@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -72,6 +73,9 @@ func (s *Server) submit(c *gin.Context, m *pb.AlephMessage, sync bool) {
 // publish submits m and returns the HTTP status and body pyaleph would give.
 func (s *Server) publish(c *gin.Context, m *pb.AlephMessage, sync bool) (int, gin.H) {
 	code, space, log, err := s.node.Broadcast(c.Request.Context(), app.EncodeTx(m))
+	if errors.Is(err, ErrKnown) {
+		code, err = 0, nil // seen before: wait for, or report, what became of it
+	}
 	if err != nil {
 		return http.StatusServiceUnavailable, gin.H{"error": "the node did not take the message: " + err.Error()}
 	}
@@ -84,6 +88,9 @@ func (s *Server) publish(c *gin.Context, m *pb.AlephMessage, sync bool) (int, gi
 		out["error_code"] = code
 		out["codespace"] = space
 		return http.StatusUnprocessableEntity, out
+	}
+	if e, _ := s.idx.Get(m.ItemHash); e != nil {
+		return statusOf(e)
 	}
 	s.pending.Store(m.ItemHash, time.Now())
 	if !sync {

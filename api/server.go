@@ -23,6 +23,10 @@ type Backend interface {
 	Query(ctx context.Context, path string, data []byte) ([]byte, error)
 }
 
+// ErrKnown is what Broadcast returns for a transaction the node already
+// has (in its mempool or recently seen): the API then reports its status.
+var ErrKnown = errors.New("transaction already submitted")
+
 // Version is served at /api/v0/version.
 const Version = "alephd-0.1.0"
 

@@ -2,7 +2,10 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/cometbft/cometbft/mempool"
 
 	"github.com/alephd/alephd/api"
 )
@@ -15,6 +18,9 @@ var _ api.Backend = apiBackend{}
 
 func (b apiBackend) Broadcast(ctx context.Context, tx []byte) (uint32, string, string, error) {
 	res, err := b.n.RPC.BroadcastTxSync(ctx, tx)
+	if errors.Is(err, mempool.ErrTxInCache) {
+		return 0, "", "", api.ErrKnown
+	}
 	if err != nil {
 		return 0, "", "", err
 	}

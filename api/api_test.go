@@ -1,0 +1,246 @@
+package api_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/keys"
+	"github.com/alephd/alephd/node"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/message"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type apiClient struct {
+	t    *testing.T
+	base string
+}
+
+func (a apiClient) do(method, path, ctype string, body []byte) (int, map[string]any, []byte) {
+	a.t.Helper()
+	req, _ := http.NewRequest(method, a.base+path, bytes.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return res.StatusCode, out, raw
+}
+
+func (a apiClient) get(path string) (int, map[string]any) {
+	code, out, _ := a.do(http.MethodGet, path, "", nil)
+	return code, out
+}
+
+func (a apiClient) publish(m *pb.AlephMessage, sync bool) (int, map[string]any) {
+	body, _ := json.Marshal(map[string]any{"message": json.RawMessage(message.ToJSON(m)), "sync": sync})
+	code, out, _ := a.do(http.MethodPost, "/api/v0/messages", "application/json", body)
+	return code, out
+}
+
+// TestAPI drives every endpoint of a real node, with the shapes pyaleph
+// gives and a 4xx, never a 500, for bad input.
+func TestAPI(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "node")
+	if _, err := node.Init(home, node.InitOptions{ChainID: "api", RPCListen: "tcp://" + freeAddr(t),
+		P2PListen: "tcp://" + freeAddr(t), TimeoutCommit: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.Start(home, node.Options{Quiet: true, APIAddr: freeAddr(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	a := apiClient{t, "http://" + n.APIAddress}
+	k := keys.FromSeed("api-test")
+	sign := func(d client.Draft) *pb.AlephMessage {
+		m, err := client.Sign(k, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+
+	post := sign(client.Post("API", "blog", map[string]any{"title": "v1", "tags": nil}, ""))
+	if code, out := a.publish(post, true); code != 200 || out["message_status"] != "processed" {
+		t.Fatalf("sync post: %d %v", code, out)
+	}
+	if code, out := a.publish(post, true); code != 200 {
+		t.Fatalf("resubmitted post: %d %v", code, out)
+	}
+	amend := sign(client.Post("API", "amend", map[string]any{"title": "v2"}, post.ItemHash))
+	if code, _ := a.publish(amend, true); code != 200 {
+		t.Fatalf("amend: %d", code)
+	}
+	bad := sign(client.Post("API", "blog", "x", ""))
+	bad.Signature = post.Signature
+	if code, out := a.publish(bad, true); code != 422 || out["message_status"] != "rejected" || !strings.Contains(out["details"].(string), "signature") {
+		t.Fatalf("bad signature: %d %v", code, out)
+	}
+	agg := sign(client.Aggregate("API", "profile", map[string]any{"name": "api"}))
+	if code, _ := a.publish(agg, false); code != 202 {
+		t.Fatalf("async aggregate: %d", code)
+	}
+
+	t.Run("message", func(t *testing.T) {
+		code, out := a.get("/api/v0/messages/" + post.ItemHash + "?hashes%5B%5D=x")
+		msg, _ := out["message"].(map[string]any)
+		if code != 200 || out["status"] != "processed" || msg["item_hash"] != post.ItemHash || msg["content"] == nil {
+			t.Fatalf("%d %v", code, out)
+		}
+		if code, _ := a.get("/api/v0/messages/" + strings.Repeat("0", 64)); code != 404 {
+			t.Fatalf("unknown hash: %d", code)
+		}
+		if code, out := a.get("/api/v0/messages/" + post.ItemHash + "/status"); code != 200 || out["status"] != "processed" {
+			t.Fatalf("status: %d %v", code, out)
+		}
+	})
+	t.Run("messages.json", func(t *testing.T) {
+		code, out := a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1")
+		if code != 200 || out["pagination_total"].(float64) != 2 || len(out["messages"].([]any)) != 1 || out["pagination_item"] != "messages" {
+			t.Fatalf("%d %v", code, out)
+		}
+		code, out = a.get("/api/v0/messages/page/2.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1")
+		if code != 200 || out["pagination_page"].(float64) != 2 || len(out["messages"].([]any)) != 1 {
+			t.Fatalf("page 2: %d %v", code, out)
+		}
+		for _, q := range []string{"nope=1", "page=0", "pagination=201", "sortOrder=2", "startDate=abc", "channels=%ff"} {
+			if code, _ := a.get("/api/v0/messages.json?" + q); code != 422 {
+				t.Errorf("%s: %d, want 422", q, code)
+			}
+		}
+	})
+	t.Run("posts", func(t *testing.T) {
+		code, out := a.get("/api/v0/posts.json?addresses=" + post.Sender + "&types=blog")
+		posts, _ := out["posts"].([]any)
+		if code != 200 || len(posts) != 1 {
+			t.Fatalf("v0: %d %v", code, out)
+		}
+		p := posts[0].(map[string]any)
+		if p["original_item_hash"] != post.ItemHash || p["hash"] != amend.ItemHash || p["type"] != "blog" ||
+			p["content"].(map[string]any)["title"] != "v2" {
+			t.Fatalf("v0 post: %v", p)
+		}
+		code, out = a.get("/api/v1/posts.json?channels=API")
+		if code != 200 || len(out["posts"].([]any)) != 1 {
+			t.Fatalf("v1: %d %v", code, out)
+		}
+	})
+	t.Run("aggregates", func(t *testing.T) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			code, out := a.get("/api/v0/aggregates/" + post.Sender + ".json?keys=profile")
+			if code == 200 {
+				if out["data"].(map[string]any)["profile"].(map[string]any)["name"] != "api" {
+					t.Fatalf("%v", out)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("aggregate never appeared: %d", code)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if code, _ := a.get("/api/v0/aggregates/" + post.Sender + ".json?keys=nope"); code != 404 {
+			t.Fatalf("missing key: %d", code)
+		}
+	})
+	t.Run("storage", func(t *testing.T) {
+		code, out, _ := a.do(http.MethodPost, "/api/v0/storage/add_json", "application/json", []byte(`{"a": 1}`))
+		hash, _ := out["hash"].(string)
+		if code != 200 || out["status"] != "success" || len(hash) != 64 {
+			t.Fatalf("add_json: %d %v", code, out)
+		}
+		code, _, raw := a.do(http.MethodGet, "/api/v0/storage/raw/"+hash, "", nil)
+		if code != 200 || string(raw) != `{"a": 1}` {
+			t.Fatalf("raw: %d %q", code, raw)
+		}
+		if code, out := a.get("/api/v0/storage/" + hash); code != 200 || out["engine"] != "storage" {
+			t.Fatalf("storage/{hash}: %d %v", code, out)
+		}
+		file := []byte("file bytes for a STORE")
+		sum := sha256.Sum256(file)
+		store := sign(client.Store("API", hex.EncodeToString(sum[:]), "storage", int64(len(file))))
+		upload := func(m *pb.AlephMessage) (int, map[string]any) {
+			var body bytes.Buffer
+			w := multipart.NewWriter(&body)
+			meta, _ := json.Marshal(map[string]any{"message": json.RawMessage(message.ToJSON(m)), "sync": true})
+			w.WriteField("metadata", string(meta))
+			fw, _ := w.CreateFormFile("file", "blob")
+			fw.Write(file)
+			w.Close()
+			code, out, _ := a.do(http.MethodPost, "/api/v0/storage/add_file", w.FormDataContentType(), body.Bytes())
+			return code, out
+		}
+		if code, out := upload(store); code != 200 || out["hash"] != hex.EncodeToString(sum[:]) {
+			t.Fatalf("add_file: %d %v", code, out)
+		}
+		other := sign(client.Store("API", strings.Repeat("ab", 32), "storage", 1))
+		if code, _ := upload(other); code != 422 {
+			t.Fatalf("STORE naming another file: %d", code)
+		}
+		if code, _ := a.get("/api/v0/storage/raw/" + strings.Repeat("0", 64)); code != 404 {
+			t.Fatalf("missing file: %d", code)
+		}
+	})
+	t.Run("bad input", func(t *testing.T) {
+		for _, body := range []string{`{`, `{"message": 1}`, `{"sync": true}`, `[]`} {
+			if code, _, _ := a.do(http.MethodPost, "/api/v0/messages", "application/json", []byte(body)); code != 422 {
+				t.Errorf("POST %s: %d, want 422", body, code)
+			}
+		}
+		huge := bytes.Repeat([]byte("a"), 3<<20)
+		if code, _, _ := a.do(http.MethodPost, "/api/v0/messages", "application/json", huge); code < 400 || code >= 500 {
+			t.Errorf("oversize body: %d", code)
+		}
+	})
+	t.Run("forget", func(t *testing.T) {
+		f := sign(client.Forget("API", []string{post.ItemHash}, nil, "test"))
+		if code, _ := a.publish(f, true); code != 200 {
+			t.Fatalf("forget: %d", code)
+		}
+		code, out := a.get("/api/v0/messages/" + post.ItemHash)
+		if code != 200 || out["status"] != "forgotten" || len(out["forgotten_by"].([]any)) != 1 {
+			t.Fatalf("forgotten: %d %v", code, out)
+		}
+		if code, out := a.publish(post, true); code != 410 {
+			t.Fatalf("resubmitting a forgotten message: %d %v", code, out)
+		}
+		if code, out := a.get("/api/v0/posts.json?addresses=" + post.Sender); code != 200 || len(out["posts"].([]any)) != 0 {
+			t.Fatalf("forgotten post still listed: %v", out)
+		}
+	})
+	t.Run("pubsub", func(t *testing.T) {
+		m := sign(client.Post("API", "note", "via pubsub", ""))
+		body, _ := json.Marshal(map[string]any{"topic": "ALEPH-TEST", "data": string(message.ToJSON(m))})
+		if code, _, _ := a.do(http.MethodPost, "/api/v0/ipfs/pubsub/pub", "application/json", body); code != 202 {
+			t.Fatalf("pubsub/pub: %d", code)
+		}
+	})
+}
