@@ -65,11 +65,13 @@ func (s *Application) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) 
 	}()
 	e := s.txs.entry(s.app, req.Tx)
 	if r, done := s.checkBeforeSignature(e); done {
+		countRejection(r.Codespace, r.Code)
 		return &abcitypes.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log}, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.app.CheckTx(e.parsed, s.txs.check(e))
+	countRejection(r.Codespace, r.Code)
 	return &abcitypes.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log}, nil
 }
 

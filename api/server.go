@@ -21,6 +21,8 @@ type Backend interface {
 	Broadcast(ctx context.Context, tx []byte) (uint32, string, string, error)
 	// Query runs an ABCI query on the latest committed state.
 	Query(ctx context.Context, path string, data []byte) ([]byte, error)
+	// LatestHeight is the last committed block height.
+	LatestHeight() int64
 }
 
 // ErrKnown is what Broadcast returns for a transaction the node already
@@ -54,7 +56,9 @@ func New(idx *index.Index, node Backend, files *content.Store) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{idx: idx, node: node, files: files, engine: gin.New()}
 	s.engine.Use(gin.Recovery(), limitBody)
+	metrics := s.metricsHandler() // its latency middleware must precede the routes
 	s.routes()
+	s.engine.GET("/metrics", metrics)
 	return s
 }
 

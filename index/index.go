@@ -16,6 +16,7 @@ type Index struct {
 	mu      sync.Mutex
 	height  int64
 	waiters []chan struct{}
+	metrics *metrics
 }
 
 // Open opens (or creates) the index in dir.
@@ -32,6 +33,7 @@ func OpenMemory() (*Index, error) { return load(dbm.NewMemDB()) }
 
 func load(db dbm.DB) (*Index, error) {
 	x := &Index{db: db}
+	x.metrics = newMetrics(x)
 	b, err := db.Get([]byte{prefixMeta, 'h'})
 	if err != nil {
 		db.Close()

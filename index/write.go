@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/alephd/alephd/app"
@@ -88,11 +89,14 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		if err != nil || prev != nil {
 			return err // a refused copy never hides the accepted message
 		}
+		b.x.metrics.messages.WithLabelValues(m.Type, StatusRejected).Inc()
+		b.x.metrics.rejections.WithLabelValues(tr.Codespace, strconv.FormatUint(uint64(tr.Code), 10)).Inc()
 		e.Status, e.ErrorCode, e.Details = StatusRejected, tr.Code, tr.Codespace+": "+tr.Log
 		b.entries[e.ItemHash] = e
 		return nil
 	}
 	e.Status = StatusProcessed
+	b.x.metrics.messages.WithLabelValues(m.Type, StatusProcessed).Inc()
 	if c, err := message.ParseContent(m.Type, m.ItemContent); err == nil {
 		e.Owner, e.PostType, e.Ref, e.Key, e.ContentHash = c.Address, c.PostType, c.Ref, c.Key, c.FileHash
 		e.Tags = tags(m.ItemContent)
@@ -113,6 +117,7 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 			continue
 		}
 		if t.Status == StatusProcessed {
+			b.x.metrics.messages.WithLabelValues(t.Type, StatusForgotten).Inc()
 			b.countLive(t, -1)
 			t.Status = StatusForgotten
 			t.Message = withoutContent(t.Message)

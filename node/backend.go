@@ -37,3 +37,5 @@ func (b apiBackend) Query(ctx context.Context, path string, data []byte) ([]byte
 	}
 	return res.Response.Value, nil
 }
+
+func (b apiBackend) LatestHeight() int64 { return b.n.cmt.BlockStore().Height() }
