@@ -237,6 +237,28 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("forgotten post still listed: %v", out)
 		}
 	})
+	t.Run("stats", func(t *testing.T) {
+		code, out := a.get("/api/v0/addresses/stats.json?addresses=" + post.Sender)
+		st, _ := out["data"].(map[string]any)[post.Sender].(map[string]any)
+		// The post and its amend were forgotten: an aggregate, a STORE and a FORGET remain.
+		if code != 200 || st["post"].(float64) != 0 || st["aggregate"].(float64) != 1 || st["store"].(float64) != 1 || st["messages"].(float64) != 3 {
+			t.Fatalf("stats: %d %v", code, out)
+		}
+		if code, _ := a.get("/api/v0/addresses/stats.json"); code != 422 {
+			t.Fatalf("stats without addresses: %d", code)
+		}
+		code, out = a.get("/api/v0/channels/list.json")
+		if code != 200 || len(out["channels"].([]any)) != 1 || out["channels"].([]any)[0] != "API" {
+			t.Fatalf("channels: %d %v", code, out)
+		}
+		code, out = a.get("/api/v0/messages/hashes?channels=API&msgStatuses=forgotten")
+		if code != 200 || out["pagination_total"].(float64) != 2 || len(out["hashes"].([]any)) != 2 {
+			t.Fatalf("hashes: %d %v", code, out)
+		}
+		if code, _ := a.get("/api/v0/info/public.json"); code != 200 {
+			t.Fatalf("info: %d", code)
+		}
+	})
 	t.Run("metrics", func(t *testing.T) {
 		code, _, raw := a.do(http.MethodGet, "/metrics", "", nil)
 		for _, want := range []string{`alephd_messages_total{status="processed",type="POST"}`, "alephd_index_height",

@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	v0.POST("/ipfs/pubsub/pub", s.pubsubPub)
 	v0.GET("/messages.json", s.listMessages)
 	v0.GET("/messages/page/:page", s.listMessages)
+	v0.GET("/messages/hashes", s.messageHashes)
 	v0.GET("/messages/:hash", s.getMessage)
 	v0.GET("/messages/:hash/status", s.getMessageStatus)
 	v0.GET("/messages/:hash/content", s.getMessageContent)
@@ -114,6 +115,9 @@ func (s *Server) routes() {
 	v0.POST("/storage/add_file", s.addFile)
 	v0.GET("/storage/raw/:hash", s.rawFile)
 	v0.GET("/storage/:hash", s.getFile)
+	v0.GET("/channels/list.json", s.channels)
+	v0.GET("/addresses/stats.json", s.addressStats)
+	v0.GET("/info/public.json", s.publicInfo)
 	v0.GET("/version", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"version": Version}) })
 	r.GET("/api/ws0/messages", s.watchMessages)
 }

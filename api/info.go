@@ -1,0 +1,63 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// channels is GET /api/v0/channels/list.json.
+func (s *Server) channels(c *gin.Context) {
+	list, err := s.idx.Channels()
+	if err != nil {
+		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
+		return
+	}
+	if list == nil {
+		list = []string{}
+	}
+	c.JSON(http.StatusOK, gin.H{"channels": list})
+}
+
+// addressStats is GET /api/v0/addresses/stats.json?addresses=a,b: live
+// messages per address, in total and by type, from kept counters.
+func (s *Server) addressStats(c *gin.Context) {
+	addrs := splitList(c.Query("addresses"))
+	if len(addrs) == 0 || len(addrs) > maxPerPage {
+		fail(c, http.StatusUnprocessableEntity, "name 1 to 200 addresses: ?addresses=0x...,0x...")
+		return
+	}
+	stats, err := s.idx.AddressStats(addrs)
+	if err != nil {
+		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"data": stats})
+}
+
+// messageHashes is GET /api/v0/messages/hashes: messages.json's filters,
+// answering item hashes only.
+func (s *Server) messageHashes(c *gin.Context) {
+	lq, err := parseList(c.Request.URL.Query(), "")
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, max(lq.perPage, 1), true)
+	if err != nil {
+		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
+		return
+	}
+	hashes := make([]string, 0, len(page.Entries))
+	for _, e := range page.Entries {
+		hashes = append(hashes, e.ItemHash)
+	}
+	c.JSON(http.StatusOK, gin.H{"hashes": hashes, "pagination_page": lq.page, "pagination_total": page.Total,
+		"pagination_per_page": lq.perPage, "pagination_item": "hashes"})
+}
+
+// publicInfo is GET /api/v0/info/public.json. alephd nodes talk over
+// CometBFT's P2P, not libp2p: the lists pyaleph fills are empty here.
+func (s *Server) publicInfo(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"node_multi_addresses": []string{}, "node_public_addresses": []string{}, "version": Version})
+}
