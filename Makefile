@@ -24,9 +24,10 @@ test-race: ## Run every test with the race detector
 test-sim: ## Run the seeded determinism and arrival-order tests
 	$(GO) test -count=1 -run 'Determinism|ArrivalOrder|Golden|ExportImport' ./app/...
 
-bench: build ## Benchmarks: admission msgs/s per core, then committed msgs/s on a dev node under a 30 s RPC load
+bench: build ## Benchmarks: admission msgs/s per core; committed msgs/s on a dev node under 30 s of RPC load; API listings over a 1M-message index
 	$(GO) test -run '^$$' -bench . -benchtime 3s -cpu 1 ./abci/
 	./scripts/bench-node.sh 30s
+	$(GO) test -run '^$$' -bench IndexMessages -benchtime 1x -timeout 30m ./api/
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || (gofmt -l . ; exit 1)

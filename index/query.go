@@ -60,7 +60,11 @@ func (f Filter) choose() plan {
 		return set == n && len(f.NotContentTypes) == 0 && f.StartTime == 0 && f.EndTime == 0 && f.StartBlock == 0 && f.EndBlock == 0
 	}
 	defaultStatus := len(f.Statuses) == 0 || (len(f.Statuses) == 1 && strings.EqualFold(f.Statuses[0], StatusProcessed))
-	exact := func(n int) bool { return defaultStatus && others(n) }
+	if !defaultStatus {
+		// Only "all" lists forgotten and rejected messages.
+		return plan{dimAll, [][]string{{}}, false}
+	}
+	exact := func(n int) bool { return others(n) }
 	if len(f.Addresses) > 0 && len(f.Types) > 0 {
 		var vals [][]string
 		for _, a := range lowerAll(f.Addresses) {
@@ -157,8 +161,13 @@ func (x *Index) Messages(f Filter, ascending bool, offset, limit int, total bool
 		}
 		page.Total, total = n, false
 	}
-	matched := 0
-	err := x.walk(p, f, ascending, func(e *Entry) (bool, error) {
+	// With an exact plan every secondary key is a match: skip by key.
+	skip := 0
+	if p.exact && p.dim.id != dimAll.id {
+		skip = offset
+	}
+	matched := skip
+	err := x.walk(p, f, ascending, skip, func(e *Entry) (bool, error) {
 		if !f.matches(e, statuses) {
 			return true, nil
 		}
@@ -176,7 +185,7 @@ func (x *Index) Messages(f Filter, ascending bool, offset, limit int, total bool
 
 // walk visits the entries of plan p in time order, merging its value
 // streams and skipping duplicates, until fn says stop.
-func (x *Index) walk(p plan, f Filter, ascending bool, fn func(*Entry) (bool, error)) error {
+func (x *Index) walk(p plan, f Filter, ascending bool, skip int, fn func(*Entry) (bool, error)) error {
 	type stream struct {
 		it interface {
 			Valid() bool
@@ -252,6 +261,10 @@ func (x *Index) walk(p plan, f Filter, ascending bool, fn func(*Entry) (bool, er
 				continue
 			}
 			seen[h] = true
+		}
+		if skip > 0 {
+			skip--
+			continue
 		}
 		e, err := x.Get(h)
 		if err != nil {

@@ -34,7 +34,7 @@ type batch struct {
 	x       *Index
 	entries map[string]*Entry
 	counts  map[string]int64 // count key -> delta
-	byKeys  map[string]bool  // secondary keys to add
+	byKeys  map[string]bool  // secondary keys to add (true) or delete (false)
 }
 
 func (b *batch) get(hash string) (*Entry, error) {
@@ -93,6 +93,7 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		b.x.metrics.rejections.WithLabelValues(tr.Codespace, strconv.FormatUint(uint64(tr.Code), 10)).Inc()
 		e.Status, e.ErrorCode, e.Details = StatusRejected, tr.Code, tr.Codespace+": "+tr.Log
 		b.entries[e.ItemHash] = e
+		b.byKeys[string(byKey(dimAll, nil, e))] = true // listed only with msgStatuses=rejected
 		return nil
 	}
 	e.Status = StatusProcessed
@@ -119,6 +120,13 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		if t.Status == StatusProcessed {
 			b.x.metrics.messages.WithLabelValues(t.Type, StatusForgotten).Inc()
 			b.countLive(t, -1)
+			// Secondary keys hold live messages only, so listings can skip
+			// pages by key; "all" keeps it for msgStatuses=forgotten.
+			for _, d := range dimensions[1:] {
+				for _, vals := range d.values(t) {
+					b.byKeys[string(byKey(d, vals, t))] = false
+				}
+			}
 			t.Status = StatusForgotten
 			t.Message = withoutContent(t.Message)
 		}
@@ -170,7 +178,13 @@ func (b *batch) commit(height int64) error {
 		}
 	}
 	for _, k := range sortedKeys(b.byKeys) {
-		if err := wb.Set([]byte(k), []byte{}); err != nil {
+		var err error
+		if b.byKeys[k] {
+			err = wb.Set([]byte(k), []byte{})
+		} else {
+			err = wb.Delete([]byte(k))
+		}
+		if err != nil {
 			return err
 		}
 	}
