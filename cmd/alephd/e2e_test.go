@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,13 +68,13 @@ func alephd(t *testing.T, args ...string) (string, int) {
 
 // testNode is an alephd process on its own home and ports.
 type testNode struct {
-	home, rpc string
-	cmd       *exec.Cmd
+	home, rpc, api string
+	cmd            *exec.Cmd
 }
 
 func newNode(t *testing.T) *testNode {
 	t.Helper()
-	n := &testNode{home: filepath.Join(t.TempDir(), "home"), rpc: "tcp://" + freePort(t)}
+	n := &testNode{home: filepath.Join(t.TempDir(), "home"), rpc: "tcp://" + freePort(t), api: freePort(t)}
 	if out, code := alephd(t, "init", "--home", n.home, "--chain-id", "e2e", "--rpc-laddr", n.rpc,
 		"--p2p-laddr", "tcp://"+freePort(t), "--timeout-commit", "200ms"); code != 0 {
 		t.Fatalf("init: %s", out)
@@ -87,7 +88,7 @@ func (n *testNode) start(t *testing.T) *client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.cmd = exec.Command(binary, "start", "--home", n.home)
+	n.cmd = exec.Command(binary, "start", "--home", n.home, "--api-addr", n.api)
 	n.cmd.Stdout, n.cmd.Stderr = log, log
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -255,6 +256,27 @@ func TestKill9LosesNothing(t *testing.T) {
 			t.Fatalf("acknowledged message %s (height %d) lost after kill -9: %v", r.ItemHash, r.Height, err)
 		}
 	}
-	t.Logf("%d acknowledged messages survived kill -9", len(acked))
+	// The API serves them too: its index catches up from the block store.
+	for _, r := range acked {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			res, err := http.Get("http://" + n.api + "/api/v0/messages/" + r.ItemHash)
+			var body struct {
+				Status string `json:"status"`
+			}
+			if err == nil {
+				json.NewDecoder(res.Body).Decode(&body)
+				res.Body.Close()
+			}
+			if body.Status == "processed" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the API does not serve acknowledged message %s after kill -9 (status %q, %v)", r.ItemHash, body.Status, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	t.Logf("%d acknowledged messages survived kill -9, in state and in the API", len(acked))
 	n.signal(syscall.SIGTERM)
 }
