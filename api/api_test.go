@@ -131,7 +131,14 @@ func TestAPI(t *testing.T) {
 		if code != 200 || out["pagination_page"].(float64) != 2 || len(out["messages"].([]any)) != 1 {
 			t.Fatalf("page 2: %d %v", code, out)
 		}
-		for _, q := range []string{"nope=1", "page=0", "pagination=201", "sortOrder=2", "startDate=abc", "channels=%ff"} {
+		first := out["messages"].([]any)[0].(map[string]any)["item_hash"]
+		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1")
+		cursor, _ := out["next_cursor"].(string)
+		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1&cursor=" + cursor)
+		if code != 200 || len(out["messages"].([]any)) != 1 || out["messages"].([]any)[0].(map[string]any)["item_hash"] == first {
+			t.Fatalf("by cursor: %d %v", code, out)
+		}
+		for _, q := range []string{"nope=1", "page=0", "pagination=201", "sortOrder=2", "startDate=abc", "channels=%ff", "cursor=!!"} {
 			if code, _ := a.get("/api/v0/messages.json?" + q); code != 422 {
 				t.Errorf("%s: %d, want 422", q, code)
 			}

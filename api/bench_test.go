@@ -104,6 +104,8 @@ func BenchmarkIndexMessages(b *testing.B) {
 		measure("address+type, page 1", filter, 200)
 		measure("address+type, page 500", filter+"&page=500", 200)
 		measure("count (pagination=1)", filter+"&pagination=1", 200)
+		cursor := cursorAt(b, h, filter, 499)
+		measure("address+type, by cursor", filter+"&cursor="+cursor, 200)
 		measure("channel, page 1", "/api/v0/messages.json?channels=BENCH", 200)
 	}
 }
@@ -114,4 +116,27 @@ func mustContent(b *testing.B) *content.Store {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// cursorAt follows next_cursor through n pages and returns the cursor of
+// page n+1.
+func cursorAt(b *testing.B, h http.Handler, url string, n int) string {
+	cursor := ""
+	for i := 0; i < n; i++ {
+		u := url
+		if cursor != "" {
+			u += "&cursor=" + cursor
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u, nil))
+		var out struct {
+			Next string `json:"next_cursor"`
+		}
+		json.Unmarshal(rec.Body.Bytes(), &out)
+		if out.Next == "" {
+			b.Fatalf("no next_cursor after page %d", i+1)
+		}
+		cursor = out.Next
+	}
+	return cursor
 }

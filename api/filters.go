@@ -33,7 +33,7 @@ var listParams = map[string]bool{
 	"startBlock": true, "endBlock": true, "msgStatuses": true, "sortBy": true,
 	"sortOrder": true, "pagination": true, "page": true,
 	// posts.json names some filters differently
-	"types": true, "history": true,
+	"types": true, "history": true, "cursor": true,
 }
 
 func splitList(v string) []string {
@@ -86,6 +86,13 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 	f.Chains, f.Channels = splitList(get("chains")), splitList(get("channels"))
 	f.Tags, f.Hashes = splitList(get("tags")), splitList(get("hashes"))
 	f.Statuses = splitList(get("msgStatuses"))
+	if v := get("cursor"); v != "" {
+		cur, err := index.DecodeCursor(v)
+		if err != nil {
+			return lq, err
+		}
+		f.After = cur
+	}
 	for _, st := range f.Statuses {
 		switch strings.ToLower(st) {
 		case index.StatusProcessed, index.StatusRejected, index.StatusForgotten, "pending", "removing", "removed":

@@ -220,8 +220,12 @@ func (s *Server) listMessages(c *gin.Context) {
 	for _, e := range page.Entries {
 		msgs = append(msgs, messageView(e))
 	}
-	c.JSON(http.StatusOK, gin.H{
+	out := gin.H{
 		"messages": msgs, "pagination_page": lq.page, "pagination_total": page.Total,
 		"pagination_per_page": lq.perPage, "pagination_item": "messages",
-	})
+	}
+	if page.Next != nil {
+		out["next_cursor"] = page.Next.Encode()
+	}
+	c.JSON(http.StatusOK, out)
 }

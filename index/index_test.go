@@ -67,6 +67,30 @@ func TestIndexListsCountsAndForgets(t *testing.T) {
 	if page2.Entries[0].ItemHash != posts[18].ItemHash {
 		t.Fatalf("page 2 starts at %s", page2.Entries[0].ItemHash)
 	}
+	// A cursor resumes exactly where a page ended, in both orders.
+	for _, asc := range []bool{false, true} {
+		var got []string
+		f := index.Filter{Addresses: []string{alice}, Types: []string{"POST"}}
+		for {
+			pg, err := x.Messages(f, asc, 0, 7, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range pg.Entries {
+				got = append(got, e.ItemHash)
+			}
+			if pg.Next == nil {
+				break
+			}
+			f.After = pg.Next
+		}
+		if len(got) != 29 || (asc && got[0] != posts[0].ItemHash) || (!asc && got[0] != posts[28].ItemHash) {
+			t.Fatalf("cursor walk (ascending=%v): %d messages, first %s", asc, len(got), got[0])
+		}
+		if c, err := index.DecodeCursor((&index.Cursor{TimeNano: 5, Hash: "h"}).Encode()); err != nil || c.TimeNano != 5 || c.Hash != "h" {
+			t.Fatalf("cursor round trip: %+v %v", c, err)
+		}
+	}
 	// A filter no counter covers is counted by walking; both must agree.
 	walked, _ := x.Messages(index.Filter{Addresses: []string{alice}, Channels: []string{"CH"}, Types: []string{"POST"}}, true, 0, 5, true)
 	if walked.Total != 29 || walked.Entries[0].ItemHash != posts[0].ItemHash {

@@ -1,6 +1,8 @@
 package index
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -22,6 +24,34 @@ type Filter struct {
 	StartBlock, EndBlock int64
 	// Statuses defaults to processed.
 	Statuses []string
+	// After resumes a listing after this cursor (from Page.Next); the
+	// offset is then ignored.
+	After *Cursor
+}
+
+// Cursor is a position in a listing: a message time and item_hash.
+type Cursor struct {
+	TimeNano int64
+	Hash     string
+}
+
+// Encode renders the cursor for an API response.
+func (c Cursor) Encode() string {
+	return base64.RawURLEncoding.EncodeToString(append(binary.BigEndian.AppendUint64(nil, uint64(c.TimeNano)), c.Hash...))
+}
+
+// DecodeCursor parses an encoded cursor.
+func DecodeCursor(s string) (*Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 9 || len(b) > 8+128 {
+		return nil, fmt.Errorf("cursor %q is not one this node gave", s)
+	}
+	return &Cursor{TimeNano: int64(binary.BigEndian.Uint64(b[:8])), Hash: string(b[8:])}, nil
+}
+
+// suffix is the cursor's position as the tail of a secondary key.
+func (c Cursor) suffix() []byte {
+	return state.NewKey().Uint64(uint64(c.TimeNano)).String(c.Hash).Bytes()
 }
 
 // Page is one page of a listing.
@@ -29,6 +59,8 @@ type Page struct {
 	Entries []*Entry
 	// Total is the number of messages matching the filter.
 	Total int64
+	// Next continues the listing after this page, when it was full.
+	Next *Cursor
 }
 
 // plan is the dimension a query iterates, with the value tuples to merge.
@@ -163,7 +195,9 @@ func (x *Index) Messages(f Filter, ascending bool, offset, limit int, total bool
 	}
 	// With an exact plan every secondary key is a match: skip by key.
 	skip := 0
-	if p.exact && p.dim.id != dimAll.id {
+	if f.After != nil {
+		offset = 0
+	} else if p.exact && p.dim.id != dimAll.id {
 		skip = offset
 	}
 	matched := skip
@@ -179,6 +213,10 @@ func (x *Index) Messages(f Filter, ascending bool, offset, limit int, total bool
 	})
 	if total {
 		page.Total = int64(matched)
+	}
+	if n := len(page.Entries); n > 0 && n == limit {
+		last := page.Entries[n-1]
+		page.Next = &Cursor{TimeNano: last.TimeNano, Hash: last.ItemHash}
 	}
 	return page, err
 }
@@ -209,6 +247,15 @@ func (x *Index) walk(p plan, f Filter, ascending bool, skip int, fn func(*Entry)
 		end := append(append([]byte{}, prefix...), timeBytes(f.EndTime)...)
 		if f.EndTime == 0 {
 			end = state.PrefixEnd(prefix)
+		}
+		if f.After != nil { // resume strictly after the cursor
+			at := append(append([]byte{}, prefix...), f.After.suffix()...)
+			if ascending && bytes.Compare(append(at, 0), start) > 0 {
+				start = append(at, 0)
+			}
+			if !ascending && (end == nil || bytes.Compare(at, end) < 0) {
+				end = at
+			}
 		}
 		var it interface {
 			Valid() bool
