@@ -131,8 +131,8 @@ func TestAPI(t *testing.T) {
 		if code != 200 || out["pagination_page"].(float64) != 2 || len(out["messages"].([]any)) != 1 {
 			t.Fatalf("page 2: %d %v", code, out)
 		}
-		first := out["messages"].([]any)[0].(map[string]any)["item_hash"]
 		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1")
+		first := out["messages"].([]any)[0].(map[string]any)["item_hash"]
 		cursor, _ := out["next_cursor"].(string)
 		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1&cursor=" + cursor)
 		if code != 200 || len(out["messages"].([]any)) != 1 || out["messages"].([]any)[0].(map[string]any)["item_hash"] == first {
