@@ -120,8 +120,10 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 	}
 	switch get("sortBy") {
 	case "", "time":
+	case "tx-time":
+		f.BlockOrder = true
 	default:
-		return lq, fmt.Errorf("sortBy %q is not supported: use time", get("sortBy"))
+		return lq, fmt.Errorf("sortBy must be time or tx-time")
 	}
 	switch get("sortOrder") {
 	case "", "-1":

@@ -91,6 +91,11 @@ func TestIndexListsCountsAndForgets(t *testing.T) {
 			t.Fatalf("cursor round trip: %+v %v", c, err)
 		}
 	}
+	// Block order (tx-time): the FORGET of block 2 comes first, newest first.
+	byBlock, _ := x.Messages(index.Filter{BlockOrder: true}, false, 0, 2, true)
+	if byBlock.Total != 31 || byBlock.Entries[0].ItemHash != forget.ItemHash || byBlock.Entries[1].Height != 1 {
+		t.Fatalf("block order: total %d, first %s", byBlock.Total, byBlock.Entries[0].ItemHash)
+	}
 	// A filter no counter covers is counted by walking; both must agree.
 	walked, _ := x.Messages(index.Filter{Addresses: []string{alice}, Channels: []string{"CH"}, Types: []string{"POST"}}, true, 0, 5, true)
 	if walked.Total != 29 || walked.Entries[0].ItemHash != posts[0].ItemHash {

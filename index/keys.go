@@ -22,7 +22,23 @@ const (
 type dimension struct {
 	id     byte
 	values func(e *Entry) [][]string // one key per tuple
+	// order, if set, is the sort value in keys instead of the message time.
+	order func(e *Entry) int64
+	// all dimensions list every entry, forgotten and rejected included;
+	// the others list live messages only.
+	all bool
 }
+
+// sortValue is what the dimension's keys are ordered by.
+func (d dimension) sortValue(e *Entry) int64 {
+	if d.order != nil {
+		return d.order(e)
+	}
+	return e.TimeNano
+}
+
+// blockOrder orders by (height, tx index): pyaleph's "tx-time".
+func blockOrder(e *Entry) int64 { return e.Height<<24 | int64(e.TxIndex) }
 
 func lowerAddr(a string) string {
 	if common.IsHexAddress(a) {
@@ -45,28 +61,30 @@ func addresses(e *Entry) []string { return []string{lowerAddr(e.Sender)} }
 // Dimensions, by id. Ids are part of the on-disk format of the index; the
 // index can always be rebuilt, so changing them only needs `index rebuild`.
 var (
-	dimAll         = dimension{1, func(*Entry) [][]string { return [][]string{{}} }}
-	dimType        = dimension{2, func(e *Entry) [][]string { return one(e.Type) }}
-	dimAddress     = dimension{3, func(e *Entry) [][]string { return tuples(addresses(e)) }}
-	dimOwner       = dimension{4, func(e *Entry) [][]string { return one(lowerAddr(e.Owner)) }}
-	dimAddressType = dimension{5, func(e *Entry) [][]string {
+	everything     = func(*Entry) [][]string { return [][]string{{}} }
+	dimAll         = dimension{id: 1, values: everything, all: true}
+	dimType        = dimension{id: 2, values: func(e *Entry) [][]string { return one(e.Type) }}
+	dimAddress     = dimension{id: 3, values: func(e *Entry) [][]string { return tuples(addresses(e)) }}
+	dimOwner       = dimension{id: 4, values: func(e *Entry) [][]string { return one(lowerAddr(e.Owner)) }}
+	dimAddressType = dimension{id: 5, values: func(e *Entry) [][]string {
 		var out [][]string
 		for _, a := range addresses(e) {
 			out = append(out, []string{a, e.Type})
 		}
 		return out
 	}}
-	dimChain       = dimension{6, func(e *Entry) [][]string { return one(e.Chain) }}
-	dimChannel     = dimension{7, func(e *Entry) [][]string { return one(e.Channel) }}
-	dimRef         = dimension{8, func(e *Entry) [][]string { return one(e.Ref) }}
-	dimContentType = dimension{9, func(e *Entry) [][]string { return one(e.PostType) }}
-	dimContentKey  = dimension{10, func(e *Entry) [][]string { return one(e.Key) }}
-	dimContentHash = dimension{11, func(e *Entry) [][]string { return one(e.ContentHash) }}
-	dimTag         = dimension{12, func(e *Entry) [][]string { return tuples(e.Tags) }}
+	dimChain       = dimension{id: 6, values: func(e *Entry) [][]string { return one(e.Chain) }}
+	dimChannel     = dimension{id: 7, values: func(e *Entry) [][]string { return one(e.Channel) }}
+	dimRef         = dimension{id: 8, values: func(e *Entry) [][]string { return one(e.Ref) }}
+	dimContentType = dimension{id: 9, values: func(e *Entry) [][]string { return one(e.PostType) }}
+	dimContentKey  = dimension{id: 10, values: func(e *Entry) [][]string { return one(e.Key) }}
+	dimContentHash = dimension{id: 11, values: func(e *Entry) [][]string { return one(e.ContentHash) }}
+	dimTag         = dimension{id: 12, values: func(e *Entry) [][]string { return tuples(e.Tags) }}
+	dimBlockOrder  = dimension{id: 13, values: everything, order: blockOrder, all: true}
 )
 
 var dimensions = []dimension{dimAll, dimType, dimAddress, dimOwner, dimAddressType, dimChain,
-	dimChannel, dimRef, dimContentType, dimContentKey, dimContentHash, dimTag}
+	dimChannel, dimRef, dimContentType, dimContentKey, dimContentHash, dimTag, dimBlockOrder}
 
 func tuples(vs []string) [][]string {
 	out := make([][]string, 0, len(vs))
@@ -94,7 +112,7 @@ func byKey(d dimension, values []string, e *Entry) []byte {
 	for _, v := range values {
 		k.String(v)
 	}
-	return k.Uint64(uint64(e.TimeNano)).String(e.ItemHash).Bytes()
+	return k.Uint64(uint64(d.sortValue(e))).String(e.ItemHash).Bytes()
 }
 
 func countKey(d dimension, values []string) []byte {

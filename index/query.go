@@ -27,9 +27,13 @@ type Filter struct {
 	// After resumes a listing after this cursor (from Page.Next); the
 	// offset is then ignored.
 	After *Cursor
+	// BlockOrder sorts by (height, tx index), pyaleph's "tx-time", instead
+	// of message time.
+	BlockOrder bool
 }
 
-// Cursor is a position in a listing: a message time and item_hash.
+// Cursor is a position in a listing: its sort value (message time, or
+// block order) and item_hash.
 type Cursor struct {
 	TimeNano int64
 	Hash     string
@@ -92,6 +96,9 @@ func (f Filter) choose() plan {
 		return set == n && len(f.NotContentTypes) == 0 && f.StartTime == 0 && f.EndTime == 0 && f.StartBlock == 0 && f.EndBlock == 0
 	}
 	defaultStatus := len(f.Statuses) == 0 || (len(f.Statuses) == 1 && strings.EqualFold(f.Statuses[0], StatusProcessed))
+	if f.BlockOrder {
+		return plan{dimBlockOrder, [][]string{{}}, false}
+	}
 	if !defaultStatus {
 		// Only "all" lists forgotten and rejected messages.
 		return plan{dimAll, [][]string{{}}, false}
@@ -216,7 +223,7 @@ func (x *Index) Messages(f Filter, ascending bool, offset, limit int, total bool
 	}
 	if n := len(page.Entries); n > 0 && n == limit {
 		last := page.Entries[n-1]
-		page.Next = &Cursor{TimeNano: last.TimeNano, Hash: last.ItemHash}
+		page.Next = &Cursor{TimeNano: p.dim.sortValue(last), Hash: last.ItemHash}
 	}
 	return page, err
 }
@@ -245,8 +252,11 @@ func (x *Index) walk(p plan, f Filter, ascending bool, skip int, fn func(*Entry)
 		prefix := byPrefix(p.dim, vals)
 		start := append(append([]byte{}, prefix...), timeBytes(f.StartTime)...)
 		end := append(append([]byte{}, prefix...), timeBytes(f.EndTime)...)
-		if f.EndTime == 0 {
+		if f.EndTime == 0 || p.dim.order != nil {
 			end = state.PrefixEnd(prefix)
+		}
+		if p.dim.order != nil { // times are checked on entries, not keys
+			start = prefix
 		}
 		if f.After != nil { // resume strictly after the cursor
 			at := append(append([]byte{}, prefix...), f.After.suffix()...)

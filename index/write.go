@@ -51,6 +51,9 @@ func (b *batch) get(hash string) (*Entry, error) {
 // countLive adds delta to every counter a processed entry belongs to.
 func (b *batch) countLive(e *Entry, delta int64) {
 	for _, d := range dimensions {
+		if d.order != nil {
+			continue // same counts as "all"
+		}
 		for _, vals := range d.values(e) {
 			b.counts[string(countKey(d, vals))] += delta
 		}
@@ -93,7 +96,11 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		b.x.metrics.rejections.WithLabelValues(tr.Codespace, strconv.FormatUint(uint64(tr.Code), 10)).Inc()
 		e.Status, e.ErrorCode, e.Details = StatusRejected, tr.Code, tr.Codespace+": "+tr.Log
 		b.entries[e.ItemHash] = e
-		b.byKeys[string(byKey(dimAll, nil, e))] = true // listed only with msgStatuses=rejected
+		for _, d := range dimensions { // listed only with msgStatuses=rejected
+			if d.all {
+				b.byKeys[string(byKey(d, nil, e))] = true
+			}
+		}
 		return nil
 	}
 	e.Status = StatusProcessed
@@ -121,8 +128,11 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 			b.x.metrics.messages.WithLabelValues(t.Type, StatusForgotten).Inc()
 			b.countLive(t, -1)
 			// Secondary keys hold live messages only, so listings can skip
-			// pages by key; "all" keeps it for msgStatuses=forgotten.
-			for _, d := range dimensions[1:] {
+			// pages by key; the "all" ones keep it for msgStatuses=forgotten.
+			for _, d := range dimensions {
+				if d.all {
+					continue
+				}
 				for _, vals := range d.values(t) {
 					b.byKeys[string(byKey(d, vals, t))] = false
 				}
