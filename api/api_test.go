@@ -269,7 +269,7 @@ func TestAPI(t *testing.T) {
 	t.Run("metrics", func(t *testing.T) {
 		code, _, raw := a.do(http.MethodGet, "/metrics", "", nil)
 		for _, want := range []string{`alephd_messages_total{status="processed",type="POST"}`, "alephd_index_height",
-			"alephd_index_lag_blocks", "alephd_api_request_duration_seconds_bucket", `alephd_admission_rejections_total{code="12",codespace="message"}`} {
+			"alephd_index_lag_blocks", "alephd_api_request_duration_seconds_bucket", "cometbft_consensus_height", `alephd_admission_rejections_total{code="12",codespace="message"}`} {
 			if !strings.Contains(string(raw), want) {
 				t.Errorf("/metrics (%d) lacks %s", code, want)
 			}

@@ -72,6 +72,7 @@ func DefaultConfig(home, moniker string) *cfg.Config {
 	c.Mempool.CacheSize = 200_000
 	c.Mempool.MaxTxBytes = app.MaxTxBytes
 	c.Mempool.MaxTxsBytes = 1 << 30
+	// CometBFT's metrics are served by the API at /metrics; no server of its own.
 	c.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
 	return c
 }

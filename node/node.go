@@ -132,7 +132,7 @@ func Start(home string, o Options) (*Node, error) {
 		abci.ClientCreator(abci.New(a)),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provide,
-		cmtnode.DefaultMetricsProvider(c.Instrumentation),
+		metricsProvider(c.Instrumentation),
 		logger)
 	if err != nil {
 		store.Close()
