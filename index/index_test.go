@@ -96,6 +96,19 @@ func TestIndexListsCountsAndForgets(t *testing.T) {
 	if byBlock.Total != 31 || byBlock.Entries[0].ItemHash != forget.ItemHash || byBlock.Entries[1].Height != 1 {
 		t.Fatalf("block order: total %d, first %s", byBlock.Total, byBlock.Entries[0].ItemHash)
 	}
+	// A block range alone is read from the block-order keys.
+	blk2, _ := x.Messages(index.Filter{StartBlock: 2, EndBlock: 2}, false, 0, 10, true)
+	if blk2.Total != 1 || blk2.Entries[0].ItemHash != forget.ItemHash {
+		t.Fatalf("block 2: %+v", blk2)
+	}
+	upTo1, _ := x.Messages(index.Filter{EndBlock: 1}, false, 0, 100, true)
+	if upTo1.Total != 30 { // 29 live posts (one was forgotten) and the aggregate
+		t.Fatalf("up to block 1: %d", upTo1.Total)
+	}
+	rejected, _ := x.Messages(index.Filter{Statuses: []string{"rejected"}}, false, 0, 10, true)
+	if rejected.Total != 0 { // the refused copy of an accepted message is not listed
+		t.Fatalf("rejected: %d", rejected.Total)
+	}
 	// A filter no counter covers is counted by walking; both must agree.
 	walked, _ := x.Messages(index.Filter{Addresses: []string{alice}, Channels: []string{"CH"}, Types: []string{"POST"}}, true, 0, 5, true)
 	if walked.Total != 29 || walked.Entries[0].ItemHash != posts[0].ItemHash {

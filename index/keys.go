@@ -81,10 +81,18 @@ var (
 	dimContentHash = dimension{id: 11, values: func(e *Entry) [][]string { return one(e.ContentHash) }}
 	dimTag         = dimension{id: 12, values: func(e *Entry) [][]string { return tuples(e.Tags) }}
 	dimBlockOrder  = dimension{id: 13, values: everything, order: blockOrder, all: true}
+	// dimStatus lists forgotten and rejected messages by status; live ones
+	// are in every other dimension.
+	dimStatus = dimension{id: 14, values: func(e *Entry) [][]string {
+		if e.Status == StatusProcessed {
+			return nil
+		}
+		return one(e.Status)
+	}, all: true}
 )
 
 var dimensions = []dimension{dimAll, dimType, dimAddress, dimOwner, dimAddressType, dimChain,
-	dimChannel, dimRef, dimContentType, dimContentKey, dimContentHash, dimTag, dimBlockOrder}
+	dimChannel, dimRef, dimContentType, dimContentKey, dimContentHash, dimTag, dimBlockOrder, dimStatus}
 
 func tuples(vs []string) [][]string {
 	out := make([][]string, 0, len(vs))

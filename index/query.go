@@ -96,12 +96,20 @@ func (f Filter) choose() plan {
 		return set == n && len(f.NotContentTypes) == 0 && f.StartTime == 0 && f.EndTime == 0 && f.StartBlock == 0 && f.EndBlock == 0
 	}
 	defaultStatus := len(f.Statuses) == 0 || (len(f.Statuses) == 1 && strings.EqualFold(f.Statuses[0], StatusProcessed))
-	if f.BlockOrder {
+	if f.BlockOrder || ((f.StartBlock > 0 || f.EndBlock > 0) && onlyBlocks(f)) {
+		// Block order, or a block range alone: the keys are in block order.
 		return plan{dimBlockOrder, [][]string{{}}, false}
 	}
 	if !defaultStatus {
-		// Only "all" lists forgotten and rejected messages.
-		return plan{dimAll, [][]string{{}}, false}
+		var vals [][]string
+		for _, st := range f.Statuses {
+			st = strings.ToLower(st)
+			if st == StatusProcessed {
+				return plan{dimAll, [][]string{{}}, false} // live and not: "all" has both
+			}
+			vals = append(vals, []string{st})
+		}
+		return plan{dimStatus, vals, false}
 	}
 	exact := func(n int) bool { return others(n) }
 	if len(f.Addresses) > 0 && len(f.Types) > 0 {
@@ -126,6 +134,16 @@ func (f Filter) choose() plan {
 		}
 	}
 	return plan{dimAll, [][]string{{}}, exact(0)}
+}
+
+// onlyBlocks reports whether the filter names nothing but a block range.
+func onlyBlocks(f Filter) bool {
+	for _, l := range [][]string{f.Types, f.Addresses, f.Owners, f.Chains, f.Channels, f.Refs, f.ContentTypes, f.ContentKeys, f.ContentHashes, f.Tags, f.NotContentTypes} {
+		if len(l) > 0 {
+			return false
+		}
+	}
+	return f.StartTime == 0 && f.EndTime == 0
 }
 
 func anyOf(list []string, v string, fold bool) bool {
@@ -255,8 +273,14 @@ func (x *Index) walk(p plan, f Filter, ascending bool, skip int, fn func(*Entry)
 		if f.EndTime == 0 || p.dim.order != nil {
 			end = state.PrefixEnd(prefix)
 		}
-		if p.dim.order != nil { // times are checked on entries, not keys
+		if p.dim.order != nil { // times are checked on entries; blocks bound the keys
 			start = prefix
+			if f.StartBlock > 0 {
+				start = append(append([]byte{}, prefix...), timeBytes(f.StartBlock<<24)...)
+			}
+			if f.EndBlock > 0 {
+				end = append(append([]byte{}, prefix...), timeBytes((f.EndBlock+1)<<24)...)
+			}
 		}
 		if f.After != nil { // resume strictly after the cursor
 			at := append(append([]byte{}, prefix...), f.After.suffix()...)

@@ -51,8 +51,8 @@ func (b *batch) get(hash string) (*Entry, error) {
 // countLive adds delta to every counter a processed entry belongs to.
 func (b *batch) countLive(e *Entry, delta int64) {
 	for _, d := range dimensions {
-		if d.order != nil {
-			continue // same counts as "all"
+		if d.order != nil || d.id == dimStatus.id {
+			continue // block order counts as "all"; status has no live entries
 		}
 		for _, vals := range d.values(e) {
 			b.counts[string(countKey(d, vals))] += delta
@@ -98,7 +98,9 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		b.entries[e.ItemHash] = e
 		for _, d := range dimensions { // listed only with msgStatuses=rejected
 			if d.all {
-				b.byKeys[string(byKey(d, nil, e))] = true
+				for _, vals := range d.values(e) {
+					b.byKeys[string(byKey(d, vals, e))] = true
+				}
 			}
 		}
 		return nil
@@ -139,6 +141,7 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 			}
 			t.Status = StatusForgotten
 			t.Message = withoutContent(t.Message)
+			b.byKeys[string(byKey(dimStatus, []string{StatusForgotten}, t))] = true
 		}
 		t.ForgottenBy = append(t.ForgottenBy, e.ItemHash)
 	}
