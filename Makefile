@@ -40,11 +40,11 @@ proto-gen: ## Regenerate proto/alephdv1 from proto/alephd/v1 (needs protoc; inst
 e2e: ## Tests that run the alephd binary as processes (kill -9, tx submit)
 	$(GO) test -count=1 -v ./cmd/alephd/
 
-localnet-start: ## (not yet) 4-validator local network — see issue "Multi-validator networks"
-	@echo "localnet is not built yet: see docs/architecture.md, 'What comes next'"; exit 1
+localnet-start: build ## Run a 4-validator network as separate processes on 127.0.0.1 (homes, logs, pids in build/localnet)
+	./scripts/localnet.sh start
 
-localnet-stop: ## (not yet) stop the local network
-	@echo "localnet is not built yet"; exit 1
+localnet-stop: ## Stop the local network by pid
+	./scripts/localnet.sh stop
 
 clean: ## Remove build output
 	rm -rf bin

@@ -51,6 +51,13 @@ chain id alephd-dev and a funded key named "dev".`,
 				}
 				devAddr = addr
 			}
+			if !cmd.Flags().Changed("api-addr") {
+				ac, err := node.LoadAppConfig(home)
+				if err != nil {
+					return err
+				}
+				apiAddr = ac.APIAddr
+			}
 			n, err := node.Start(home, node.Options{APIAddr: apiAddr})
 			if err != nil {
 				return err
@@ -66,7 +73,7 @@ chain id alephd-dev and a funded key named "dev".`,
 			return n.Stop()
 		},
 	}
-	cmd.Flags().StringVar(&apiAddr, "api-addr", node.DefaultAPIAddr, "HTTP API listen address (host:port; empty for none)")
+	cmd.Flags().StringVar(&apiAddr, "api-addr", node.DefaultAPIAddr, "HTTP API listen address (host:port; empty for none; default: config/app.toml, else 127.0.0.1:4024)")
 	cmd.Flags().BoolVar(&dev, "dev", false, "run a single-validator dev chain, creating its home on first start")
 	return cmd
 }

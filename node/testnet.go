@@ -1,0 +1,136 @@
+package node
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/types"
+	cmttime "github.com/cometbft/cometbft/types/time"
+
+	"github.com/alephd/alephd/app"
+)
+
+// TestnetOptions describe a local multi-validator network.
+type TestnetOptions struct {
+	Validators int
+	ChainID    string
+	// BasePort: node i uses P2P BasePort+10i, RPC BasePort+10i+1.
+	BasePort int
+	// APIBasePort: node i serves its HTTP API on APIBasePort+i.
+	APIBasePort   int
+	TimeoutCommit time.Duration
+}
+
+// TestnetNode is one home of a testnet.
+type TestnetNode struct {
+	Home, P2P, RPC, API string
+}
+
+// Testnet writes one home per validator under dir: a shared genesis naming
+// every validator, each node's peers, and distinct loopback ports, with what
+// loopback networks need (allow_duplicate_ip, addr_book_strict off).
+func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
+	if o.Validators < 1 {
+		return nil, fmt.Errorf("a testnet needs at least one validator")
+	}
+	var nodes []TestnetNode
+	var vals []types.GenesisValidator
+	var peers []string
+	for i := 0; i < o.Validators; i++ {
+		n := TestnetNode{
+			Home: filepath.Join(dir, fmt.Sprintf("node%d", i)),
+			P2P:  fmt.Sprintf("127.0.0.1:%d", o.BasePort+10*i),
+			RPC:  fmt.Sprintf("127.0.0.1:%d", o.BasePort+10*i+1),
+			API:  fmt.Sprintf("127.0.0.1:%d", o.APIBasePort+i),
+		}
+		if _, err := Init(n.Home, InitOptions{ChainID: o.ChainID, Moniker: fmt.Sprintf("node%d", i),
+			RPCListen: "tcp://" + n.RPC, P2PListen: "tcp://" + n.P2P, TimeoutCommit: o.TimeoutCommit}); err != nil {
+			return nil, err
+		}
+		c := cfg.DefaultConfig()
+		c.SetRoot(n.Home)
+		key, err := p2p.LoadNodeKey(c.NodeKeyFile())
+		if err != nil {
+			return nil, err
+		}
+		pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+		pub, err := pv.GetPubKey()
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: 10, Name: fmt.Sprintf("node%d", i)})
+		peers = append(peers, fmt.Sprintf("%s@%s", key.ID(), n.P2P))
+		if err := SaveAppConfig(n.Home, AppConfig{APIAddr: n.API}); err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	doc := &types.GenesisDoc{
+		ChainID: o.ChainID, GenesisTime: cmttime.Now().Truncate(time.Second), InitialHeight: 1,
+		ConsensusParams: types.DefaultConsensusParams(), Validators: vals, AppState: app.DefaultGenesis(),
+	}
+	if err := doc.ValidateAndComplete(); err != nil {
+		return nil, err
+	}
+	for i, n := range nodes {
+		c, err := LoadConfig(n.Home)
+		if err != nil {
+			return nil, err
+		}
+		var others []string
+		for j, p := range peers {
+			if j != i {
+				others = append(others, p)
+			}
+		}
+		c.P2P.PersistentPeers = strings.Join(others, ",")
+		c.P2P.AllowDuplicateIP = true
+		c.P2P.AddrBookStrict = false
+		cfg.WriteConfigFile(filepath.Join(n.Home, "config", "config.toml"), c)
+		if err := doc.SaveAs(c.GenesisFile()); err != nil {
+			return nil, err
+		}
+	}
+	return nodes, nil
+}
+
+// AppConfig is alephd's own part of a home's configuration (config/app.toml).
+type AppConfig struct {
+	// APIAddr is the HTTP API's host:port.
+	APIAddr string
+}
+
+func appConfigPath(home string) string { return filepath.Join(home, "config", "app.toml") }
+
+// SaveAppConfig writes config/app.toml.
+func SaveAppConfig(home string, c AppConfig) error {
+	body := "# alephd settings (CometBFT's are in config.toml)\n" +
+		"# HTTP API listen address; `alephd start --api-addr` overrides it.\n" +
+		fmt.Sprintf("api_addr = %q\n", c.APIAddr)
+	return os.WriteFile(appConfigPath(home), []byte(body), 0o644)
+}
+
+// LoadAppConfig reads config/app.toml; a home without one gets defaults.
+func LoadAppConfig(home string) (AppConfig, error) {
+	c := AppConfig{APIAddr: DefaultAPIAddr}
+	b, err := os.ReadFile(appConfigPath(home))
+	if os.IsNotExist(err) {
+		return c, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if ok && strings.TrimSpace(k) == "api_addr" {
+			c.APIAddr = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	return c, nil
+}
