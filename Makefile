@@ -37,8 +37,8 @@ proto-gen: ## Regenerate proto/alephdv1 from proto/alephd/v1 (needs protoc; inst
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc -I proto --go_out=. --go_opt=module=github.com/alephd/alephd proto/alephd/v1/*.proto
 
-e2e: ## Tests that run the alephd binary as processes (kill -9, tx submit)
-	$(GO) test -count=1 -v ./cmd/alephd/
+e2e: ## Tests on real processes: the binary (kill -9, tx submit), 4-validator fault cases, the Aleph SDK
+	$(GO) test -count=1 -v ./cmd/alephd/ ./networks/ ./e2e/
 
 localnet-start: build ## Run a 4-validator network as separate processes on 127.0.0.1 (homes, logs, pids in build/localnet)
 	./scripts/localnet.sh start

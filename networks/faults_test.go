@@ -1,0 +1,116 @@
+package networks_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/keys"
+)
+
+// submit sends n posts to node i and returns their item hashes once each is
+// committed.
+func submit(t *testing.T, nw *network, i, n int, tag string) []string {
+	t.Helper()
+	var hashes []string
+	for j := 0; j < n; j++ {
+		m, err := client.Sign(keys.FromSeed(fmt.Sprintf("%s-%d", tag, i)), client.Post("NET", "note", fmt.Sprintf("%s %d", tag, j), ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err := nw.rpc[i].Submit(ctx, m)
+		cancel()
+		if err != nil || !res.OK() {
+			t.Fatalf("submit to node %d: %+v %v", i, res, err)
+		}
+		hashes = append(hashes, m.ItemHash)
+	}
+	return hashes
+}
+
+// sameAnswers checks that every listed node answers the same for each hash.
+func sameAnswers(t *testing.T, nw *network, hashes []string, which ...int) {
+	t.Helper()
+	for _, h := range hashes {
+		var first []byte
+		for k, i := range which {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			q, err := nw.rpc[i].Query(ctx, app.PathMessage, []byte(h), 0, false)
+			cancel()
+			if err != nil || q.Value == nil {
+				t.Fatalf("node %d does not have %s: %v", i, h, err)
+			}
+			if k == 0 {
+				first = q.Value
+			} else if !bytes.Equal(first, q.Value) {
+				t.Fatalf("nodes disagree on %s", h)
+			}
+		}
+	}
+}
+
+// TestFaults runs one 4-validator network through the fault cases in turn.
+func TestFaults(t *testing.T) {
+	nw := newNetwork(t, 4)
+	nw.waitHeight(2, 60*time.Second, all(4)...)
+
+	t.Run("agreement", func(t *testing.T) {
+		var hashes []string
+		for i := 0; i < 4; i++ { // messages submitted to different nodes
+			hashes = append(hashes, submit(t, nw, i, 3, "agree")...)
+		}
+		h := nw.height(0)
+		nw.waitHeight(h+1, 30*time.Second, all(4)...)
+		nw.agree(h, all(4)...)
+		sameAnswers(t, nw, hashes, all(4)...)
+	})
+
+	t.Run("one crash", func(t *testing.T) {
+		nw.signal(3, syscall.SIGKILL)
+		h := nw.height(0)
+		hashes := submit(t, nw, 1, 3, "crash")
+		nw.waitHeight(h+3, 30*time.Second, 0, 1, 2) // 3 of 4 keep committing
+		nw.start(3)
+		top := nw.height(0)
+		nw.waitHeight(top, 60*time.Second, 3) // it catches up
+		nw.agree(top-1, all(4)...)
+		sameAnswers(t, nw, hashes, all(4)...)
+	})
+
+	t.Run("loss of quorum", func(t *testing.T) {
+		nw.signal(2, syscall.SIGKILL)
+		nw.signal(3, syscall.SIGKILL)
+		time.Sleep(time.Second) // let an in-flight block finish
+		stuck := nw.height(0)
+		time.Sleep(3 * time.Second)
+		if h := nw.height(0); h > stuck+1 {
+			t.Fatalf("2 of 4 validators committed: %d -> %d", stuck, h)
+		}
+		nw.start(2)
+		nw.start(3)
+		nw.waitHeight(stuck+3, 60*time.Second, all(4)...) // the chain resumes
+		nw.agree(stuck+2, all(4)...)
+	})
+
+	t.Run("full restart", func(t *testing.T) {
+		hashes := submit(t, nw, 0, 3, "restart")
+		for i := 0; i < 4; i++ {
+			nw.signal(i, syscall.SIGTERM)
+		}
+		last := int64(0)
+		for i := 0; i < 4; i++ {
+			nw.start(i)
+		}
+		nw.waitHeight(1, 60*time.Second, all(4)...)
+		last = nw.height(0)
+		nw.waitHeight(last+2, 60*time.Second, all(4)...) // continues from where it stopped
+		nw.agree(last+1, all(4)...)
+		sameAnswers(t, nw, hashes, all(4)...)
+	})
+}

@@ -1,0 +1,182 @@
+package networks_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/node"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "alephd-networks")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "alephd")
+	if out, err := exec.Command("go", "build", "-o", binary, "../cmd/alephd").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build alephd: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// network is a testnet of alephd processes.
+type network struct {
+	t     *testing.T
+	nodes []node.TestnetNode
+	procs []*exec.Cmd
+	rpc   []*client.Client
+}
+
+// freeBase finds a port range nobody listens on: 10 ports per node.
+func freeBase(t *testing.T, n int) int {
+	for try := 0; try < 50; try++ {
+		base := 30000 + rand.Intn(20000)/10*10
+		ok := true
+		for i := 0; i < n*10+2 && ok; i++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
+			if err != nil {
+				ok = false
+				continue
+			}
+			l.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}
+
+func newNetwork(t *testing.T, validators int) *network {
+	t.Helper()
+	base := freeBase(t, validators)
+	nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: validators, ChainID: "faults",
+		BasePort: base, APIBasePort: base + validators*10, TimeoutCommit: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw := &network{t: t, nodes: nodes, procs: make([]*exec.Cmd, validators)}
+	for _, n := range nodes {
+		c, err := client.New("tcp://" + n.RPC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nw.rpc = append(nw.rpc, c)
+	}
+	for i := range nodes {
+		nw.start(i)
+	}
+	t.Cleanup(func() {
+		for i := range nodes {
+			nw.signal(i, syscall.SIGKILL)
+		}
+	})
+	return nw
+}
+
+func (nw *network) start(i int) {
+	nw.t.Helper()
+	log, err := os.OpenFile(filepath.Join(nw.nodes[i].Home, "node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		nw.t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "start", "--home", nw.nodes[i].Home)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		nw.t.Fatal(err)
+	}
+	nw.procs[i] = cmd
+}
+
+// signal sends sig to node i's pid and waits for it to exit.
+func (nw *network) signal(i int, sig syscall.Signal) {
+	if p := nw.procs[i]; p != nil && p.Process != nil {
+		_ = p.Process.Signal(sig)
+		_, _ = p.Process.Wait()
+	}
+	nw.procs[i] = nil
+}
+
+func (nw *network) height(i int) int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := nw.rpc[i].RPC().Status(ctx)
+	if err != nil {
+		return -1
+	}
+	return st.SyncInfo.LatestBlockHeight
+}
+
+// waitHeight waits until every listed node has committed h.
+func (nw *network) waitHeight(h int64, timeout time.Duration, which ...int) {
+	nw.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for _, i := range which {
+		for nw.height(i) < h {
+			if time.Now().After(deadline) {
+				nw.t.Fatalf("node %d stuck at height %d, waiting for %d\n%s", i, nw.height(i), h, tail(nw.nodes[i].Home))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+func tail(home string) string {
+	b, _ := os.ReadFile(filepath.Join(home, "node.log"))
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}
+
+// appHashAt returns the app hash node i holds for state version h (the
+// header of block h+1).
+func (nw *network) appHashAt(i int, h int64) []byte {
+	nw.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	next := h + 1
+	c, err := nw.rpc[i].RPC().Commit(ctx, &next)
+	if err != nil {
+		nw.t.Fatalf("node %d: header %d: %v", i, next, err)
+	}
+	return c.SignedHeader.Header.AppHash
+}
+
+// agree checks that the listed nodes hold the same app hash at every height
+// from 1 to h.
+func (nw *network) agree(h int64, which ...int) {
+	nw.t.Helper()
+	for height := int64(1); height <= h; height++ {
+		want := nw.appHashAt(which[0], height)
+		for _, i := range which[1:] {
+			if got := nw.appHashAt(i, height); !bytes.Equal(got, want) {
+				nw.t.Fatalf("height %d: node %d has app hash %X, node %d %X", height, which[0], want, i, got)
+			}
+		}
+	}
+}
+
+func all(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
