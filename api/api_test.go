@@ -7,30 +7,19 @@ import (
 	"encoding/json"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/keys"
 	"github.com/alephd/alephd/node"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/message"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 type apiClient struct {
 	t    *testing.T
@@ -68,15 +57,7 @@ func (a apiClient) publish(m *pb.AlephMessage, sync bool) (int, map[string]any) 
 // TestAPI drives every endpoint of a real node, with the shapes pyaleph
 // gives and a 4xx, never a 500, for bad input.
 func TestAPI(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "node")
-	if _, err := node.Init(home, node.InitOptions{ChainID: "api", RPCListen: "tcp://" + freeAddr(t),
-		P2PListen: "tcp://" + freeAddr(t), TimeoutCommit: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Start(home, node.Options{Quiet: true, APIAddr: freeAddr(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := testnode.Start(t, testnode.Init(t, "api", node.InitOptions{}), true)
 	defer n.Stop()
 	a := apiClient{t, "http://" + n.APIAddress}
 	k := keys.FromSeed("api-test")
@@ -289,15 +270,8 @@ func TestAPI(t *testing.T) {
 // suffix of it): on restart the index is rebuilt from the block store and
 // the API serves every message again.
 func TestIndexCatchesUp(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "node")
-	if _, err := node.Init(home, node.InitOptions{ChainID: "catchup", RPCListen: "tcp://" + freeAddr(t),
-		P2PListen: "tcp://" + freeAddr(t), TimeoutCommit: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Start(home, node.Options{Quiet: true, APIAddr: freeAddr(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	home := testnode.Init(t, "catchup", node.InitOptions{})
+	n := testnode.Start(t, home, true)
 	a := apiClient{t, "http://" + n.APIAddress}
 	var hashes []string
 	for i := 0; i < 5; i++ {
@@ -313,10 +287,7 @@ func TestIndexCatchesUp(t *testing.T) {
 	if err := os.RemoveAll(node.IndexDir(home)); err != nil {
 		t.Fatal(err)
 	}
-	n, err = node.Start(home, node.Options{Quiet: true, APIAddr: freeAddr(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n = testnode.Start(t, home, true)
 	defer n.Stop()
 	a = apiClient{t, "http://" + n.APIAddress}
 	deadline := time.Now().Add(20 * time.Second)

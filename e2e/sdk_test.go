@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,18 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/node"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // TestAlephSDK runs sdk/sdk.test.mjs — @aleph-sdk/client 1.7.4 from npm —
 // against a dev node with its HTTP API: posts, aggregates, a STORE upload
@@ -40,15 +30,7 @@ func TestAlephSDK(t *testing.T) {
 		}
 	}
 
-	home := filepath.Join(t.TempDir(), "node")
-	if _, err := node.Init(home, node.InitOptions{ChainID: "sdk-e2e", RPCListen: "tcp://" + freeAddr(t),
-		P2PListen: "tcp://" + freeAddr(t), TimeoutCommit: 200 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Start(home, node.Options{Quiet: true, APIAddr: freeAddr(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := testnode.Start(t, testnode.Init(t, "sdk-e2e", node.InitOptions{TimeoutCommit: 200 * time.Millisecond}), true)
 	defer n.Stop()
 
 	run := exec.Command("node", "--test", "sdk.test.mjs")

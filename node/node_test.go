@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,23 +14,13 @@ import (
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/node"
 )
 
-// freeAddr returns a loopback address nobody listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "tcp://" + l.Addr().String()
-}
-
 func initHome(t *testing.T, home string, o node.InitOptions) node.InitOptions {
 	t.Helper()
-	o.RPCListen, o.P2PListen, o.TimeoutCommit = freeAddr(t), freeAddr(t), 100*time.Millisecond
+	o.RPCListen, o.P2PListen, o.TimeoutCommit = "tcp://"+testnode.FreeAddr(t), "tcp://"+testnode.FreeAddr(t), 100*time.Millisecond
 	if _, err := node.Init(home, o); err != nil {
 		t.Fatal(err)
 	}

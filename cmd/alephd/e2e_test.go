@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/internal/testnode"
 )
 
 // binary is alephd built once for the tests that run it as a process.
@@ -37,16 +37,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // alephd runs the binary and returns its stdout and exit code.
@@ -74,9 +64,9 @@ type testNode struct {
 
 func newNode(t *testing.T) *testNode {
 	t.Helper()
-	n := &testNode{home: filepath.Join(t.TempDir(), "home"), rpc: "tcp://" + freePort(t), api: freePort(t)}
+	n := &testNode{home: filepath.Join(t.TempDir(), "home"), rpc: "tcp://" + testnode.FreeAddr(t), api: testnode.FreeAddr(t)}
 	if out, code := alephd(t, "init", "--home", n.home, "--chain-id", "e2e", "--rpc-laddr", n.rpc,
-		"--p2p-laddr", "tcp://"+freePort(t), "--timeout-commit", "200ms"); code != 0 {
+		"--p2p-laddr", "tcp://"+testnode.FreeAddr(t), "--timeout-commit", "200ms"); code != 0 {
 		t.Fatalf("init: %s", out)
 	}
 	return n
