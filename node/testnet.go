@@ -25,6 +25,10 @@ type TestnetOptions struct {
 	// APIBasePort: node i serves its HTTP API on APIBasePort+i.
 	APIBasePort   int
 	TimeoutCommit time.Duration
+	// Docker lays the network out for containers named node0, node1...:
+	// each listens on all its interfaces on the standard ports (26656 P2P,
+	// 26657 RPC, 4024 API) and finds its peers by host name.
+	Docker bool
 }
 
 // TestnetNode is one home of a testnet.
@@ -49,6 +53,11 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 			RPC:  fmt.Sprintf("127.0.0.1:%d", o.BasePort+10*i+1),
 			API:  fmt.Sprintf("127.0.0.1:%d", o.APIBasePort+i),
 		}
+		peerAddr := n.P2P
+		if o.Docker {
+			n.P2P, n.RPC, n.API = "0.0.0.0:26656", "0.0.0.0:26657", "0.0.0.0:4024"
+			peerAddr = fmt.Sprintf("node%d:26656", i)
+		}
 		if _, err := Init(n.Home, InitOptions{ChainID: o.ChainID, Moniker: fmt.Sprintf("node%d", i),
 			RPCListen: "tcp://" + n.RPC, P2PListen: "tcp://" + n.P2P, TimeoutCommit: o.TimeoutCommit}); err != nil {
 			return nil, err
@@ -65,7 +74,7 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 			return nil, err
 		}
 		vals = append(vals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: 10, Name: fmt.Sprintf("node%d", i)})
-		peers = append(peers, fmt.Sprintf("%s@%s", key.ID(), n.P2P))
+		peers = append(peers, fmt.Sprintf("%s@%s", key.ID(), peerAddr))
 		if err := SaveAppConfig(n.Home, AppConfig{APIAddr: n.API}); err != nil {
 			return nil, err
 		}
@@ -97,7 +106,32 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 			return nil, err
 		}
 	}
+	if o.Docker {
+		if err := writeCompose(dir, nodes, o); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+// writeCompose writes DIR/docker-compose.yml: one service per node, each
+// with its home mounted, its RPC and API published on the host's loopback.
+func writeCompose(dir string, nodes []TestnetNode, o TestnetOptions) error {
+	var b strings.Builder
+	b.WriteString("# Written by `alephd testnet --docker`. Build the image first:\n")
+	b.WriteString("#   docker build -t alephd -f networks/Dockerfile .\n")
+	b.WriteString("services:\n")
+	for i := range nodes {
+		fmt.Fprintf(&b, "  node%d:\n", i)
+		b.WriteString("    image: alephd\n")
+		fmt.Fprintf(&b, "    hostname: node%d\n", i)
+		fmt.Fprintf(&b, "    command: [\"start\", \"--home\", \"/home/alephd\"]\n")
+		fmt.Fprintf(&b, "    volumes: [\"./node%d:/home/alephd\"]\n", i)
+		fmt.Fprintf(&b, "    ports: [\"127.0.0.1:%d:26657\", \"127.0.0.1:%d:4024\"]\n", o.BasePort+10*i+1, o.APIBasePort+i)
+		b.WriteString("    networks: [alephd]\n")
+	}
+	b.WriteString("networks:\n  alephd: {}\n")
+	return os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte(b.String()), 0o644)
 }
 
 // AppConfig is alephd's own part of a home's configuration (config/app.toml).

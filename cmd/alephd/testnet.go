@@ -36,6 +36,7 @@ API api-base+i). Start each with 'alephd start --home DIR/nodeI', or all with
 	cmd.Flags().StringVar(&o.ChainID, "chain-id", "alephd-localnet", "chain id")
 	cmd.Flags().IntVar(&o.BasePort, "base-port", 26600, "first P2P port (node i: P2P base+10i, RPC base+10i+1)")
 	cmd.Flags().IntVar(&o.APIBasePort, "api-base-port", 4100, "first HTTP API port (node i: api-base+i)")
+	cmd.Flags().BoolVar(&o.Docker, "docker", false, "lay out for containers node0..N-1 and write DIR/docker-compose.yml")
 	cmd.Flags().DurationVar(&o.TimeoutCommit, "timeout-commit", 500*time.Millisecond, "pause after each block")
 	return cmd
 }
