@@ -4,13 +4,21 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/p2p"
+
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/keys"
+	"github.com/alephd/alephd/loadgen"
+	"github.com/alephd/alephd/node"
 )
 
 // submit sends n posts to node i and returns their item hashes once each is
@@ -98,9 +106,52 @@ func TestFaults(t *testing.T) {
 		nw.agree(stuck+2, all(4)...)
 	})
 
+	t.Run("joining node (block sync)", func(t *testing.T) {
+		// Load the chain past 10,000 messages, then start a fifth node.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		rep, err := loadgen.Run(ctx, loadgen.Config{Nodes: []string{"tcp://" + nw.nodes[0].RPC, "tcp://" + nw.nodes[1].RPC},
+			Duration: 15 * time.Second, Concurrency: 8, Messages: 12_000, Seed: "join"})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := nw.height(0)
+		nw.waitHeight(target, 30*time.Second, all(4)...)
+		var peers []string
+		for _, v := range nw.nodes {
+			c := cfg.DefaultConfig()
+			c.SetRoot(v.Home)
+			key, err := p2p.LoadNodeKey(c.NodeKeyFile())
+			if err != nil {
+				t.Fatal(err)
+			}
+			peers = append(peers, string(key.ID())+"@"+v.P2P)
+		}
+		c := cfg.DefaultConfig()
+		c.SetRoot(nw.nodes[0].Home)
+		home := filepath.Join(t.TempDir(), "joiner")
+		rpc := testnode.FreeAddr(t)
+		if _, err := node.Init(home, node.InitOptions{Genesis: c.GenesisFile(), RPCListen: "tcp://" + rpc,
+			P2PListen: "tcp://" + testnode.FreeAddr(t), PersistentPeers: strings.Join(peers, ",")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := node.SaveAppConfig(home, node.AppConfig{APIAddr: testnode.FreeAddr(t)}); err != nil {
+			t.Fatal(err)
+		}
+		nw.nodes = append(nw.nodes, node.TestnetNode{Home: home, RPC: rpc})
+		jc, _ := client.New("tcp://" + rpc)
+		nw.rpc = append(nw.rpc, jc)
+		nw.procs = append(nw.procs, nil)
+		start := time.Now()
+		nw.start(4)
+		nw.waitHeight(target, 3*time.Minute, 4)
+		t.Logf("a new node block-synced %d blocks holding %d committed messages in %s", target, rep.Committed, time.Since(start).Round(100*time.Millisecond))
+		nw.agree(target-1, 0, 4)
+	})
+
 	t.Run("full restart", func(t *testing.T) {
 		hashes := submit(t, nw, 0, 3, "restart")
-		for i := 0; i < 4; i++ {
+		for i := range nw.procs {
 			nw.signal(i, syscall.SIGTERM)
 		}
 		last := int64(0)

@@ -83,7 +83,7 @@ func newNetwork(t *testing.T, validators int) *network {
 		nw.start(i)
 	}
 	t.Cleanup(func() {
-		for i := range nodes {
+		for i := range nw.procs {
 			nw.signal(i, syscall.SIGKILL)
 		}
 	})

@@ -47,6 +47,8 @@ type InitOptions struct {
 	RPCListen, P2PListen string
 	// TimeoutCommit overrides CometBFT's pause after each block (1s).
 	TimeoutCommit time.Duration
+	// PersistentPeers ("id@host:port,...") are the nodes to join.
+	PersistentPeers string
 }
 
 // IsInitialized reports whether home has a config and a genesis.
@@ -94,6 +96,11 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 	}
 	if o.TimeoutCommit > 0 {
 		c.Consensus.TimeoutCommit = o.TimeoutCommit
+	}
+	if o.PersistentPeers != "" {
+		c.P2P.PersistentPeers = o.PersistentPeers
+		c.P2P.AllowDuplicateIP = true // peers on one host, as in a local network
+		c.P2P.AddrBookStrict = false
 	}
 	for _, dir := range []string{filepath.Join(home, "config"), filepath.Join(home, "data"), KeyringDir(home)} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -33,6 +33,7 @@ restarts from an existing genesis, such as one written by 'alephd export'.`,
 	cmd.Flags().StringVar(&o.RPCListen, "rpc-laddr", "", "CometBFT RPC listen address (default tcp://127.0.0.1:26657)")
 	cmd.Flags().StringVar(&o.P2PListen, "p2p-laddr", "", "P2P listen address (default tcp://127.0.0.1:26656)")
 	cmd.Flags().DurationVar(&o.TimeoutCommit, "timeout-commit", 0, "pause after each block (default 1s)")
+	cmd.Flags().StringVar(&o.PersistentPeers, "peers", "", "persistent peers to join (id@host:port,...)")
 	cmd.Flags().StringVar(&o.PrivValidatorKey, "priv-validator-key", "", "use this priv_validator_key.json (a validator restarting from an export)")
 	return cmd
 }
