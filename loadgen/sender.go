@@ -61,12 +61,19 @@ func (s *sender) send(ctx context.Context, body []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var results []struct {
+	type response struct {
 		Result *struct {
 			Code uint32 `json:"code"`
 		} `json:"result"`
 	}
-	if err := json.Unmarshal(data, &results); err != nil {
+	var results []response
+	if len(data) > 0 && data[0] == '{' { // CometBFT answers a batch of one with a bare object
+		var one response
+		if err := json.Unmarshal(data, &one); err != nil {
+			return 0, fmt.Errorf("response: %w: %.200s", err, data)
+		}
+		results = []response{one}
+	} else if err := json.Unmarshal(data, &results); err != nil {
 		return 0, fmt.Errorf("batch response: %w: %.200s", err, data)
 	}
 	ok := 0

@@ -145,7 +145,7 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 		ChainID:         o.ChainID,
 		GenesisTime:     cmttime.Now().Truncate(time.Second),
 		InitialHeight:   1,
-		ConsensusParams: types.DefaultConsensusParams(),
+		ConsensusParams: consensusParams(),
 		Validators:      []types.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 10, Name: o.Moniker}},
 		AppState:        app.DefaultGenesis(),
 	}
@@ -153,6 +153,18 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 		return nil, err
 	}
 	return doc, doc.SaveAs(c.GenesisFile())
+}
+
+// maxBlockBytes caps a block at about 6,000 messages: CometBFT's 21 MB
+// default lets a proposer under load build blocks that a network of several
+// validators cannot gossip within a round, and consensus stalls.
+const maxBlockBytes = 4 << 20
+
+// consensusParams are CometBFT's defaults with alephd's block size.
+func consensusParams() *types.ConsensusParams {
+	p := types.DefaultConsensusParams()
+	p.Block.MaxBytes = maxBlockBytes
+	return p
 }
 
 // LoadConfig reads home's config.toml.

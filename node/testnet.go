@@ -82,7 +82,7 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 	}
 	doc := &types.GenesisDoc{
 		ChainID: o.ChainID, GenesisTime: cmttime.Now().Truncate(time.Second), InitialHeight: 1,
-		ConsensusParams: types.DefaultConsensusParams(), Validators: vals, AppState: app.DefaultGenesis(),
+		ConsensusParams: consensusParams(), Validators: vals, AppState: app.DefaultGenesis(),
 	}
 	if err := doc.ValidateAndComplete(); err != nil {
 		return nil, err
