@@ -113,14 +113,16 @@ func (nw *network) signal(i int, sig syscall.Signal) {
 	nw.procs[i] = nil
 }
 
+// height is the last height node i's app has committed (ABCI Info): the
+// block store, which RPC status reports, can be ahead while a node syncs.
 func (nw *network) height(i int) int64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	st, err := nw.rpc[i].RPC().Status(ctx)
+	info, err := nw.rpc[i].RPC().ABCIInfo(ctx)
 	if err != nil {
 		return -1
 	}
-	return st.SyncInfo.LatestBlockHeight
+	return info.Response.LastBlockHeight
 }
 
 // waitHeight waits until every listed node has committed h.
