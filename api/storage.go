@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -25,7 +26,7 @@ func (s *Server) addJSON(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "the body is not JSON")
 		return
 	}
-	hash, _, err := s.files.Put(bytesReader(body), maxBody)
+	hash, _, err := s.files.Put(bytes.NewReader(body), maxBody)
 	if err != nil {
 		fail(c, http.StatusInsufficientStorage, "could not store: "+err.Error())
 		return

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,8 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/websocket"
 )
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 var upgrader = websocket.Upgrader{
 	CheckOrigin: func(*http.Request) bool { return true }, // a public read API, like pyaleph's
