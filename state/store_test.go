@@ -125,3 +125,35 @@ func TestPrefixEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestExportImportVersion streams a version out and into an empty store:
+// same root hash, same contents; a non-empty store refuses an import.
+func TestExportImportVersion(t *testing.T) {
+	src, _ := OpenMemory()
+	for v := 0; v < 3; v++ {
+		for i := 0; i < 200; i++ {
+			src.Working().Set([]byte{byte(i), byte(v)}, bytes.Repeat([]byte{byte(i)}, i%17+1))
+		}
+		src.Commit()
+	}
+	var stream bytes.Buffer
+	if err := src.ExportVersion(2, &stream); err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := OpenMemory()
+	hash, err := dst.ImportVersion(2, bytes.NewReader(stream.Bytes()))
+	want, _ := src.At(2)
+	if err != nil || !bytes.Equal(hash, want.Hash()) || dst.Version() != 2 {
+		t.Fatalf("import: hash %X want %X, version %d, %v", hash, want.Hash(), dst.Version(), err)
+	}
+	got, _ := dst.Working().Get([]byte{7, 1})
+	if !bytes.Equal(got, bytes.Repeat([]byte{7}, 8)) {
+		t.Fatalf("imported value %v", got)
+	}
+	if _, err := dst.ImportVersion(2, bytes.NewReader(stream.Bytes())); err != ErrNotEmpty {
+		t.Fatalf("import into a non-empty store: %v", err)
+	}
+	if _, err := (func() ([]byte, error) { s, _ := OpenMemory(); return s.ImportVersion(1, bytes.NewReader([]byte{0, 1, 0xff})) })(); err == nil {
+		t.Fatal("a truncated stream imported")
+	}
+}
