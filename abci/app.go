@@ -24,16 +24,17 @@ const AppVersion uint64 = 1
 // use of the app; signature recovery, a pure function, runs outside it.
 type Application struct {
 	abcitypes.BaseApplication
-	mu  sync.Mutex
-	app *app.App
-	txs *txCache
+	mu    sync.Mutex
+	app   *app.App
+	txs   *txCache
+	snaps *snapshots
 }
 
 var _ abcitypes.Application = (*Application)(nil)
 
-// New wraps a.
-func New(a *app.App) *Application {
-	return &Application{app: a, txs: newTxCache()}
+// New wraps a; snapshots configures state-sync snapshots (zero: none taken).
+func New(a *app.App, snaps Snapshots) *Application {
+	return &Application{app: a, txs: newTxCache(), snaps: &snapshots{cfg: snaps}}
 }
 
 func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.ResponseInfo, error) {
@@ -138,9 +139,11 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcitypes.ResponseCommit, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.app.Commit(); err != nil {
+	h, err := s.app.Commit()
+	if err != nil {
 		panic(fmt.Sprintf("alephd: commit failed: %v", err))
 	}
+	s.snaps.maybeTake(s.app, h)
 	return &abcitypes.ResponseCommit{}, nil
 }
 

@@ -22,7 +22,7 @@ func newApp(b *testing.B) *abci.Application {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := abci.New(a)
+	s := abci.New(a, abci.Snapshots{})
 	if _, err := s.InitChain(context.Background(), &abcitypes.RequestInitChain{InitialHeight: 1, Time: time.Now(), AppStateBytes: app.DefaultGenesis()}); err != nil {
 		b.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func newAdapter(t *testing.T) *Application {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(a)
+	s := New(a, Snapshots{})
 	if _, err := s.InitChain(context.Background(), &abcitypes.RequestInitChain{InitialHeight: 1, Time: time.Now(), AppStateBytes: app.DefaultGenesis()}); err != nil {
 		t.Fatal(err)
 	}

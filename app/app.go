@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/state"
@@ -90,6 +91,23 @@ func (a *App) LastBlockTime() int64 { return a.lastBlockTime }
 
 // LastCommit returns the last committed height and app hash.
 func (a *App) LastCommit() (int64, []byte) { return a.store.Version(), a.store.Hash() }
+
+// ExportVersion streams committed state version v, for a snapshot. It only
+// reads an old version, so it may run while blocks execute.
+func (a *App) ExportVersion(v int64, w io.Writer) error { return a.store.ExportVersion(v, w) }
+
+// RestoreVersion fills an empty app from a snapshot stream at version v and
+// returns the root hash; the caller compares it with the trusted app hash.
+func (a *App) RestoreVersion(v int64, r io.Reader) ([]byte, error) {
+	hash, err := a.store.ImportVersion(v, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.loadCommitted(); err != nil {
+		return nil, err
+	}
+	return hash, a.resetCheck()
+}
 
 // Invariants checks every module's invariants on the committed state.
 func (a *App) Invariants() error {

@@ -127,9 +127,15 @@ func Start(home string, o Options) (*Node, error) {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	ac, err := LoadAppConfig(home)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	snaps := abci.Snapshots{Dir: filepath.Join(home, "data", "snapshots"), Interval: ac.SnapshotInterval, Keep: 2}
 	dbs := &openDBs{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
-		abci.ClientCreator(abci.New(a)),
+		abci.ClientCreator(abci.New(a, snaps)),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provide,
 		metricsProvider(c.Instrumentation),

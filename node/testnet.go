@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,7 +76,7 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 		}
 		vals = append(vals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: 10, Name: fmt.Sprintf("node%d", i)})
 		peers = append(peers, fmt.Sprintf("%s@%s", key.ID(), peerAddr))
-		if err := SaveAppConfig(n.Home, AppConfig{APIAddr: n.API}); err != nil {
+		if err := SaveAppConfig(n.Home, AppConfig{APIAddr: n.API, SnapshotInterval: DefaultSnapshotInterval}); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, n)
@@ -138,7 +139,13 @@ func writeCompose(dir string, nodes []TestnetNode, o TestnetOptions) error {
 type AppConfig struct {
 	// APIAddr is the HTTP API's host:port.
 	APIAddr string
+	// SnapshotInterval takes a state-sync snapshot every so many heights; 0
+	// takes none.
+	SnapshotInterval int64
 }
+
+// DefaultSnapshotInterval is how often a node snapshots its state by default.
+const DefaultSnapshotInterval = 1000
 
 func appConfigPath(home string) string { return filepath.Join(home, "config", "app.toml") }
 
@@ -146,13 +153,15 @@ func appConfigPath(home string) string { return filepath.Join(home, "config", "a
 func SaveAppConfig(home string, c AppConfig) error {
 	body := "# alephd settings (CometBFT's are in config.toml)\n" +
 		"# HTTP API listen address; `alephd start --api-addr` overrides it.\n" +
-		fmt.Sprintf("api_addr = %q\n", c.APIAddr)
+		fmt.Sprintf("api_addr = %q\n", c.APIAddr) +
+		"# Take a state-sync snapshot every N heights (0: none); new nodes restore from them.\n" +
+		fmt.Sprintf("snapshot_interval = %d\n", c.SnapshotInterval)
 	return os.WriteFile(appConfigPath(home), []byte(body), 0o644)
 }
 
 // LoadAppConfig reads config/app.toml; a home without one gets defaults.
 func LoadAppConfig(home string) (AppConfig, error) {
-	c := AppConfig{APIAddr: DefaultAPIAddr}
+	c := AppConfig{APIAddr: DefaultAPIAddr, SnapshotInterval: DefaultSnapshotInterval}
 	b, err := os.ReadFile(appConfigPath(home))
 	if os.IsNotExist(err) {
 		return c, nil
@@ -162,8 +171,19 @@ func LoadAppConfig(home string) (AppConfig, error) {
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, "=")
-		if ok && strings.TrimSpace(k) == "api_addr" {
-			c.APIAddr = strings.Trim(strings.TrimSpace(v), `"`)
+		if !ok {
+			continue
+		}
+		v = strings.Trim(strings.TrimSpace(v), `"`)
+		switch strings.TrimSpace(k) {
+		case "api_addr":
+			c.APIAddr = v
+		case "snapshot_interval":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return c, fmt.Errorf("%s: snapshot_interval %q is not a number of heights", appConfigPath(home), v)
+			}
+			c.SnapshotInterval = n
 		}
 	}
 	return c, nil

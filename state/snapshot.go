@@ -60,6 +60,7 @@ func (s *Store) ImportVersion(v int64, r io.Reader) ([]byte, error) {
 	if s.tree.Version() != 0 {
 		return nil, ErrNotEmpty
 	}
+	s.tree.Rollback() // nothing uncommitted (such as a genesis) may mix in
 	im, err := s.tree.Import(v)
 	if err != nil {
 		return nil, fmt.Errorf("import version %d: %w", v, err)
@@ -113,4 +114,15 @@ func (s *Store) ImportVersion(v int64, r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("load imported version %d: %w", v, err)
 	}
 	return s.tree.Hash(), nil
+}
+
+// StreamHash imports an export stream into a scratch in-memory store and
+// returns its root hash, to check a snapshot before importing it for real.
+func StreamHash(v int64, r io.Reader) ([]byte, error) {
+	scratch, err := OpenMemory()
+	if err != nil {
+		return nil, err
+	}
+	defer scratch.Close()
+	return scratch.ImportVersion(v, r)
 }

@@ -153,7 +153,10 @@ func TestExportImportVersion(t *testing.T) {
 	if _, err := dst.ImportVersion(2, bytes.NewReader(stream.Bytes())); err != ErrNotEmpty {
 		t.Fatalf("import into a non-empty store: %v", err)
 	}
-	if _, err := (func() ([]byte, error) { s, _ := OpenMemory(); return s.ImportVersion(1, bytes.NewReader([]byte{0, 1, 0xff})) })(); err == nil {
+	if _, err := (func() ([]byte, error) {
+		s, _ := OpenMemory()
+		return s.ImportVersion(1, bytes.NewReader([]byte{0, 1, 0xff}))
+	})(); err == nil {
 		t.Fatal("a truncated stream imported")
 	}
 }
