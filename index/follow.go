@@ -10,6 +10,9 @@ import (
 type Source interface {
 	// Latest is the highest height whose results are available.
 	Latest(ctx context.Context) (int64, error)
+	// Base is the lowest height the source holds: above 1 on a node that
+	// state-synced, whose history before its snapshot it never had.
+	Base() int64
 	// Block returns one committed block with its transactions' results.
 	Block(ctx context.Context, height int64) (Block, error)
 }
@@ -27,7 +30,7 @@ func (x *Index) Follow(ctx context.Context, src Source, poll time.Duration) erro
 			}
 			return err
 		}
-		for h := x.Height() + 1; h <= latest; h++ {
+		for h := max(x.Height()+1, src.Base()); h <= latest; h++ {
 			blk, err := src.Block(ctx, h)
 			if err != nil {
 				break // results not saved yet: next poll

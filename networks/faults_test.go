@@ -149,6 +149,67 @@ func TestFaults(t *testing.T) {
 		nw.agree(target-1, 0, 4)
 	})
 
+	t.Run("joining node (state sync)", func(t *testing.T) {
+		target := nw.height(0)
+		trust := target - 5
+		tc, err := nw.rpc[0].RPC().Commit(context.Background(), &trust)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var peers []string
+		for _, v := range nw.nodes[:4] {
+			c := cfg.DefaultConfig()
+			c.SetRoot(v.Home)
+			key, err := p2p.LoadNodeKey(c.NodeKeyFile())
+			if err != nil {
+				t.Fatal(err)
+			}
+			peers = append(peers, string(key.ID())+"@"+v.P2P)
+		}
+		g := cfg.DefaultConfig()
+		g.SetRoot(nw.nodes[0].Home)
+		home := filepath.Join(t.TempDir(), "statesync")
+		rpc := testnode.FreeAddr(t)
+		if _, err := node.Init(home, node.InitOptions{Genesis: g.GenesisFile(), RPCListen: "tcp://" + rpc,
+			P2PListen: "tcp://" + testnode.FreeAddr(t), PersistentPeers: strings.Join(peers, ",")}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := node.LoadConfig(home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.StateSync.Enable = true
+		c.StateSync.RPCServers = []string{"tcp://" + nw.nodes[0].RPC, "tcp://" + nw.nodes[1].RPC}
+		c.StateSync.TrustHeight = trust
+		c.StateSync.TrustHash = tc.SignedHeader.Commit.BlockID.Hash.String()
+		c.StateSync.TrustPeriod = 168 * time.Hour
+		c.StateSync.DiscoveryTime = 5 * time.Second
+		cfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), c)
+		if err := node.SaveAppConfig(home, node.AppConfig{APIAddr: testnode.FreeAddr(t), SnapshotInterval: 10}); err != nil {
+			t.Fatal(err)
+		}
+		nw.nodes = append(nw.nodes, node.TestnetNode{Home: home, RPC: rpc})
+		jc, _ := client.New("tcp://" + rpc)
+		nw.rpc = append(nw.rpc, jc)
+		nw.procs = append(nw.procs, nil)
+		j := len(nw.nodes) - 1
+		start := time.Now()
+		nw.start(j)
+		nw.waitHeight(target, 3*time.Minute, j)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		st, err := nw.rpc[j].RPC().Status(ctx)
+		cancel()
+		if err != nil || st.SyncInfo.EarliestBlockHeight <= 1 {
+			t.Fatalf("the node did not state-sync (earliest block %d): %v\n%s", st.SyncInfo.EarliestBlockHeight, err, tail(home))
+		}
+		t.Logf("a new node state-synced from the snapshot at height %d and reached height %d in %s",
+			st.SyncInfo.EarliestBlockHeight, target, time.Since(start).Round(100*time.Millisecond))
+		h := nw.height(j) - 1
+		if !bytes.Equal(nw.appHashAt(0, h), nw.appHashAt(j, h)) {
+			t.Fatalf("the state-synced node disagrees at height %d", h)
+		}
+	})
+
 	t.Run("full restart", func(t *testing.T) {
 		hashes := submit(t, nw, 0, 3, "restart")
 		for i := range nw.procs {

@@ -71,6 +71,11 @@ func newNetwork(t *testing.T, validators int) *network {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, n := range nodes { // snapshot often, so a joining node can state-sync
+		if err := node.SaveAppConfig(n.Home, node.AppConfig{APIAddr: n.API, SnapshotInterval: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	nw := &network{t: t, nodes: nodes, procs: make([]*exec.Cmd, validators)}
 	for _, n := range nodes {
 		c, err := client.New("tcp://" + n.RPC)

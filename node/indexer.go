@@ -19,6 +19,8 @@ type blockSource struct {
 
 func (s blockSource) Latest(context.Context) (int64, error) { return s.blocks.Height(), nil }
 
+func (s blockSource) Base() int64 { return s.blocks.Base() }
+
 func (s blockSource) Block(ctx context.Context, h int64) (index.Block, error) {
 	b, err := s.rpc.Block(ctx, &h)
 	if err != nil {
