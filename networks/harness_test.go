@@ -95,13 +95,19 @@ func newNetwork(t *testing.T, validators int) *network {
 	return nw
 }
 
-func (nw *network) start(i int) {
+func (nw *network) start(i int) { nw.startIn(i, "") }
+
+// startIn starts node i, inside network namespace ns if set.
+func (nw *network) startIn(i int, ns string) {
 	nw.t.Helper()
 	log, err := os.OpenFile(filepath.Join(nw.nodes[i].Home, "node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		nw.t.Fatal(err)
 	}
 	cmd := exec.Command(binary, "start", "--home", nw.nodes[i].Home)
+	if ns != "" {
+		cmd = exec.Command("ip", "netns", "exec", ns, binary, "start", "--home", nw.nodes[i].Home)
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		nw.t.Fatal(err)

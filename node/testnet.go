@@ -26,6 +26,10 @@ type TestnetOptions struct {
 	// APIBasePort: node i serves its HTTP API on APIBasePort+i.
 	APIBasePort   int
 	TimeoutCommit time.Duration
+	// IPs, if set, gives node i its own address: it listens there on the
+	// standard ports (26656 P2P, 26657 RPC, 4024 API), and peers dial it
+	// there. For hosts in their own network namespaces.
+	IPs []string
 	// Docker lays the network out for containers named node0, node1...:
 	// each listens on all its interfaces on the standard ports (26656 P2P,
 	// 26657 RPC, 4024 API) and finds its peers by host name.
@@ -55,6 +59,10 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 			API:  fmt.Sprintf("127.0.0.1:%d", o.APIBasePort+i),
 		}
 		peerAddr := n.P2P
+		if i < len(o.IPs) {
+			n.P2P, n.RPC, n.API = o.IPs[i]+":26656", o.IPs[i]+":26657", o.IPs[i]+":4024"
+			peerAddr = n.P2P
+		}
 		if o.Docker {
 			n.P2P, n.RPC, n.API = "0.0.0.0:26656", "0.0.0.0:26657", "0.0.0.0:4024"
 			peerAddr = fmt.Sprintf("node%d:26656", i)
