@@ -4,7 +4,7 @@ BIN       := bin/alephd
 # cgo on: go-ethereum's libsecp256k1 recovers signatures ~3.5x faster than pure Go.
 export CGO_ENABLED := 1
 
-.PHONY: help build run test test-race test-sim bench bench-node lint proto-gen localnet-start localnet-stop e2e clean
+.PHONY: help build run test test-race test-sim bench bench-localnet lint proto-gen localnet-start localnet-stop e2e clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ lint: ## gofmt and go vet
 proto-gen: ## Regenerate proto/alephdv1 from proto/alephd/v1 (needs protoc; installs protoc-gen-go)
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc -I proto --go_out=. --go_opt=module=github.com/alephd/alephd proto/alephd/v1/*.proto
+
+bench-localnet: ## Committed msgs/s on 4 local validators, alephd vs CometBFT kvstore (RATE=1000)
+	./scripts/bench-localnet.sh 20s $${RATE:-1000}
 
 e2e: ## Tests on real processes: the binary (kill -9, tx submit), 4-validator fault cases, the Aleph SDK
 	$(GO) test -count=1 -v ./cmd/alephd/ ./networks/ ./e2e/

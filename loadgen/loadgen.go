@@ -24,6 +24,10 @@ type Config struct {
 	Messages    int           // messages to pre-sign; 0 picks from rate and duration
 	Accounts    int           // distinct signing keys
 	Seed        string        // makes keys (and so messages) differ between runs
+	// KVStore sends CometBFT kvstore transactions ("key=value") instead of
+	// signed Aleph messages: the baseline a network's own overhead is
+	// measured against.
+	KVStore bool
 }
 
 // Report is what a run measured.
@@ -90,7 +94,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Seed == "" {
 		cfg.Seed = fmt.Sprint(time.Now().UnixNano())
 	}
-	txs := Presign(cfg.Messages, cfg.Accounts, cfg.Seed)
+	var txs [][]byte
+	if cfg.KVStore {
+		txs = make([][]byte, cfg.Messages)
+		for i := range txs { // about the size of a small signed POST
+			txs[i] = []byte(fmt.Sprintf("%s-%d=%0480d", cfg.Seed, i, i))
+		}
+	} else {
+		txs = Presign(cfg.Messages, cfg.Accounts, cfg.Seed)
+	}
 	// samples maps the hash of every sampleEvery-th message to its send time.
 	const sampleEvery = 50
 	samples := map[[32]byte]time.Time{}

@@ -48,6 +48,7 @@ submit->commit latency p50/p99.`,
 	load.Flags().IntVar(&cfg.Messages, "messages", 0, "messages to pre-sign (0 = from rate and duration)")
 	load.Flags().IntVar(&cfg.Accounts, "accounts", 256, "distinct signing accounts")
 	load.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	load.Flags().BoolVar(&cfg.KVStore, "kvstore", false, "send CometBFT kvstore key=value transactions (a baseline) instead of Aleph messages")
 	cmd.AddCommand(load)
 	return cmd
 }
