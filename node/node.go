@@ -174,6 +174,9 @@ func Start(home string, o Options) (*Node, error) {
 	}
 	go func() { // catches up from the block store first, then follows
 		defer close(node.done)
+		if o.APIAddr == "" {
+			return // the index serves the API only: a node without one skips the work
+		}
 		if err := idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore()}, indexPoll); err != nil {
 			logger.Error("query index stopped", "err", err)
 		}

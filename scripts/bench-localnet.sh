@@ -3,6 +3,8 @@
 # machine: alephd, then CometBFT's own kvstore application (built from the
 # cometbft Go module) on the same layout and config, and the ratio.
 #   scripts/bench-localnet.sh [duration] [rate]   (rate 0: as fast as they take it)
+# VALIDATORS_ONLY=1 runs the alephd nodes without the HTTP API (and so without
+# the query index), as validators that serve no clients would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-30s}
@@ -30,7 +32,9 @@ run() { # name base-port start-command...
   ./bin/alephd bench load "${nodes[@]}" --duration "$duration" --rate "$rate" --concurrency 16 --json ${KV:-} 2>/dev/null
   stop
 }
-alephd=$(run alephd 27000 ./bin/alephd start)
+api=()
+[ "${VALIDATORS_ONLY:-0}" = 1 ] && api=(--api-addr "")
+alephd=$(run alephd 27000 ./bin/alephd start "${api[@]}")
 kv=$(KV=--kvstore run kvstore 28000 ./bin/cometbft start --proxy_app kvstore)
 python3 - "$alephd" "$kv" <<'PY'
 import json, sys
