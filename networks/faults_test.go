@@ -11,7 +11,6 @@ import (
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
-	"github.com/cometbft/cometbft/p2p"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/client"
@@ -52,7 +51,7 @@ func sameAnswers(t *testing.T, nw *network, hashes []string, which ...int) {
 			q, err := nw.rpc[i].Query(ctx, app.PathMessage, []byte(h), 0, false)
 			cancel()
 			if err != nil || q.Value == nil {
-				t.Fatalf("node %d does not have %s: %v", i, h, err)
+				t.Fatalf("node %d (app height %d, query at state %d) does not have %s: %v\n%s", i, nw.height(i), q.Height, h, err, tail(nw.nodes[i].Home))
 			}
 			if k == 0 {
 				first = q.Value
@@ -117,19 +116,10 @@ func TestFaults(t *testing.T) {
 		}
 		target := nw.height(0)
 		nw.waitHeight(target, 30*time.Second, all(4)...)
-		var peers []string
-		for _, v := range nw.nodes {
-			c := cfg.DefaultConfig()
-			c.SetRoot(v.Home)
-			key, err := p2p.LoadNodeKey(c.NodeKeyFile())
-			if err != nil {
-				t.Fatal(err)
-			}
-			peers = append(peers, string(key.ID())+"@"+v.P2P)
-		}
+		peers := nw.peers(4)
 		c := cfg.DefaultConfig()
 		c.SetRoot(nw.nodes[0].Home)
-		home := filepath.Join(t.TempDir(), "joiner")
+		home := filepath.Join(nw.t.TempDir(), "joiner") // removed after the processes are killed
 		rpc := testnode.FreeAddr(t)
 		if _, err := node.Init(home, node.InitOptions{Genesis: c.GenesisFile(), RPCListen: "tcp://" + rpc,
 			P2PListen: "tcp://" + testnode.FreeAddr(t), PersistentPeers: strings.Join(peers, ",")}); err != nil {
@@ -138,15 +128,12 @@ func TestFaults(t *testing.T) {
 		if err := node.SaveAppConfig(home, node.AppConfig{APIAddr: testnode.FreeAddr(t)}); err != nil {
 			t.Fatal(err)
 		}
-		nw.nodes = append(nw.nodes, node.TestnetNode{Home: home, RPC: rpc})
-		jc, _ := client.New("tcp://" + rpc)
-		nw.rpc = append(nw.rpc, jc)
-		nw.procs = append(nw.procs, nil)
+		j := nw.add(home, rpc)
 		start := time.Now()
-		nw.start(4)
-		nw.waitHeight(target, 3*time.Minute, 4)
+		nw.start(j)
+		nw.waitHeight(target, 3*time.Minute, j)
 		t.Logf("a new node block-synced %d blocks holding %d committed messages in %s", target, rep.Committed, time.Since(start).Round(100*time.Millisecond))
-		nw.agree(target-1, 0, 4)
+		nw.agree(target-1, 0, j)
 	})
 
 	t.Run("joining node (state sync)", func(t *testing.T) {
@@ -156,19 +143,10 @@ func TestFaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var peers []string
-		for _, v := range nw.nodes[:4] {
-			c := cfg.DefaultConfig()
-			c.SetRoot(v.Home)
-			key, err := p2p.LoadNodeKey(c.NodeKeyFile())
-			if err != nil {
-				t.Fatal(err)
-			}
-			peers = append(peers, string(key.ID())+"@"+v.P2P)
-		}
+		peers := nw.peers(4)
 		g := cfg.DefaultConfig()
 		g.SetRoot(nw.nodes[0].Home)
-		home := filepath.Join(t.TempDir(), "statesync")
+		home := filepath.Join(nw.t.TempDir(), "statesync")
 		rpc := testnode.FreeAddr(t)
 		if _, err := node.Init(home, node.InitOptions{Genesis: g.GenesisFile(), RPCListen: "tcp://" + rpc,
 			P2PListen: "tcp://" + testnode.FreeAddr(t), PersistentPeers: strings.Join(peers, ",")}); err != nil {
@@ -188,22 +166,26 @@ func TestFaults(t *testing.T) {
 		if err := node.SaveAppConfig(home, node.AppConfig{APIAddr: testnode.FreeAddr(t), SnapshotInterval: 10}); err != nil {
 			t.Fatal(err)
 		}
-		nw.nodes = append(nw.nodes, node.TestnetNode{Home: home, RPC: rpc})
-		jc, _ := client.New("tcp://" + rpc)
-		nw.rpc = append(nw.rpc, jc)
-		nw.procs = append(nw.procs, nil)
-		j := len(nw.nodes) - 1
+		j := nw.add(home, rpc)
 		start := time.Now()
 		nw.start(j)
 		nw.waitHeight(target, 3*time.Minute, j)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		st, err := nw.rpc[j].RPC().Status(ctx)
-		cancel()
-		if err != nil || st.SyncInfo.EarliestBlockHeight <= 1 {
-			t.Fatalf("the node did not state-sync (earliest block %d): %v\n%s", st.SyncInfo.EarliestBlockHeight, err, tail(home))
+		// Right after a restore the app reports the snapshot's height while
+		// the block store is still empty: wait for its first block.
+		var earliest int64
+		for deadline := time.Now().Add(60 * time.Second); earliest == 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			st, err := nw.rpc[j].RPC().Status(ctx)
+			cancel()
+			if err == nil {
+				earliest = st.SyncInfo.EarliestBlockHeight
+			}
+		}
+		if earliest <= 1 {
+			t.Fatalf("the node did not state-sync (earliest block %d)\n%s", earliest, tail(home))
 		}
 		t.Logf("a new node state-synced from the snapshot at height %d and reached height %d in %s",
-			st.SyncInfo.EarliestBlockHeight, target, time.Since(start).Round(100*time.Millisecond))
+			earliest, target, time.Since(start).Round(100*time.Millisecond))
 		h := nw.height(j) - 1
 		if !bytes.Equal(nw.appHashAt(0, h), nw.appHashAt(j, h)) {
 			t.Fatalf("the state-synced node disagrees at height %d", h)

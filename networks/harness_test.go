@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/p2p"
+
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/node"
 )
@@ -172,10 +175,25 @@ func (nw *network) appHashAt(i int, h int64) []byte {
 	return c.SignedHeader.Header.AppHash
 }
 
-// agree checks that the listed nodes hold the same app hash at every height
-// from 1 to h.
+// agree checks that the listed nodes' headers carry the same app hash at
+// every height from 1 to h, and that each node's own state (its app's last
+// commit, from ABCI Info) is the one the chain's next header commits to:
+// headers are shared, so only the latter shows what a node itself holds.
 func (nw *network) agree(h int64, which ...int) {
 	nw.t.Helper()
+	for _, i := range which {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		info, err := nw.rpc[i].RPC().ABCIInfo(ctx)
+		cancel()
+		if err != nil {
+			nw.t.Fatalf("node %d: ABCI info: %v", i, err)
+		}
+		own := info.Response.LastBlockHeight
+		nw.waitHeight(own+1, 30*time.Second, which[0]) // the header that commits to it
+		if want := nw.appHashAt(which[0], own); !bytes.Equal(info.Response.LastBlockAppHash, want) {
+			nw.t.Fatalf("node %d's own state at height %d is %X; the chain says %X\n%s", i, own, info.Response.LastBlockAppHash, want, tail(nw.nodes[i].Home))
+		}
+	}
 	for height := int64(1); height <= h; height++ {
 		want := nw.appHashAt(which[0], height)
 		for _, i := range which[1:] {
@@ -192,4 +210,34 @@ func all(n int) []int {
 		out[i] = i
 	}
 	return out
+}
+
+// peers lists the first n nodes as persistent peers (id@host:port).
+func (nw *network) peers(n int) []string {
+	nw.t.Helper()
+	var out []string
+	for _, v := range nw.nodes[:n] {
+		c := cfg.DefaultConfig()
+		c.SetRoot(v.Home)
+		key, err := p2p.LoadNodeKey(c.NodeKeyFile())
+		if err != nil {
+			nw.t.Fatal(err)
+		}
+		out = append(out, string(key.ID())+"@"+v.P2P)
+	}
+	return out
+}
+
+// add registers a node home (not yet started) with its RPC address and
+// returns its index.
+func (nw *network) add(home, rpc string) int {
+	nw.t.Helper()
+	c, err := client.New("tcp://" + rpc)
+	if err != nil {
+		nw.t.Fatal(err)
+	}
+	nw.nodes = append(nw.nodes, node.TestnetNode{Home: home, RPC: rpc})
+	nw.rpc = append(nw.rpc, c)
+	nw.procs = append(nw.procs, nil)
+	return len(nw.nodes) - 1
 }
