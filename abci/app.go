@@ -11,6 +11,7 @@ import (
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/x/message"
 )
 
 // Version is reported in Info.
@@ -104,7 +105,7 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 	entries := s.txs.prepare(s.app, req.Txs)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	results, hash, err := s.app.FinalizeBlock(
+	res, err := s.app.FinalizeBlock(
 		app.Block{Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Txs: req.Txs},
 		func(i int) (*app.Parsed, app.SignatureCheck) { return entries[i].parsed, s.txs.check(entries[i]) },
 	)
@@ -113,8 +114,8 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 		// state other validators may not have.
 		panic(fmt.Sprintf("alephd: halting at height %d: %v\n%s", req.Height, err, debug.Stack()))
 	}
-	out := make([]*abcitypes.ExecTxResult, len(results))
-	for i, r := range results {
+	out := make([]*abcitypes.ExecTxResult, len(res.Txs))
+	for i, r := range res.Txs {
 		out[i] = &abcitypes.ExecTxResult{Code: r.Code, Codespace: r.Codespace, Log: r.Log}
 		if r.ItemHash != "" {
 			out[i].Events = []abcitypes.Event{{
@@ -132,8 +133,19 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 			}
 			out[i].Events = append(out[i].Events, ev)
 		}
+		out[i].Events = append(out[i].Events, statusEvents(r.StatusChanges)...)
 	}
-	return &abcitypes.ResponseFinalizeBlock{TxResults: out, AppHash: hash}, nil
+	return &abcitypes.ResponseFinalizeBlock{TxResults: out, Events: statusEvents(res.StatusChanges), AppHash: res.AppHash}, nil
+}
+
+func statusEvents(changes []message.StatusChange) []abcitypes.Event {
+	var evs []abcitypes.Event
+	for _, c := range changes {
+		evs = append(evs, abcitypes.Event{Type: EventStatus, Attributes: []abcitypes.EventAttribute{
+			{Key: AttrItemHash, Value: c.Hash, Index: true}, {Key: AttrStatus, Value: c.Status},
+		}})
+	}
+	return evs
 }
 
 func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcitypes.ResponseCommit, error) {
@@ -148,11 +160,15 @@ func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcity
 }
 
 // Block result events: "message" (item_hash, type; indexed for tx_search)
-// for every message, and "forget" (one "forgotten" attribute per message
-// forgotten) for an accepted FORGET, which the query index follows.
+// for every message, "forget" (one "forgotten" attribute per message
+// forgotten) for an accepted FORGET, and "status" (item_hash, status) for
+// each message garbage collection moved, in a transaction's events or the
+// block's (end-of-block removals). The query index follows them.
 const (
 	EventMessage  = "message"
 	EventForget   = "forget"
+	EventStatus   = "status"
+	AttrStatus    = "status"
 	AttrItemHash  = "item_hash"
 	AttrType      = "type"
 	AttrForgotten = "forgotten"

@@ -23,7 +23,7 @@ func newApp(b *testing.B) *abci.Application {
 		b.Fatal(err)
 	}
 	s := abci.New(a, abci.Snapshots{})
-	if _, err := s.InitChain(context.Background(), &abcitypes.RequestInitChain{InitialHeight: 1, Time: time.Now(), AppStateBytes: app.DefaultGenesis()}); err != nil {
+	if _, err := s.InitChain(context.Background(), &abcitypes.RequestInitChain{InitialHeight: 1, Time: time.Now(), AppStateBytes: app.DevGenesis()}); err != nil {
 		b.Fatal(err)
 	}
 	return s

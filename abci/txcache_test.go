@@ -25,7 +25,7 @@ func newAdapter(t *testing.T) *Application {
 		t.Fatal(err)
 	}
 	s := New(a, Snapshots{})
-	if _, err := s.InitChain(context.Background(), &abcitypes.RequestInitChain{InitialHeight: 1, Time: time.Now(), AppStateBytes: app.DefaultGenesis()}); err != nil {
+	if _, err := s.InitChain(context.Background(), &abcitypes.RequestInitChain{InitialHeight: 1, Time: time.Now(), AppStateBytes: app.DevGenesis()}); err != nil {
 		t.Fatal(err)
 	}
 	return s

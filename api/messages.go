@@ -70,9 +70,27 @@ func (s *Server) submit(c *gin.Context, m *pb.AlephMessage, sync bool) {
 	c.JSON(status, body)
 }
 
+// encode wraps m in a transaction. A STORE whose file this node holds
+// carries the file's size, which is what it is charged; one whose file is
+// not here goes without, and the chain refuses it with a clear error.
+func (s *Server) encode(m *pb.AlephMessage) []byte {
+	if m.Type != message.TypeStore || s.files == nil {
+		return app.EncodeTx(m)
+	}
+	c, err := message.ParseContent(m.Type, m.ItemContent)
+	if err != nil {
+		return app.EncodeTx(m)
+	}
+	size, err := s.files.Size(c.FileHash)
+	if err != nil {
+		return app.EncodeTx(m)
+	}
+	return app.EncodeStoreTx(m, uint64(size))
+}
+
 // publish submits m and returns the HTTP status and body pyaleph would give.
 func (s *Server) publish(c *gin.Context, m *pb.AlephMessage, sync bool) (int, gin.H) {
-	code, space, log, err := s.node.Broadcast(c.Request.Context(), app.EncodeTx(m))
+	code, space, log, err := s.node.Broadcast(c.Request.Context(), s.encode(m))
 	if errors.Is(err, ErrKnown) {
 		code, err = 0, nil // seen before: wait for, or report, what became of it
 	}
@@ -105,9 +123,9 @@ func (s *Server) publish(c *gin.Context, m *pb.AlephMessage, sync bool) (int, gi
 
 func statusOf(e *index.Entry) (int, gin.H) {
 	switch e.Status {
-	case index.StatusProcessed:
+	case index.StatusProcessed, index.StatusRemoving:
 		return http.StatusOK, publication(e.Status)
-	case index.StatusForgotten:
+	case index.StatusForgotten, index.StatusRemoved:
 		return http.StatusGone, publication(e.Status)
 	default:
 		out := publication(e.Status)
@@ -161,7 +179,7 @@ func (s *Server) getMessageContent(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if e.Status != index.StatusProcessed {
+	if e.Status != index.StatusProcessed && e.Status != index.StatusRemoving {
 		fail(c, http.StatusUnprocessableEntity, "message "+e.ItemHash+" is "+e.Status+": it has no content to serve")
 		return
 	}

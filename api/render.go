@@ -20,7 +20,8 @@ func messageView(e *index.Entry) map[string]any {
 	out["time"] = index.Seconds(e.TimeNano)
 	out["confirmed"] = false
 	out["confirmations"] = []any{}
-	if raw, ok := fields["item_content"]; ok && e.Status != index.StatusForgotten {
+	gone := e.Status == index.StatusForgotten || e.Status == index.StatusRemoved
+	if raw, ok := fields["item_content"]; ok && !gone {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
 			out["size"] = len(s)
@@ -29,7 +30,7 @@ func messageView(e *index.Entry) map[string]any {
 			}
 		}
 	}
-	if e.Status == index.StatusForgotten {
+	if gone {
 		delete(out, "item_content")
 		out["owner"] = e.Owner
 		out["forgotten_by"] = e.ForgottenBy

@@ -1,11 +1,14 @@
 package app
 
 import (
+	"strings"
+
 	"google.golang.org/protobuf/proto"
 
 	"github.com/alephd/alephd/errs"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
 )
@@ -16,6 +19,14 @@ const MaxTxBytes = 1 << 20
 
 // DecodeTx decodes a transaction into the Aleph message it carries.
 func DecodeTx(tx []byte) (*pb.AlephMessage, error) {
+	t, err := decodeEnvelope(tx)
+	if err != nil {
+		return nil, err
+	}
+	return t.GetMessage(), nil
+}
+
+func decodeEnvelope(tx []byte) (*pb.Tx, error) {
 	if len(tx) > MaxTxBytes {
 		return nil, errs.Wrapf(message.ErrTooLarge, "transaction is %d bytes, the limit is %d", len(tx), MaxTxBytes)
 	}
@@ -23,16 +34,23 @@ func DecodeTx(tx []byte) (*pb.AlephMessage, error) {
 	if err := proto.Unmarshal(tx, &t); err != nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction bytes are not an alephd Tx protobuf: %v", err)
 	}
-	m := t.GetMessage()
-	if m == nil {
+	if t.GetMessage() == nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction carries no Aleph message")
 	}
-	return m, nil
+	return &t, nil
 }
 
 // EncodeTx wraps an Aleph message in a transaction.
-func EncodeTx(m *pb.AlephMessage) []byte {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(&pb.Tx{Body: &pb.Tx_Message{Message: m}})
+func EncodeTx(m *pb.AlephMessage) []byte { return encode(&pb.Tx{Body: &pb.Tx_Message{Message: m}}) }
+
+// EncodeStoreTx wraps a STORE with the size of its file, as the node that
+// holds the file recorded it: what the STORE is charged (x/payment).
+func EncodeStoreTx(m *pb.AlephMessage, fileSize uint64) []byte {
+	return encode(&pb.Tx{Body: &pb.Tx_Message{Message: m}, FileSize: &fileSize})
+}
+
+func encode(t *pb.Tx) []byte {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(t)
 	if err != nil {
 		panic(err) // every field is a string or bytes; strings are checked UTF-8 by FromJSON callers
 	}
@@ -51,6 +69,8 @@ type Parsed struct {
 	Msg      *pb.AlephMessage
 	Content  *message.Content
 	TimeNano int64
+	// FileSize is a STORE's file size, when the transaction carries one.
+	FileSize *uint64
 	// Err is the rejection found by parsing; Msg may be set with it.
 	Err error
 }
@@ -59,12 +79,13 @@ type Parsed struct {
 // the message params, which change only at genesis, so it may run
 // concurrently with anything but InitChain.
 func (a *App) Parse(tx []byte) *Parsed {
-	m, err := DecodeTx(tx)
+	t, err := decodeEnvelope(tx)
 	if err != nil {
 		return &Parsed{Err: err}
 	}
-	c, t, err := message.ParseEnvelope(m, a.msgParams)
-	return &Parsed{Msg: m, Content: c, TimeNano: t, Err: err}
+	m := t.GetMessage()
+	c, tn, err := message.ParseEnvelope(m, a.msgParams)
+	return &Parsed{Msg: m, Content: c, TimeNano: tn, FileSize: t.FileSize, Err: err}
 }
 
 // ErrHandlerCrash rejects a message whose handling panicked. A panic is a
@@ -95,8 +116,15 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 	}
 	m, c := p.Msg, p.Content
 	// 2. INCOMING: can anyone pay? A miss costs a lookup, not an ecrecover.
-	item := payment.Item{Hash: m.ItemHash, Type: m.Type, Sender: m.Sender, Owner: c.Address, Channel: m.Channel, Size: uint64(len(m.ItemContent))}
-	payer, err := a.payments.Incoming(kv, item)
+	item := payment.Item{
+		Hash: m.ItemHash, Type: m.Type, Sender: m.Sender, Owner: c.Address, Channel: m.Channel,
+		PostType: c.PostType, AggregateKey: c.Key, Size: uint64(len(m.ItemContent)),
+		Height: env.Height, TxIndex: env.TxIndex,
+	}
+	if p.FileSize != nil {
+		item.FileSize, item.HasFileSize = *p.FileSize, true
+	}
+	payer, err := a.registers.Incoming(kv, item)
 	if err != nil {
 		return err
 	}
@@ -105,11 +133,50 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 		return err
 	}
 	// 4. PROCESSED: charge.
-	if err := payer.Charge(kv, item); err != nil {
+	charge, err := payer.Charge(kv, item)
+	if err != nil {
 		return err
 	}
 	// 5. Type handler.
-	var err2 error
-	*fx, err2 = a.messages.Apply(kv, env, m, c)
-	return err2
+	if *fx, err = a.messages.Apply(kv, env, m, c, charge); err != nil {
+		return err
+	}
+	// 6. What the message does to payments: forgotten messages stop
+	// counting; oracle reports and endorsements move capacity.
+	return a.settle(kv, env, m, c, fx)
+}
+
+// settle applies a message's consequences for payments.
+func (a *App) settle(kv state.KV, env message.Env, m *pb.AlephMessage, c *message.Content, fx *message.Effects) error {
+	for _, h := range fx.Forgotten {
+		if err := a.payments.Release(kv, env.Height, h, fx); err != nil {
+			return err
+		}
+	}
+	if m.Type != message.TypePost {
+		return nil
+	}
+	switch {
+	case c.PostType == a.balParams.UpdatePostType && a.balParams.IsOracle(m.Sender) && strings.EqualFold(m.Sender, c.Address):
+		u, err := balance.ParseUpdate(m.ItemContent)
+		if err != nil {
+			return err
+		}
+		changed, err := a.balances.Apply(kv, u)
+		if err != nil {
+			return err
+		}
+		for _, addr := range changed {
+			if err := a.payments.BalanceChanged(kv, env, addr, fx); err != nil {
+				return err
+			}
+		}
+	case c.PostType == a.payments.Params().EndorsementPostType:
+		channel, amount, err := payment.ParseEndorsement(m.ItemContent)
+		if err != nil {
+			return err
+		}
+		return a.payments.Endorse(kv, env, c.Address, channel, amount, fx)
+	}
+	return nil
 }

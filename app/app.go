@@ -26,8 +26,12 @@ type App struct {
 	store     *state.Store
 	messages  message.Keeper
 	balances  balance.Keeper
-	payments  *payment.Registers
+	payments  *payment.Keeper
+	registers *payment.Registers
+	// Params change only at genesis; they are read once, at InitChain or
+	// when the app opens.
 	msgParams message.Params
+	balParams balance.Params
 
 	// check is the mempool's view: committed state plus the transactions
 	// CheckTx accepted since the last commit, so a POST and its amend can
@@ -46,7 +50,8 @@ type Options struct {
 
 // New opens the app over store, at its last committed version.
 func New(store *state.Store, opts Options) (*App, error) {
-	a := &App{store: store, payments: providers(), keepVersions: opts.KeepVersions}
+	a := &App{store: store, payments: new(payment.Keeper), keepVersions: opts.KeepVersions}
+	a.registers = a.payments.Registers()
 	if store.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			return nil, err
@@ -60,7 +65,7 @@ func (a *App) loadCommitted() error {
 	if err != nil {
 		return err
 	}
-	if a.msgParams, err = a.messages.Params(snap); err != nil {
+	if err := a.loadParams(snap); err != nil {
 		return err
 	}
 	b, err := snap.Get(lastBlockTimeKey)
@@ -71,6 +76,16 @@ func (a *App) loadCommitted() error {
 		a.lastBlockTime = int64(binary.BigEndian.Uint64(b))
 	}
 	return nil
+}
+
+func (a *App) loadParams(kv state.KV) (err error) {
+	if a.msgParams, err = a.messages.Params(kv); err != nil {
+		return err
+	}
+	if a.balParams, err = a.balances.Params(kv); err != nil {
+		return err
+	}
+	return a.payments.Load(kv)
 }
 
 func (a *App) resetCheck() error {
@@ -115,7 +130,13 @@ func (a *App) Invariants() error {
 	if err != nil {
 		return err
 	}
-	return a.messages.Invariants(snap)
+	if err := a.messages.Invariants(snap); err != nil {
+		return err
+	}
+	if err := a.balances.Invariants(snap); err != nil {
+		return err
+	}
+	return a.payments.Invariants(snap)
 }
 
 // InitChain writes genesis and returns the genesis app hash. The genesis
@@ -134,11 +155,9 @@ func (a *App) InitChain(initialHeight, genesisTimeUnixNano int64, appState json.
 	if err := cache.Write(); err != nil {
 		return nil, err
 	}
-	p, err := a.messages.Params(a.store.Working())
-	if err != nil {
+	if err := a.loadParams(a.store.Working()); err != nil {
 		return nil, err
 	}
-	a.msgParams = p
 	return a.store.WorkingHash(), a.resetCheck()
 }
 
@@ -165,6 +184,17 @@ type TxResult struct {
 	Type      string
 	// Forgotten lists the messages an accepted FORGET forgot.
 	Forgotten []string
+	// StatusChanges lists other messages whose status the transaction
+	// moved (garbage collection after a balance or endorsement change).
+	StatusChanges []message.StatusChange
+}
+
+// BlockResult is the outcome of a block.
+type BlockResult struct {
+	Txs []TxResult
+	// StatusChanges are the end-of-block removals, after the transactions.
+	StatusChanges []message.StatusChange
+	AppHash       []byte
 }
 
 func resultOf(p *Parsed, err error) TxResult {
@@ -180,15 +210,16 @@ func resultOf(p *Parsed, err error) TxResult {
 // the ABCI adapter serves both from its per-transaction cache.
 type Prepared func(i int) (*Parsed, SignatureCheck)
 
-// FinalizeBlock runs a block's transactions in order on the working tree and
-// returns their results and the resulting app hash. An error is a node
-// failure (storage, broken invariant): the caller must halt, never commit.
-func (a *App) FinalizeBlock(b Block, prep Prepared) ([]TxResult, []byte, error) {
+// FinalizeBlock runs a block's transactions in order on the working tree,
+// then the end-of-block removals, and returns the results and the
+// resulting app hash. An error is a node failure (storage, broken
+// invariant): the caller must halt, never commit.
+func (a *App) FinalizeBlock(b Block, prep Prepared) (BlockResult, error) {
 	working := a.store.Working()
 	if err := a.setBlockTime(working, b.TimeUnixNano); err != nil {
-		return nil, nil, err
+		return BlockResult{}, err
 	}
-	results := make([]TxResult, len(b.Txs))
+	out := BlockResult{Txs: make([]TxResult, len(b.Txs))}
 	for i := range b.Txs {
 		p, verify := prep(i)
 		env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano}
@@ -198,14 +229,19 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) ([]TxResult, []byte, error) 
 			err = cache.Write()
 		}
 		if err != nil && !errs.IsRegistered(err) {
-			return nil, nil, fmt.Errorf("tx %d of block %d: %w", i, b.Height, err)
+			return BlockResult{}, fmt.Errorf("tx %d of block %d: %w", i, b.Height, err)
 		}
-		results[i] = resultOf(p, err)
+		out.Txs[i] = resultOf(p, err)
 		if err == nil {
-			results[i].Forgotten = fx.Forgotten
+			out.Txs[i].Forgotten, out.Txs[i].StatusChanges = fx.Forgotten, fx.StatusChanges
 		}
 	}
-	return results, a.store.WorkingHash(), nil
+	var fx message.Effects
+	if err := a.payments.EndBlock(working, b.Height, &fx); err != nil {
+		return BlockResult{}, fmt.Errorf("end of block %d: %w", b.Height, err)
+	}
+	out.StatusChanges, out.AppHash = fx.StatusChanges, a.store.WorkingHash()
+	return out, nil
 }
 
 // Commit saves the working tree as the block's version, prunes old

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/payment"
 )
 
 // DefaultGenesis returns the app_state of a new chain, module by module.
@@ -16,6 +18,34 @@ func DefaultGenesis() json.RawMessage {
 		out[m.name] = m.def()
 	}
 	b, _ := json.MarshalIndent(out, "", "  ") // map keys are sorted
+	return b
+}
+
+// DevFreeTokens is the personal storage, in ALEPH, that every address has
+// on a dev chain or local test network: 10,000 messages and 10 GB of files,
+// so any key can post without being funded first.
+const DevFreeTokens = 10_000
+
+// DevGenesis is the app_state of a dev chain or local test network: the
+// default one, with DevFreeTokens of free personal storage for every
+// address and the given oracles (which may then post balances-update).
+func DevGenesis(oracles ...string) json.RawMessage { return GenesisWith(DevFreeTokens, oracles...) }
+
+// GenesisWith is the default app_state with freeTokens of free personal
+// storage for every address, and the given balance oracles.
+func GenesisWith(freeTokens uint64, oracles ...string) json.RawMessage {
+	out := map[string]any{}
+	a := &App{}
+	for _, m := range a.modules() {
+		out[m.name] = m.def()
+	}
+	pay := payment.DefaultGenesis()
+	pay.Params.FreeTokens = freeTokens
+	out["payment"] = pay
+	bal := balance.DefaultGenesis()
+	bal.Params.Oracles = append(bal.Params.Oracles, oracles...)
+	out["balance"] = bal
+	b, _ := json.MarshalIndent(out, "", "  ")
 	return b
 }
 

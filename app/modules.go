@@ -35,9 +35,9 @@ func (a *App) modules() []module {
 		},
 		{
 			name: "balance",
-			def:  func() any { return balance.Genesis{Balances: []balance.Entry{}} },
+			def:  func() any { return balance.DefaultGenesis() },
 			init: func(kv state.KV, raw json.RawMessage) error {
-				var g balance.Genesis
+				g := balance.DefaultGenesis()
 				if err := decodeGenesis(raw, &g); err != nil {
 					return err
 				}
@@ -45,11 +45,17 @@ func (a *App) modules() []module {
 			},
 			export: func(kv state.KV) (any, error) { return a.balances.Export(kv) },
 		},
+		{
+			name: "payment",
+			def:  func() any { return payment.DefaultGenesis() },
+			init: func(kv state.KV, raw json.RawMessage) error {
+				g := payment.DefaultGenesis()
+				if err := decodeGenesis(raw, &g); err != nil {
+					return err
+				}
+				return a.payments.Init(kv, g)
+			},
+			export: func(kv state.KV) (any, error) { return a.payments.Export(kv) },
+		},
 	}
-}
-
-// providers is the payment registers' order. Until the token-backed
-// providers land, every message is admitted unmetered.
-func providers() *payment.Registers {
-	return payment.NewRegisters(payment.Unmetered{})
 }

@@ -3,13 +3,13 @@ package app
 import (
 	"encoding/json"
 	"fmt"
-	"math/big"
 
 	ics23 "github.com/cosmos/ics23/go"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -21,7 +21,9 @@ const (
 	PathAggregates = "/aggregates" // data: address -> {"key": content, ...}
 	PathPost       = "/post"       // data: item_hash -> PostView
 	PathBalance    = "/balance"    // data: address -> {"address","balance"}
-	PathParams     = "/params"     // -> message params
+	PathParams     = "/params"     // -> params of every module
+	PathAccount    = "/account"    // data: address -> payment.AccountView
+	PathChannel    = "/channel"    // data: channel -> payment.ChannelView
 )
 
 // QueryResult answers a query. A nil Value with no error means "not found".
@@ -76,14 +78,28 @@ func (a *App) Query(path string, data []byte, height int64, prove bool) (QueryRe
 		if err != nil {
 			return res, err
 		}
-		res.Value, err = json.Marshal(map[string]string{"address": string(data), "balance": b.String(), "balance_aleph": aleph(b)})
+		res.Value, err = json.Marshal(map[string]string{"address": string(data), "balance": b.String(), "balance_aleph": balance.Format(b)})
 		return res, err
 	case PathParams:
-		res.Value, err = json.Marshal(map[string]any{"message": a.msgParams})
+		res.Value, err = json.Marshal(map[string]any{"message": a.msgParams, "balance": a.balParams, "payment": a.payments.Params()})
+		return res, err
+	case PathAccount:
+		v, err := a.payments.Account(snap, string(data))
+		if err != nil {
+			return res, err
+		}
+		res.Value, err = json.Marshal(v)
+		return res, err
+	case PathChannel:
+		v, err := a.payments.Channel(snap, string(data))
+		if err != nil {
+			return res, err
+		}
+		res.Value, err = json.Marshal(v)
 		return res, err
 	default:
-		return res, fmt.Errorf("%w %q; known: %s %s %s %s %s %s", ErrUnknownQuery, path,
-			PathMessage, PathAggregate, PathAggregates, PathPost, PathBalance, PathParams)
+		return res, fmt.Errorf("%w %q; known: %s %s %s %s %s %s %s %s", ErrUnknownQuery, path,
+			PathMessage, PathAggregate, PathAggregates, PathPost, PathBalance, PathParams, PathAccount, PathChannel)
 	}
 	if res.Value, err = snap.Get(res.Key); err != nil {
 		return res, err
@@ -92,12 +108,6 @@ func (a *App) Query(path string, data []byte, height int64, prove bool) (QueryRe
 		res.Proof, err = snap.Proof(res.Key)
 	}
 	return res, err
-}
-
-// aleph formats an amount of 10^-18 units as whole tokens with decimals.
-func aleph(units *big.Int) string {
-	r := new(big.Rat).SetFrac(units, new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil))
-	return r.FloatString(18)
 }
 
 func (a *App) queryAggregates(kv state.KV, owner string) ([]byte, error) {

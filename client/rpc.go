@@ -52,11 +52,17 @@ func (r Result) OK() bool { return r.Code == 0 }
 
 // Submit sends m and waits for the block that runs it.
 func (c *Client) Submit(ctx context.Context, m *pb.AlephMessage) (Result, error) {
-	res, err := c.rpc.BroadcastTxCommit(ctx, app.EncodeTx(m))
+	return c.SubmitTx(ctx, app.EncodeTx(m), m.ItemHash)
+}
+
+// SubmitTx sends encoded transaction bytes and waits for the block that
+// runs them.
+func (c *Client) SubmitTx(ctx context.Context, tx []byte, itemHash string) (Result, error) {
+	res, err := c.rpc.BroadcastTxCommit(ctx, tx)
 	if err != nil {
 		return Result{}, fmt.Errorf("broadcast: %w", err)
 	}
-	r := Result{ItemHash: m.ItemHash, TxHash: strings.ToUpper(hex.EncodeToString(res.Hash))}
+	r := Result{ItemHash: itemHash, TxHash: strings.ToUpper(hex.EncodeToString(res.Hash))}
 	if res.CheckTx.Code != 0 {
 		r.Code, r.Codespace, r.Log, r.Stage = res.CheckTx.Code, res.CheckTx.Codespace, res.CheckTx.Log, "check"
 		return r, nil

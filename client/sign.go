@@ -13,7 +13,9 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/payment"
 )
 
 // Seconds renders t as Aleph's float seconds with microsecond precision,
@@ -117,4 +119,21 @@ func Store(channel, fileHash, itemType string, size int64) Draft {
 		c["size"] = size
 	}
 	return Draft{Type: message.TypeStore, Channel: channel, Content: c}
+}
+
+// Endorse drafts an endorsement: the signer (or content.address) endorses
+// channel with amount ALEPH (a decimal string), replacing what it endorsed
+// there before; "0" withdraws. It is posted on the endorsed channel.
+func Endorse(channel, amount string) Draft {
+	return Post(channel, payment.DefaultParams().EndorsementPostType, map[string]any{"channel": channel, "amount": amount}, "")
+}
+
+// BalancesUpdate drafts an oracle's balance report in pyaleph's shape:
+// the balances (decimal ALEPH) on chain at its height mainHeight.
+func BalancesUpdate(channel, chain string, mainHeight uint64, balances map[string]string) Draft {
+	b := map[string]any{}
+	for addr, amount := range balances {
+		b[addr] = json.Number(amount)
+	}
+	return Post(channel, balance.DefaultParams().UpdatePostType, map[string]any{"chain": chain, "main_height": mainHeight, "balances": b}, "")
 }

@@ -10,6 +10,10 @@ const (
 	StatusProcessed = "processed"
 	StatusRejected  = "rejected"
 	StatusForgotten = "forgotten"
+	// StatusRemoving: its payer went over capacity; still served during grace.
+	StatusRemoving = "removing"
+	// StatusRemoved: grace ran out; no longer served.
+	StatusRemoved = "removed"
 )
 
 // Entry is what the index keeps of one message.

@@ -95,23 +95,27 @@ func (f Filter) choose() plan {
 		}
 		return set == n && len(f.NotContentTypes) == 0 && f.StartTime == 0 && f.EndTime == 0 && f.StartBlock == 0 && f.EndBlock == 0
 	}
-	defaultStatus := len(f.Statuses) == 0 || (len(f.Statuses) == 1 && strings.EqualFold(f.Statuses[0], StatusProcessed))
+	// Live messages (processed and removing) are in every dimension; the
+	// default lists both, as pyaleph does. Processed alone walks the same
+	// keys but must look at each entry.
+	statuses := Statuses(f.Statuses)
+	live := !statuses[StatusRejected] && !statuses[StatusForgotten] && !statuses[StatusRemoved]
+	allLive := live && statuses[StatusProcessed] && statuses[StatusRemoving]
 	if f.BlockOrder || ((f.StartBlock > 0 || f.EndBlock > 0) && onlyBlocks(f)) {
 		// Block order, or a block range alone: the keys are in block order.
 		return plan{dimBlockOrder, [][]string{{}}, false}
 	}
-	if !defaultStatus {
+	if !live || !statuses[StatusProcessed] {
+		if statuses[StatusProcessed] {
+			return plan{dimAll, [][]string{{}}, false} // live and not: "all" has both
+		}
 		var vals [][]string
-		for _, st := range f.Statuses {
-			st = strings.ToLower(st)
-			if st == StatusProcessed {
-				return plan{dimAll, [][]string{{}}, false} // live and not: "all" has both
-			}
+		for _, st := range sortedKeys(statuses) {
 			vals = append(vals, []string{st})
 		}
 		return plan{dimStatus, vals, false}
 	}
-	exact := func(n int) bool { return others(n) }
+	exact := func(n int) bool { return allLive && others(n) }
 	if len(f.Addresses) > 0 && len(f.Types) > 0 {
 		var vals [][]string
 		for _, a := range lowerAll(f.Addresses) {

@@ -19,13 +19,20 @@ type TxResult struct {
 	Codespace string
 	Log       string
 	Forgotten []string
+	// StatusChanges are the garbage-collection moves the transaction made.
+	StatusChanges []StatusChange
 }
+
+// StatusChange is one message's new status.
+type StatusChange struct{ Hash, Status string }
 
 // Block is one committed block.
 type Block struct {
 	Height       int64
 	TimeUnixNano int64
 	Txs          []TxResult
+	// StatusChanges are the end-of-block removals, after the transactions.
+	StatusChanges []StatusChange
 }
 
 // batch overlays a block's writes on the database so later transactions of
@@ -71,6 +78,9 @@ func (x *Index) IndexBlock(blk Block) error {
 		if err := b.add(blk, uint32(i), tr); err != nil {
 			return fmt.Errorf("index block %d tx %d: %w", blk.Height, i, err)
 		}
+	}
+	if err := b.statusChanges(blk.StatusChanges); err != nil {
+		return fmt.Errorf("index block %d: %w", blk.Height, err)
 	}
 	return b.commit(blk.Height)
 }
@@ -126,26 +136,62 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		if t == nil {
 			continue
 		}
-		if t.Status == StatusProcessed {
-			b.x.metrics.messages.WithLabelValues(t.Type, StatusForgotten).Inc()
-			b.countLive(t, -1)
-			// Secondary keys hold live messages only, so listings can skip
-			// pages by key; the "all" ones keep it for msgStatuses=forgotten.
-			for _, d := range dimensions {
-				if d.all {
-					continue
-				}
-				for _, vals := range d.values(t) {
-					b.byKeys[string(byKey(d, vals, t))] = false
-				}
-			}
-			t.Status = StatusForgotten
-			t.Message = withoutContent(t.Message)
-			b.byKeys[string(byKey(dimStatus, []string{StatusForgotten}, t))] = true
-		}
+		b.end(t, StatusForgotten)
 		t.ForgottenBy = append(t.ForgottenBy, e.ItemHash)
 	}
+	return b.statusChanges(tr.StatusChanges)
+}
+
+// statusChanges follows garbage collection: into and out of removing, and
+// removed.
+func (b *batch) statusChanges(changes []StatusChange) error {
+	for _, c := range changes {
+		t, err := b.get(c.Hash)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			continue
+		}
+		switch c.Status {
+		case StatusRemoving, StatusProcessed:
+			if !live(t.Status) || t.Status == c.Status {
+				continue
+			}
+			b.byKeys[string(byKey(dimStatus, []string{StatusRemoving}, t))] = c.Status == StatusRemoving
+			t.Status = c.Status
+		case StatusRemoved:
+			b.end(t, StatusRemoved)
+		}
+	}
 	return nil
+}
+
+func live(status string) bool { return status == StatusProcessed || status == StatusRemoving }
+
+// end takes a live message out of the listings: forgotten or removed.
+func (b *batch) end(t *Entry, status string) {
+	if !live(t.Status) {
+		return
+	}
+	b.x.metrics.messages.WithLabelValues(t.Type, status).Inc()
+	b.countLive(t, -1)
+	// Secondary keys hold live messages only, so listings can skip pages
+	// by key; the "all" ones keep it for msgStatuses=forgotten.
+	for _, d := range dimensions {
+		if d.all {
+			continue
+		}
+		for _, vals := range d.values(t) {
+			b.byKeys[string(byKey(d, vals, t))] = false
+		}
+	}
+	if t.Status == StatusRemoving {
+		b.byKeys[string(byKey(dimStatus, []string{StatusRemoving}, t))] = false
+	}
+	t.Status = status
+	t.Message = withoutContent(t.Message)
+	b.byKeys[string(byKey(dimStatus, []string{status}, t))] = true
 }
 
 // tags reads content.content.tags, the list pyaleph's "tags" filter matches.
@@ -245,14 +291,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// Statuses parses a msgStatuses list, defaulting to processed.
+// Statuses parses a msgStatuses list, defaulting to processed and
+// removing (pyaleph's default: messages in grace are still served).
 func Statuses(list []string) map[string]bool {
 	out := map[string]bool{}
 	for _, s := range list {
 		out[strings.ToLower(s)] = true
 	}
 	if len(out) == 0 {
-		out[StatusProcessed] = true
+		out[StatusProcessed], out[StatusRemoving] = true, true
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -49,6 +50,8 @@ type InitOptions struct {
 	TimeoutCommit time.Duration
 	// PersistentPeers ("id@host:port,...") are the nodes to join.
 	PersistentPeers string
+	// AppState is the app_state of a new chain; nil is app.DefaultGenesis().
+	AppState json.RawMessage
 }
 
 // IsInitialized reports whether home has a config and a genesis.
@@ -147,7 +150,10 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 		InitialHeight:   1,
 		ConsensusParams: consensusParams(),
 		Validators:      []types.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 10, Name: o.Moniker}},
-		AppState:        app.DefaultGenesis(),
+		AppState:        o.AppState,
+	}
+	if doc.AppState == nil {
+		doc.AppState = app.DefaultGenesis()
 	}
 	if err := doc.ValidateAndComplete(); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 
+	abcitypes "github.com/cometbft/cometbft/abci/types"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/cometbft/cometbft/store"
 
@@ -44,7 +45,30 @@ func (s blockSource) Block(ctx context.Context, h int64) (index.Block, error) {
 				}
 			}
 		}
+		tr.StatusChanges = statusChanges(r.Events)
 		out.Txs = append(out.Txs, tr)
 	}
+	out.StatusChanges = statusChanges(res.FinalizeBlockEvents)
 	return out, nil
+}
+
+// statusChanges reads the "status" events of a transaction or a block.
+func statusChanges(evs []abcitypes.Event) []index.StatusChange {
+	var out []index.StatusChange
+	for _, ev := range evs {
+		if ev.Type != abci.EventStatus {
+			continue
+		}
+		var c index.StatusChange
+		for _, a := range ev.Attributes {
+			switch a.Key {
+			case abci.AttrItemHash:
+				c.Hash = a.Value
+			case abci.AttrStatus:
+				c.Status = a.Value
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }

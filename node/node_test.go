@@ -52,7 +52,7 @@ func ctx(t *testing.T) context.Context {
 // An export then starts a new chain holding the same messages.
 func TestLifecycle(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "node")
-	initHome(t, home, node.InitOptions{ChainID: "lifecycle"})
+	initHome(t, home, node.InitOptions{ChainID: "lifecycle", AppState: app.DevGenesis()})
 	n, c := start(t, home)
 
 	k := apptest.Key("lifecycle")

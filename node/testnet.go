@@ -1,6 +1,7 @@
 package node
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,9 @@ type TestnetOptions struct {
 	// standard ports (26656 P2P, 26657 RPC, 4024 API), and peers dial it
 	// there. For hosts in their own network namespaces.
 	IPs []string
+	// AppState is the network's app_state; nil is app.DevGenesis(): a test
+	// network where every address has free personal storage.
+	AppState json.RawMessage
 	// Docker lays the network out for containers named node0, node1...:
 	// each listens on all its interfaces on the standard ports (26656 P2P,
 	// 26657 RPC, 4024 API) and finds its peers by host name.
@@ -91,7 +95,10 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 	}
 	doc := &types.GenesisDoc{
 		ChainID: o.ChainID, GenesisTime: cmttime.Now().Truncate(time.Second), InitialHeight: 1,
-		ConsensusParams: consensusParams(), Validators: vals, AppState: app.DefaultGenesis(),
+		ConsensusParams: consensusParams(), Validators: vals, AppState: o.AppState,
+	}
+	if doc.AppState == nil {
+		doc.AppState = app.DevGenesis()
 	}
 	if err := doc.ValidateAndComplete(); err != nil {
 		return nil, err

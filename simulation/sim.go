@@ -7,10 +7,13 @@ import (
 	"math/rand"
 	"time"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/keys"
 	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/payment"
 )
 
 // Config sizes a run.
@@ -34,8 +37,14 @@ type account struct {
 type generator struct {
 	rng      *rand.Rand
 	accounts []*account
-	n        int // messages drawn, to keep contents distinct
+	oracle   *account
+	reported uint64 // the oracle's main_height
+	n        int    // messages drawn, to keep contents distinct
 }
+
+// maxTokens bounds balances, so that quotas fill up and garbage
+// collection runs: an account posts about as much as it can pay for.
+const maxTokens = 60
 
 func newGenerator(cfg Config) *generator {
 	g := &generator{rng: rand.New(rand.NewSource(cfg.Seed))}
@@ -43,7 +52,31 @@ func newGenerator(cfg Config) *generator {
 		k := keys.FromSeed(fmt.Sprintf("sim-%d", i))
 		g.accounts = append(g.accounts, &account{key: k, addr: apptest.Address(k)})
 	}
+	k := keys.FromSeed("sim-oracle")
+	g.oracle = &account{key: k, addr: apptest.Address(k)}
 	return g
+}
+
+// genesis is the production default, tightened so payments matter: every
+// account but one starts with some ALEPH, the simulation's oracle reports
+// balances, and grace is short enough to run out within a run.
+func (g *generator) genesis() json.RawMessage {
+	parts := map[string]json.RawMessage{}
+	if err := json.Unmarshal(app.DefaultGenesis(), &parts); err != nil {
+		panic(err)
+	}
+	bal := balance.DefaultGenesis()
+	bal.Params.Oracles = []string{g.oracle.addr}
+	for _, a := range g.accounts[1:] {
+		bal.Balances = append(bal.Balances, balance.Entry{Address: a.addr, Amount: fmt.Sprintf("%d000000000000000000", 20+g.rng.Intn(maxTokens))})
+	}
+	pay := payment.DefaultGenesis()
+	pay.Params.GraceBlocks = 5
+	pay.Params.CoreRateLimit, pay.Params.CoreWindowBlocks = 20, 10
+	parts["balance"], _ = json.Marshal(bal)
+	parts["payment"], _ = json.Marshal(pay)
+	out, _ := json.Marshal(parts)
+	return out
 }
 
 func (g *generator) pick() *account { return g.accounts[g.rng.Intn(len(g.accounts))] }
@@ -70,51 +103,64 @@ func (g *generator) next(t time.Time) *pb.AlephMessage {
 	a := g.pick()
 	ch := []string{"SIM", "SIM2"}[g.rng.Intn(2)]
 	switch r := g.rng.Intn(100); {
-	case r < 30: // post
+	case r < 28: // post
 		m := g.sign(a, client.Post(ch, []string{"blog", "note", "comment"}[g.rng.Intn(3)], map[string]any{"n": g.n, "tags": []string{"t" + fmt.Sprint(g.rng.Intn(3))}}, ""), t)
 		a.posts = append(a.posts, m.ItemHash)
 		a.messages = append(a.messages, m.ItemHash)
 		return m
-	case r < 45 && len(a.posts) > 0: // amend one of its posts
+	case r < 42 && len(a.posts) > 0: // amend one of its posts
 		m := g.sign(a, client.Post(ch, "amend", map[string]any{"n": g.n}, a.posts[g.rng.Intn(len(a.posts))]), t)
 		a.messages = append(a.messages, m.ItemHash)
 		return m
-	case r < 65: // aggregate
+	case r < 60: // aggregate
 		key := []string{"profile", "settings", "stats"}[g.rng.Intn(3)]
 		m := g.sign(a, client.Aggregate(ch, key, map[string]any{fmt.Sprintf("f%d", g.rng.Intn(5)): g.n}), t)
 		a.aggKeys = append(a.aggKeys, key)
 		a.messages = append(a.messages, m.ItemHash)
 		return m
-	case r < 72: // STORE
+	case r < 67: // STORE
 		hash := fmt.Sprintf("%064x", g.rng.Uint64())
 		m := g.sign(a, client.Store(ch, hash, "storage", int64(g.rng.Intn(1<<20))), t)
 		a.messages = append(a.messages, m.ItemHash)
 		return m
-	case r < 80 && len(a.messages) > 0: // forget own messages or an aggregate key
+	case r < 75 && len(a.messages) > 0: // forget own messages or an aggregate key
 		var hashes, aggs []string
 		hashes = append(hashes, a.messages[g.rng.Intn(len(a.messages))])
 		if len(a.aggKeys) > 0 && g.rng.Intn(3) == 0 {
 			aggs = append(aggs, a.aggKeys[g.rng.Intn(len(a.aggKeys))])
 		}
 		return g.sign(a, client.Forget(ch, hashes, aggs, "sim"), t)
-	case r < 85: // delegate posts (of some type) to another account
+	case r < 80: // delegate posts (of some type) to another account
 		b := g.pick()
 		auth := map[string]any{"address": b.addr, "types": []string{"POST"}}
 		if g.rng.Intn(2) == 0 {
 			auth["post_types"] = []string{"comment"}
 		}
 		return g.sign(a, client.Aggregate(ch, "security", map[string]any{"authorizations": []any{auth}}), t)
-	case r < 92: // post for another account, allowed or not
+	case r < 87: // post for another account, allowed or not
 		owner := g.pick()
 		d := client.Post(ch, []string{"comment", "blog"}[g.rng.Intn(2)], map[string]any{"by": a.addr, "n": g.n}, "")
 		d.Content["address"] = owner.addr
 		return g.sign(a, d, t)
-	case r < 96 && len(a.messages) > 0: // forget someone else's message: refused unless delegated
+	case r < 90 && len(a.messages) > 0: // forget someone else's message: refused unless delegated
 		other := g.pick()
 		if len(other.messages) == 0 {
 			break
 		}
 		return g.sign(a, client.Forget(ch, []string{other.messages[g.rng.Intn(len(other.messages))]}, nil, ""), t)
+	case r < 93: // the oracle moves a few balances, up or down
+		g.reported++
+		bals := map[string]string{}
+		for i := 0; i < 1+g.rng.Intn(3); i++ {
+			bals[g.pick().addr] = fmt.Sprintf("%d.%d", g.rng.Intn(maxTokens), g.rng.Intn(10))
+		}
+		return g.sign(g.oracle, client.BalancesUpdate("SIM-ORACLE", "ETH", g.reported, bals), t)
+	case r < 97: // endorse a channel, change an endorsement, or withdraw it
+		amount := fmt.Sprint(g.rng.Intn(maxTokens / 2))
+		if g.rng.Intn(4) == 0 {
+			amount = "0"
+		}
+		return g.sign(a, client.Endorse(ch, amount), t)
 	default: // a bad signature
 		m := g.sign(a, client.Post(ch, "note", g.n, ""), t)
 		m.Signature = "0x" + fmt.Sprintf("%0130x", g.rng.Uint64())

@@ -33,9 +33,9 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 		}
 	}()
 	g := newGenerator(cfg)
-	c := apptest.New(t, nil)
+	c := apptest.New(t, g.genesis())
 	var hashes [][]byte
-	accepted := 0
+	accepted, removing, removed := 0, 0, 0
 	for b := 0; b < cfg.Blocks; b++ {
 		at := apptest.Time(c.Height + 1)
 		msgs := make([]*pb.AlephMessage, 0, cfg.MsgsPerBlock)
@@ -46,8 +46,18 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 			if r.Code == 0 {
 				accepted++
 			}
+			for _, sc := range r.StatusChanges {
+				if sc.Status == "removing" {
+					removing++
+				}
+			}
 		}
+		removed += len(c.EndBlock)
 		hashes = append(hashes, c.Hash)
+	}
+	t.Logf("seed %d: %d messages entered removing, %d were removed", cfg.Seed, removing, removed)
+	if removing == 0 || removed == 0 {
+		t.Errorf("seed %d: garbage collection never ran (%d removing, %d removed); the mix should exercise it", cfg.Seed, removing, removed)
 	}
 	return c, hashes, accepted
 }

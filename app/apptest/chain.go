@@ -31,9 +31,12 @@ type Chain struct {
 	Results []app.TxResult
 	// Hash is the app hash after the last block.
 	Hash []byte
+	// EndBlock lists the end-of-block status changes of the last block.
+	EndBlock []message.StatusChange
 }
 
-// New starts a chain from app_state (nil: the default genesis).
+// New starts a chain from app_state (nil: a dev genesis, where every
+// address has free personal storage).
 func New(t testing.TB, appState json.RawMessage) *Chain {
 	t.Helper()
 	store, err := state.OpenMemory()
@@ -45,7 +48,7 @@ func New(t testing.TB, appState json.RawMessage) *Chain {
 		t.Fatal(err)
 	}
 	if appState == nil {
-		appState = app.DefaultGenesis()
+		appState = app.DevGenesis()
 	}
 	hash, err := a.InitChain(1, GenesisTime.UnixNano(), appState)
 	if err != nil {
@@ -63,7 +66,7 @@ func (c *Chain) Block(msgs ...*pb.AlephMessage) []app.TxResult {
 	c.T.Helper()
 	txs := make([][]byte, len(msgs))
 	for i, m := range msgs {
-		txs[i] = app.EncodeTx(m)
+		txs[i] = Tx(m)
 	}
 	return c.BlockTxs(txs...)
 }
@@ -73,7 +76,7 @@ func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
 	c.T.Helper()
 	c.Height++
 	b := app.Block{Height: c.Height, TimeUnixNano: Time(c.Height).UnixNano(), Txs: txs}
-	results, hash, err := c.App.FinalizeBlock(b, func(i int) (*app.Parsed, app.SignatureCheck) {
+	res, err := c.App.FinalizeBlock(b, func(i int) (*app.Parsed, app.SignatureCheck) {
 		p := c.App.Parse(txs[i])
 		return p, func() error { return message.VerifySignature(p.Msg) }
 	})
@@ -83,11 +86,24 @@ func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
 	if _, err := c.App.Commit(); err != nil {
 		c.T.Fatalf("commit %d: %v", c.Height, err)
 	}
-	c.Results, c.Hash = results, hash
+	c.Results, c.Hash, c.EndBlock = res.Txs, res.AppHash, res.StatusChanges
 	if err := c.App.Invariants(); err != nil {
 		c.T.Fatalf("after block %d: %v", c.Height, err)
 	}
-	return results
+	return res.Txs
+}
+
+// DefaultFileSize is the file size a STORE is sent with by Block, as the
+// node holding its file would record it.
+const DefaultFileSize = 1000
+
+// Tx encodes m as a node's API would: a STORE carries its file's size
+// (DefaultFileSize here).
+func Tx(m *pb.AlephMessage) []byte {
+	if m.Type == message.TypeStore {
+		return app.EncodeStoreTx(m, DefaultFileSize)
+	}
+	return app.EncodeTx(m)
 }
 
 // MustBlock runs a block and fails the test if any message is rejected.

@@ -19,6 +19,7 @@ import (
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/internal/testnode"
+	"github.com/alephd/alephd/x/message"
 )
 
 // binary is alephd built once for the tests that run it as a process.
@@ -66,7 +67,7 @@ func newNode(t *testing.T) *testNode {
 	t.Helper()
 	n := &testNode{home: filepath.Join(t.TempDir(), "home"), rpc: "tcp://" + testnode.FreeAddr(t), api: testnode.FreeAddr(t)}
 	if out, code := alephd(t, "init", "--home", n.home, "--chain-id", "e2e", "--rpc-laddr", n.rpc,
-		"--p2p-laddr", "tcp://"+testnode.FreeAddr(t), "--timeout-commit", "200ms"); code != 0 {
+		"--p2p-laddr", "tcp://"+testnode.FreeAddr(t), "--timeout-commit", "200ms", "--free-tokens", "10000"); code != 0 {
 		t.Fatalf("init: %s", out)
 	}
 	return n
@@ -128,7 +129,11 @@ func TestSubmitMainnetVectors(t *testing.T) {
 	for i, m := range file.Messages {
 		path := filepath.Join(dir, fmt.Sprintf("v%02d.json", i))
 		os.WriteFile(path, m, 0o644)
-		out, code := alephd(t, "tx", "submit", path, "--node", n.rpc)
+		args := []string{"tx", "submit", path, "--node", n.rpc}
+		if pm, err := message.FromJSON(m); err == nil && pm.Type == message.TypeStore {
+			args = append(args, "--file-size", "1024") // as the node holding the file would record it
+		}
+		out, code := alephd(t, args...)
 		var res client.Result
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			t.Fatalf("vector %d: output is not a JSON result: %s", i, out)

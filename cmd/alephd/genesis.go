@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/big"
-	"strings"
 
 	"github.com/cometbft/cometbft/types"
 	"github.com/ethereum/go-ethereum/common"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/alephd/alephd/keys"
 	"github.com/alephd/alephd/node"
+	"github.com/alephd/alephd/x/balance"
 )
 
 func loadGenesis(path string) (*types.GenesisDoc, error) { return types.GenesisDocFromFile(path) }
@@ -47,13 +46,9 @@ func genesisCmd() *cobra.Command {
 
 // parseALEPH converts a decimal ALEPH amount into 10^-18 units.
 func parseALEPH(s string) (string, error) {
-	r, ok := new(big.Rat).SetString(s)
-	if !ok || r.Sign() < 0 || strings.ContainsAny(s, "/eE") {
-		return "", fmt.Errorf("amount %q is not a non-negative decimal number of ALEPH", s)
+	units, err := balance.ParseTokens(s, false)
+	if err != nil {
+		return "", err
 	}
-	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)))
-	if !r.IsInt() {
-		return "", fmt.Errorf("amount %q has more than 18 decimals", s)
-	}
-	return r.Num().String(), nil
+	return units.String(), nil
 }

@@ -5,11 +5,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/node"
 )
 
 func initCmd() *cobra.Command {
 	var o node.InitOptions
+	var freeTokens uint64
+	var oracles []string
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create a node home: config, keys and genesis",
@@ -19,6 +22,9 @@ restarts from an existing genesis, such as one written by 'alephd export'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			home := homeFlag(cmd)
+			if cmd.Flags().Changed("free-tokens") || len(oracles) > 0 {
+				o.AppState = app.GenesisWith(freeTokens, oracles...)
+			}
 			doc, err := node.Init(home, o)
 			if err != nil {
 				return err
@@ -35,5 +41,7 @@ restarts from an existing genesis, such as one written by 'alephd export'.`,
 	cmd.Flags().DurationVar(&o.TimeoutCommit, "timeout-commit", 0, "pause after each block (default 1s)")
 	cmd.Flags().StringVar(&o.PersistentPeers, "peers", "", "persistent peers to join (id@host:port,...)")
 	cmd.Flags().StringVar(&o.PrivValidatorKey, "priv-validator-key", "", "use this priv_validator_key.json (a validator restarting from an export)")
+	cmd.Flags().Uint64Var(&freeTokens, "free-tokens", 0, "personal storage every address gets without holding ALEPH, in ALEPH (0 on a real network)")
+	cmd.Flags().StringSliceVar(&oracles, "oracle", nil, "address allowed to report balances (balances-update POSTs); repeatable")
 	return cmd
 }

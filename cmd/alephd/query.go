@@ -95,7 +95,28 @@ in the next block's header before anything is printed.`,
 			return printJSON(cmd, res, json.RawMessage(res.Value))
 		},
 	}
-	cmd.AddCommand(msg, agg, post, bal)
+	jsonQuery := func(use, short, path string) *cobra.Command {
+		return &cobra.Command{
+			Use: use, Short: short, Args: cobra.RangeArgs(0, 1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var data []byte
+				if len(args) == 1 {
+					data = []byte(args[0])
+				} else if path != app.PathParams {
+					return fmt.Errorf("%s needs an argument", use)
+				}
+				res, err := runQuery(cmd, path, data)
+				if err != nil {
+					return err
+				}
+				return printJSON(cmd, res, json.RawMessage(res.Value))
+			},
+		}
+	}
+	cmd.AddCommand(msg, agg, post, bal,
+		jsonQuery("account ADDRESS", "Show an address's balance, endorsements and personal storage (capacity, used, removing)", app.PathAccount),
+		jsonQuery("channel CHANNEL", "Show a channel's endorsements and the capacity they buy", app.PathChannel),
+		jsonQuery("params", "Show the chain's params (message limits, balances, payments)", app.PathParams))
 	return cmd
 }
 
@@ -107,7 +128,7 @@ func runQuery(cmd *cobra.Command, path string, data []byte) (*client.QueryRespon
 	height, _ := cmd.Flags().GetInt64("height")
 	prove, _ := cmd.Flags().GetBool("prove")
 	switch path {
-	case app.PathPost, app.PathAggregates, app.PathBalance:
+	case app.PathPost, app.PathAggregates, app.PathBalance, app.PathAccount, app.PathChannel, app.PathParams:
 		if prove {
 			return nil, fmt.Errorf("--prove works for `query message` and `query aggregate ADDRESS KEY`")
 		}

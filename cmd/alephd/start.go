@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/keys"
 	"github.com/alephd/alephd/node"
 )
@@ -97,11 +98,13 @@ func ensureDevHome(home string) (string, error) {
 		}
 		return k.Address, nil
 	}
-	if _, err := node.Init(home, node.InitOptions{ChainID: devChainID, Moniker: "alephd-dev"}); err != nil {
-		return "", err
-	}
+	// The dev key comes first: the dev chain trusts it as a balance
+	// oracle, so balances-update posts can be tried without set-up.
 	k, err := ring.Add(devKeyName, "")
 	if err != nil {
+		return "", err
+	}
+	if _, err := node.Init(home, node.InitOptions{ChainID: devChainID, Moniker: "alephd-dev", AppState: app.DevGenesis(k.Address)}); err != nil {
 		return "", err
 	}
 	units, err := parseALEPH(devFunds)

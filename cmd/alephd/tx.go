@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/message"
@@ -73,6 +75,7 @@ accepted, and the command exits 1 on a rejection.`,
 	forget.Flags().StringSliceVar(&aggregates, "aggregates", nil, "aggregate keys of the signer to forget")
 	forget.Flags().StringVar(&reason, "reason", "", "why, recorded in the FORGET")
 
+	var fileSize int64
 	submit := &cobra.Command{
 		Use:   "submit FILE|-",
 		Short: "Submit an already-signed Aleph message JSON (pyaleph's POST /api/v0/messages \"message\")",
@@ -92,10 +95,51 @@ accepted, and the command exits 1 on a rejection.`,
 			if err != nil {
 				return err
 			}
+			if fileSize >= 0 {
+				if m.Type != message.TypeStore {
+					return fmt.Errorf("--file-size is for STORE messages; this is a %s", m.Type)
+				}
+				return submitTx(cmd, app.EncodeStoreTx(m, uint64(fileSize)), m.ItemHash)
+			}
 			return submitMessage(cmd, m)
 		},
 	}
-	cmd.AddCommand(post, aggregate, forget, submit)
+	submit.Flags().Int64Var(&fileSize, "file-size", -1, "for a STORE: the size in bytes of its file, which it is charged (a node's API sets it from the uploaded file)")
+
+	endorse := &cobra.Command{
+		Use:   "endorse CHANNEL AMOUNT",
+		Short: "Endorse CHANNEL with AMOUNT ALEPH of the signer's balance (replaces the previous amount; 0 withdraws)",
+		Long: `Endorse a channel: AMOUNT ALEPH of the signer's balance pays for anyone's POST and
+AGGREGATE messages (1 per ALEPH) and STORE files (1 MB per ALEPH) on CHANNEL.
+The amount replaces what the signer endorsed there before; 0 withdraws. The
+endorsement is a POST of type "aleph-endorsement" posted on CHANNEL.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return signAndSubmit(cmd, client.Endorse(args[0], args[1]))
+		},
+	}
+
+	report := &cobra.Command{
+		Use:   "balances-update CHAIN MAIN_HEIGHT ADDRESS=AMOUNT...",
+		Short: "As an oracle, report balances (ALEPH) on CHAIN at its height MAIN_HEIGHT",
+		Args:  cobra.MinimumNArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			height, err := strconv.ParseUint(args[1], 10, 64)
+			if err != nil {
+				return fmt.Errorf("MAIN_HEIGHT %q is not a block number", args[1])
+			}
+			balances := map[string]string{}
+			for _, kv := range args[2:] {
+				addr, amount, ok := strings.Cut(kv, "=")
+				if !ok {
+					return fmt.Errorf("%q is not ADDRESS=AMOUNT", kv)
+				}
+				balances[addr] = amount
+			}
+			return signAndSubmit(cmd, client.BalancesUpdate(flagString(cmd, "channel"), args[0], height, balances))
+		},
+	}
+	cmd.AddCommand(post, aggregate, forget, submit, endorse, report)
 	return cmd
 }
 
@@ -133,6 +177,10 @@ func signAndSubmit(cmd *cobra.Command, d client.Draft) error {
 }
 
 func submitMessage(cmd *cobra.Command, m *pb.AlephMessage) error {
+	return submitTx(cmd, app.EncodeTx(m), m.ItemHash)
+}
+
+func submitTx(cmd *cobra.Command, tx []byte, itemHash string) error {
 	c, err := client.New(flagString(cmd, "node"))
 	if err != nil {
 		return err
@@ -142,9 +190,9 @@ func submitMessage(cmd *cobra.Command, m *pb.AlephMessage) error {
 	defer cancel()
 	var res client.Result
 	if async, _ := cmd.Flags().GetBool("async"); async {
-		res, err = c.SubmitAsync(ctx, m)
+		res, err = c.SubmitRaw(ctx, tx, itemHash)
 	} else {
-		res, err = c.Submit(ctx, m)
+		res, err = c.SubmitTx(ctx, tx, itemHash)
 	}
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/node"
 )
 
@@ -34,6 +35,9 @@ func Init(t testing.TB, chainID string, o node.InitOptions) string {
 	o.P2PListen = "tcp://" + FreeAddr(t)
 	if o.TimeoutCommit == 0 {
 		o.TimeoutCommit = 100 * time.Millisecond
+	}
+	if o.AppState == nil && o.Genesis == "" {
+		o.AppState = app.DevGenesis() // any key may post, as on `alephd start --dev`
 	}
 	if _, err := node.Init(home, o); err != nil {
 		t.Fatal(err)

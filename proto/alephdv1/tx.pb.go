@@ -86,7 +86,12 @@ type Tx struct {
 	// Types that are valid to be assigned to Body:
 	//
 	//	*Tx_Message
-	Body          isTx_Body `protobuf_oneof:"body"`
+	Body isTx_Body `protobuf_oneof:"body"`
+	// file_size is, for a STORE, the size in bytes of the file it names, as
+	// recorded by the node that received the upload. It is what the STORE is
+	// charged until validators attest availability (the content issue);
+	// a STORE without it is refused.
+	FileSize      *uint64 `protobuf:"varint,2,opt,name=file_size,json=fileSize,proto3,oneof" json:"file_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -135,6 +140,13 @@ func (x *Tx) GetMessage() *AlephMessage {
 		}
 	}
 	return nil
+}
+
+func (x *Tx) GetFileSize() uint64 {
+	if x != nil && x.FileSize != nil {
+		return *x.FileSize
+	}
+	return 0
 }
 
 type isTx_Body interface {
@@ -277,7 +289,9 @@ type MessageRecord struct {
 	// forgotten_by lists the FORGET messages that removed this one.
 	ForgottenBy []string `protobuf:"bytes,8,rep,name=forgotten_by,json=forgottenBy,proto3" json:"forgotten_by,omitempty"`
 	// content_size is the size of item_content, kept when the content is forgotten.
-	ContentSize   uint64 `protobuf:"varint,9,opt,name=content_size,json=contentSize,proto3" json:"content_size,omitempty"`
+	ContentSize uint64 `protobuf:"varint,9,opt,name=content_size,json=contentSize,proto3" json:"content_size,omitempty"`
+	// charge says who paid for the message, and how much.
+	Charge        *Charge `protobuf:"bytes,10,opt,name=charge,proto3" json:"charge,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -375,6 +389,13 @@ func (x *MessageRecord) GetContentSize() uint64 {
 	return 0
 }
 
+func (x *MessageRecord) GetCharge() *Charge {
+	if x != nil {
+		return x.Charge
+	}
+	return nil
+}
+
 // AggregateRecord is the merged value of one (owner, key) aggregate: its
 // elements' content objects shallow-merged in (content.time, item_hash) order.
 type AggregateRecord struct {
@@ -462,14 +483,109 @@ func (x *AggregateRecord) GetElements() uint32 {
 	return 0
 }
 
+// Charge records who paid for a message and how much. It lives in the
+// message's record; payment keeps only usage totals and orderings.
+type Charge struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// provider is the payment provider that admitted and charged it.
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	// payer is what the provider charged: an address (personal storage, core)
+	// or a channel (channel endorsement).
+	Payer    string `protobuf:"bytes,2,opt,name=payer,proto3" json:"payer,omitempty"`
+	Messages uint64 `protobuf:"varint,3,opt,name=messages,proto3" json:"messages,omitempty"`
+	Bytes    uint64 `protobuf:"varint,4,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	// removing_until is, while the message is REMOVING, the height at which
+	// it is removed unless its payer regains capacity first.
+	RemovingUntil int64 `protobuf:"varint,5,opt,name=removing_until,json=removingUntil,proto3" json:"removing_until,omitempty"`
+	// released is set once the message no longer counts: forgotten or removed.
+	Released      bool `protobuf:"varint,6,opt,name=released,proto3" json:"released,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Charge) Reset() {
+	*x = Charge{}
+	mi := &file_alephd_v1_tx_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Charge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Charge) ProtoMessage() {}
+
+func (x *Charge) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_tx_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Charge.ProtoReflect.Descriptor instead.
+func (*Charge) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Charge) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *Charge) GetPayer() string {
+	if x != nil {
+		return x.Payer
+	}
+	return ""
+}
+
+func (x *Charge) GetMessages() uint64 {
+	if x != nil {
+		return x.Messages
+	}
+	return 0
+}
+
+func (x *Charge) GetBytes() uint64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+func (x *Charge) GetRemovingUntil() int64 {
+	if x != nil {
+		return x.RemovingUntil
+	}
+	return 0
+}
+
+func (x *Charge) GetReleased() bool {
+	if x != nil {
+		return x.Released
+	}
+	return false
+}
+
 var File_alephd_v1_tx_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x12alephd/v1/tx.proto\x12\talephd.v1\"A\n" +
+	"\x12alephd/v1/tx.proto\x12\talephd.v1\"q\n" +
 	"\x02Tx\x123\n" +
-	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessageB\x06\n" +
-	"\x04body\"\xf9\x01\n" +
+	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessage\x12 \n" +
+	"\tfile_size\x18\x02 \x01(\x04H\x01R\bfileSize\x88\x01\x01B\x06\n" +
+	"\x04bodyB\f\n" +
+	"\n" +
+	"_file_size\"\xf9\x01\n" +
 	"\fAlephMessage\x12\x14\n" +
 	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x16\n" +
 	"\x06sender\x18\x02 \x01(\tR\x06sender\x12\x12\n" +
@@ -479,7 +595,7 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\titem_type\x18\x06 \x01(\tR\bitemType\x12\x1b\n" +
 	"\titem_hash\x18\a \x01(\tR\bitemHash\x12!\n" +
 	"\fitem_content\x18\b \x01(\fR\vitemContent\x12\x1c\n" +
-	"\tsignature\x18\t \x01(\tR\tsignature\"\xe9\x02\n" +
+	"\tsignature\x18\t \x01(\tR\tsignature\"\x94\x03\n" +
 	"\rMessageRecord\x121\n" +
 	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageR\amessage\x120\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x18.alephd.v1.MessageStatusR\x06status\x12\x16\n" +
@@ -489,14 +605,23 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\x05owner\x18\x06 \x01(\tR\x05owner\x123\n" +
 	"\x16content_time_unix_nano\x18\a \x01(\x03R\x13contentTimeUnixNano\x12!\n" +
 	"\fforgotten_by\x18\b \x03(\tR\vforgottenBy\x12!\n" +
-	"\fcontent_size\x18\t \x01(\x04R\vcontentSize\"\xf5\x01\n" +
+	"\fcontent_size\x18\t \x01(\x04R\vcontentSize\x12)\n" +
+	"\x06charge\x18\n" +
+	" \x01(\v2\x11.alephd.v1.ChargeR\x06charge\"\xf5\x01\n" +
 	"\x0fAggregateRecord\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12/\n" +
 	"\x14first_time_unix_nano\x18\x02 \x01(\x03R\x11firstTimeUnixNano\x12&\n" +
 	"\x0ffirst_item_hash\x18\x03 \x01(\tR\rfirstItemHash\x12-\n" +
 	"\x13last_time_unix_nano\x18\x04 \x01(\x03R\x10lastTimeUnixNano\x12$\n" +
 	"\x0elast_item_hash\x18\x05 \x01(\tR\flastItemHash\x12\x1a\n" +
-	"\belements\x18\x06 \x01(\rR\belements*\xa4\x01\n" +
+	"\belements\x18\x06 \x01(\rR\belements\"\xaf\x01\n" +
+	"\x06Charge\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x14\n" +
+	"\x05payer\x18\x02 \x01(\tR\x05payer\x12\x1a\n" +
+	"\bmessages\x18\x03 \x01(\x04R\bmessages\x12\x14\n" +
+	"\x05bytes\x18\x04 \x01(\x04R\x05bytes\x12%\n" +
+	"\x0eremoving_until\x18\x05 \x01(\x03R\rremovingUntil\x12\x1a\n" +
+	"\breleased\x18\x06 \x01(\bR\breleased*\xa4\x01\n" +
 	"\rMessageStatus\x12\x1e\n" +
 	"\x1aMESSAGE_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18MESSAGE_STATUS_PROCESSED\x10\x01\x12\x1c\n" +
@@ -517,23 +642,25 @@ func file_alephd_v1_tx_proto_rawDescGZIP() []byte {
 }
 
 var file_alephd_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_alephd_v1_tx_proto_goTypes = []any{
 	(MessageStatus)(0),      // 0: alephd.v1.MessageStatus
 	(*Tx)(nil),              // 1: alephd.v1.Tx
 	(*AlephMessage)(nil),    // 2: alephd.v1.AlephMessage
 	(*MessageRecord)(nil),   // 3: alephd.v1.MessageRecord
 	(*AggregateRecord)(nil), // 4: alephd.v1.AggregateRecord
+	(*Charge)(nil),          // 5: alephd.v1.Charge
 }
 var file_alephd_v1_tx_proto_depIdxs = []int32{
 	2, // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
 	2, // 1: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
 	0, // 2: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	5, // 3: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_alephd_v1_tx_proto_init() }
@@ -550,7 +677,7 @@ func file_alephd_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alephd_v1_tx_proto_rawDesc), len(file_alephd_v1_tx_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,26 +1,40 @@
 package balance
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math/big"
-	"sort"
-	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/alephd/alephd/state"
 )
 
-// Entry is one genesis balance; Amount is a decimal integer in 10^-18 ALEPH.
+// Entry is one balance component in genesis; Amount is a decimal integer in
+// 10^-18 ALEPH. Source defaults to "genesis"; exports also carry the
+// components oracles reported, under their chain.
 type Entry struct {
 	Address string `json:"address"`
 	Amount  string `json:"amount"`
+	Source  string `json:"source,omitempty"`
+}
+
+// Reported is the last main_height applied for a source.
+type Reported struct {
+	Source     string `json:"source"`
+	MainHeight uint64 `json:"main_height"`
 }
 
 // Genesis is this module's part of the genesis document.
 type Genesis struct {
-	Balances []Entry `json:"balances"`
+	Params   Params     `json:"params"`
+	Balances []Entry    `json:"balances"`
+	Reported []Reported `json:"reported,omitempty"`
 }
+
+// DefaultGenesis has no balances and no oracle.
+func DefaultGenesis() Genesis { return Genesis{Params: DefaultParams(), Balances: []Entry{}} }
 
 // ParseAmount parses a decimal integer amount.
 func ParseAmount(s string) (*big.Int, error) {
@@ -31,47 +45,107 @@ func ParseAmount(s string) (*big.Int, error) {
 	return n, nil
 }
 
-// Validate checks addresses, amounts and duplicates.
+func (e Entry) source() string {
+	if e.Source == "" {
+		return SourceGenesis
+	}
+	return e.Source
+}
+
+// Validate checks params, addresses, amounts and duplicates.
 func (g Genesis) Validate() error {
-	seen := map[string]bool{}
+	if err := g.Params.Validate(); err != nil {
+		return fmt.Errorf("balance params: %w", err)
+	}
+	type id struct{ addr, source string }
+	seen := map[id]bool{}
 	for _, e := range g.Balances {
-		if !common.IsHexAddress(e.Address) {
+		if e.source() == SourceGenesis && !common.IsHexAddress(e.Address) {
 			return fmt.Errorf("genesis balance: %q is not an Ethereum address", e.Address)
+		}
+		if e.Address == "" || len(e.Address) > maxAddressLen {
+			return fmt.Errorf("genesis balance: address %q must be 1-%d characters", e.Address, maxAddressLen)
 		}
 		if _, err := ParseAmount(e.Amount); err != nil {
 			return fmt.Errorf("genesis balance of %s: %w", e.Address, err)
 		}
-		if seen[strings.ToLower(e.Address)] {
-			return fmt.Errorf("genesis balance: %s listed twice", e.Address)
+		k := id{Canonical(e.Address), e.source()}
+		if seen[k] {
+			return fmt.Errorf("genesis balance: %s listed twice for %s", e.Address, e.source())
 		}
-		seen[strings.ToLower(e.Address)] = true
+		seen[k] = true
 	}
 	return nil
 }
 
-// Init writes the genesis balances.
+// Init writes params, balances and reported heights.
 func (k Keeper) Init(kv state.KV, g Genesis) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
+	pj, _ := json.Marshal(g.Params)
+	if err := kv.Set(paramsKey, pj); err != nil {
+		return err
+	}
 	for _, e := range g.Balances {
 		amount, _ := ParseAmount(e.Amount)
-		if err := k.Set(kv, e.Address, amount); err != nil {
+		if _, err := k.SetComponent(kv, e.Address, e.source(), amount); err != nil {
+			return err
+		}
+	}
+	for _, r := range g.Reported {
+		if err := kv.Set(reportedKey(r.Source), binary.BigEndian.AppendUint64(nil, r.MainHeight)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Export reads every balance, ordered by address.
+// Export reads params, every component (by address, then source) and the
+// reported heights.
 func (k Keeper) Export(kv state.KV) (Genesis, error) {
-	prefix := state.NewKey(ModulePrefix, prefixBalance).Bytes()
-	var g Genesis
-	err := state.IteratePrefix(kv, prefix, false, func(key, value []byte) bool {
-		addr := string(key[len(prefix)+1:]) // addresses are < 128 bytes: a 1-byte length prefix
-		g.Balances = append(g.Balances, Entry{Address: addr, Amount: new(big.Int).SetBytes(value).String()})
+	p, err := k.Params(kv)
+	if err != nil {
+		return Genesis{}, err
+	}
+	g := Genesis{Params: p, Balances: []Entry{}}
+	prefix := []byte{ModulePrefix, prefixComponent}
+	var bad error
+	err = state.IteratePrefix(kv, prefix, false, func(key, value []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		addr, source := r.String(), r.String()
+		if bad = r.Err(); bad != nil {
+			return false
+		}
+		e := Entry{Address: addr, Amount: new(big.Int).SetBytes(value).String()}
+		if source != SourceGenesis {
+			e.Source = source
+		}
+		g.Balances = append(g.Balances, e)
 		return true
 	})
-	sort.Slice(g.Balances, func(i, j int) bool { return g.Balances[i].Address < g.Balances[j].Address })
-	return g, err
+	if err != nil || bad != nil {
+		return g, firstErr(err, bad)
+	}
+	prefix = []byte{ModulePrefix, prefixReported}
+	err = state.IteratePrefix(kv, prefix, false, func(key, value []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		source := r.String()
+		if bad = r.Err(); bad != nil || len(value) != 8 {
+			bad = fmt.Errorf("corrupt reported height key %x", key)
+			return false
+		}
+		g.Reported = append(g.Reported, Reported{Source: source, MainHeight: binary.BigEndian.Uint64(value)})
+		return true
+	})
+	return g, firstErr(err, bad)
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}
 	kv := store.Working()
 	var k balance.Keeper
-	g := balance.Genesis{Balances: []balance.Entry{
+	g := balance.Genesis{Params: balance.DefaultParams(), Balances: []balance.Entry{
 		{Address: "0xB0b0000000000000000000000000000000000002", Amount: "5"},
 		{Address: "0xA11ce00000000000000000000000000000000001", Amount: "1000000000000000000000000"},
 	}}
@@ -35,10 +35,10 @@ func TestGenesisRoundTrip(t *testing.T) {
 		t.Fatalf("export = %+v", out)
 	}
 	for name, bad := range map[string]balance.Genesis{
-		"not an address": {Balances: []balance.Entry{{Address: "alice", Amount: "1"}}},
-		"negative":       {Balances: []balance.Entry{{Address: "0xA11ce00000000000000000000000000000000001", Amount: "-1"}}},
-		"not a number":   {Balances: []balance.Entry{{Address: "0xA11ce00000000000000000000000000000000001", Amount: "1.5"}}},
-		"twice": {Balances: []balance.Entry{
+		"not an address": {Params: balance.DefaultParams(), Balances: []balance.Entry{{Address: "alice", Amount: "1"}}},
+		"negative":       {Params: balance.DefaultParams(), Balances: []balance.Entry{{Address: "0xA11ce00000000000000000000000000000000001", Amount: "-1"}}},
+		"not a number":   {Params: balance.DefaultParams(), Balances: []balance.Entry{{Address: "0xA11ce00000000000000000000000000000000001", Amount: "1.5"}}},
+		"twice": {Params: balance.DefaultParams(), Balances: []balance.Entry{
 			{Address: "0xA11ce00000000000000000000000000000000001", Amount: "1"},
 			{Address: "0xa11ce00000000000000000000000000000000001", Amount: "2"},
 		}},

@@ -26,6 +26,9 @@ var knownTypes = map[string]bool{
 	TypeForget: true, TypeProgram: true, TypeInstance: true,
 }
 
+// KnownType reports whether t is an Aleph message type.
+func KnownType(t string) bool { return knownTypes[t] }
+
 // FromJSON decodes an Aleph message object, keeping item_content and the
 // time token exactly as sent. Members are matched by exact name; members
 // clients add beyond these (size, confirmed, content...) are ignored.

@@ -67,7 +67,7 @@ func (k Keeper) checkForgettable(kv state.KV, m *pb.AlephMessage, hash string) e
 		return errs.Wrapf(ErrForgetForget, "%s is a FORGET", hash)
 	}
 	act := action{chain: rec.Message.Chain, channel: rec.Message.Channel, msgType: rec.Message.Type}
-	if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PROCESSED {
+	if Live(rec.Status) {
 		content, err := ParseContent(rec.Message.Type, rec.Message.ItemContent)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effe
 	}
 	rec.ForgottenBy = append(rec.ForgottenBy, m.ItemHash)
 	fx.Forgotten = append(fx.Forgotten, hash)
-	if rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED { // already forgotten: record who forgot it again
+	if !Live(rec.Status) { // already forgotten or removed: record who forgot it again
 		return k.SaveMessage(kv, rec)
 	}
 	content, err := ParseContent(rec.Message.Type, rec.Message.ItemContent)
@@ -110,11 +110,46 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effe
 	if err := k.SaveMessage(kv, rec); err != nil {
 		return err
 	}
-	return k.unindex(kv, m, rec, content, fx)
+	return k.unindex(kv, rec, content, func(amend string) error { return k.forgetOne(kv, m, amend, fx) })
 }
 
-// unindex removes what a forgotten message contributed to derived state.
-func (k Keeper) unindex(kv state.KV, forget *pb.AlephMessage, rec *pb.MessageRecord, c *Content, fx *Effects) error {
+// Remove ends a message whose payer stopped paying (garbage collection):
+// it becomes REMOVED, loses its content and leaves the derived state, like
+// a forgotten one. A removed post's amends stay, each paid for on its own,
+// but no longer amend anything.
+func (k Keeper) Remove(kv state.KV, rec *pb.MessageRecord, fx *Effects) error {
+	content, err := ParseContent(rec.Message.Type, rec.Message.ItemContent)
+	if err != nil {
+		return err
+	}
+	rec.Message.ItemContent = nil
+	if err := k.SetStatus(kv, rec, pb.MessageStatus_MESSAGE_STATUS_REMOVED, fx); err != nil {
+		return err
+	}
+	return k.unindex(kv, rec, content, func(amend string) error {
+		if err := kv.Delete(amendKey(rec.Message.ItemHash, amend)); err != nil {
+			return err
+		}
+		return k.refreshHead(kv, rec.Message.ItemHash)
+	})
+}
+
+// SetStatus saves rec with a new status and reports the change.
+func (k Keeper) SetStatus(kv state.KV, rec *pb.MessageRecord, s pb.MessageStatus, fx *Effects) error {
+	rec.Status = s
+	fx.StatusChanges = append(fx.StatusChanges, StatusChange{Hash: rec.Message.ItemHash, Status: StatusName(s)})
+	return k.SaveMessage(kv, rec)
+}
+
+// Live reports whether a message in status s is served and counts in the
+// derived state: processed, or removing (in its payer's grace period).
+func Live(s pb.MessageStatus) bool {
+	return s == pb.MessageStatus_MESSAGE_STATUS_PROCESSED || s == pb.MessageStatus_MESSAGE_STATUS_REMOVING
+}
+
+// unindex removes what a forgotten or removed message contributed to
+// derived state; dropAmend deals with each amend of a post.
+func (k Keeper) unindex(kv state.KV, rec *pb.MessageRecord, c *Content, dropAmend func(hash string) error) error {
 	hash := rec.Message.ItemHash
 	switch rec.Message.Type {
 	case TypePost:
@@ -124,13 +159,12 @@ func (k Keeper) unindex(kv state.KV, forget *pb.AlephMessage, rec *pb.MessageRec
 			}
 			return k.refreshHead(kv, c.Ref)
 		}
-		// Forgetting a post forgets its amends with it.
 		amends, err := k.amendsOf(kv, hash)
 		if err != nil {
 			return err
 		}
 		for _, a := range amends {
-			if err := k.forgetOne(kv, forget, a, fx); err != nil {
+			if err := dropAmend(a); err != nil {
 				return err
 			}
 		}

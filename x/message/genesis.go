@@ -21,6 +21,8 @@ type GenesisMessage struct {
 	ContentTimeUnixNano int64           `json:"content_time_unix_nano"`
 	ContentSize         uint64          `json:"content_size"`
 	ForgottenBy         []string        `json:"forgotten_by,omitempty"`
+	// Charge is who paid for the message (see x/payment).
+	Charge *pb.Charge `json:"charge,omitempty"`
 }
 
 // Genesis is this module's part of the genesis document.
@@ -71,12 +73,12 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 		rec := &pb.MessageRecord{
 			Message: m, Status: pb.MessageStatus(status), Height: gm.Height, TxIndex: gm.TxIndex,
 			BlockTimeUnixNano: gm.BlockTimeUnixNano, Owner: gm.Owner, ContentTimeUnixNano: gm.ContentTimeUnixNano,
-			ContentSize: gm.ContentSize, ForgottenBy: gm.ForgottenBy,
+			ContentSize: gm.ContentSize, ForgottenBy: gm.ForgottenBy, Charge: gm.Charge,
 		}
 		if err := k.SaveMessage(kv, rec); err != nil {
 			return err
 		}
-		if rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED {
+		if !Live(rec.Status) {
 			continue
 		}
 		c, err := ParseContent(m.Type, m.ItemContent)
@@ -129,22 +131,13 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 		return Genesis{}, err
 	}
 	g := Genesis{Params: p, Messages: []GenesisMessage{}}
-	var decodeErr error
-	prefix := []byte{ModulePrefix, prefixMessage}
-	err = state.IteratePrefix(kv, prefix, false, func(_, v []byte) bool {
-		rec := new(pb.MessageRecord)
-		if decodeErr = unmarshalRecord(v, rec); decodeErr != nil {
-			return false
-		}
+	err = k.EachRecord(kv, func(rec *pb.MessageRecord) error {
 		g.Messages = append(g.Messages, GenesisMessage{
 			Message: ToJSON(rec.Message), Status: rec.Status.String(), Height: rec.Height, TxIndex: rec.TxIndex,
 			BlockTimeUnixNano: rec.BlockTimeUnixNano, Owner: rec.Owner, ContentTimeUnixNano: rec.ContentTimeUnixNano,
-			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy,
+			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy, Charge: rec.Charge,
 		})
-		return true
+		return nil
 	})
-	if err == nil {
-		err = decodeErr
-	}
 	return g, err
 }

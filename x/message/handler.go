@@ -19,17 +19,27 @@ type Effects struct {
 	// Forgotten lists the messages a FORGET forgot (or forgot again), in
 	// order, amends that went with their post included.
 	Forgotten []string
+	// StatusChanges lists, in order, messages whose status moved without
+	// being forgotten: into and out of `removing`, and to `removed`.
+	StatusChanges []StatusChange
+}
+
+// StatusChange is one message's new status, in pyaleph's words.
+type StatusChange struct {
+	Hash   string
+	Status string
 }
 
 // Apply runs the type handler of a message whose envelope and signature
 // were already checked, and records it. On error the caller discards kv
 // and the effects.
-func (k Keeper) Apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content) (Effects, error) {
+// charge, if any, is who paid, as the payment providers recorded it.
+func (k Keeper) Apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, charge *pb.Charge) (Effects, error) {
 	var fx Effects
-	return fx, k.apply(kv, env, m, c, &fx)
+	return fx, k.apply(kv, env, m, c, charge, &fx)
 }
 
-func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, fx *Effects) error {
+func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, charge *pb.Charge, fx *Effects) error {
 	dup, err := k.HasMessage(kv, m.ItemHash)
 	if err != nil {
 		return err
@@ -46,6 +56,7 @@ func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, fx *
 		Owner:               c.Address,
 		ContentTimeUnixNano: c.TimeNano,
 		ContentSize:         uint64(len(m.ItemContent)),
+		Charge:              charge,
 	}
 	// Saved first: an out-of-order aggregate recompute reads it back. A
 	// rejection below discards the whole transaction cache.

@@ -76,7 +76,7 @@ func apply(tb testing.TB, store *state.Store, env message.Env, m *pb.AlephMessag
 			return err
 		}
 		cache := state.NewCache(store.Working())
-		if _, err := (message.Keeper{}).Apply(cache, env, m, c); err != nil {
+		if _, err := (message.Keeper{}).Apply(cache, env, m, c, nil); err != nil {
 			return err // the cache is dropped
 		}
 		return cache.Write()

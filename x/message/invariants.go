@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 )
 
@@ -27,7 +26,7 @@ func (k Keeper) live(kv state.KV, hash, want string) error {
 	if err != nil {
 		return err
 	}
-	if rec == nil || rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED || rec.Message.Type != want {
+	if rec == nil || !Live(rec.Status) || rec.Message.Type != want {
 		return fmt.Errorf("invariant: index names %s, which is not a live %s", hash, want)
 	}
 	return nil

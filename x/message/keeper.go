@@ -44,6 +44,26 @@ func (Keeper) SaveMessage(kv state.KV, rec *pb.MessageRecord) error {
 	return kv.Set(messageKey(rec.Message.ItemHash), marshal(rec))
 }
 
+// EachRecord calls fn with every message record, in item_hash order,
+// until fn returns an error.
+func (Keeper) EachRecord(kv state.KV, fn func(*pb.MessageRecord) error) error {
+	var fnErr error
+	prefix := []byte{ModulePrefix, prefixMessage}
+	err := state.IteratePrefix(kv, prefix, false, func(_, v []byte) bool {
+		rec := new(pb.MessageRecord)
+		if fnErr = unmarshalRecord(v, rec); fnErr != nil {
+			fnErr = fmt.Errorf("decode message record: %w", fnErr)
+			return false
+		}
+		fnErr = fn(rec)
+		return fnErr == nil
+	})
+	if err == nil {
+		err = fnErr
+	}
+	return err
+}
+
 // HasMessage reports whether item_hash was ever accepted.
 func (Keeper) HasMessage(kv state.KV, hash string) (bool, error) {
 	return kv.Has(messageKey(hash))

@@ -19,7 +19,7 @@ func (k Keeper) applyPost(kv state.KV, m *pb.AlephMessage, c *Content) error {
 	if err != nil {
 		return err
 	}
-	if orig == nil || orig.Message.Type != TypePost || orig.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED {
+	if orig == nil || orig.Message.Type != TypePost || !Live(orig.Status) {
 		return errs.Wrapf(ErrAmendTarget, "ref %s names no live POST; post the original first", c.Ref)
 	}
 	origContent, err := ParseContent(TypePost, orig.Message.ItemContent)

@@ -1,0 +1,140 @@
+package balance
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/alephd/alephd/errs"
+	"github.com/alephd/alephd/state"
+)
+
+// Codespace names this module's rejections.
+const Codespace = "balance"
+
+var (
+	// ErrBadUpdate rejects an oracle's balances-update whose content does
+	// not have pyaleph's shape.
+	ErrBadUpdate = errs.Register(Codespace, 1, "malformed balances-update")
+	// ErrStaleUpdate rejects a report older than one already applied.
+	ErrStaleUpdate = errs.Register(Codespace, 2, "stale balances-update")
+)
+
+// maxAddressLen bounds an address in a report.
+const maxAddressLen = 128
+
+// Update is a parsed balances-update: the balances on one chain (and
+// dapp, if any) at one height of that chain.
+type Update struct {
+	Source     string // chain, or chain/dapp
+	MainHeight uint64
+	Entries    []Entry // by address; Amount in base units
+}
+
+// ParseUpdate reads the content object of a balances-update POST:
+// {"chain": "ETH", "main_height": 123, "balances": {"0xab...": 12.5, ...}}
+// with an optional "dapp". Amounts are decimal ALEPH, numbers or strings,
+// read exactly; digits beyond 18 decimals are dropped.
+func ParseUpdate(itemContent []byte) (*Update, error) {
+	var post struct {
+		Content json.RawMessage `json:"content"`
+	}
+	if err := json.Unmarshal(itemContent, &post); err != nil || len(post.Content) == 0 {
+		return nil, errs.Wrapf(ErrBadUpdate, "the POST has no content object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(post.Content))
+	dec.UseNumber()
+	var body struct {
+		Chain      string                     `json:"chain"`
+		Dapp       string                     `json:"dapp"`
+		MainHeight json.Number                `json:"main_height"`
+		Balances   map[string]json.RawMessage `json:"balances"`
+	}
+	if err := dec.Decode(&body); err != nil {
+		return nil, errs.Wrapf(ErrBadUpdate, "content must be {\"chain\", \"main_height\", \"balances\"}: %v", err)
+	}
+	if body.Chain == "" || len(body.Chain) > 32 || strings.Contains(body.Chain, "/") {
+		return nil, errs.Wrapf(ErrBadUpdate, "content.chain must name a chain (1-32 characters, no \"/\")")
+	}
+	u := &Update{Source: body.Chain}
+	if body.Dapp != "" {
+		u.Source += "/" + body.Dapp
+	}
+	var err error
+	if u.MainHeight, err = strconv.ParseUint(body.MainHeight.String(), 10, 64); err != nil {
+		return nil, errs.Wrapf(ErrBadUpdate, "content.main_height must be a non-negative integer, got %q", body.MainHeight.String())
+	}
+	if body.Balances == nil {
+		return nil, errs.Wrapf(ErrBadUpdate, "content.balances must be an object of address: amount")
+	}
+	for addr, raw := range body.Balances {
+		if addr == "" || len(addr) > maxAddressLen {
+			return nil, errs.Wrapf(ErrBadUpdate, "balance address %q must be 1-%d characters", addr, maxAddressLen)
+		}
+		s := string(raw)
+		var str string
+		if json.Unmarshal(raw, &str) == nil {
+			s = str
+		}
+		amount, err := ParseTokens(s, true)
+		if err != nil {
+			return nil, errs.Wrapf(ErrBadUpdate, "balance of %s: %v", addr, err)
+		}
+		u.Entries = append(u.Entries, Entry{Address: addr, Amount: amount.String()})
+	}
+	// The JSON object's member order is the sender's; state changes follow
+	// address order so every node applies them alike.
+	sort.Slice(u.Entries, func(i, j int) bool { return u.Entries[i].Address < u.Entries[j].Address })
+	for i := 1; i < len(u.Entries); i++ {
+		if Canonical(u.Entries[i].Address) == Canonical(u.Entries[i-1].Address) {
+			return nil, errs.Wrapf(ErrBadUpdate, "%s is listed twice", u.Entries[i].Address)
+		}
+	}
+	return u, nil
+}
+
+// Canonical is the form an address is keyed by: Ethereum addresses are one
+// account whatever their case, so they are lower-cased; others (base58
+// and the like) are case-sensitive and kept as they are.
+func Canonical(addr string) string {
+	if common.IsHexAddress(addr) {
+		return strings.ToLower(addr)
+	}
+	return addr
+}
+
+// Apply sets the reported balances and returns the addresses whose total
+// changed, in order. A report for a lower main_height than one already
+// applied for the same chain is refused: reports may arrive out of order,
+// and the older one must not undo the newer.
+func (k Keeper) Apply(kv state.KV, u *Update) ([]string, error) {
+	b, err := kv.Get(reportedKey(u.Source))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) == 8 {
+		if last := binary.BigEndian.Uint64(b); u.MainHeight < last {
+			return nil, errs.Wrapf(ErrStaleUpdate, "%s balances at main_height %d were already applied; this report is for %d", u.Source, last, u.MainHeight)
+		}
+	}
+	if err := kv.Set(reportedKey(u.Source), binary.BigEndian.AppendUint64(nil, u.MainHeight)); err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, e := range u.Entries {
+		amount, _ := ParseAmount(e.Amount)
+		ok, err := k.SetComponent(kv, e.Address, u.Source, amount)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			changed = append(changed, Canonical(e.Address))
+		}
+	}
+	return changed, nil
+}

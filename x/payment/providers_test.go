@@ -1,0 +1,193 @@
+package payment_test
+
+import (
+	"crypto/ecdsa"
+	"strings"
+	"testing"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/app/apptest"
+	"github.com/alephd/alephd/client"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/payment"
+)
+
+// TestFoundingNumbers: X tokens buy exactly X messages of up to 100 kB and
+// X MB of files, and the refusal names the provider and the numbers.
+func TestFoundingNumbers(t *testing.T) {
+	const x = 12
+	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: x}, nil)
+	for i := 0; i < x-2; i++ {
+		c.ok(c.post(alice, "TEST"))
+	}
+	c.ok(c.sized(alice, 100_000)) // the largest a quota pays for
+	big := c.sized(alice, 100_001)
+	got, log := c.code(big)
+	wantCode(t, "a 100,001-byte post", got, log, "payment/4")
+	c.ok(c.sign(alice, client.Aggregate("TEST", "profile", map[string]any{"n": 1}))) // message x
+	got, log = c.code(c.post(alice, "TEST"))
+	wantCode(t, "message x+1", got, log, "payment/2")
+	addr := apptest.Address(alice)
+	if want := "personal storage of " + addr + " exhausted: 12/12 messages, 0/12 MB; needs 1 message, 0 MB"; !strings.Contains(log, want) {
+		t.Fatalf("refusal %q does not say %q", log, want)
+	}
+
+	// Files: exactly X MB fit, one more byte does not.
+	file := func(size uint64) []byte {
+		m := c.sign(alice, client.Store("TEST", strings.Repeat("ab", 32), "storage", 0))
+		return app.EncodeStoreTx(m, size)
+	}
+	if got, log := c.codeTx(file(x*1_000_000 - 200_000)); got != "" {
+		t.Fatalf("a %d-byte file: %s", x*1_000_000-200_000, log)
+	}
+	got, log = c.codeTx(file(200_001))
+	wantCode(t, "one byte past X MB", got, log, "payment/2")
+	if !strings.Contains(log, "12/12 messages, 11.8/12 MB; needs 0 messages, 0.200001 MB") {
+		t.Fatalf("refusal %q does not give the numbers", log)
+	}
+	if got, log := c.codeTx(file(200_000)); got != "" {
+		t.Fatalf("the last 200,000 bytes: %s", log)
+	}
+	v := c.account(alice).PersonalStorage
+	if v.Capacity != (payment.AmountsView{Messages: x, Bytes: x * 1_000_000}) || v.Used != v.Capacity || v.Tokens != "12" {
+		t.Fatalf("personal storage = %+v", v)
+	}
+}
+
+// TestPersonalStorage: the payer is content.address, whoever sends; a
+// FORGET refunds at once; the charge is recorded in the message.
+func TestPersonalStorage(t *testing.T) {
+	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: 2}, nil)
+	// Bob posts for alice, delegated through her security aggregate (a
+	// core message: free, though alice could pay for it too).
+	c.ok(c.sign(alice, client.Aggregate("ALEPH-IDENTITY", message.SecurityKey, map[string]any{
+		"authorizations": []any{map[string]any{"address": apptest.Address(bob)}},
+	})))
+	d := client.Post("TEST", "note", "by bob", "")
+	d.Content["address"] = apptest.Address(alice)
+	byBob := c.sign(bob, d)
+	own := c.post(alice, "TEST")
+	c.ok(byBob, own)
+	ch := c.record(byBob.ItemHash).Charge
+	if ch.GetProvider() != payment.ProviderPersonal || !strings.EqualFold(ch.GetPayer(), apptest.Address(alice)) || ch.GetMessages() != 1 {
+		t.Fatalf("charge of bob's post for alice = %+v", ch)
+	}
+	got, log := c.code(c.post(alice, "TEST"))
+	wantCode(t, "third post on 2 ALEPH", got, log, "payment/2")
+	// Bob has nothing of his own: nobody pays, and the reason says why.
+	got, log = c.code(c.post(bob, "TEST"))
+	wantCode(t, "bob's own post", got, log, "payment/1")
+	if !strings.Contains(log, "holds no unendorsed ALEPH") || !strings.Contains(log, `channel "TEST" has no endorsements`) {
+		t.Fatalf("no-payer refusal %q does not give the reasons", log)
+	}
+	// A FORGET is free (core) and refunds at once.
+	forget := c.sign(alice, client.Forget("TEST", []string{own.ItemHash}, nil, ""))
+	c.ok(forget)
+	if c.record(forget.ItemHash).Charge.GetProvider() != payment.ProviderCore {
+		t.Fatalf("FORGET charged to %+v", c.record(forget.ItemHash).Charge)
+	}
+	if !c.record(own.ItemHash).Charge.GetReleased() {
+		t.Fatal("the forgotten post's charge is not released")
+	}
+	c.ok(c.post(alice, "TEST"))
+}
+
+// TestChannelEndorsement: endorsements pay for anyone posting on the
+// channel, up to their sum, within the endorser's balance, and come out
+// of the endorser's own storage.
+func TestChannelEndorsement(t *testing.T) {
+	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: 10, carol: 2}, nil)
+	c.ok(c.sign(alice, client.Endorse("APP", "4")))
+	c.ok(c.sign(carol, client.Endorse("APP", "1.5")))
+	cv := c.channel("APP")
+	if cv.Quota.Tokens != "5" || cv.Quota.Capacity.Messages != 5 || len(cv.Endorsements) != 2 {
+		t.Fatalf("channel = %+v", cv)
+	}
+	if a := c.account(alice); a.PersonalStorage.Capacity.Messages != 6 || a.Endorsed != "4000000000000000000" {
+		t.Fatalf("alice after endorsing 4 of 10: %+v", a)
+	}
+	var posts []*pb.AlephMessage
+	for i := 0; i < 5; i++ {
+		posts = append(posts, c.post(bob, "APP"))
+	}
+	c.ok(posts...)
+	if ch := c.record(posts[0].ItemHash).Charge; ch.GetProvider() != payment.ProviderEndorsement || ch.GetPayer() != "APP" {
+		t.Fatalf("charge = %+v", ch)
+	}
+	got, log := c.code(c.post(bob, "APP"))
+	wantCode(t, "sixth post on a 5-token channel", got, log, "payment/3")
+	if !strings.Contains(log, `the endorsements of channel "APP" exhausted: 5/5 messages`) {
+		t.Fatalf("refusal %q", log)
+	}
+	// Alice cannot endorse beyond her balance, counting what she endorses elsewhere.
+	c.ok(c.sign(alice, client.Endorse("OTHER", "5")))
+	got, log = c.code(c.sign(alice, client.Endorse("APP", "6")))
+	wantCode(t, "endorsing past the balance", got, log, "payment/8")
+	if !strings.Contains(log, "can endorse at most 5 ALEPH") {
+		t.Fatalf("refusal %q", log)
+	}
+	got, log = c.code(c.sign(alice, client.Endorse("APP", "0.0000000000000000001")))
+	wantCode(t, "19 decimals", got, log, "payment/7")
+	// Withdrawing: the channel's newest posts enter removing, oldest stay.
+	c.ok(c.sign(alice, client.Endorse("APP", "0")))
+	for i, p := range posts {
+		want := "processed"
+		if i >= 1 {
+			want = "removing"
+		}
+		if got := c.status(p.ItemHash); got != want {
+			t.Fatalf("post %d after the withdrawal: %s, want %s", i, got, want)
+		}
+	}
+}
+
+// TestCore: core channels are free for their types and keys, limited per
+// sender per window, and capped in size.
+func TestCore(t *testing.T) {
+	c := newChain(t, nil, func(p *payment.Params) { p.CoreRateLimit, p.CoreWindowBlocks = 2, 5 })
+	profile := func() *pb.AlephMessage {
+		return c.sign(bob, client.Aggregate("ALEPH-IDENTITY", "profile", map[string]any{"n": c.n}))
+	}
+	c.ok(profile())
+	c.ok(profile())
+	got, log := c.code(profile())
+	wantCode(t, "third in the window", got, log, "payment/5")
+	if !strings.Contains(log, "limit is 2 per 5 blocks") {
+		t.Fatalf("refusal %q", log)
+	}
+	for c.Height < 5 {
+		c.Block()
+	}
+	c.ok(profile()) // block 6: a new window
+	got, _ = c.code(c.sign(bob, client.Aggregate("ALEPH-IDENTITY", "other-key", map[string]any{"n": 1})))
+	wantCode(t, "a key the core channel does not carry", got, "", "payment/1")
+	got, log = c.code(c.sign(bob, client.Aggregate("ALEPH-IDENTITY", "profile", map[string]any{"bio": strings.Repeat("x", 20_000)})))
+	wantCode(t, "a 20 kB profile", got, log, "payment/6")
+}
+
+// TestNoPayerSkipsSignature: a message nobody pays for is refused before
+// its signature is verified; a paid one is verified.
+func TestNoPayerSkipsSignature(t *testing.T) {
+	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: 1}, nil)
+	for _, tc := range []struct {
+		key      *ecdsa.PrivateKey
+		verified bool
+	}{{bob, false}, {alice, true}} {
+		m := c.post(tc.key, "TEST")
+		verified := false
+		p := c.App.Parse(apptest.Tx(m))
+		r := c.App.CheckTx(p, func() error { verified = true; return message.VerifySignature(p.Msg) })
+		if verified != tc.verified || (r.Code == 0) != tc.verified {
+			t.Fatalf("%s: verified=%v code=%d (%s)", apptest.Address(tc.key), verified, r.Code, r.Log)
+		}
+	}
+}
+
+// TestStoreNeedsFileSize: a STORE must carry its file's size.
+func TestStoreNeedsFileSize(t *testing.T) {
+	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: 1}, nil)
+	m := c.sign(alice, client.Store("TEST", strings.Repeat("ab", 32), "storage", 0))
+	got, log := c.codeTx(app.EncodeTx(m))
+	wantCode(t, "STORE without size", got, log, "payment/9")
+}
