@@ -28,10 +28,14 @@ type Provider interface {
 }
 
 // notCovered says why a provider does not stand behind a message, for the
-// rejection when none does.
-type notCovered struct{ why string }
+// rejection when none does. It is formatted only then: most messages are
+// not covered by some provider, and admission is the hot path.
+type notCovered struct {
+	format string
+	args   []any
+}
 
-func (e notCovered) Error() string { return e.why }
+func (e notCovered) Error() string { return fmt.Sprintf(e.format, e.args...) }
 
 // Registers is the ordered list of providers; the order is consensus.
 type Registers struct{ providers []Provider }
@@ -65,7 +69,7 @@ func (r *Registers) Incoming(kv state.KV, it Item) (Provider, error) {
 		var nc notCovered
 		switch {
 		case errors.As(err, &nc):
-			reasons = append(reasons, nc.why)
+			reasons = append(reasons, nc.Error())
 		case errs.IsRegistered(err):
 			if refusal == nil {
 				refusal = err
@@ -106,10 +110,10 @@ func (c core) Admits(kv state.KV, it Item) error {
 			return err
 		}
 		if bal.Sign() == 0 {
-			return notCovered{fmt.Sprintf("%s holds no ALEPH to endorse with", it.Owner)}
+			return notCovered{"%s holds no ALEPH to endorse with", []any{it.Owner}}
 		}
 	default:
-		return notCovered{fmt.Sprintf("%q is not a core channel for this message", it.Channel)}
+		return notCovered{"%q is not a core channel for this message", []any{it.Channel}}
 	}
 	if it.Size > p.CoreMaxMessageBytes {
 		return errs.Wrapf(ErrCoreTooLarge, "free messages are at most %d bytes of item_content; this one is %d", p.CoreMaxMessageBytes, it.Size)
@@ -152,10 +156,11 @@ func (c core) Charge(kv state.KV, it Item) (*pb.Charge, error) {
 }
 
 // quotaAdmits is the check both quotas share.
-func (k *Keeper) quotaAdmits(kv state.KV, p payer, it Item, full *errs.Error, whose string) error {
+// whose names the payer in a rejection; it is called only to build one.
+func (k *Keeper) quotaAdmits(kv state.KV, p payer, it Item, full *errs.Error, whose func() string) error {
 	c := cost(it)
 	if c.messages > 0 && it.Size > k.params.MaxQuotaMessageBytes {
-		return errs.Wrapf(ErrQuotaTooLarge, "%s pays for messages of at most %d bytes of item_content; this one is %d", whose, k.params.MaxQuotaMessageBytes, it.Size)
+		return errs.Wrapf(ErrQuotaTooLarge, "%s pays for messages of at most %d bytes of item_content; this one is %d", whose(), k.params.MaxQuotaMessageBytes, it.Size)
 	}
 	capa, err := k.capacity(kv, p)
 	if err != nil {
@@ -167,7 +172,7 @@ func (k *Keeper) quotaAdmits(kv state.KV, p payer, it Item, full *errs.Error, wh
 	}
 	used := u.total()
 	if !used.plus(c).within(capa.limit) {
-		return errs.Wrapf(full, "%s exhausted: %s; needs %s", whose, describeOf(used, capa.limit), c.describe())
+		return errs.Wrapf(full, "%s exhausted: %s; needs %s", whose(), describeOf(used, capa.limit), c.describe())
 	}
 	return nil
 }
@@ -179,7 +184,7 @@ func (endorsement) Name() string { return ProviderEndorsement }
 
 func (e endorsement) Admits(kv state.KV, it Item) error {
 	if it.Type == message.TypeForget {
-		return notCovered{"FORGET is free on core terms only"}
+		return notCovered{format: "FORGET is free on core terms only"}
 	}
 	p := payer{kindChannel, it.Channel}
 	t, err := e.k.tokensOf(kv, p)
@@ -187,9 +192,9 @@ func (e endorsement) Admits(kv state.KV, it Item) error {
 		return err
 	}
 	if t.Sign() == 0 {
-		return notCovered{fmt.Sprintf("channel %q has no endorsements", it.Channel)}
+		return notCovered{"channel %q has no endorsements", []any{it.Channel}}
 	}
-	return e.k.quotaAdmits(kv, p, it, ErrChannelExhausted, fmt.Sprintf("the endorsements of channel %q", it.Channel))
+	return e.k.quotaAdmits(kv, p, it, ErrChannelExhausted, func() string { return fmt.Sprintf("the endorsements of channel %q", it.Channel) })
 }
 
 func (e endorsement) Charge(kv state.KV, it Item) (*pb.Charge, error) {
@@ -204,7 +209,7 @@ func (personal) Name() string { return ProviderPersonal }
 
 func (ps personal) Admits(kv state.KV, it Item) error {
 	if it.Type == message.TypeForget {
-		return notCovered{"FORGET is free on core terms only"}
+		return notCovered{format: "FORGET is free on core terms only"}
 	}
 	p := payer{kindAddress, balance.Canonical(it.Owner)}
 	t, err := ps.k.tokensOf(kv, p)
@@ -212,9 +217,9 @@ func (ps personal) Admits(kv state.KV, it Item) error {
 		return err
 	}
 	if t.Sign() == 0 {
-		return notCovered{fmt.Sprintf("%s holds no unendorsed ALEPH for personal storage", it.Owner)}
+		return notCovered{"%s holds no unendorsed ALEPH for personal storage", []any{it.Owner}}
 	}
-	return ps.k.quotaAdmits(kv, p, it, ErrPersonalExhausted, "personal storage of "+it.Owner)
+	return ps.k.quotaAdmits(kv, p, it, ErrPersonalExhausted, func() string { return "personal storage of " + it.Owner })
 }
 
 func (ps personal) Charge(kv state.KV, it Item) (*pb.Charge, error) {

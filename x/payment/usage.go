@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -78,11 +79,14 @@ type capacity struct {
 
 func (k *Keeper) capacityOf(tokens *big.Int) capacity {
 	mul := func(per uint64) uint64 {
-		v := new(big.Int).Mul(tokens, new(big.Int).SetUint64(per))
-		if !v.IsUint64() {
+		if !tokens.IsUint64() {
 			return math.MaxUint64
 		}
-		return v.Uint64()
+		hi, lo := bits.Mul64(tokens.Uint64(), per)
+		if hi != 0 {
+			return math.MaxUint64
+		}
+		return lo
 	}
 	return capacity{tokens: tokens, limit: amounts{mul(k.params.MessagesPerToken), mul(k.params.BytesPerToken)}}
 }
