@@ -6,7 +6,7 @@ duration=${1:-30s}
 cd "$(dirname "$0")/.."
 home=$(mktemp -d)
 rpc_port=${BENCH_RPC_PORT:-26757}
-./bin/alephd init --home "$home" --chain-id bench --rpc-laddr "tcp://127.0.0.1:$rpc_port" --p2p-laddr "tcp://127.0.0.1:$((rpc_port+1))" >/dev/null
+./bin/alephd init --home "$home" --chain-id bench --free-tokens 10000 --rpc-laddr "tcp://127.0.0.1:$rpc_port" --p2p-laddr "tcp://127.0.0.1:$((rpc_port+1))" >/dev/null
 ./bin/alephd start --home "$home" >"$home/node.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$home"' EXIT

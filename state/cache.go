@@ -2,21 +2,39 @@ package state
 
 import (
 	"bytes"
-	"sort"
+
+	"github.com/google/btree"
 )
 
 // Cache buffers writes over a parent KV. Write applies them to the parent in
 // sorted key order, so the IAVL tree's shape (and so the app hash) depends
 // only on what was written, never on map order; dropping a Cache discards
 // everything a rejected transaction did.
+//
+// Its keys are also kept in a B-tree, so a range walk costs the size of the
+// range, not of the whole buffer: a block-wide cache holds thousands of
+// writes, and a message may walk a prefix (an aggregate's elements).
 type Cache struct {
 	parent KV
 	writes map[string][]byte // a nil value marks a delete
+	keys   *btree.BTreeG[string]
 }
 
 // NewCache returns an empty write buffer over parent.
 func NewCache(parent KV) *Cache {
-	return &Cache{parent: parent, writes: map[string][]byte{}}
+	return &Cache{parent: parent, writes: map[string][]byte{}, keys: newKeyTree()}
+}
+
+func newKeyTree() *btree.BTreeG[string] {
+	return btree.NewG(16, func(a, b string) bool { return a < b })
+}
+
+func (c *Cache) put(key []byte, value []byte) {
+	k := string(key)
+	if _, ok := c.writes[k]; !ok {
+		c.keys.ReplaceOrInsert(k)
+	}
+	c.writes[k] = value
 }
 
 func (c *Cache) Get(key []byte) ([]byte, error) {
@@ -35,12 +53,12 @@ func (c *Cache) Set(key, value []byte) error {
 	if value == nil {
 		value = []byte{}
 	}
-	c.writes[string(key)] = bytes.Clone(value)
+	c.put(key, bytes.Clone(value))
 	return nil
 }
 
 func (c *Cache) Delete(key []byte) error {
-	c.writes[string(key)] = nil
+	c.put(key, nil)
 	return nil
 }
 
@@ -59,7 +77,7 @@ func (c *Cache) Write() error {
 			return err
 		}
 	}
-	c.writes = map[string][]byte{}
+	c.writes, c.keys = map[string][]byte{}, newKeyTree()
 	return nil
 }
 
@@ -71,13 +89,18 @@ func inRange(k string, start, end []byte) bool {
 }
 
 func (c *Cache) sortedKeys(start, end []byte, reverse bool) []string {
-	keys := make([]string, 0, len(c.writes))
-	for k := range c.writes {
+	var keys []string
+	collect := func(k string) bool {
 		if inRange(k, start, end) {
 			keys = append(keys, k)
 		}
+		return end == nil || k < string(end)
 	}
-	sort.Strings(keys)
+	if start == nil {
+		c.keys.Ascend(collect)
+	} else {
+		c.keys.AscendGreaterOrEqual(string(start), collect)
+	}
 	if reverse {
 		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
 			keys[i], keys[j] = keys[j], keys[i]
