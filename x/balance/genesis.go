@@ -3,6 +3,7 @@ package balance
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -125,7 +126,7 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 		return true
 	})
 	if err != nil || bad != nil {
-		return g, firstErr(err, bad)
+		return g, errors.Join(err, bad)
 	}
 	prefix = []byte{ModulePrefix, prefixReported}
 	err = state.IteratePrefix(kv, prefix, false, func(key, value []byte) bool {
@@ -138,14 +139,5 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 		g.Reported = append(g.Reported, Reported{Source: source, MainHeight: binary.BigEndian.Uint64(value)})
 		return true
 	})
-	return g, firstErr(err, bad)
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
+	return g, errors.Join(err, bad)
 }

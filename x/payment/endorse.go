@@ -3,6 +3,7 @@ package payment
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"sort"
@@ -161,7 +162,7 @@ func (k *Keeper) Endorsements(kv state.KV, endorser string) ([]Endorsement, erro
 		out = append(out, Endorsement{Endorser: endorser, Channel: channel, Amount: amount.String(), Height: h, TxIndex: tx})
 		return true
 	})
-	return out, firstErr(err, bad)
+	return out, errors.Join(err, bad)
 }
 
 // ChannelEndorsements lists the endorsements of a channel, by endorser.
@@ -176,7 +177,7 @@ func (k *Keeper) ChannelEndorsements(kv state.KV, channel string) ([]Endorsement
 		return bad == nil
 	})
 	if err != nil || bad != nil {
-		return nil, firstErr(err, bad)
+		return nil, errors.Join(err, bad)
 	}
 	out := make([]Endorsement, 0, len(endorsers))
 	for _, e := range endorsers {

@@ -3,6 +3,7 @@ package payment
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	pb "github.com/alephd/alephd/proto/alephdv1"
@@ -107,7 +108,7 @@ func (k *Keeper) Export(kv state.KV) (Genesis, error) {
 		return true
 	})
 	if err != nil || bad != nil {
-		return g, firstErr(err, bad)
+		return g, errors.Join(err, bad)
 	}
 	prefix = []byte{ModulePrefix, prefixCoreCount}
 	err = state.IteratePrefix(kv, prefix, false, func(key, value []byte) bool {
@@ -120,5 +121,5 @@ func (k *Keeper) Export(kv state.KV) (Genesis, error) {
 		g.CoreCounts = append(g.CoreCounts, CoreCount{Sender: sender, Window: binary.BigEndian.Uint64(value), Count: binary.BigEndian.Uint64(value[8:])})
 		return true
 	})
-	return g, firstErr(err, bad)
+	return g, errors.Join(err, bad)
 }

@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"sort"
@@ -38,7 +39,7 @@ func (k *Keeper) Invariants(kv state.KV) error {
 		u, c := want[p], amounts{ch.Messages, ch.Bytes}
 		items++
 		if ok, err := kv.Has(payerItemKey(p, rec.Height, rec.TxIndex, hash)); err != nil || !ok {
-			return firstErr(err, fmt.Errorf("invariant: %s is charged but missing from its payer's order", hash))
+			return errors.Join(err, fmt.Errorf("invariant: %s is charged but missing from its payer's order", hash))
 		}
 		if ch.RemovingUntil != 0 {
 			removing++
@@ -49,7 +50,7 @@ func (k *Keeper) Invariants(kv state.KV) error {
 			}
 			r, err := kv.Has(payerRemovingKey(p, rec.Height, rec.TxIndex, hash))
 			if err != nil || !g || !r {
-				return firstErr(err, fmt.Errorf("invariant: %s is removing but not queued for removal", hash))
+				return errors.Join(err, fmt.Errorf("invariant: %s is removing but not queued for removal", hash))
 			}
 		} else {
 			u.live = u.live.plus(c)
@@ -90,7 +91,7 @@ func (k *Keeper) Invariants(kv state.KV) error {
 		return bad == nil
 	})
 	if err != nil || bad != nil {
-		return firstErr(err, bad)
+		return errors.Join(err, bad)
 	}
 	payers := make([]payer, 0, len(want))
 	for p := range want {
@@ -157,13 +158,13 @@ func (k *Keeper) checkEndorsements(kv state.KV) error {
 			return fmt.Errorf("invariant: endorsement %s -> %q has amount %q", e.Endorser, e.Channel, e.Amount)
 		}
 		if has, err := kv.Has(channelEndorserKey(e.Channel, e.Endorser)); err != nil || !has {
-			return firstErr(err, fmt.Errorf("invariant: endorsement %s -> %q missing from the channel's list", e.Endorser, e.Channel))
+			return errors.Join(err, fmt.Errorf("invariant: endorsement %s -> %q missing from the channel's list", e.Endorser, e.Channel))
 		}
 		addTo(byEndorser, e.Endorser, amount)
 		addTo(byChannel, e.Channel, amount)
 	}
 	if n, err := countPrefix(kv, []byte{ModulePrefix, prefixChannelEndorser}); err != nil || n != len(g.Endorsements) {
-		return firstErr(err, fmt.Errorf("invariant: channel lists hold %d endorsements, there are %d", n, len(g.Endorsements)))
+		return errors.Join(err, fmt.Errorf("invariant: channel lists hold %d endorsements, there are %d", n, len(g.Endorsements)))
 	}
 	for _, c := range []struct {
 		prefix byte
@@ -184,7 +185,7 @@ func (k *Keeper) checkEndorsements(kv state.KV) error {
 			return true
 		})
 		if err != nil || bad != nil {
-			return firstErr(err, bad)
+			return errors.Join(err, bad)
 		}
 		if seen != len(c.sums) {
 			return fmt.Errorf("invariant: %d totals %s for %d endorsers/channels", seen, c.what, len(c.sums))

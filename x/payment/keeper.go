@@ -2,6 +2,7 @@ package payment
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -301,7 +302,7 @@ func (k *Keeper) EndBlock(kv state.KV, height int64, fx *message.Effects) error 
 		return true
 	})
 	if err != nil || bad != nil {
-		return firstErr(err, bad)
+		return errors.Join(err, bad)
 	}
 	for _, hash := range due {
 		rec, err := k.messages.GetMessage(kv, hash)
@@ -315,15 +316,6 @@ func (k *Keeper) EndBlock(kv state.KV, height int64, fx *message.Effects) error 
 		rec.Charge.Released, rec.Charge.RemovingUntil = true, 0
 		if err := k.messages.Remove(kv, rec, fx); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
 		}
 	}
 	return nil
