@@ -121,8 +121,8 @@ func (k *Keeper) capacity(kv state.KV, p payer) (capacity, error) {
 // freeBalance is an address's balance not endorsed to any channel.
 func (k *Keeper) freeBalance(kv state.KV, addr string) (*big.Int, error) {
 	bal, err := k.balances.Get(kv, addr)
-	if err != nil {
-		return nil, err
+	if err != nil || bal.Sign() == 0 {
+		return bal, err // nothing held, nothing endorsed (endorsements never exceed the balance)
 	}
 	endorsed, err := getAmount(kv, endorsedKey(addr))
 	if err != nil {
