@@ -120,6 +120,14 @@ func TestChannelEndorsement(t *testing.T) {
 	if !strings.Contains(log, `the endorsements of channel "APP" exhausted: 5/5 messages`) {
 		t.Fatalf("refusal %q", log)
 	}
+	// Bob forgets one of his posts: the channel's capacity is free again at once.
+	c.ok(c.sign(bob, client.Forget("APP", []string{posts[4].ItemHash}, nil, "")))
+	if v := c.channel("APP").Quota; v.Used.Messages != 4 {
+		t.Fatalf("channel usage after a forget: %+v", v)
+	}
+	refill := c.post(bob, "APP")
+	c.ok(refill)
+	posts[4] = refill
 	// Alice cannot endorse beyond her balance, counting what she endorses elsewhere.
 	c.ok(c.sign(alice, client.Endorse("OTHER", "5")))
 	got, log = c.code(c.sign(alice, client.Endorse("APP", "6")))
