@@ -1,7 +1,6 @@
 package balance
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/big"
 
@@ -92,14 +91,7 @@ var paramsKey = []byte{ModulePrefix, prefixParams}
 // Params reads the module params.
 func (Keeper) Params(kv state.KV) (Params, error) {
 	var p Params
-	b, err := kv.Get(paramsKey)
-	if err != nil {
-		return p, err
-	}
-	if b == nil {
-		return p, fmt.Errorf("balance params missing from state")
-	}
-	return p, json.Unmarshal(b, &p)
+	return p, state.GetParams(kv, paramsKey, "balance", &p)
 }
 
 // Invariants checks that every total is the sum of its components.

@@ -39,14 +39,7 @@ var paramsKey = []byte{ModulePrefix, 0x00}
 // Params reads the module params.
 func (Keeper) Params(kv state.KV) (Params, error) {
 	var p Params
-	b, err := kv.Get(paramsKey)
-	if err != nil {
-		return p, err
-	}
-	if b == nil {
-		return p, fmt.Errorf("message params missing from state")
-	}
-	return p, json.Unmarshal(b, &p)
+	return p, state.GetParams(kv, paramsKey, "message", &p)
 }
 
 // Init writes params and imported records, then rebuilds the indexes the

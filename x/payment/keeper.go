@@ -1,7 +1,6 @@
 package payment
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -32,16 +31,10 @@ var paramsKey = []byte{ModulePrefix, prefixParams}
 
 // Load reads the params of a chain that already has state.
 func (k *Keeper) Load(kv state.KV) error {
-	b, err := kv.Get(paramsKey)
-	if err != nil {
+	if err := state.GetParams(kv, paramsKey, "payment", &k.params); err != nil {
 		return err
 	}
-	if b == nil {
-		return fmt.Errorf("payment params missing from state")
-	}
-	if err := json.Unmarshal(b, &k.params); err != nil {
-		return err
-	}
+	var err error
 	k.balParams, err = k.balances.Params(kv)
 	return err
 }
