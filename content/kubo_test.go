@@ -1,0 +1,119 @@
+package content_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var kubo struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// kuboBinary is the ipfs binary the tests compare against: $ALEPHD_KUBO, or
+// the one scripts/kubo.sh builds (a few minutes, the first time on a
+// machine) and caches. A test that needs kubo fails rather than skips
+// without it: its comparisons are the point of these tests.
+func kuboBinary(t testing.TB) string {
+	kubo.once.Do(func() {
+		if kubo.bin = os.Getenv("ALEPHD_KUBO"); kubo.bin != "" {
+			return
+		}
+		var stderr bytes.Buffer
+		cmd := exec.Command("../scripts/kubo.sh")
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			kubo.err = err
+			kubo.bin = stderr.String()
+			return
+		}
+		kubo.bin = strings.TrimSpace(string(out))
+	})
+	if kubo.err != nil {
+		t.Fatalf("no kubo: set ALEPHD_KUBO or fix scripts/kubo.sh: %v\n%s", kubo.err, kubo.bin)
+	}
+	return kubo.bin
+}
+
+// daemon is a kubo daemon of the test's own, offline, on loopback ports
+// that the kernel picks (the "test" profile).
+type daemon struct {
+	bin, repo string
+	api       string // multiaddr, from $IPFS_PATH/api
+}
+
+// startKubo inits a repo in a temp dir, applies config (key, JSON value)
+// pairs, starts `ipfs daemon --offline` and stops it, by its pid, at the
+// end of the test.
+func startKubo(t *testing.T, config ...string) *daemon {
+	t.Helper()
+	d := &daemon{bin: kuboBinary(t), repo: t.TempDir()}
+	d.run(t, "init", "--profile=test")
+	for i := 0; i+1 < len(config); i += 2 {
+		d.run(t, "config", "--json", config[i], config[i+1])
+	}
+	log, err := os.Create(filepath.Join(d.repo, "daemon.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(d.bin, "daemon", "--offline")
+	cmd.Env = d.env()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); log.Close() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	// The daemon writes $IPFS_PATH/api once its API listens.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if b, err := os.ReadFile(filepath.Join(d.repo, "api")); err == nil && len(b) > 0 {
+			d.api = strings.TrimSpace(string(b))
+			return d
+		}
+		select {
+		case err := <-exited:
+			b, _ := os.ReadFile(log.Name())
+			t.Fatalf("kubo daemon exited: %v\n%s", err, b)
+		default:
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(log.Name())
+			t.Fatalf("kubo daemon not ready after 60 s:\n%s", b)
+		}
+	}
+}
+
+func (d *daemon) env() []string {
+	return append(os.Environ(), "IPFS_PATH="+d.repo, "IPFS_TELEMETRY=off", "DO_NOT_TRACK=1")
+}
+
+// run runs the ipfs CLI against the daemon's repo and returns its stdout.
+func (d *daemon) run(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(d.bin, args...)
+	cmd.Env = d.env()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ipfs %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
+}
