@@ -14,15 +14,23 @@ import (
 // Its keys are also kept in a B-tree, so a range walk costs the size of the
 // range, not of the whole buffer: a block-wide cache holds thousands of
 // writes, and a message may walk a prefix (an aggregate's elements).
+//
+// It also remembers what it read from the parent, absent keys included:
+// admission reads the same few keys (a payer's balance and usage, a
+// channel's endorsements) for every message, and each read from the IAVL
+// tree is a walk of twenty-odd nodes. The memory is only valid while
+// nobody but this Cache writes to the parent, which is how caches are used:
+// over an immutable snapshot, or over the working tree for one block.
 type Cache struct {
 	parent KV
 	writes map[string][]byte // a nil value marks a delete
 	keys   *btree.BTreeG[string]
+	reads  map[string][]byte // parent values read; nil = absent
 }
 
 // NewCache returns an empty write buffer over parent.
 func NewCache(parent KV) *Cache {
-	return &Cache{parent: parent, writes: map[string][]byte{}, keys: newKeyTree()}
+	return &Cache{parent: parent, writes: map[string][]byte{}, keys: newKeyTree(), reads: map[string][]byte{}}
 }
 
 func newKeyTree() *btree.BTreeG[string] {
@@ -41,7 +49,14 @@ func (c *Cache) Get(key []byte) ([]byte, error) {
 	if v, ok := c.writes[string(key)]; ok {
 		return v, nil
 	}
-	return c.parent.Get(key)
+	if v, ok := c.reads[string(key)]; ok {
+		return v, nil
+	}
+	v, err := c.parent.Get(key)
+	if err == nil {
+		c.reads[string(key)] = v
+	}
+	return v, err
 }
 
 func (c *Cache) Has(key []byte) (bool, error) {
@@ -76,6 +91,7 @@ func (c *Cache) Write() error {
 		if err != nil {
 			return err
 		}
+		c.reads[k] = v // what the parent now holds
 	}
 	c.writes, c.keys = map[string][]byte{}, newKeyTree()
 	return nil

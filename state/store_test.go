@@ -69,15 +69,30 @@ func TestCacheMatchesModel(t *testing.T) {
 			model[string(k)] = string([]byte{byte(i)})
 		}
 		c := NewCache(s.Working())
-		for i := 0; i < 40; i++ {
-			k := key()
-			if rng.Intn(3) == 0 {
-				c.Delete(k)
-				delete(model, string(k))
-			} else {
-				v := []byte{byte(100 + i)}
-				c.Set(k, v)
-				model[string(k)] = string(v)
+		// Reads between writes, and after a Write, must see the latest
+		// value, never one the cache remembered reading earlier.
+		for round := 0; round < 3; round++ {
+			if round > 0 {
+				if err := c.Write(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < 40; i++ {
+				k := key()
+				switch rng.Intn(4) {
+				case 0:
+					c.Delete(k)
+					delete(model, string(k))
+				case 1:
+					got, _ := c.Get(k)
+					if want, ok := model[string(k)]; string(got) != want || (got == nil) == ok {
+						t.Fatalf("seed %d round %d: get %s=%q want %q", seed, round, k, got, want)
+					}
+				default:
+					v := []byte{byte(100 + 40*round + i)}
+					c.Set(k, v)
+					model[string(k)] = string(v)
+				}
 			}
 		}
 		for _, reverse := range []bool{false, true} {
@@ -110,8 +125,9 @@ func TestCacheMatchesModel(t *testing.T) {
 		}
 		for k, v := range model {
 			got, _ := s.Working().Get([]byte(k))
-			if string(got) != v {
-				t.Fatalf("seed %d: after write %s=%q want %q", seed, k, got, v)
+			cached, _ := c.Get([]byte(k))
+			if string(got) != v || string(cached) != v {
+				t.Fatalf("seed %d: after write %s=%q (cache %q) want %q", seed, k, got, cached, v)
 			}
 		}
 	}

@@ -73,7 +73,7 @@ func (k *Keeper) Init(kv state.KV, g Genesis) error {
 			return err
 		}
 		c := amounts{ch.Messages, ch.Bytes}
-		if err := kv.Set(payerItemKey(p, rec.Height, rec.TxIndex, hash), present); err != nil {
+		if err := listCharge(kv, p, rec.Height, orderEntry{rec.TxIndex, hash}); err != nil {
 			return err
 		}
 		if ch.RemovingUntil != 0 {

@@ -23,8 +23,12 @@ import (
 // every block.
 func (k *Keeper) Invariants(kv state.KV) error {
 	want := map[payer]usage{}
-	var items, removing int
-	err := k.messages.EachRecord(kv, func(rec *pb.MessageRecord) error {
+	listed, err := k.listedCharges(kv)
+	if err != nil {
+		return err
+	}
+	var removing int
+	err = k.messages.EachRecord(kv, func(rec *pb.MessageRecord) error {
 		ch, hash := rec.Charge, rec.Message.ItemHash
 		if ch == nil {
 			return nil
@@ -37,10 +41,10 @@ func (k *Keeper) Invariants(kv state.KV) error {
 			return nil
 		}
 		u, c := want[p], amounts{ch.Messages, ch.Bytes}
-		items++
-		if ok, err := kv.Has(payerItemKey(p, rec.Height, rec.TxIndex, hash)); err != nil || !ok {
-			return errors.Join(err, fmt.Errorf("invariant: %s is charged but missing from its payer's order", hash))
+		if at, ok := listed[hash]; !ok || at != (listing{p, rec.Height, rec.TxIndex}) {
+			return fmt.Errorf("invariant: %s is charged to %c/%s at %d/%d but listed as %+v in the payers' orders", hash, p.kind, p.id, rec.Height, rec.TxIndex, at)
 		}
+		delete(listed, hash)
 		if ch.RemovingUntil != 0 {
 			removing++
 			u.removing = u.removing.plus(c)
@@ -61,11 +65,14 @@ func (k *Keeper) Invariants(kv state.KV) error {
 	if err != nil {
 		return err
 	}
+	if len(listed) > 0 {
+		return fmt.Errorf("invariant: the payers' orders list %d charges no record holds", len(listed))
+	}
 	for _, c := range []struct {
 		prefix byte
 		want   int
 		what   string
-	}{{prefixPayerItem, items, "payer order"}, {prefixPayerRemoving, removing, "removing order"}, {prefixGrace, removing, "removal queue"}} {
+	}{{prefixPayerRemoving, removing, "removing order"}, {prefixGrace, removing, "removal queue"}} {
 		n, err := countPrefix(kv, []byte{ModulePrefix, c.prefix})
 		if err != nil {
 			return err
@@ -121,6 +128,42 @@ func (k *Keeper) Invariants(kv state.KV) error {
 		}
 	}
 	return k.checkEndorsements(kv)
+}
+
+// listing is where a payer's order lists a charge.
+type listing struct {
+	payer  payer
+	height int64
+	tx     uint32
+}
+
+// listedCharges reads every payer's order, by item_hash.
+func (k *Keeper) listedCharges(kv state.KV) (map[string]listing, error) {
+	out := map[string]listing{}
+	prefix := []byte{ModulePrefix, prefixPayerItem}
+	var bad error
+	err := state.IteratePrefix(kv, prefix, false, func(key, value []byte) bool {
+		if len(key) < 3 {
+			bad = fmt.Errorf("invariant: corrupt charge order key %x", key)
+			return false
+		}
+		r := state.ReadKey(key, 3)
+		p := payer{kind: key[2], id: r.String()}
+		height := int64(r.Uint64())
+		entries, err := decodeOrder(value)
+		if bad = errors.Join(r.Err(), err); bad != nil {
+			return false
+		}
+		for i, e := range entries {
+			if _, dup := out[e.hash]; dup || (i > 0 && entries[i-1].tx > e.tx) {
+				bad = fmt.Errorf("invariant: %s listed twice or out of order in %c/%s's order", e.hash, p.kind, p.id)
+				return false
+			}
+			out[e.hash] = listing{p, height, e.tx}
+		}
+		return true
+	})
+	return out, errors.Join(err, bad)
 }
 
 func statusAgrees(rec *pb.MessageRecord) error {

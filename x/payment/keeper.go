@@ -103,7 +103,7 @@ func (k *Keeper) chargeQuota(kv state.KV, provider string, p payer, it Item) (*p
 	if err := k.setUsage(kv, p, u); err != nil {
 		return nil, err
 	}
-	if err := kv.Set(payerItemKey(p, it.Height, it.TxIndex, it.Hash), present); err != nil {
+	if err := listCharge(kv, p, it.Height, orderEntry{it.TxIndex, it.Hash}); err != nil {
 		return nil, err
 	}
 	return &pb.Charge{Provider: provider, Payer: p.id, Messages: c.messages, Bytes: c.bytes}, nil
@@ -155,7 +155,7 @@ func (k *Keeper) unlist(kv state.KV, p payer, rec *pb.MessageRecord) error {
 	} else {
 		u.live = u.live.minus(c)
 	}
-	if err := kv.Delete(payerItemKey(p, rec.Height, rec.TxIndex, hash)); err != nil {
+	if err := unlistCharge(kv, p, rec.Height, orderEntry{rec.TxIndex, hash}); err != nil {
 		return err
 	}
 	return k.setUsage(kv, p, u)
@@ -176,7 +176,7 @@ func (k *Keeper) recheck(kv state.KV, height int64, p payer, fx *message.Effects
 	}
 	switch {
 	case !u.live.within(capa.limit):
-		victims, err := k.pick(kv, payerItemPrefix(p), true, func(rec *pb.MessageRecord) bool {
+		victims, err := k.pick(kv, func(fn func(string) bool) error { return walkOrder(kv, p, true, fn) }, func(rec *pb.MessageRecord) bool {
 			if rec.Charge.RemovingUntil != 0 {
 				return false // already in grace
 			}
@@ -194,7 +194,7 @@ func (k *Keeper) recheck(kv state.KV, height int64, p payer, fx *message.Effects
 		}
 	case !u.removing.zero():
 		stop := false
-		back, err := k.pick(kv, payerRemovingPrefix(p), false, func(rec *pb.MessageRecord) bool {
+		back, err := k.pick(kv, func(fn func(string) bool) error { return walkRemoving(kv, p, fn) }, func(rec *pb.MessageRecord) bool {
 			next := u.live.plus(amounts{rec.Charge.Messages, rec.Charge.Bytes})
 			if !next.within(capa.limit) {
 				stop = true // strict order: a later, smaller message never jumps ahead
@@ -215,22 +215,16 @@ func (k *Keeper) recheck(kv state.KV, height int64, p payer, fx *message.Effects
 	return nil
 }
 
-// pick walks a payer index and returns the records take accepts, until done.
-// It only reads: callers write after the walk.
-func (k *Keeper) pick(kv state.KV, prefix []byte, newestFirst bool, take func(*pb.MessageRecord) bool, done func() bool) ([]*pb.MessageRecord, error) {
+// pick walks a payer's charges in the order walk gives and returns the
+// records take accepts, until done. It only reads: callers write after the
+// walk.
+func (k *Keeper) pick(kv state.KV, walk func(func(hash string) bool) error, take func(*pb.MessageRecord) bool, done func() bool) ([]*pb.MessageRecord, error) {
 	var out []*pb.MessageRecord
-	var walkErr error
-	err := state.IteratePrefix(kv, prefix, newestFirst, func(key, _ []byte) bool {
-		r := state.ReadKey(key, len(prefix))
-		r.Uint64()
-		r.Uint32()
-		hash := r.String()
-		if walkErr = r.Err(); walkErr != nil {
-			return false
-		}
+	var bad error
+	err := walk(func(hash string) bool {
 		rec, err := k.messages.GetMessage(kv, hash)
 		if err != nil || rec == nil || rec.Charge == nil {
-			walkErr = fmt.Errorf("payment index names %s, which has no charged record (%v)", hash, err)
+			bad = fmt.Errorf("payment index names %s, which has no charged record (%v)", hash, err)
 			return false
 		}
 		if take(rec) {
@@ -239,7 +233,7 @@ func (k *Keeper) pick(kv state.KV, prefix []byte, newestFirst bool, take func(*p
 		return !done()
 	})
 	if err == nil {
-		err = walkErr
+		err = bad
 	}
 	return out, err
 }

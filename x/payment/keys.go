@@ -13,7 +13,7 @@ const ModulePrefix byte = 0x03
 const (
 	prefixParams          byte = 0x00 // -> Params JSON
 	prefixUsage           byte = 0x02 // payer -> usage (4 x uint64)
-	prefixPayerItem       byte = 0x03 // payer, height, tx index, item_hash -> (present): every unreleased charge
+	prefixPayerItem       byte = 0x03 // payer, height -> the block's unreleased charges (order.go)
 	prefixPayerRemoving   byte = 0x04 // payer, height, tx index, item_hash -> (present): charges in grace
 	prefixGrace           byte = 0x05 // removing_until, item_hash -> (present): the removal queue
 	prefixEndorsement     byte = 0x06 // endorser, channel -> height, tx index, amount
@@ -44,12 +44,6 @@ func (p payer) key(prefix byte) *state.Key {
 }
 
 func usageKey(p payer) []byte { return p.key(prefixUsage).Bytes() }
-
-func payerItemPrefix(p payer) []byte { return p.key(prefixPayerItem).Bytes() }
-
-func payerItemKey(p payer, height int64, tx uint32, hash string) []byte {
-	return p.key(prefixPayerItem).Uint64(uint64(height)).Uint32(tx).String(hash).Bytes()
-}
 
 func payerRemovingPrefix(p payer) []byte { return p.key(prefixPayerRemoving).Bytes() }
 

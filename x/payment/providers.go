@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/alephd/alephd/errs"
@@ -155,17 +156,14 @@ func (c core) Charge(kv state.KV, it Item) (*pb.Charge, error) {
 	return &pb.Charge{Provider: ProviderCore, Payer: sender}, nil
 }
 
-// quotaAdmits is the check both quotas share.
+// quotaAdmits is the check both quotas share, for a payer holding tokens.
 // whose names the payer in a rejection; it is called only to build one.
-func (k *Keeper) quotaAdmits(kv state.KV, p payer, it Item, full *errs.Error, whose func() string) error {
+func (k *Keeper) quotaAdmits(kv state.KV, p payer, tokens *big.Int, it Item, full *errs.Error, whose func() string) error {
 	c := cost(it)
 	if c.messages > 0 && it.Size > k.params.MaxQuotaMessageBytes {
 		return errs.Wrapf(ErrQuotaTooLarge, "%s pays for messages of at most %d bytes of item_content; this one is %d", whose(), k.params.MaxQuotaMessageBytes, it.Size)
 	}
-	capa, err := k.capacity(kv, p)
-	if err != nil {
-		return err
-	}
+	capa := k.capacityOf(tokens)
 	u, err := k.usage(kv, p)
 	if err != nil {
 		return err
@@ -194,7 +192,7 @@ func (e endorsement) Admits(kv state.KV, it Item) error {
 	if t.Sign() == 0 {
 		return notCovered{"channel %q has no endorsements", []any{it.Channel}}
 	}
-	return e.k.quotaAdmits(kv, p, it, ErrChannelExhausted, func() string { return fmt.Sprintf("the endorsements of channel %q", it.Channel) })
+	return e.k.quotaAdmits(kv, p, t, it, ErrChannelExhausted, func() string { return fmt.Sprintf("the endorsements of channel %q", it.Channel) })
 }
 
 func (e endorsement) Charge(kv state.KV, it Item) (*pb.Charge, error) {
@@ -219,7 +217,7 @@ func (ps personal) Admits(kv state.KV, it Item) error {
 	if t.Sign() == 0 {
 		return notCovered{"%s holds no unendorsed ALEPH for personal storage", []any{it.Owner}}
 	}
-	return ps.k.quotaAdmits(kv, p, it, ErrPersonalExhausted, func() string { return "personal storage of " + it.Owner })
+	return ps.k.quotaAdmits(kv, p, t, it, ErrPersonalExhausted, func() string { return "personal storage of " + it.Owner })
 }
 
 func (ps personal) Charge(kv state.KV, it Item) (*pb.Charge, error) {
