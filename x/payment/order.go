@@ -67,8 +67,9 @@ func appendEntry(b []byte, e orderEntry) []byte {
 }
 
 // listCharge adds a charge to its payer's order. Charges arrive in transaction
-// order, so the entry normally goes at the end; a genesis import, which
-// walks records by hash, inserts in place.
+// order, so the entry normally goes at the end (in the mempool view every
+// transaction has index 0: arrival order); a genesis import, which walks
+// records by hash, inserts in place.
 func listCharge(kv state.KV, p payer, height int64, e orderEntry) error {
 	if len(e.hash) > 255 {
 		return fmt.Errorf("item_hash of %d bytes cannot be listed", len(e.hash))
@@ -83,11 +84,13 @@ func listCharge(kv state.KV, p payer, height int64, e orderEntry) error {
 		if err != nil {
 			return err
 		}
-		if last.tx >= e.tx {
+		if last.tx > e.tx {
 			return insertEntry(kv, key, b, e)
 		}
 	}
-	return kv.Set(key, appendEntry(append([]byte(nil), b...), e))
+	out := make([]byte, len(b), len(b)+len(e.hash)+5)
+	copy(out, b)
+	return kv.Set(key, appendEntry(out, e))
 }
 
 func insertEntry(kv state.KV, key, b []byte, e orderEntry) error {
@@ -98,7 +101,7 @@ func insertEntry(kv state.KV, key, b []byte, e orderEntry) error {
 	var out []byte
 	placed := false
 	for _, x := range entries {
-		if !placed && (e.tx < x.tx || (e.tx == x.tx && e.hash < x.hash)) {
+		if !placed && e.tx < x.tx {
 			out, placed = appendEntry(out, e), true
 		}
 		out = appendEntry(out, x)
