@@ -22,9 +22,10 @@ import (
 // default) under the Store's directory, filled by boxo's UnixFS importer.
 // Its roots share the Store's pin set and GC.
 type Embedded struct {
-	s  *Store
-	ds *flatfs.Datastore
-	bs blockstore.Blockstore
+	s   *Store
+	dir string // the flatfs root
+	ds  *flatfs.Datastore
+	bs  blockstore.Blockstore
 	// keys lists blocks and, unlike AllKeysChan, reports a listing cut
 	// short, which GC must not mistake for the whole store.
 	keys blockstore.AllKeysChanWithErrer
@@ -47,9 +48,8 @@ func (s *Store) IPFS() (*Embedded, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return nil, err
 	}
-	// sync: every block file is fsynced before it is renamed into place
-	// and its directory after, so a block that is visible is durable.
-	ds, err := flatfs.CreateOrOpen(dir, flatfs.NextToLast(2), true)
+	// Durability comes from syncFS after each import (see flatfsSync).
+	ds, err := flatfs.CreateOrOpen(dir, flatfs.NextToLast(2), flatfsSync)
 	if err != nil {
 		return nil, fmt.Errorf("open the IPFS blockstore: %w", err)
 	}
@@ -62,6 +62,7 @@ func (s *Store) IPFS() (*Embedded, error) {
 	}
 	s.ipfs = &Embedded{
 		s:    s,
+		dir:  dir,
 		ds:   ds,
 		bs:   bs,
 		keys: keys,
@@ -80,8 +81,7 @@ func (e *Embedded) Add(ctx context.Context, r io.Reader, opts AddOptions) (cid.C
 	e.s.gc.RLock()
 	defer e.s.gc.RUnlock()
 	// A buffered DAG hands blocks to flatfs in batches, whose files are
-	// written and fsynced in parallel: one fsync per block in series would
-	// cap ingest well below the disk's speed.
+	// written in parallel.
 	batch := ipld.NewBufferedDAG(ctx, e.dag)
 	root, n, err := importFile(ctx, r, opts, batch)
 	if err != nil {
@@ -89,6 +89,9 @@ func (e *Embedded) Add(ctx context.Context, r io.Reader, opts AddOptions) (cid.C
 	}
 	if err := batch.Commit(); err != nil {
 		return cid.Undef, n, fmt.Errorf("store blocks: %w", err)
+	}
+	if err := syncFS(e.dir); err != nil {
+		return cid.Undef, n, fmt.Errorf("sync blocks: %w", err)
 	}
 	if opts.Pin {
 		err = e.s.pins.pin(cidKey(root), time.Now())
