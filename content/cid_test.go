@@ -162,6 +162,14 @@ func TestRoundTrip(t *testing.T) {
 			}
 		}
 	}
+	for name, b := range map[string]content.Backend{"embedded": e, "kubo": k} {
+		if _, _, err := b.Add(ctx, data(9, 1<<20), content.AddOptions{Limit: 1000}); !errors.Is(err, content.ErrTooLarge) {
+			t.Fatalf("%s: add past the limit: %v", name, err)
+		}
+		if _, n, err := b.Add(ctx, data(9, 1000), content.AddOptions{Limit: 1000}); err != nil || n != 1000 {
+			t.Fatalf("%s: add of exactly the limit: %d, %v", name, n, err)
+		}
+	}
 	missing, err := cid.V1Builder{Codec: cid.Raw, MhType: multihash.SHA2_256}.Sum([]byte("never added"))
 	if err != nil {
 		t.Fatal(err)

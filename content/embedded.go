@@ -85,7 +85,8 @@ func (e *Embedded) Add(ctx context.Context, r io.Reader, opts AddOptions) (cid.C
 	batch := ipld.NewBufferedDAG(ctx, e.dag)
 	root, n, err := importFile(ctx, r, opts, batch)
 	if err != nil {
-		return cid.Undef, n, err // blocks already written are collected by the next GC
+		batch.Commit() // waits for writes in flight; GC collects what they leave
+		return cid.Undef, n, err
 	}
 	if err := batch.Commit(); err != nil {
 		return cid.Undef, n, fmt.Errorf("store blocks: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/ipfs/boxo/files"
 	"github.com/ipfs/boxo/path"
@@ -61,24 +62,24 @@ func (k *Kubo) Add(ctx context.Context, r io.Reader, opts AddOptions) (cid.Cid, 
 	if opts.CIDv1 {
 		version = 1
 	}
-	cr := &countingReader{ctx: ctx, r: r, limit: opts.Limit}
-	upload := &closeOnEOF{r: io.TeeReader(cr, pw), w: pw}
-	p, err := k.api.Unixfs().Add(ctx, files.NewReaderFile(upload),
+	up := &upload{cr: &countingReader{ctx: ctx, r: r, limit: opts.Limit}, w: pw}
+	p, err := k.api.Unixfs().Add(ctx, files.NewReaderFile(up),
 		caopts.Unixfs.CidVersion(version),
 		caopts.Unixfs.RawLeaves(opts.CIDv1),
 		caopts.Unixfs.Chunker(fmt.Sprintf("size-%d", chunkSize)),
 		caopts.Unixfs.Layout(caopts.BalancedLayout),
 		caopts.Unixfs.Pin(opts.Pin, ""),
 	)
+	n, readErr := up.finish()
 	pw.CloseWithError(errors.Join(err, io.ErrUnexpectedEOF)) // a no-op after EOF
 	want := <-local
 	switch {
-	case cr.err != nil: // too large, cancelled, or the caller's reader failed
-		return cid.Undef, cr.n, cr.err
+	case readErr != nil: // too large, cancelled, or the caller's reader failed
+		return cid.Undef, n, readErr
 	case err != nil:
-		return cid.Undef, cr.n, fmt.Errorf("kubo add: %w", err)
+		return cid.Undef, n, fmt.Errorf("kubo add: %w", err)
 	case want.err != nil:
-		return cid.Undef, cr.n, fmt.Errorf("local import: %w", want.err)
+		return cid.Undef, n, fmt.Errorf("local import: %w", want.err)
 	}
 	got := p.RootCid()
 	if !got.Equals(want.c) {
@@ -86,24 +87,46 @@ func (k *Kubo) Add(ctx context.Context, r io.Reader, opts AddOptions) (cid.Cid, 
 		if opts.Pin { // do not leave the daemon pinning a DAG nobody will name
 			err = errors.Join(err, k.Unpin(context.WithoutCancel(ctx), got))
 		}
-		return cid.Undef, cr.n, err
+		return cid.Undef, n, err
 	}
-	return got, cr.n, nil
+	return got, n, nil
 }
 
-// closeOnEOF closes w when r ends, so that the local import sees the end
-// of the bytes as soon as the upload does.
-type closeOnEOF struct {
-	r io.Reader
-	w *io.PipeWriter
+// upload is the body that the RPC client streams: the caller's bytes,
+// counted and copied to the local import, whose pipe it closes at their
+// end. The HTTP transport may still be reading it when Add has its answer
+// (after an early error response), hence the lock and finish.
+type upload struct {
+	mu   sync.Mutex
+	cr   *countingReader
+	w    *io.PipeWriter
+	done bool
 }
 
-func (c *closeOnEOF) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
+func (u *upload) Read(p []byte) (int, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.done {
+		return 0, io.ErrClosedPipe
+	}
+	n, err := u.cr.Read(p)
+	if n > 0 {
+		if _, werr := u.w.Write(p[:n]); werr != nil {
+			return 0, werr // the local import failed: stop the upload too
+		}
+	}
 	if err == io.EOF {
-		c.w.Close()
+		u.w.Close()
 	}
 	return n, err
+}
+
+// finish stops further reads and returns the count and the read error.
+func (u *upload) finish() (int64, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.done = true
+	return u.cr.n, u.cr.err
 }
 
 // Cat reads the file c. Seeking far ahead starts a new request at that
