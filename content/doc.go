@@ -43,6 +43,8 @@
 // the blockstore's file system before it records the root: one flush for
 // the whole import instead of an fsync per block file and directory, which
 // on the development VM capped ingest near 100 MB/s (on systems without
-// syncfs, flatfs fsyncs each block instead). Pin records are written to a
-// temporary file, fsynced, renamed and the directory fsynced.
+// syncfs, flatfs fsyncs each block instead). Add writes every block, even
+// one already present, because a crash before syncfs can leave a block
+// file empty or truncated. Pin records are written to a temporary file,
+// fsynced, renamed, and the directory fsynced.
 package content

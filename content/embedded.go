@@ -54,7 +54,11 @@ func (s *Store) IPFS() (*Embedded, error) {
 		return nil, fmt.Errorf("open the IPFS blockstore: %w", err)
 	}
 	// NoPrefix: flatfs holds only blocks, and its keys cannot nest.
-	bs := blockstore.NewBlockstore(ds, blockstore.NoPrefix())
+	// WriteThrough, here and in the block service: an import writes every
+	// block even if present, since a block left by an import that a crash
+	// cut short, before its syncfs, may be empty or truncated; skipping it
+	// would let a later, acknowledged import depend on it.
+	bs := blockstore.NewBlockstore(ds, blockstore.NoPrefix(), blockstore.WriteThrough(true))
 	keys, ok := bs.(blockstore.AllKeysChanWithErrer)
 	if !ok {
 		ds.Close()
@@ -66,7 +70,7 @@ func (s *Store) IPFS() (*Embedded, error) {
 		ds:   ds,
 		bs:   bs,
 		keys: keys,
-		dag:  merkledag.NewDAGService(blockservice.New(bs, nil)), // nil: offline, no exchange
+		dag:  merkledag.NewDAGService(blockservice.New(bs, nil, blockservice.WriteThrough(true))), // nil: offline
 	}
 	return s.ipfs, nil
 }
