@@ -70,27 +70,9 @@ func (s *Server) submit(c *gin.Context, m *pb.AlephMessage, sync bool) {
 	c.JSON(status, body)
 }
 
-// encode wraps m in a transaction. A STORE whose file this node holds
-// carries the file's size, which is what it is charged; one whose file is
-// not here goes without, and the chain refuses it with a clear error.
-func (s *Server) encode(m *pb.AlephMessage) []byte {
-	if m.Type != message.TypeStore || s.files == nil {
-		return app.EncodeTx(m)
-	}
-	c, err := message.ParseContent(m.Type, m.ItemContent)
-	if err != nil {
-		return app.EncodeTx(m)
-	}
-	size, err := s.files.Size(c.FileHash)
-	if err != nil {
-		return app.EncodeTx(m)
-	}
-	return app.EncodeStoreTx(m, uint64(size))
-}
-
 // publish submits m and returns the HTTP status and body pyaleph would give.
 func (s *Server) publish(c *gin.Context, m *pb.AlephMessage, sync bool) (int, gin.H) {
-	code, space, log, err := s.node.Broadcast(c.Request.Context(), s.encode(m))
+	code, space, log, err := s.node.Broadcast(c.Request.Context(), app.EncodeTx(m))
 	if errors.Is(err, ErrKnown) {
 		code, err = 0, nil // seen before: wait for, or report, what became of it
 	}

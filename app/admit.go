@@ -17,11 +17,15 @@ import (
 // of content, each up to 4 bytes in UTF-8, plus the envelope.
 const MaxTxBytes = 1 << 20
 
-// DecodeTx decodes a transaction into the Aleph message it carries.
+// DecodeTx decodes a transaction into the Aleph message it carries; an
+// availability record, which carries none, is an error here.
 func DecodeTx(tx []byte) (*pb.AlephMessage, error) {
 	t, err := decodeEnvelope(tx)
 	if err != nil {
 		return nil, err
+	}
+	if t.GetMessage() == nil {
+		return nil, errs.Wrapf(message.ErrDecode, "transaction carries no Aleph message")
 	}
 	return t.GetMessage(), nil
 }
@@ -34,7 +38,7 @@ func decodeEnvelope(tx []byte) (*pb.Tx, error) {
 	if err := proto.Unmarshal(tx, &t); err != nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction bytes are not an alephd Tx protobuf: %v", err)
 	}
-	if t.GetMessage() == nil {
+	if t.GetMessage() == nil && t.GetAvailability() == nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction carries no Aleph message")
 	}
 	return &t, nil
@@ -43,10 +47,19 @@ func decodeEnvelope(tx []byte) (*pb.Tx, error) {
 // EncodeTx wraps an Aleph message in a transaction.
 func EncodeTx(m *pb.AlephMessage) []byte { return encode(&pb.Tx{Body: &pb.Tx_Message{Message: m}}) }
 
-// EncodeStoreTx wraps a STORE with the size of its file, as the node that
-// holds the file recorded it: what the STORE is charged (x/payment).
-func EncodeStoreTx(m *pb.AlephMessage, fileSize uint64) []byte {
-	return encode(&pb.Tx{Body: &pb.Tx_Message{Message: m}, FileSize: &fileSize})
+// EncodeAvailability wraps an availability record in a transaction.
+func EncodeAvailability(av *pb.Availability) []byte {
+	return encode(&pb.Tx{Body: &pb.Tx_Availability{Availability: av}})
+}
+
+// DecodeAvailability returns the availability record tx carries, or nil if
+// it carries none (or does not decode).
+func DecodeAvailability(tx []byte) *pb.Availability {
+	t, err := decodeEnvelope(tx)
+	if err != nil {
+		return nil
+	}
+	return t.GetAvailability()
 }
 
 func encode(t *pb.Tx) []byte {
@@ -69,8 +82,8 @@ type Parsed struct {
 	Msg      *pb.AlephMessage
 	Content  *message.Content
 	TimeNano int64
-	// FileSize is a STORE's file size, when the transaction carries one.
-	FileSize *uint64
+	// Availability is set instead of Msg for a proposer's availability record.
+	Availability *pb.Availability
 	// Err is the rejection found by parsing; Msg may be set with it.
 	Err error
 }
@@ -83,9 +96,12 @@ func (a *App) Parse(tx []byte) *Parsed {
 	if err != nil {
 		return &Parsed{Err: err}
 	}
+	if av := t.GetAvailability(); av != nil {
+		return &Parsed{Availability: av}
+	}
 	m := t.GetMessage()
 	c, tn, err := message.ParseEnvelope(m, a.msgParams)
-	return &Parsed{Msg: m, Content: c, TimeNano: tn, FileSize: t.FileSize, Err: err}
+	return &Parsed{Msg: m, Content: c, TimeNano: tn, Err: err}
 }
 
 // ErrHandlerCrash rejects a message whose handling panicked. A panic is a
@@ -111,6 +127,9 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 	if p.Err != nil {
 		return p.Err
 	}
+	if p.Availability != nil { // FinalizeBlock applies the one valid place: first in a block
+		return errs.Wrapf(ErrAvailabilityTx, "an availability record is valid only first in a block, from its proposer")
+	}
 	if err := message.CheckTime(p.TimeNano, env.BlockTimeUnixNano, a.msgParams); err != nil {
 		return err
 	}
@@ -121,9 +140,9 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 		PostType: c.PostType, AggregateKey: c.Key, Size: uint64(len(m.ItemContent)),
 		Height: env.Height, TxIndex: env.TxIndex,
 	}
-	if p.FileSize != nil {
-		item.FileSize, item.HasFileSize = *p.FileSize, true
-	}
+	// A STORE's file size is not known yet: this asks whether anyone stands
+	// behind its owner at all. It is charged once validators attest the
+	// size (availability.go).
 	payer, err := a.registers.Incoming(kv, item)
 	if err != nil {
 		return err
@@ -133,9 +152,11 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 		return err
 	}
 	// 4. PROCESSED: charge.
-	charge, err := payer.Charge(kv, item)
-	if err != nil {
-		return err
+	var charge *pb.Charge
+	if m.Type != message.TypeStore {
+		if charge, err = payer.Charge(kv, item); err != nil {
+			return err
+		}
 	}
 	// 5. Type handler.
 	if *fx, err = a.messages.Apply(kv, env, m, c, charge); err != nil {

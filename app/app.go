@@ -225,9 +225,15 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) (BlockResult, error) {
 	out := BlockResult{Txs: make([]TxResult, len(b.Txs))}
 	for i := range b.Txs {
 		p, verify := prep(i)
-		env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano}
+		env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano, StoreAttestBlocks: a.msgParams.StoreAttestBlocks}
 		cache := state.NewCache(working)
-		fx, err := a.Deliver(cache, env, p, verify)
+		var fx message.Effects
+		var err error
+		if i == 0 && p.Availability != nil {
+			err = a.applyAvailability(cache, env, p.Availability, &fx)
+		} else {
+			fx, err = a.Deliver(cache, env, p, verify)
+		}
 		if err == nil {
 			err = cache.Write()
 		}
@@ -240,6 +246,9 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) (BlockResult, error) {
 		}
 	}
 	var fx message.Effects
+	if err := a.expireStores(working, b.Height, &fx); err != nil {
+		return BlockResult{}, fmt.Errorf("end of block %d: %w", b.Height, err)
+	}
 	if err := a.payments.EndBlock(working, b.Height, &fx); err != nil {
 		return BlockResult{}, fmt.Errorf("end of block %d: %w", b.Height, err)
 	}
@@ -268,7 +277,7 @@ func (a *App) Commit() (int64, error) {
 // CheckTx admits a parsed transaction into the mempool view. Code 0 means
 // the mempool may keep it.
 func (a *App) CheckTx(p *Parsed, verify SignatureCheck) TxResult {
-	env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime}
+	env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime, StoreAttestBlocks: a.msgParams.StoreAttestBlocks}
 	cache := state.NewCache(a.check)
 	_, err := a.Deliver(cache, env, p, verify)
 	if err == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/alephd/alephd/keys"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
 )
 
@@ -40,6 +41,33 @@ type generator struct {
 	oracle   *account
 	reported uint64 // the oracle's main_height
 	n        int    // messages drawn, to keep contents distinct
+	// stores are STOREs sent, with their declared sizes, for validators'
+	// attestations to draw from.
+	stores []*pb.AttestedFile
+}
+
+// attestBlocks is the simulation's attestation window: short, so that some
+// STOREs run out of it within a run.
+const attestBlocks = 4
+
+// attestations draws what the proposer's availability record holds: each
+// recent STORE is attested with probability 1/2 per block (most within the
+// window, some never), usually at its declared size, sometimes larger.
+func (g *generator) attestations() []*pb.AttestedFile {
+	var out []*pb.AttestedFile
+	keep := g.stores[:0]
+	for _, f := range g.stores {
+		switch r := g.rng.Intn(10); {
+		case r < 5:
+			keep = append(keep, f)
+		case r < 9:
+			out = append(out, f)
+		default:
+			out = append(out, &pb.AttestedFile{ItemHash: f.ItemHash, Size: f.Size * 200})
+		}
+	}
+	g.stores = keep
+	return out
 }
 
 // maxTokens bounds balances, so that quotas fill up and garbage
@@ -70,6 +98,9 @@ func (g *generator) genesis() json.RawMessage {
 	for _, a := range g.accounts[1:] {
 		bal.Balances = append(bal.Balances, balance.Entry{Address: a.addr, Amount: fmt.Sprintf("%d000000000000000000", 20+g.rng.Intn(maxTokens))})
 	}
+	msg := message.DefaultGenesis()
+	msg.Params.StoreAttestBlocks = attestBlocks
+	parts["message"], _ = json.Marshal(msg)
 	pay := payment.DefaultGenesis()
 	pay.Params.GraceBlocks = 5
 	pay.Params.CoreRateLimit, pay.Params.CoreWindowBlocks = 20, 10
@@ -120,8 +151,10 @@ func (g *generator) next(t time.Time) *pb.AlephMessage {
 		return m
 	case r < 67: // STORE
 		hash := fmt.Sprintf("%064x", g.rng.Uint64())
-		m := g.sign(a, client.Store(ch, hash, "storage", int64(g.rng.Intn(1<<20))), t)
+		size := int64(g.rng.Intn(1 << 20))
+		m := g.sign(a, client.Store(ch, hash, "storage", size), t)
 		a.messages = append(a.messages, m.ItemHash)
+		g.stores = append(g.stores, &pb.AttestedFile{ItemHash: m.ItemHash, Size: uint64(size)})
 		return m
 	case r < 75 && len(a.messages) > 0: // forget own messages or an aggregate key
 		var hashes, aggs []string

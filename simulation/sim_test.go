@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 )
@@ -36,13 +37,25 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 	c := apptest.New(t, g.genesis())
 	var hashes [][]byte
 	accepted, removing, removed := 0, 0, 0
+	stores := map[string]int{} // attestation outcomes
 	for b := 0; b < cfg.Blocks; b++ {
 		at := apptest.Time(c.Height + 1)
+		files := g.attestations() // of earlier blocks' STOREs
 		msgs := make([]*pb.AlephMessage, 0, cfg.MsgsPerBlock)
 		for i := 0; i < cfg.MsgsPerBlock; i++ {
 			msgs = append(msgs, g.next(at))
 		}
-		for _, r := range c.Block(msgs...) {
+		var results []app.TxResult
+		if len(files) > 0 {
+			results = c.Attest(files, msgs...)
+			for _, sc := range results[0].StatusChanges {
+				stores[sc.Status]++
+			}
+			results = results[1:]
+		} else {
+			results = c.Block(msgs...)
+		}
+		for _, r := range results {
 			if r.Code == 0 {
 				accepted++
 			}
@@ -52,10 +65,19 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 				}
 			}
 		}
-		removed += len(c.EndBlock)
+		for _, sc := range c.EndBlock {
+			if sc.Status == "rejected" {
+				stores["expired"]++
+			} else {
+				removed++
+			}
+		}
 		hashes = append(hashes, c.Hash)
 	}
-	t.Logf("seed %d: %d messages entered removing, %d were removed", cfg.Seed, removing, removed)
+	t.Logf("seed %d: %d messages entered removing, %d were removed; STOREs: %v", cfg.Seed, removing, removed, stores)
+	if stores["processed"] == 0 || stores["rejected"] == 0 || stores["expired"] == 0 {
+		t.Errorf("seed %d: STORE attestation outcomes %v; the mix should process, reject and expire some", cfg.Seed, stores)
+	}
 	if removing == 0 || removed == 0 {
 		t.Errorf("seed %d: garbage collection never ran (%d removing, %d removed); the mix should exercise it", cfg.Seed, removing, removed)
 	}

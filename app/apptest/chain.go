@@ -78,7 +78,12 @@ func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
 	b := app.Block{Height: c.Height, TimeUnixNano: Time(c.Height).UnixNano(), Txs: txs}
 	res, err := c.App.FinalizeBlock(b, func(i int) (*app.Parsed, app.SignatureCheck) {
 		p := c.App.Parse(txs[i])
-		return p, func() error { return message.VerifySignature(p.Msg) }
+		return p, func() error {
+			if p.Msg == nil {
+				return nil
+			}
+			return message.VerifySignature(p.Msg)
+		}
 	})
 	if err != nil {
 		c.T.Fatalf("block %d: %v", c.Height, err)
@@ -93,17 +98,39 @@ func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
 	return res.Txs
 }
 
-// DefaultFileSize is the file size a STORE is sent with by Block, as the
-// node holding its file would record it.
-const DefaultFileSize = 1000
+// Tx encodes m as a transaction.
+func Tx(m *pb.AlephMessage) []byte { return app.EncodeTx(m) }
 
-// Tx encodes m as a node's API would: a STORE carries its file's size
-// (DefaultFileSize here).
-func Tx(m *pb.AlephMessage) []byte {
-	if m.Type == message.TypeStore {
-		return app.EncodeStoreTx(m, DefaultFileSize)
+// Attest runs a block that starts with an availability record for files,
+// as a proposer would put it there once validators attested them (the
+// evidence is checked in ProcessProposal, which this chain has not), and
+// then msgs.
+func (c *Chain) Attest(files []*pb.AttestedFile, msgs ...*pb.AlephMessage) []app.TxResult {
+	c.T.Helper()
+	txs := [][]byte{app.EncodeAvailability(&pb.Availability{Files: files})}
+	for _, m := range msgs {
+		txs = append(txs, Tx(m))
 	}
-	return app.EncodeTx(m)
+	return c.BlockTxs(txs...)
+}
+
+// File is an attested file of a STORE message.
+func File(m *pb.AlephMessage, size uint64) *pb.AttestedFile {
+	return &pb.AttestedFile{ItemHash: m.ItemHash, Size: size}
+}
+
+// Status returns the status name of a message in the committed state.
+func (c *Chain) Status(hash string) string {
+	c.T.Helper()
+	snap, err := c.Store.At(0)
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	rec, err := message.Keeper{}.GetMessage(snap, hash)
+	if err != nil || rec == nil {
+		c.T.Fatalf("message %s: %v", hash, err)
+	}
+	return message.StatusName(rec.Status)
 }
 
 // MustBlock runs a block and fails the test if any message is rejected.

@@ -75,7 +75,6 @@ accepted, and the command exits 1 on a rejection.`,
 	forget.Flags().StringSliceVar(&aggregates, "aggregates", nil, "aggregate keys of the signer to forget")
 	forget.Flags().StringVar(&reason, "reason", "", "why, recorded in the FORGET")
 
-	var fileSize int64
 	submit := &cobra.Command{
 		Use:   "submit FILE|-",
 		Short: "Submit an already-signed Aleph message JSON (pyaleph's POST /api/v0/messages \"message\")",
@@ -95,16 +94,9 @@ accepted, and the command exits 1 on a rejection.`,
 			if err != nil {
 				return err
 			}
-			if fileSize >= 0 {
-				if m.Type != message.TypeStore {
-					return fmt.Errorf("--file-size is for STORE messages; this is a %s", m.Type)
-				}
-				return submitTx(cmd, app.EncodeStoreTx(m, uint64(fileSize)), m.ItemHash)
-			}
 			return submitMessage(cmd, m)
 		},
 	}
-	submit.Flags().Int64Var(&fileSize, "file-size", -1, "for a STORE: the size in bytes of its file, which it is charged (a node's API sets it from the uploaded file)")
 
 	endorse := &cobra.Command{
 		Use:   "endorse CHANNEL AMOUNT",

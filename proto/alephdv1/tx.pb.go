@@ -33,6 +33,11 @@ const (
 	MessageStatus_MESSAGE_STATUS_FORGOTTEN   MessageStatus = 2
 	MessageStatus_MESSAGE_STATUS_REMOVING    MessageStatus = 3
 	MessageStatus_MESSAGE_STATUS_REMOVED     MessageStatus = 4
+	// PENDING: a STORE waiting for validators to attest its file.
+	MessageStatus_MESSAGE_STATUS_PENDING MessageStatus = 5
+	// REJECTED: a STORE whose file was not attested in time, or whose payer
+	// could not cover the attested size; rejection says which.
+	MessageStatus_MESSAGE_STATUS_REJECTED MessageStatus = 6
 )
 
 // Enum value maps for MessageStatus.
@@ -43,6 +48,8 @@ var (
 		2: "MESSAGE_STATUS_FORGOTTEN",
 		3: "MESSAGE_STATUS_REMOVING",
 		4: "MESSAGE_STATUS_REMOVED",
+		5: "MESSAGE_STATUS_PENDING",
+		6: "MESSAGE_STATUS_REJECTED",
 	}
 	MessageStatus_value = map[string]int32{
 		"MESSAGE_STATUS_UNSPECIFIED": 0,
@@ -50,6 +57,8 @@ var (
 		"MESSAGE_STATUS_FORGOTTEN":   2,
 		"MESSAGE_STATUS_REMOVING":    3,
 		"MESSAGE_STATUS_REMOVED":     4,
+		"MESSAGE_STATUS_PENDING":     5,
+		"MESSAGE_STATUS_REJECTED":    6,
 	}
 )
 
@@ -86,12 +95,8 @@ type Tx struct {
 	// Types that are valid to be assigned to Body:
 	//
 	//	*Tx_Message
-	Body isTx_Body `protobuf_oneof:"body"`
-	// file_size is, for a STORE, the size in bytes of the file it names, as
-	// recorded by the node that received the upload. It is what the STORE is
-	// charged until validators attest availability (the content issue);
-	// a STORE without it is refused.
-	FileSize      *uint64 `protobuf:"varint,2,opt,name=file_size,json=fileSize,proto3,oneof" json:"file_size,omitempty"`
+	//	*Tx_Availability
+	Body          isTx_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -142,11 +147,13 @@ func (x *Tx) GetMessage() *AlephMessage {
 	return nil
 }
 
-func (x *Tx) GetFileSize() uint64 {
-	if x != nil && x.FileSize != nil {
-		return *x.FileSize
+func (x *Tx) GetAvailability() *Availability {
+	if x != nil {
+		if x, ok := x.Body.(*Tx_Availability); ok {
+			return x.Availability
+		}
 	}
-	return 0
+	return nil
 }
 
 type isTx_Body interface {
@@ -157,7 +164,174 @@ type Tx_Message struct {
 	Message *AlephMessage `protobuf:"bytes,1,opt,name=message,proto3,oneof"`
 }
 
+type Tx_Availability struct {
+	// availability is a block proposer's record of STORE files that
+	// validators with more than 2/3 of the voting power attested in their
+	// vote extensions. Only a proposer may include one, first in its block.
+	Availability *Availability `protobuf:"bytes,3,opt,name=availability,proto3,oneof"`
+}
+
 func (*Tx_Message) isTx_Body() {}
+
+func (*Tx_Availability) isTx_Body() {}
+
+// Availability lists attested STORE files, with the evidence: the extended
+// commit of the previous height, whose signed vote extensions
+// (AvailabilityVote) ProcessProposal checks the list against.
+type Availability struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Files []*AttestedFile        `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	// extended_commit is the CometBFT ExtendedCommitInfo protobuf the
+	// proposer received for the previous height.
+	ExtendedCommit []byte `protobuf:"bytes,2,opt,name=extended_commit,json=extendedCommit,proto3" json:"extended_commit,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Availability) Reset() {
+	*x = Availability{}
+	mi := &file_alephd_v1_tx_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Availability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Availability) ProtoMessage() {}
+
+func (x *Availability) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_tx_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Availability.ProtoReflect.Descriptor instead.
+func (*Availability) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Availability) GetFiles() []*AttestedFile {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
+func (x *Availability) GetExtendedCommit() []byte {
+	if x != nil {
+		return x.ExtendedCommit
+	}
+	return nil
+}
+
+// AttestedFile is a STORE message whose file a validator holds and verified.
+type AttestedFile struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// item_hash is the STORE message's hash.
+	ItemHash string `protobuf:"bytes,1,opt,name=item_hash,json=itemHash,proto3" json:"item_hash,omitempty"`
+	// size is the file's size in bytes.
+	Size          uint64 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttestedFile) Reset() {
+	*x = AttestedFile{}
+	mi := &file_alephd_v1_tx_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttestedFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttestedFile) ProtoMessage() {}
+
+func (x *AttestedFile) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_tx_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttestedFile.ProtoReflect.Descriptor instead.
+func (*AttestedFile) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AttestedFile) GetItemHash() string {
+	if x != nil {
+		return x.ItemHash
+	}
+	return ""
+}
+
+func (x *AttestedFile) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+// AvailabilityVote is a validator's vote extension: the pending STOREs whose
+// files its node fetched and verified.
+type AvailabilityVote struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Files         []*AttestedFile        `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AvailabilityVote) Reset() {
+	*x = AvailabilityVote{}
+	mi := &file_alephd_v1_tx_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AvailabilityVote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AvailabilityVote) ProtoMessage() {}
+
+func (x *AvailabilityVote) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_tx_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AvailabilityVote.ProtoReflect.Descriptor instead.
+func (*AvailabilityVote) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AvailabilityVote) GetFiles() []*AttestedFile {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
 
 // AlephMessage is an Aleph message exactly as a client signed it. Every field
 // is kept byte-exact so that the node can serve it back unchanged.
@@ -181,7 +355,7 @@ type AlephMessage struct {
 
 func (x *AlephMessage) Reset() {
 	*x = AlephMessage{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[1]
+	mi := &file_alephd_v1_tx_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -193,7 +367,7 @@ func (x *AlephMessage) String() string {
 func (*AlephMessage) ProtoMessage() {}
 
 func (x *AlephMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[1]
+	mi := &file_alephd_v1_tx_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -206,7 +380,7 @@ func (x *AlephMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlephMessage.ProtoReflect.Descriptor instead.
 func (*AlephMessage) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{1}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *AlephMessage) GetChain() string {
@@ -291,14 +465,21 @@ type MessageRecord struct {
 	// content_size is the size of item_content, kept when the content is forgotten.
 	ContentSize uint64 `protobuf:"varint,9,opt,name=content_size,json=contentSize,proto3" json:"content_size,omitempty"`
 	// charge says who paid for the message, and how much.
-	Charge        *Charge `protobuf:"bytes,10,opt,name=charge,proto3" json:"charge,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Charge *Charge `protobuf:"bytes,10,opt,name=charge,proto3" json:"charge,omitempty"`
+	// rejection is why a REJECTED message was rejected.
+	Rejection string `protobuf:"bytes,11,opt,name=rejection,proto3" json:"rejection,omitempty"`
+	// file_size is a processed STORE's attested file size.
+	FileSize uint64 `protobuf:"varint,12,opt,name=file_size,json=fileSize,proto3" json:"file_size,omitempty"`
+	// attest_deadline is, for a STORE, the last height at which validators
+	// may attest its file; it is rejected at the end of that block otherwise.
+	AttestDeadline int64 `protobuf:"varint,13,opt,name=attest_deadline,json=attestDeadline,proto3" json:"attest_deadline,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *MessageRecord) Reset() {
 	*x = MessageRecord{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[2]
+	mi := &file_alephd_v1_tx_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -310,7 +491,7 @@ func (x *MessageRecord) String() string {
 func (*MessageRecord) ProtoMessage() {}
 
 func (x *MessageRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[2]
+	mi := &file_alephd_v1_tx_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -323,7 +504,7 @@ func (x *MessageRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageRecord.ProtoReflect.Descriptor instead.
 func (*MessageRecord) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{2}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MessageRecord) GetMessage() *AlephMessage {
@@ -396,6 +577,27 @@ func (x *MessageRecord) GetCharge() *Charge {
 	return nil
 }
 
+func (x *MessageRecord) GetRejection() string {
+	if x != nil {
+		return x.Rejection
+	}
+	return ""
+}
+
+func (x *MessageRecord) GetFileSize() uint64 {
+	if x != nil {
+		return x.FileSize
+	}
+	return 0
+}
+
+func (x *MessageRecord) GetAttestDeadline() int64 {
+	if x != nil {
+		return x.AttestDeadline
+	}
+	return 0
+}
+
 // AggregateRecord is the merged value of one (owner, key) aggregate: its
 // elements' content objects shallow-merged in (content.time, item_hash) order.
 type AggregateRecord struct {
@@ -413,7 +615,7 @@ type AggregateRecord struct {
 
 func (x *AggregateRecord) Reset() {
 	*x = AggregateRecord{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[3]
+	mi := &file_alephd_v1_tx_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -425,7 +627,7 @@ func (x *AggregateRecord) String() string {
 func (*AggregateRecord) ProtoMessage() {}
 
 func (x *AggregateRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[3]
+	mi := &file_alephd_v1_tx_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -438,7 +640,7 @@ func (x *AggregateRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AggregateRecord.ProtoReflect.Descriptor instead.
 func (*AggregateRecord) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{3}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AggregateRecord) GetContent() []byte {
@@ -505,7 +707,7 @@ type Charge struct {
 
 func (x *Charge) Reset() {
 	*x = Charge{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[4]
+	mi := &file_alephd_v1_tx_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -517,7 +719,7 @@ func (x *Charge) String() string {
 func (*Charge) ProtoMessage() {}
 
 func (x *Charge) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[4]
+	mi := &file_alephd_v1_tx_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,7 +732,7 @@ func (x *Charge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Charge.ProtoReflect.Descriptor instead.
 func (*Charge) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{4}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Charge) GetProvider() string {
@@ -579,13 +781,19 @@ var File_alephd_v1_tx_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x12alephd/v1/tx.proto\x12\talephd.v1\"q\n" +
+	"\x12alephd/v1/tx.proto\x12\talephd.v1\"\x86\x01\n" +
 	"\x02Tx\x123\n" +
-	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessage\x12 \n" +
-	"\tfile_size\x18\x02 \x01(\x04H\x01R\bfileSize\x88\x01\x01B\x06\n" +
-	"\x04bodyB\f\n" +
-	"\n" +
-	"_file_size\"\xf9\x01\n" +
+	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessage\x12=\n" +
+	"\favailability\x18\x03 \x01(\v2\x17.alephd.v1.AvailabilityH\x00R\favailabilityB\x06\n" +
+	"\x04bodyJ\x04\b\x02\x10\x03\"f\n" +
+	"\fAvailability\x12-\n" +
+	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12'\n" +
+	"\x0fextended_commit\x18\x02 \x01(\fR\x0eextendedCommit\"?\n" +
+	"\fAttestedFile\x12\x1b\n" +
+	"\titem_hash\x18\x01 \x01(\tR\bitemHash\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\"A\n" +
+	"\x10AvailabilityVote\x12-\n" +
+	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\"\xf9\x01\n" +
 	"\fAlephMessage\x12\x14\n" +
 	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x16\n" +
 	"\x06sender\x18\x02 \x01(\tR\x06sender\x12\x12\n" +
@@ -595,7 +803,7 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\titem_type\x18\x06 \x01(\tR\bitemType\x12\x1b\n" +
 	"\titem_hash\x18\a \x01(\tR\bitemHash\x12!\n" +
 	"\fitem_content\x18\b \x01(\fR\vitemContent\x12\x1c\n" +
-	"\tsignature\x18\t \x01(\tR\tsignature\"\x94\x03\n" +
+	"\tsignature\x18\t \x01(\tR\tsignature\"\xf8\x03\n" +
 	"\rMessageRecord\x121\n" +
 	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageR\amessage\x120\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x18.alephd.v1.MessageStatusR\x06status\x12\x16\n" +
@@ -607,7 +815,10 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\fforgotten_by\x18\b \x03(\tR\vforgottenBy\x12!\n" +
 	"\fcontent_size\x18\t \x01(\x04R\vcontentSize\x12)\n" +
 	"\x06charge\x18\n" +
-	" \x01(\v2\x11.alephd.v1.ChargeR\x06charge\"\xf5\x01\n" +
+	" \x01(\v2\x11.alephd.v1.ChargeR\x06charge\x12\x1c\n" +
+	"\trejection\x18\v \x01(\tR\trejection\x12\x1b\n" +
+	"\tfile_size\x18\f \x01(\x04R\bfileSize\x12'\n" +
+	"\x0fattest_deadline\x18\r \x01(\x03R\x0eattestDeadline\"\xf5\x01\n" +
 	"\x0fAggregateRecord\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12/\n" +
 	"\x14first_time_unix_nano\x18\x02 \x01(\x03R\x11firstTimeUnixNano\x12&\n" +
@@ -621,13 +832,15 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\bmessages\x18\x03 \x01(\x04R\bmessages\x12\x14\n" +
 	"\x05bytes\x18\x04 \x01(\x04R\x05bytes\x12%\n" +
 	"\x0eremoving_until\x18\x05 \x01(\x03R\rremovingUntil\x12\x1a\n" +
-	"\breleased\x18\x06 \x01(\bR\breleased*\xa4\x01\n" +
+	"\breleased\x18\x06 \x01(\bR\breleased*\xdd\x01\n" +
 	"\rMessageStatus\x12\x1e\n" +
 	"\x1aMESSAGE_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18MESSAGE_STATUS_PROCESSED\x10\x01\x12\x1c\n" +
 	"\x18MESSAGE_STATUS_FORGOTTEN\x10\x02\x12\x1b\n" +
 	"\x17MESSAGE_STATUS_REMOVING\x10\x03\x12\x1a\n" +
-	"\x16MESSAGE_STATUS_REMOVED\x10\x04B)Z'github.com/alephd/alephd/proto/alephdv1b\x06proto3"
+	"\x16MESSAGE_STATUS_REMOVED\x10\x04\x12\x1a\n" +
+	"\x16MESSAGE_STATUS_PENDING\x10\x05\x12\x1b\n" +
+	"\x17MESSAGE_STATUS_REJECTED\x10\x06B)Z'github.com/alephd/alephd/proto/alephdv1b\x06proto3"
 
 var (
 	file_alephd_v1_tx_proto_rawDescOnce sync.Once
@@ -642,25 +855,31 @@ func file_alephd_v1_tx_proto_rawDescGZIP() []byte {
 }
 
 var file_alephd_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_alephd_v1_tx_proto_goTypes = []any{
-	(MessageStatus)(0),      // 0: alephd.v1.MessageStatus
-	(*Tx)(nil),              // 1: alephd.v1.Tx
-	(*AlephMessage)(nil),    // 2: alephd.v1.AlephMessage
-	(*MessageRecord)(nil),   // 3: alephd.v1.MessageRecord
-	(*AggregateRecord)(nil), // 4: alephd.v1.AggregateRecord
-	(*Charge)(nil),          // 5: alephd.v1.Charge
+	(MessageStatus)(0),       // 0: alephd.v1.MessageStatus
+	(*Tx)(nil),               // 1: alephd.v1.Tx
+	(*Availability)(nil),     // 2: alephd.v1.Availability
+	(*AttestedFile)(nil),     // 3: alephd.v1.AttestedFile
+	(*AvailabilityVote)(nil), // 4: alephd.v1.AvailabilityVote
+	(*AlephMessage)(nil),     // 5: alephd.v1.AlephMessage
+	(*MessageRecord)(nil),    // 6: alephd.v1.MessageRecord
+	(*AggregateRecord)(nil),  // 7: alephd.v1.AggregateRecord
+	(*Charge)(nil),           // 8: alephd.v1.Charge
 }
 var file_alephd_v1_tx_proto_depIdxs = []int32{
-	2, // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
-	2, // 1: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
-	0, // 2: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
-	5, // 3: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	5, // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
+	2, // 1: alephd.v1.Tx.availability:type_name -> alephd.v1.Availability
+	3, // 2: alephd.v1.Availability.files:type_name -> alephd.v1.AttestedFile
+	3, // 3: alephd.v1.AvailabilityVote.files:type_name -> alephd.v1.AttestedFile
+	5, // 4: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
+	0, // 5: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
+	8, // 6: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_alephd_v1_tx_proto_init() }
@@ -670,6 +889,7 @@ func file_alephd_v1_tx_proto_init() {
 	}
 	file_alephd_v1_tx_proto_msgTypes[0].OneofWrappers = []any{
 		(*Tx_Message)(nil),
+		(*Tx_Availability)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -677,7 +897,7 @@ func file_alephd_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alephd_v1_tx_proto_rawDesc), len(file_alephd_v1_tx_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -98,6 +98,13 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effe
 	}
 	rec.ForgottenBy = append(rec.ForgottenBy, m.ItemHash)
 	fx.Forgotten = append(fx.Forgotten, hash)
+	if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING { // nothing indexed or charged yet
+		if err := k.dequeue(kv, rec); err != nil {
+			return err
+		}
+		rec.Status, rec.Message.ItemContent = pb.MessageStatus_MESSAGE_STATUS_FORGOTTEN, nil
+		return k.SaveMessage(kv, rec)
+	}
 	if !Live(rec.Status) { // already forgotten or removed: record who forgot it again
 		return k.SaveMessage(kv, rec)
 	}

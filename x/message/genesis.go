@@ -23,6 +23,12 @@ type GenesisMessage struct {
 	ForgottenBy         []string        `json:"forgotten_by,omitempty"`
 	// Charge is who paid for the message (see x/payment).
 	Charge *pb.Charge `json:"charge,omitempty"`
+	// FileSize is a processed STORE's attested file size.
+	FileSize uint64 `json:"file_size,omitempty"`
+	// Rejection is why a rejected STORE was rejected.
+	Rejection string `json:"rejection,omitempty"`
+	// AttestDeadline is a STORE's last height for attestation.
+	AttestDeadline int64 `json:"attest_deadline,omitempty"`
 }
 
 // Genesis is this module's part of the genesis document.
@@ -54,6 +60,7 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 	}
 	type aggKey struct{ owner, key string }
 	aggs := map[aggKey]bool{}
+	var live []*pb.MessageRecord
 	for i, gm := range g.Messages {
 		m, err := FromJSON(gm.Message)
 		if err != nil {
@@ -67,19 +74,38 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 			Message: m, Status: pb.MessageStatus(status), Height: gm.Height, TxIndex: gm.TxIndex,
 			BlockTimeUnixNano: gm.BlockTimeUnixNano, Owner: gm.Owner, ContentTimeUnixNano: gm.ContentTimeUnixNano,
 			ContentSize: gm.ContentSize, ForgottenBy: gm.ForgottenBy, Charge: gm.Charge,
+			FileSize: gm.FileSize, Rejection: gm.Rejection, AttestDeadline: gm.AttestDeadline,
 		}
 		if err := k.SaveMessage(kv, rec); err != nil {
 			return err
 		}
-		if !Live(rec.Status) {
-			continue
+		if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING {
+			if err := kv.Set(pendingKey(rec.AttestDeadline, m.ItemHash), present); err != nil {
+				return err
+			}
 		}
+		if Live(rec.Status) {
+			live = append(live, rec)
+		}
+	}
+	// Indexes are rebuilt once every record is in: an amend counts only if
+	// its post is live (a removed post's amends no longer amend anything),
+	// and records come in item_hash order, not the chain's.
+	for _, rec := range live {
+		m := rec.Message
 		c, err := ParseContent(m.Type, m.ItemContent)
 		if err != nil {
 			return fmt.Errorf("genesis message %s: %w", m.ItemHash, err)
 		}
 		switch {
 		case m.Type == TypePost && c.PostType == AmendType:
+			orig, err := k.GetMessage(kv, c.Ref)
+			if err != nil {
+				return err
+			}
+			if orig == nil || !Live(orig.Status) {
+				continue
+			}
 			if err := kv.Set(amendKey(c.Ref, m.ItemHash), encodeHead(c.TimeNano, m.ItemHash)); err != nil {
 				return err
 			}
@@ -129,6 +155,7 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 			Message: ToJSON(rec.Message), Status: rec.Status.String(), Height: rec.Height, TxIndex: rec.TxIndex,
 			BlockTimeUnixNano: rec.BlockTimeUnixNano, Owner: rec.Owner, ContentTimeUnixNano: rec.ContentTimeUnixNano,
 			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy, Charge: rec.Charge,
+			FileSize: rec.FileSize, Rejection: rec.Rejection, AttestDeadline: rec.AttestDeadline,
 		})
 		return nil
 	})

@@ -11,6 +11,9 @@ type Env struct {
 	Height            int64
 	TxIndex           uint32
 	BlockTimeUnixNano int64
+	// StoreAttestBlocks is the param of that name (the app caches params):
+	// how long a STORE accepted now may wait for attestation.
+	StoreAttestBlocks int64
 }
 
 // Effects reports what applying a message did to other messages, for the
@@ -47,9 +50,13 @@ func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, char
 	if dup {
 		return errs.Wrapf(ErrDuplicate, "message %s was already accepted", m.ItemHash)
 	}
+	status, deadline := pb.MessageStatus_MESSAGE_STATUS_PROCESSED, int64(0)
+	if m.Type == TypeStore {
+		status, deadline = pb.MessageStatus_MESSAGE_STATUS_PENDING, env.Height+env.StoreAttestBlocks
+	}
 	rec := &pb.MessageRecord{
 		Message:             m,
-		Status:              pb.MessageStatus_MESSAGE_STATUS_PROCESSED,
+		Status:              status,
 		Height:              env.Height,
 		TxIndex:             env.TxIndex,
 		BlockTimeUnixNano:   env.BlockTimeUnixNano,
@@ -57,6 +64,7 @@ func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, char
 		ContentTimeUnixNano: c.TimeNano,
 		ContentSize:         uint64(len(m.ItemContent)),
 		Charge:              charge,
+		AttestDeadline:      deadline,
 	}
 	// Saved first: an out-of-order aggregate recompute reads it back. A
 	// rejection below discards the whole transaction cache.
@@ -69,7 +77,7 @@ func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, char
 	case TypeAggregate:
 		err = k.applyAggregate(kv, m, c)
 	case TypeStore:
-		err = k.applyStore(kv, m, c)
+		err = k.applyStore(kv, rec, c)
 	case TypeForget:
 		err = k.applyForget(kv, m, c, fx)
 	default: // PROGRAM and INSTANCE are recorded for resource nodes to read.
@@ -102,9 +110,11 @@ func describe(a action) string {
 
 func quote(s string) string { return "\"" + s + "\"" }
 
-func (k Keeper) applyStore(kv state.KV, m *pb.AlephMessage, c *Content) error {
+// applyStore queues a STORE for attestation; its record is PENDING.
+func (k Keeper) applyStore(kv state.KV, rec *pb.MessageRecord, c *Content) error {
+	m := rec.Message
 	if err := k.requireAuthorized(kv, m, c.Address, action{chain: m.Chain, channel: m.Channel, msgType: TypeStore}); err != nil {
 		return err
 	}
-	return kv.Set(fileKey(c.FileHash, m.ItemHash), present)
+	return kv.Set(pendingKey(rec.AttestDeadline, m.ItemHash), present)
 }

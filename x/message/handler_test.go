@@ -458,7 +458,8 @@ func TestStore(t *testing.T) {
 				return
 			}
 			c.mustApply(m)
-			if rec := c.record(m.ItemHash); rec == nil || rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED {
+			// Accepted PENDING: processed once validators attest the file (app/).
+			if rec := c.record(m.ItemHash); rec == nil || rec.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING {
 				t.Fatalf("record %v", rec)
 			}
 		})

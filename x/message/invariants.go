@@ -3,6 +3,7 @@ package message
 import (
 	"bytes"
 	"fmt"
+	pb "github.com/alephd/alephd/proto/alephdv1"
 
 	"github.com/alephd/alephd/state"
 )
@@ -18,7 +19,54 @@ func (k Keeper) Invariants(kv state.KV) error {
 	if err := k.checkAggregates(kv); err != nil {
 		return err
 	}
+	if err := k.checkPending(kv); err != nil {
+		return err
+	}
 	return k.checkAmends(kv)
+}
+
+// checkPending: the attestation queue lists exactly the PENDING STOREs, at
+// their deadlines, and only processed (or removing) STOREs are in the file
+// index.
+func (k Keeper) checkPending(kv state.KV) error {
+	queued, err := k.Pending(kv, 0)
+	if err != nil {
+		return err
+	}
+	for _, q := range queued {
+		rec, err := k.GetMessage(kv, q.ItemHash)
+		if err != nil {
+			return err
+		}
+		if rec.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING || q.Deadline != rec.AttestDeadline {
+			return fmt.Errorf("invariant: attestation queue lists %s (deadline %d), which is %s from height %d", q.ItemHash, q.Deadline, StatusName(rec.Status), rec.Height)
+		}
+	}
+	pending := 0
+	err = k.EachRecord(kv, func(rec *pb.MessageRecord) error {
+		if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING {
+			pending++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if pending != len(queued) {
+		return fmt.Errorf("invariant: %d STOREs are pending, the attestation queue lists %d", pending, len(queued))
+	}
+	var bad error
+	prefix := []byte{ModulePrefix, prefixFile}
+	err = state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		_ = r.String() // the file hash
+		hash := r.String()
+		if bad = r.Err(); bad == nil {
+			bad = k.live(kv, hash, TypeStore)
+		}
+		return bad == nil
+	})
+	return firstErr(err, bad)
 }
 
 func (k Keeper) live(kv state.KV, hash, want string) error {

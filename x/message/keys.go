@@ -18,7 +18,8 @@ const (
 	prefixAggregate  byte = 0x03 // owner, key -> AggregateRecord
 	prefixAmend      byte = 0x04 // original, amend item_hash -> content time
 	prefixPostHead   byte = 0x05 // original -> latest amend item_hash
-	prefixFile       byte = 0x06 // file hash, item_hash -> (empty)
+	prefixFile       byte = 0x06 // file hash, item_hash -> (empty): processed STOREs of a file
+	prefixPending    byte = 0x07 // deadline height, item_hash -> (empty): STOREs awaiting attestation
 )
 
 // present is the value of index keys whose meaning is in the key itself;

@@ -8,6 +8,13 @@ type Params struct {
 	MaxContentChars uint64 `json:"max_content_chars"`
 	// MaxFutureSeconds is how far ahead of block time a message's time may be.
 	MaxFutureSeconds int64 `json:"max_future_seconds"`
+	// StoreAttestBlocks is how many blocks after its own a STORE's file
+	// may take to be attested before the STORE is rejected.
+	StoreAttestBlocks int64 `json:"store_attest_blocks"`
+	// MaxFileBytesStorage and MaxFileBytesIPFS cap the attested size of a
+	// STORE's file (pyaleph: 100 MiB in its storage engine, 1 GiB on IPFS).
+	MaxFileBytesStorage uint64 `json:"max_file_bytes_storage"`
+	MaxFileBytesIPFS    uint64 `json:"max_file_bytes_ipfs"`
 }
 
 // maxFutureSecondsLimit keeps block time + the allowance within int64 nanoseconds.
@@ -15,7 +22,10 @@ const maxFutureSecondsLimit = 10 * 365 * 24 * 3600
 
 // DefaultParams are the values a new chain starts with.
 func DefaultParams() Params {
-	return Params{MaxContentChars: 200_000, MaxFutureSeconds: 600}
+	return Params{
+		MaxContentChars: 200_000, MaxFutureSeconds: 600,
+		StoreAttestBlocks: 60, MaxFileBytesStorage: 100 << 20, MaxFileBytesIPFS: 1 << 30,
+	}
 }
 
 // Validate rejects params a chain cannot run with.
@@ -25,6 +35,12 @@ func (p Params) Validate() error {
 	}
 	if p.MaxFutureSeconds <= 0 || p.MaxFutureSeconds > maxFutureSecondsLimit {
 		return fmt.Errorf("max_future_seconds must be between 1 and %d (ten years)", maxFutureSecondsLimit)
+	}
+	if p.StoreAttestBlocks <= 0 || p.StoreAttestBlocks > 1_000_000 {
+		return fmt.Errorf("store_attest_blocks must be between 1 and 1000000")
+	}
+	if p.MaxFileBytesStorage == 0 || p.MaxFileBytesIPFS == 0 {
+		return fmt.Errorf("max_file_bytes_storage and max_file_bytes_ipfs must be positive")
 	}
 	return nil
 }

@@ -23,8 +23,7 @@ var (
 	ErrEndorsement = errs.Register(Codespace, 7, "malformed endorsement")
 	// ErrEndorseBeyondBalance: endorsements may not exceed the endorser's balance.
 	ErrEndorseBeyondBalance = errs.Register(Codespace, 8, "endorsements exceed balance")
-	// ErrNoFileSize: a STORE must say how big its file is.
-	ErrNoFileSize = errs.Register(Codespace, 9, "STORE without a file size")
+	// Code 9 (a STORE without a file size) is retired: sizes are attested.
 )
 
 // errNotCovered is what a provider answers for a message that is none of

@@ -52,9 +52,9 @@ type Item struct {
 	PostType     string
 	AggregateKey string
 	Size         uint64 // bytes of item_content
-	// FileSize is a STORE's file size, if the transaction carried one.
-	FileSize    uint64
-	HasFileSize bool
+	// FileSize is a STORE's attested file size; 0 when the STORE is
+	// admitted, before validators attest it.
+	FileSize uint64
 	// Height and TxIndex place the message, for the GC order and the core
 	// window.
 	Height  int64

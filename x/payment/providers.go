@@ -57,9 +57,6 @@ func (k *Keeper) Registers() *Registers {
 // rejection is the first provider's own refusal (full, too large) if one
 // stood behind the message, else ErrNoPayer with every provider's reason.
 func (r *Registers) Incoming(kv state.KV, it Item) (Provider, error) {
-	if it.Type == message.TypeStore && !it.HasFileSize {
-		return nil, errs.Wrapf(ErrNoFileSize, "STORE %s carries no file size: submit it through a node that holds the file (upload it first)", it.Hash)
-	}
 	var reasons []string
 	var refusal error
 	for _, p := range r.providers {

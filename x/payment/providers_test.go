@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
@@ -33,21 +32,26 @@ func TestFoundingNumbers(t *testing.T) {
 		t.Fatalf("refusal %q does not say %q", log, want)
 	}
 
-	// Files: exactly X MB fit, one more byte does not.
-	file := func(size uint64) []byte {
+	// Files are charged their attested size: exactly X MB fit, one more
+	// byte does not, and the STORE is rejected saying so.
+	file := func(size uint64) (status, rejection string) {
 		m := c.sign(alice, client.Store("TEST", strings.Repeat("ab", 32), "storage", 0))
-		return app.EncodeStoreTx(m, size)
+		c.ok(m)
+		if s := c.status(m.ItemHash); s != "pending" {
+			t.Fatalf("a STORE before attestation is %s", s)
+		}
+		c.Attest([]*pb.AttestedFile{apptest.File(m, size)})
+		return c.status(m.ItemHash), c.record(m.ItemHash).Rejection
 	}
-	if got, log := c.codeTx(file(x*1_000_000 - 200_000)); got != "" {
-		t.Fatalf("a %d-byte file: %s", x*1_000_000-200_000, log)
+	if s, why := file(x*1_000_000 - 200_000); s != "processed" {
+		t.Fatalf("a %d-byte file: %s %s", x*1_000_000-200_000, s, why)
 	}
-	got, log = c.codeTx(file(200_001))
-	wantCode(t, "one byte past X MB", got, log, "payment/2")
-	if !strings.Contains(log, "12/12 messages, 11.8/12 MB; needs 0 messages, 0.200001 MB") {
-		t.Fatalf("refusal %q does not give the numbers", log)
+	s, why := file(200_001)
+	if s != "rejected" || !strings.Contains(why, "12/12 messages, 11.8/12 MB; needs 0 messages, 0.200001 MB") {
+		t.Fatalf("one byte past X MB: %s, %q does not give the numbers", s, why)
 	}
-	if got, log := c.codeTx(file(200_000)); got != "" {
-		t.Fatalf("the last 200,000 bytes: %s", log)
+	if s, why := file(200_000); s != "processed" {
+		t.Fatalf("the last 200,000 bytes: %s %s", s, why)
 	}
 	v := c.account(alice).PersonalStorage
 	if v.Capacity != (payment.AmountsView{Messages: x, Bytes: x * 1_000_000}) || v.Used != v.Capacity || v.Tokens != "12" {
@@ -190,12 +194,4 @@ func TestNoPayerSkipsSignature(t *testing.T) {
 			t.Fatalf("%s: verified=%v code=%d (%s)", apptest.Address(tc.key), verified, r.Code, r.Log)
 		}
 	}
-}
-
-// TestStoreNeedsFileSize: a STORE must carry its file's size.
-func TestStoreNeedsFileSize(t *testing.T) {
-	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: 1}, nil)
-	m := c.sign(alice, client.Store("TEST", strings.Repeat("ab", 32), "storage", 0))
-	got, log := c.codeTx(app.EncodeTx(m))
-	wantCode(t, "STORE without size", got, log, "payment/9")
 }

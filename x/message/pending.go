@@ -1,0 +1,102 @@
+package message
+
+import (
+	"errors"
+	"fmt"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+)
+
+// A STORE is accepted PENDING: its file's existence and size are not one
+// node's say-so but what validators with more than 2/3 of the voting power
+// attest in their vote extensions (see app/availability.go). Until then it
+// waits in a queue ordered by deadline; at the deadline it is REJECTED.
+// Attested, it is PROCESSED and its file indexed (which is what pins it).
+
+// pendingKey orders the queue: deadline height, then item_hash.
+func pendingKey(deadline int64, hash string) []byte {
+	return state.NewKey(ModulePrefix, prefixPending).Uint64(uint64(deadline)).String(hash).Bytes()
+}
+
+// PendingStore is a STORE waiting for attestation.
+type PendingStore struct {
+	ItemHash string
+	FileHash string // sha256 hex or CID
+	FileType string // "storage" (sha256) or "ipfs" (CID)
+	Deadline int64  // rejected at the end of this height unless attested
+}
+
+func (k Keeper) dequeue(kv state.KV, rec *pb.MessageRecord) error {
+	return kv.Delete(pendingKey(rec.AttestDeadline, rec.Message.ItemHash))
+}
+
+// Pending returns up to limit STOREs waiting for attestation, nearest
+// deadline first (limit 0: all).
+func (k Keeper) Pending(kv state.KV, limit int) ([]PendingStore, error) {
+	var out []PendingStore
+	var bad error
+	prefix := []byte{ModulePrefix, prefixPending}
+	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		dl, hash := int64(r.Uint64()), r.String()
+		if bad = r.Err(); bad != nil {
+			return false
+		}
+		rec, err := k.GetMessage(kv, hash)
+		if err != nil || rec == nil {
+			bad = errors.Join(err, fmt.Errorf("pending queue names %s, which has no record", hash))
+			return false
+		}
+		c, err := ParseContent(TypeStore, rec.Message.ItemContent)
+		if bad = err; err != nil {
+			return false
+		}
+		out = append(out, PendingStore{ItemHash: hash, FileHash: c.FileHash, FileType: c.FileType, Deadline: dl})
+		return limit == 0 || len(out) < limit
+	})
+	return out, errors.Join(err, bad)
+}
+
+// Due returns the pending STOREs whose deadline is at or before height.
+func (k Keeper) Due(kv state.KV, height int64) ([]string, error) {
+	var out []string
+	var bad error
+	prefix := []byte{ModulePrefix, prefixPending}
+	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		dl, hash := int64(r.Uint64()), r.String()
+		if bad = r.Err(); bad != nil || dl > height {
+			return false
+		}
+		out = append(out, hash)
+		return true
+	})
+	return out, errors.Join(err, bad)
+}
+
+// ProcessStore makes a pending STORE PROCESSED: attested at size, paid by
+// charge. Its file joins the file index.
+func (k Keeper) ProcessStore(kv state.KV, rec *pb.MessageRecord, size uint64, charge *pb.Charge, fx *Effects) error {
+	c, err := ParseContent(TypeStore, rec.Message.ItemContent)
+	if err != nil {
+		return err
+	}
+	if err := k.dequeue(kv, rec); err != nil {
+		return err
+	}
+	rec.FileSize, rec.Charge = size, charge
+	if err := kv.Set(fileKey(c.FileHash, rec.Message.ItemHash), present); err != nil {
+		return err
+	}
+	return k.SetStatus(kv, rec, pb.MessageStatus_MESSAGE_STATUS_PROCESSED, fx)
+}
+
+// RejectStore makes a pending STORE REJECTED, saying why.
+func (k Keeper) RejectStore(kv state.KV, rec *pb.MessageRecord, reason string, fx *Effects) error {
+	if err := k.dequeue(kv, rec); err != nil {
+		return err
+	}
+	rec.Rejection = reason
+	return k.SetStatus(kv, rec, pb.MessageStatus_MESSAGE_STATUS_REJECTED, fx)
+}
