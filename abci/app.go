@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	abcitypes "github.com/cometbft/cometbft/abci/types"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
 	"github.com/alephd/alephd/app"
@@ -25,17 +26,32 @@ const AppVersion uint64 = 1
 // use of the app; signature recovery, a pure function, runs outside it.
 type Application struct {
 	abcitypes.BaseApplication
-	mu    sync.Mutex
-	app   *app.App
-	txs   *txCache
-	snaps *snapshots
+	mu       sync.Mutex
+	app      *app.App
+	txs      *txCache
+	snaps    *snapshots
+	attester Attester
+	logger   cmtlog.Logger
 }
 
 var _ abcitypes.Application = (*Application)(nil)
 
 // New wraps a; snapshots configures state-sync snapshots (zero: none taken).
 func New(a *app.App, snaps Snapshots) *Application {
-	return &Application{app: a, txs: newTxCache(), snaps: &snapshots{cfg: snaps}}
+	return &Application{app: a, txs: newTxCache(), snaps: &snapshots{cfg: snaps}, logger: cmtlog.NewNopLogger()}
+}
+
+// SetAttester makes the node's vote extensions report what at verified.
+// Without one, this validator attests nothing.
+func (s *Application) SetAttester(at Attester) { s.attester = at }
+
+// SetLogger sets where the adapter reports what the chain does not record
+// (refused proposals).
+func (s *Application) SetLogger(l cmtlog.Logger) { s.logger = l }
+
+func (s *Application) logRejectedProposal(height int64, err error) {
+	rejectedProposals.Inc()
+	s.logger.Error("refused a proposal: its availability record is not backed", "height", height, "err", err)
 }
 
 func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.ResponseInfo, error) {
@@ -51,7 +67,11 @@ func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.
 func (s *Application) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*abcitypes.ResponseInitChain, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	hash, err := s.app.InitChain(req.InitialHeight, req.Time.UnixNano(), req.AppStateBytes)
+	vals, err := validatorsOf(req.Validators)
+	if err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	hash, err := s.app.InitChain(req.InitialHeight, req.Time.UnixNano(), req.AppStateBytes, app.ChainInfo{ChainID: req.ChainId, Validators: vals})
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
@@ -141,9 +161,13 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 func statusEvents(changes []message.StatusChange) []abcitypes.Event {
 	var evs []abcitypes.Event
 	for _, c := range changes {
-		evs = append(evs, abcitypes.Event{Type: EventStatus, Attributes: []abcitypes.EventAttribute{
+		ev := abcitypes.Event{Type: EventStatus, Attributes: []abcitypes.EventAttribute{
 			{Key: AttrItemHash, Value: c.Hash, Index: true}, {Key: AttrStatus, Value: c.Status},
-		}})
+		}}
+		if c.Reason != "" {
+			ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: AttrReason, Value: c.Reason})
+		}
+		evs = append(evs, ev)
 	}
 	return evs
 }
@@ -162,13 +186,15 @@ func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcity
 // Block result events: "message" (item_hash, type; indexed for tx_search)
 // for every message, "forget" (one "forgotten" attribute per message
 // forgotten) for an accepted FORGET, and "status" (item_hash, status) for
-// each message garbage collection moved, in a transaction's events or the
-// block's (end-of-block removals). The query index follows them.
+// each message garbage collection or attestation moved (with a "reason" for
+// a rejection), in a transaction's events or the block's (end-of-block
+// removals and expiries). The query index follows them.
 const (
 	EventMessage  = "message"
 	EventForget   = "forget"
 	EventStatus   = "status"
 	AttrStatus    = "status"
+	AttrReason    = "reason"
 	AttrItemHash  = "item_hash"
 	AttrType      = "type"
 	AttrForgotten = "forgotten"

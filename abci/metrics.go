@@ -20,3 +20,10 @@ func countRejection(codespace string, code uint32) {
 		admissionRejections.WithLabelValues(codespace, strconv.FormatUint(uint64(code), 10)).Inc()
 	}
 }
+
+// rejectedProposals counts proposals ProcessProposal refused: a proposer
+// whose availability record its evidence does not back.
+var rejectedProposals = promauto.NewCounter(prometheus.CounterOpts{
+	Name: "alephd_rejected_proposals_total",
+	Help: "Block proposals refused by ProcessProposal (availability record not backed by its evidence).",
+})

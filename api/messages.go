@@ -109,6 +109,8 @@ func statusOf(e *index.Entry) (int, gin.H) {
 		return http.StatusOK, publication(e.Status)
 	case index.StatusForgotten, index.StatusRemoved:
 		return http.StatusGone, publication(e.Status)
+	case index.StatusPending: // a STORE: validators are fetching its file
+		return http.StatusAccepted, publication(e.Status)
 	default:
 		out := publication(e.Status)
 		out["details"] = e.Details

@@ -141,12 +141,15 @@ func (a *App) Invariants() error {
 
 // InitChain writes genesis and returns the genesis app hash. The genesis
 // time is the chain's clock until the first block.
-func (a *App) InitChain(initialHeight, genesisTimeUnixNano int64, appState json.RawMessage) ([]byte, error) {
+func (a *App) InitChain(initialHeight, genesisTimeUnixNano int64, appState json.RawMessage, ci ChainInfo) ([]byte, error) {
 	if initialHeight > 1 {
 		a.store.SetInitialVersion(initialHeight)
 	}
 	cache := state.NewCache(a.store.Working())
 	if err := a.InitGenesis(cache, appState); err != nil {
+		return nil, err
+	}
+	if err := writeChainInfo(cache, ci); err != nil {
 		return nil, err
 	}
 	if err := a.setBlockTime(cache, genesisTimeUnixNano); err != nil {

@@ -91,7 +91,7 @@ func runBlock(c *apptest.Chain, blocks [][]*pb.AlephMessage, i int) []app.TxResu
 
 // goldenAppHash pins the app hash of scenario. It changes only when the
 // state machine changes on purpose: say why in the commit that updates it.
-const goldenAppHash = "dde52b6798394844a0c994442ee739fbd97965cb4df055359569c0461ea071ee"
+const goldenAppHash = "b42850994bc35300a311a4db8cd70d72236ebb7c0678c7f48562fddc89267ddf"
 
 // TestGoldenAppHash guards against accidental consensus changes.
 func TestGoldenAppHash(t *testing.T) {

@@ -24,7 +24,14 @@ const (
 	PathParams     = "/params"     // -> params of every module
 	PathAccount    = "/account"    // data: address -> payment.AccountView
 	PathChannel    = "/channel"    // data: channel -> payment.ChannelView
+	PathFile       = "/file"       // data: file hash -> FileView
 )
+
+// FileView says which live STOREs keep a file (sha256 or CID) pinned.
+type FileView struct {
+	Hash   string   `json:"hash"`
+	Stores []string `json:"stores"`
+}
 
 // QueryResult answers a query. A nil Value with no error means "not found".
 type QueryResult struct {
@@ -97,9 +104,16 @@ func (a *App) Query(path string, data []byte, height int64, prove bool) (QueryRe
 		}
 		res.Value, err = json.Marshal(v)
 		return res, err
+	case PathFile:
+		stores, err := a.messages.FileStores(snap, string(data))
+		if err != nil {
+			return res, err
+		}
+		res.Value, err = json.Marshal(FileView{Hash: string(data), Stores: append([]string{}, stores...)})
+		return res, err
 	default:
-		return res, fmt.Errorf("%w %q; known: %s %s %s %s %s %s %s %s", ErrUnknownQuery, path,
-			PathMessage, PathAggregate, PathAggregates, PathPost, PathBalance, PathParams, PathAccount, PathChannel)
+		return res, fmt.Errorf("%w %q; known: %s %s %s %s %s %s %s %s %s", ErrUnknownQuery, path,
+			PathMessage, PathAggregate, PathAggregates, PathPost, PathBalance, PathParams, PathAccount, PathChannel, PathFile)
 	}
 	if res.Value, err = snap.Get(res.Key); err != nil {
 		return res, err

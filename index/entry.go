@@ -14,6 +14,8 @@ const (
 	StatusRemoving = "removing"
 	// StatusRemoved: grace ran out; no longer served.
 	StatusRemoved = "removed"
+	// StatusPending: a STORE whose file validators have not attested yet.
+	StatusPending = "pending"
 )
 
 // Entry is what the index keeps of one message.

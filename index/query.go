@@ -99,7 +99,7 @@ func (f Filter) choose() plan {
 	// default lists both, as pyaleph does. Processed alone walks the same
 	// keys but must look at each entry.
 	statuses := Statuses(f.Statuses)
-	live := !statuses[StatusRejected] && !statuses[StatusForgotten] && !statuses[StatusRemoved]
+	live := !statuses[StatusRejected] && !statuses[StatusForgotten] && !statuses[StatusRemoved] && !statuses[StatusPending]
 	allLive := live && statuses[StatusProcessed] && statuses[StatusRemoving]
 	if f.BlockOrder || ((f.StartBlock > 0 || f.EndBlock > 0) && onlyBlocks(f)) {
 		// Block order, or a block range alone: the keys are in block order.

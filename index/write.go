@@ -23,8 +23,9 @@ type TxResult struct {
 	StatusChanges []StatusChange
 }
 
-// StatusChange is one message's new status.
-type StatusChange struct{ Hash, Status string }
+// StatusChange is one message's new status; Reason says why, for a
+// rejection.
+type StatusChange struct{ Hash, Status, Reason string }
 
 // Block is one committed block.
 type Block struct {
@@ -87,8 +88,8 @@ func (x *Index) IndexBlock(blk Block) error {
 
 func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 	m, err := app.DecodeTx(tr.Tx)
-	if err != nil {
-		return nil // not a message: nothing to index
+	if err != nil { // not a message: an availability record moves STOREs
+		return b.statusChanges(tr.StatusChanges)
 	}
 	e := &Entry{
 		ItemHash: m.ItemHash, Type: m.Type, Chain: m.Chain, Sender: m.Sender, Channel: m.Channel,
@@ -115,19 +116,24 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		}
 		return nil
 	}
-	e.Status = StatusProcessed
-	b.x.metrics.messages.WithLabelValues(m.Type, StatusProcessed).Inc()
 	if c, err := message.ParseContent(m.Type, m.ItemContent); err == nil {
 		e.Owner, e.PostType, e.Ref, e.Key, e.ContentHash = c.Address, c.PostType, c.Ref, c.Key, c.FileHash
 		e.Tags = tags(m.ItemContent)
 	}
 	b.entries[e.ItemHash] = e
-	for _, d := range dimensions {
-		for _, vals := range d.values(e) {
-			b.byKeys[string(byKey(d, vals, e))] = true
+	if m.Type == message.TypeStore { // pending until its file is attested
+		e.Status = StatusPending
+		b.x.metrics.messages.WithLabelValues(m.Type, StatusPending).Inc()
+		for _, d := range dimensions {
+			if d.all {
+				for _, vals := range d.values(e) {
+					b.byKeys[string(byKey(d, vals, e))] = true
+				}
+			}
 		}
+		return nil
 	}
-	b.countLive(e, 1)
+	b.begin(e)
 	for _, h := range tr.Forgotten {
 		t, err := b.get(h)
 		if err != nil {
@@ -153,14 +159,22 @@ func (b *batch) statusChanges(changes []StatusChange) error {
 		if t == nil {
 			continue
 		}
-		switch c.Status {
-		case StatusRemoving, StatusProcessed:
+		switch {
+		case t.Status == StatusPending && c.Status == StatusProcessed: // attested
+			b.byKeys[string(byKey(dimStatus, []string{StatusPending}, t))] = false
+			b.begin(t)
+		case t.Status == StatusPending && c.Status == StatusRejected:
+			b.byKeys[string(byKey(dimStatus, []string{StatusPending}, t))] = false
+			b.x.metrics.messages.WithLabelValues(t.Type, StatusRejected).Inc()
+			t.Status, t.Details = StatusRejected, c.Reason
+			b.byKeys[string(byKey(dimStatus, []string{StatusRejected}, t))] = true
+		case c.Status == StatusRemoving, c.Status == StatusProcessed:
 			if !live(t.Status) || t.Status == c.Status {
 				continue
 			}
 			b.byKeys[string(byKey(dimStatus, []string{StatusRemoving}, t))] = c.Status == StatusRemoving
 			t.Status = c.Status
-		case StatusRemoved:
+		case c.Status == StatusRemoved:
 			b.end(t, StatusRemoved)
 		}
 	}
@@ -169,8 +183,28 @@ func (b *batch) statusChanges(changes []StatusChange) error {
 
 func live(status string) bool { return status == StatusProcessed || status == StatusRemoving }
 
-// end takes a live message out of the listings: forgotten or removed.
+// begin makes an entry live: processed, in every listing and count.
+func (b *batch) begin(e *Entry) {
+	e.Status = StatusProcessed
+	b.x.metrics.messages.WithLabelValues(e.Type, StatusProcessed).Inc()
+	for _, d := range dimensions {
+		for _, vals := range d.values(e) {
+			b.byKeys[string(byKey(d, vals, e))] = true
+		}
+	}
+	b.countLive(e, 1)
+}
+
+// end takes a live message out of the listings: forgotten or removed. A
+// pending STORE, listed only by status, can be forgotten too.
 func (b *batch) end(t *Entry, status string) {
+	if t.Status == StatusPending {
+		b.byKeys[string(byKey(dimStatus, []string{StatusPending}, t))] = false
+		t.Status = status
+		t.Message = withoutContent(t.Message)
+		b.byKeys[string(byKey(dimStatus, []string{status}, t))] = true
+		return
+	}
 	if !live(t.Status) {
 		return
 	}

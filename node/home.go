@@ -166,10 +166,13 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 // validators cannot gossip within a round, and consensus stalls.
 const maxBlockBytes = 4 << 20
 
-// consensusParams are CometBFT's defaults with alephd's block size.
+// consensusParams are CometBFT's defaults with alephd's block size, and vote
+// extensions from the first height.
 func consensusParams() *types.ConsensusParams {
 	p := types.DefaultConsensusParams()
 	p.Block.MaxBytes = maxBlockBytes
+	// Validators attest STORE files in their vote extensions (abci/availability.go).
+	p.ABCI.VoteExtensionsEnableHeight = 1
 	return p
 }
 

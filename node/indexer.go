@@ -66,6 +66,8 @@ func statusChanges(evs []abcitypes.Event) []index.StatusChange {
 				c.Hash = a.Value
 			case abci.AttrStatus:
 				c.Status = a.Value
+			case abci.AttrReason:
+				c.Reason = a.Value
 			}
 		}
 		out = append(out, c)

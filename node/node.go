@@ -23,12 +23,42 @@ import (
 	"github.com/alephd/alephd/api"
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/fetch"
 	"github.com/alephd/alephd/index"
 	"github.com/alephd/alephd/state"
 )
 
 // indexPoll is how often the index looks for new committed blocks.
 const indexPoll = 50 * time.Millisecond
+
+// pinPoll is how often pins follow the chain.
+const pinPoll = 500 * time.Millisecond
+
+// openContent opens the content store and the fetcher that attests its
+// files: embedded IPFS, or the kubo daemon app.toml names.
+func openContent(home string, ac AppConfig) (*content.Store, *fetch.Fetcher, error) {
+	files, err := content.Open(ContentDir(home))
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := fetch.Config{Store: files, Peers: ac.ContentPeers}
+	if ac.IPFSAPI != "" {
+		k, err := content.NewKubo(ac.IPFSAPI)
+		if err != nil {
+			files.Close()
+			return nil, nil, fmt.Errorf("ipfs_api %s: %w", ac.IPFSAPI, err)
+		}
+		cfg.IPFS, cfg.Kubo = k, true
+	} else {
+		emb, err := files.IPFS()
+		if err != nil {
+			files.Close()
+			return nil, nil, err
+		}
+		cfg.IPFS = emb
+	}
+	return files, fetch.New(cfg), nil
+}
 
 // ContentDir is where the embedded content store keeps files.
 func ContentDir(home string) string { return filepath.Join(home, "data", "content") }
@@ -56,6 +86,8 @@ type Node struct {
 	stop  context.CancelFunc
 	done  chan struct{}
 	api   *api.Server
+	files *content.Store
+	bg    sync.WaitGroup // the fetcher and the pinner
 	// APIAddress is where the HTTP API listens, if it runs.
 	APIAddress string
 }
@@ -133,41 +165,59 @@ func Start(home string, o Options) (*Node, error) {
 		return nil, err
 	}
 	snaps := abci.Snapshots{Dir: filepath.Join(home, "data", "snapshots"), Interval: ac.SnapshotInterval, Keep: 2}
+	files, fetcher, err := openContent(home, ac)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	abciApp := abci.New(a, snaps)
+	abciApp.SetAttester(fetcher)
+	abciApp.SetLogger(logger.With("module", "alephd"))
 	dbs := &openDBs{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
-		abci.ClientCreator(abci.New(a, snaps)),
+		abci.ClientCreator(abciApp),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provide,
 		metricsProvider(c.Instrumentation),
 		logger)
 	if err != nil {
+		files.Close()
 		store.Close()
 		return nil, fmt.Errorf("create CometBFT node: %w", err)
 	}
 	idx, err := index.Open(IndexDir(home))
 	if err != nil {
+		files.Close()
 		store.Close()
 		return nil, err
 	}
 	if err := n.Start(); err != nil {
 		idx.Close()
+		files.Close()
 		store.Close()
 		return nil, fmt.Errorf("start CometBFT node: %w", err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	node := &Node{Config: c, App: a, Index: idx, RPC: rpclocal.New(n), cmt: n, store: store, dbs: dbs, stop: stop, done: make(chan struct{})}
+	node.files = files
+	pinner := fetch.NewPinner(fetcher, rpcChain{rpc: node.RPC, blocks: n.BlockStore()}, ContentDir(home))
+	node.bg.Add(2)
+	go func() { defer node.bg.Done(); fetcher.Run(ctx) }()
+	go func() {
+		defer node.bg.Done()
+		pinner.Run(ctx, pinPoll, func(msg string, kv ...any) { logger.Error(msg, kv...) })
+	}()
 	if o.APIAddr != "" {
-		files, err := content.Open(ContentDir(home))
-		if err == nil {
-			node.api = api.New(idx, apiBackend{node}, files)
-			node.APIAddress, err = node.api.Start(o.APIAddr)
-		}
+		node.api = api.New(idx, apiBackend{node}, files)
+		node.APIAddress, err = node.api.Start(o.APIAddr)
 		if err != nil {
 			stop()
+			node.bg.Wait()
 			n.Stop()
 			n.Wait()
 			dbs.closeAll()
 			idx.Close()
+			files.Close()
 			store.Close()
 			return nil, fmt.Errorf("start the HTTP API on %s: %w", o.APIAddr, err)
 		}
@@ -196,12 +246,14 @@ func (n *Node) Stop() error {
 	}
 	n.stop()
 	<-n.done
+	n.bg.Wait()
 	if err := n.cmt.Stop(); err != nil {
 		return err
 	}
 	n.Index.Close()
 	n.cmt.Wait()
 	n.dbs.closeAll()
+	n.files.Close()
 	return n.store.Close()
 }
 

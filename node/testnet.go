@@ -54,7 +54,7 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 	}
 	var nodes []TestnetNode
 	var vals []types.GenesisValidator
-	var peers []string
+	var peers, urls []string
 	for i := 0; i < o.Validators; i++ {
 		n := TestnetNode{
 			Home: filepath.Join(dir, fmt.Sprintf("node%d", i)),
@@ -88,10 +88,19 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 		}
 		vals = append(vals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: 10, Name: fmt.Sprintf("node%d", i)})
 		peers = append(peers, fmt.Sprintf("%s@%s", key.ID(), peerAddr))
-		if err := SaveAppConfig(n.Home, AppConfig{APIAddr: n.API, SnapshotInterval: DefaultSnapshotInterval}); err != nil {
+		nodes = append(nodes, n)
+		urls = append(urls, "http://"+dialable(n.API, i, o.Docker))
+	}
+	for i, n := range nodes {
+		var others []string
+		for j, u := range urls {
+			if j != i {
+				others = append(others, u)
+			}
+		}
+		if err := SaveAppConfig(n.Home, AppConfig{APIAddr: n.API, SnapshotInterval: DefaultSnapshotInterval, ContentPeers: others}); err != nil {
 			return nil, err
 		}
-		nodes = append(nodes, n)
 	}
 	doc := &types.GenesisDoc{
 		ChainID: o.ChainID, GenesisTime: cmttime.Now().Truncate(time.Second), InitialHeight: 1,
@@ -150,6 +159,14 @@ func writeCompose(dir string, nodes []TestnetNode, o TestnetOptions) error {
 	return os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte(b.String()), 0o644)
 }
 
+// dialable is where other nodes reach an API listening on addr.
+func dialable(addr string, i int, docker bool) string {
+	if docker {
+		return fmt.Sprintf("node%d:4024", i)
+	}
+	return addr
+}
+
 // AppConfig is alephd's own part of a home's configuration (config/app.toml).
 type AppConfig struct {
 	// APIAddr is the HTTP API's host:port.
@@ -157,6 +174,12 @@ type AppConfig struct {
 	// SnapshotInterval takes a state-sync snapshot every so many heights; 0
 	// takes none.
 	SnapshotInterval int64
+	// IPFSAPI is a kubo daemon's RPC multiaddr; empty uses the embedded
+	// IPFS store.
+	IPFSAPI string
+	// ContentPeers are other nodes' API base URLs, where this node fetches
+	// the files of STOREs it does not hold, to attest them.
+	ContentPeers []string
 }
 
 // DefaultSnapshotInterval is how often a node snapshots its state by default.
@@ -170,7 +193,11 @@ func SaveAppConfig(home string, c AppConfig) error {
 		"# HTTP API listen address; `alephd start --api-addr` overrides it.\n" +
 		fmt.Sprintf("api_addr = %q\n", c.APIAddr) +
 		"# Take a state-sync snapshot every N heights (0: none); new nodes restore from them.\n" +
-		fmt.Sprintf("snapshot_interval = %d\n", c.SnapshotInterval)
+		fmt.Sprintf("snapshot_interval = %d\n", c.SnapshotInterval) +
+		"# A kubo daemon's RPC address (e.g. /ip4/127.0.0.1/tcp/5001) for IPFS content; empty: the embedded store.\n" +
+		fmt.Sprintf("ipfs_api = %q\n", c.IPFSAPI) +
+		"# Other nodes' API base URLs, comma-separated: where files of STOREs this node lacks are fetched.\n" +
+		fmt.Sprintf("content_peers = %q\n", strings.Join(c.ContentPeers, ","))
 	return os.WriteFile(appConfigPath(home), []byte(body), 0o644)
 }
 
@@ -193,6 +220,15 @@ func LoadAppConfig(home string) (AppConfig, error) {
 		switch strings.TrimSpace(k) {
 		case "api_addr":
 			c.APIAddr = v
+		case "ipfs_api":
+			c.IPFSAPI = v
+		case "content_peers":
+			c.ContentPeers = nil
+			for _, u := range strings.Split(v, ",") {
+				if u = strings.TrimSpace(u); u != "" {
+					c.ContentPeers = append(c.ContentPeers, u)
+				}
+			}
 		case "snapshot_interval":
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 {

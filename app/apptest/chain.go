@@ -50,7 +50,7 @@ func New(t testing.TB, appState json.RawMessage) *Chain {
 	if appState == nil {
 		appState = app.DevGenesis()
 	}
-	hash, err := a.InitChain(1, GenesisTime.UnixNano(), appState)
+	hash, err := a.InitChain(1, GenesisTime.UnixNano(), appState, app.ChainInfo{})
 	if err != nil {
 		t.Fatalf("init chain: %v", err)
 	}

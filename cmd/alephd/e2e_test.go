@@ -19,7 +19,6 @@ import (
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/internal/testnode"
-	"github.com/alephd/alephd/x/message"
 )
 
 // binary is alephd built once for the tests that run it as a process.
@@ -130,9 +129,6 @@ func TestSubmitMainnetVectors(t *testing.T) {
 		path := filepath.Join(dir, fmt.Sprintf("v%02d.json", i))
 		os.WriteFile(path, m, 0o644)
 		args := []string{"tx", "submit", path, "--node", n.rpc}
-		if pm, err := message.FromJSON(m); err == nil && pm.Type == message.TypeStore {
-			args = append(args, "--file-size", "1024") // as the node holding the file would record it
-		}
 		out, code := alephd(t, args...)
 		var res client.Result
 		if err := json.Unmarshal([]byte(out), &res); err != nil {

@@ -29,6 +29,8 @@ type GenesisMessage struct {
 	Rejection string `json:"rejection,omitempty"`
 	// AttestDeadline is a STORE's last height for attestation.
 	AttestDeadline int64 `json:"attest_deadline,omitempty"`
+	// FileHash is a processed STORE's file.
+	FileHash string `json:"file_hash,omitempty"`
 }
 
 // Genesis is this module's part of the genesis document.
@@ -74,7 +76,7 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 			Message: m, Status: pb.MessageStatus(status), Height: gm.Height, TxIndex: gm.TxIndex,
 			BlockTimeUnixNano: gm.BlockTimeUnixNano, Owner: gm.Owner, ContentTimeUnixNano: gm.ContentTimeUnixNano,
 			ContentSize: gm.ContentSize, ForgottenBy: gm.ForgottenBy, Charge: gm.Charge,
-			FileSize: gm.FileSize, Rejection: gm.Rejection, AttestDeadline: gm.AttestDeadline,
+			FileSize: gm.FileSize, Rejection: gm.Rejection, AttestDeadline: gm.AttestDeadline, FileHash: gm.FileHash,
 		}
 		if err := k.SaveMessage(kv, rec); err != nil {
 			return err
@@ -155,7 +157,7 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 			Message: ToJSON(rec.Message), Status: rec.Status.String(), Height: rec.Height, TxIndex: rec.TxIndex,
 			BlockTimeUnixNano: rec.BlockTimeUnixNano, Owner: rec.Owner, ContentTimeUnixNano: rec.ContentTimeUnixNano,
 			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy, Charge: rec.Charge,
-			FileSize: rec.FileSize, Rejection: rec.Rejection, AttestDeadline: rec.AttestDeadline,
+			FileSize: rec.FileSize, Rejection: rec.Rejection, AttestDeadline: rec.AttestDeadline, FileHash: rec.FileHash,
 		})
 		return nil
 	})

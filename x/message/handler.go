@@ -31,6 +31,8 @@ type Effects struct {
 type StatusChange struct {
 	Hash   string
 	Status string
+	// Reason says why, for a rejection.
+	Reason string
 }
 
 // Apply runs the type handler of a message whose envelope and signature

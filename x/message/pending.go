@@ -85,7 +85,7 @@ func (k Keeper) ProcessStore(kv state.KV, rec *pb.MessageRecord, size uint64, ch
 	if err := k.dequeue(kv, rec); err != nil {
 		return err
 	}
-	rec.FileSize, rec.Charge = size, charge
+	rec.FileSize, rec.FileHash, rec.Charge = size, c.FileHash, charge
 	if err := kv.Set(fileKey(c.FileHash, rec.Message.ItemHash), present); err != nil {
 		return err
 	}
@@ -98,5 +98,24 @@ func (k Keeper) RejectStore(kv state.KV, rec *pb.MessageRecord, reason string, f
 		return err
 	}
 	rec.Rejection = reason
-	return k.SetStatus(kv, rec, pb.MessageStatus_MESSAGE_STATUS_REJECTED, fx)
+	if err := k.SetStatus(kv, rec, pb.MessageStatus_MESSAGE_STATUS_REJECTED, fx); err != nil {
+		return err
+	}
+	fx.StatusChanges[len(fx.StatusChanges)-1].Reason = reason
+	return nil
+}
+
+// FileStores lists the processed (or removing) STOREs of a file: while
+// there is one, the file stays pinned.
+func (k Keeper) FileStores(kv state.KV, fileHash string) ([]string, error) {
+	prefix := state.NewKey(ModulePrefix, prefixFile).String(fileHash).Bytes()
+	var out []string
+	var bad error
+	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		out = append(out, r.String())
+		bad = r.Err()
+		return bad == nil
+	})
+	return out, errors.Join(err, bad)
 }

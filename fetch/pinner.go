@@ -1,0 +1,185 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/x/message"
+)
+
+// Chain is what the pinner reads of the committed chain.
+type Chain interface {
+	// Height is the last committed height.
+	Height(ctx context.Context) (int64, error)
+	// StatusChanges are the status moves a block made (item_hash -> status).
+	StatusChanges(ctx context.Context, height int64) ([]message.StatusChange, error)
+	// StoreFile returns a STORE's file type and hash; ok is false for
+	// another message type.
+	StoreFile(ctx context.Context, itemHash string) (fileType, fileHash string, ok bool, err error)
+	// FileStores lists the live STOREs of a file.
+	FileStores(ctx context.Context, fileHash string) ([]string, error)
+}
+
+// Pinner keeps the files of live STOREs pinned.
+type Pinner struct {
+	f     *Fetcher
+	chain Chain
+	// state is the file holding the last height followed.
+	state string
+	// wanted are files to pin that this node could not fetch yet.
+	wanted map[string]string // hash -> type
+	// GCEvery and GCGrace schedule garbage collection of unpinned content.
+	GCEvery, GCGrace time.Duration
+}
+
+// NewPinner follows chain from the height saved in dir.
+func NewPinner(f *Fetcher, chain Chain, dir string) *Pinner {
+	return &Pinner{f: f, chain: chain, state: filepath.Join(dir, "pinned-height"), wanted: map[string]string{},
+		GCEvery: 10 * time.Minute, GCGrace: time.Hour}
+}
+
+// Run follows the chain every poll until ctx ends.
+func (p *Pinner) Run(ctx context.Context, poll time.Duration, logf func(msg string, kv ...any)) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	lastGC := time.Now()
+	for {
+		if err := p.Step(ctx); err != nil && ctx.Err() == nil {
+			logf("pinning stalled", "err", err)
+		}
+		if time.Since(lastGC) > p.GCEvery {
+			lastGC = time.Now()
+			if st, err := p.f.cfg.Store.GC(ctx, p.GCGrace); err != nil {
+				logf("content GC failed", "err", err)
+			} else if st.Files+st.Blocks > 0 {
+				logf("content GC", "files", st.Files, "blocks", st.Blocks, "bytes", st.Bytes)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Step follows every block committed since the last step.
+func (p *Pinner) Step(ctx context.Context) error {
+	last := p.followed()
+	top, err := p.chain.Height(ctx)
+	if err != nil {
+		return err
+	}
+	for h := last + 1; h <= top; h++ {
+		changes, err := p.chain.StatusChanges(ctx, h)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			switch c.Status {
+			case "processed", "forgotten", "removed":
+			default:
+				continue
+			}
+			typ, file, ok, err := p.chain.StoreFile(ctx, c.Hash)
+			if err != nil {
+				return err
+			}
+			if ok {
+				p.wanted[file] = typ // settled below, against the latest state
+			}
+		}
+		if err := p.save(h); err != nil {
+			return err
+		}
+	}
+	return p.settle(ctx)
+}
+
+// settle pins the wanted files that live STOREs name and unpins the others.
+// A file this node cannot fetch yet stays wanted for the next step.
+func (p *Pinner) settle(ctx context.Context) error {
+	for file, typ := range p.wanted {
+		stores, err := p.chain.FileStores(ctx, file)
+		if err != nil {
+			return err
+		}
+		if len(stores) == 0 {
+			if err := p.pin(ctx, typ, file, false); err != nil {
+				return err
+			}
+			delete(p.wanted, file)
+			continue
+		}
+		if _, err := p.f.Fetch(ctx, typ, file); err != nil {
+			continue // not here yet: fetched and pinned at a later step
+		}
+		if err := p.pin(ctx, typ, file, true); err != nil {
+			return err
+		}
+		delete(p.wanted, file)
+	}
+	return nil
+}
+
+func (p *Pinner) pin(ctx context.Context, typ, file string, pin bool) error {
+	var err error
+	if typ == "ipfs" {
+		c, derr := cid.Decode(file)
+		if derr != nil {
+			return derr
+		}
+		if pin {
+			err = p.f.cfg.IPFS.Pin(ctx, c)
+		} else {
+			err = p.f.cfg.IPFS.Unpin(ctx, c)
+		}
+	} else if pin {
+		err = p.f.cfg.Store.Pin(file)
+	} else {
+		err = p.f.cfg.Store.Unpin(file)
+	}
+	if !pin && errors.Is(err, content.ErrNotFound) {
+		return nil // never held here: nothing to let go
+	}
+	return err
+}
+
+func (p *Pinner) followed() int64 {
+	b, err := os.ReadFile(p.state)
+	if err != nil {
+		return 0
+	}
+	h, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return h
+}
+
+// save records the height durably: a pin step replayed after a crash is
+// harmless (pins are idempotent), a skipped one would not be.
+func (p *Pinner) save(h int64) error {
+	tmp := p.state + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(f, h)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp, p.state)
+}

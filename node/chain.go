@@ -1,0 +1,82 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
+	"github.com/cometbft/cometbft/store"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/x/message"
+)
+
+// rpcChain serves the content pinner (fetch.Chain) from CometBFT's stores
+// and ABCI queries, through the in-process RPC client.
+type rpcChain struct {
+	rpc    *rpclocal.Local
+	blocks *store.BlockStore
+}
+
+func (c rpcChain) Height(context.Context) (int64, error) { return c.blocks.Height(), nil }
+
+func (c rpcChain) StatusChanges(ctx context.Context, h int64) ([]message.StatusChange, error) {
+	res, err := c.rpc.BlockResults(ctx, &h)
+	if err != nil {
+		return nil, err
+	}
+	var out []message.StatusChange
+	for _, r := range res.TxsResults {
+		for _, sc := range statusChanges(r.Events) {
+			out = append(out, message.StatusChange{Hash: sc.Hash, Status: sc.Status})
+		}
+	}
+	for _, sc := range statusChanges(res.FinalizeBlockEvents) {
+		out = append(out, message.StatusChange{Hash: sc.Hash, Status: sc.Status})
+	}
+	return out, nil
+}
+
+func (c rpcChain) query(ctx context.Context, path string, data []byte) ([]byte, error) {
+	res, err := c.rpc.ABCIQuery(ctx, path, data)
+	if err != nil {
+		return nil, err
+	}
+	if res.Response.Code != 0 {
+		return nil, fmt.Errorf("query %s: %s", path, res.Response.Log)
+	}
+	return res.Response.Value, nil
+}
+
+func (c rpcChain) StoreFile(ctx context.Context, itemHash string) (string, string, bool, error) {
+	v, err := c.query(ctx, app.PathMessage, []byte(itemHash))
+	if err != nil || v == nil {
+		return "", "", false, err
+	}
+	rec, err := app.DecodeMessageRecord(v)
+	if err != nil || rec.Message.Type != message.TypeStore {
+		return "", "", false, err
+	}
+	if rec.FileHash == "" { // never processed: never pinned
+		return "", "", false, nil
+	}
+	typ := "ipfs"
+	if content.ValidHash(rec.FileHash) {
+		typ = "storage"
+	}
+	return typ, rec.FileHash, true, nil
+}
+
+func (c rpcChain) FileStores(ctx context.Context, fileHash string) ([]string, error) {
+	v, err := c.query(ctx, app.PathFile, []byte(fileHash))
+	if err != nil {
+		return nil, err
+	}
+	var fv app.FileView
+	if err := json.Unmarshal(v, &fv); err != nil {
+		return nil, err
+	}
+	return fv.Stores, nil
+}
