@@ -66,16 +66,24 @@ func freeBase(t *testing.T, n int) int {
 	return 0
 }
 
-func newNetwork(t *testing.T, validators int) *network {
+func newNetwork(t *testing.T, validators int) *network { return newNetworkWith(t, validators, nil) }
+
+// newNetworkWith starts a network on app_state appState (nil: the dev one).
+func newNetworkWith(t *testing.T, validators int, appState []byte) *network {
 	t.Helper()
 	base := freeBase(t, validators)
 	nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: validators, ChainID: "faults",
-		BasePort: base, APIBasePort: base + validators*10, TimeoutCommit: 200 * time.Millisecond})
+		BasePort: base, APIBasePort: base + validators*10, TimeoutCommit: 200 * time.Millisecond, AppState: appState})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range nodes { // snapshot often, so a joining node can state-sync
-		if err := node.SaveAppConfig(n.Home, node.AppConfig{APIAddr: n.API, SnapshotInterval: 10}); err != nil {
+		ac, err := node.LoadAppConfig(n.Home)
+		if err == nil {
+			ac.SnapshotInterval = 10
+			err = node.SaveAppConfig(n.Home, ac)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
