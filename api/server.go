@@ -35,9 +35,6 @@ const Version = "alephd-0.1.0"
 // maxBody bounds request bodies other than file uploads (pyaleph: 1 MiB).
 const maxBody = 2 << 20
 
-// maxUpload bounds a stored file (pyaleph: 100 MiB with a STORE message).
-const maxUpload = 100 << 20
-
 // syncTimeout is how long a sync submission waits for its block (pyaleph: 30 s).
 const syncTimeout = 30 * time.Second
 
@@ -46,6 +43,8 @@ type Server struct {
 	idx     *index.Index
 	node    Backend
 	files   *content.Store
+	ipfs    content.Backend // nil: the content store's embedded one
+	limits  uploadLimits
 	engine  *gin.Engine
 	http    *http.Server
 	pending sync.Map // item_hash -> time.Time of messages in the mempool
@@ -54,7 +53,7 @@ type Server struct {
 // New builds the API over a node's index, backend and content store.
 func New(idx *index.Index, node Backend, files *content.Store) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{idx: idx, node: node, files: files, engine: gin.New()}
+	s := &Server{idx: idx, node: node, files: files, limits: defaultLimits, engine: gin.New()}
 	s.engine.Use(gin.Recovery(), limitBody)
 	metrics := s.metricsHandler() // its latency middleware must precede the routes
 	s.routes()
@@ -89,7 +88,7 @@ func (s *Server) Stop(ctx context.Context) error {
 }
 
 func limitBody(c *gin.Context) {
-	if c.Request.Body != nil && c.FullPath() != "/api/v0/storage/add_file" && c.FullPath() != "/api/v0/ipfs/add_file" {
+	if c.Request.Body != nil && !uploadRoutes[c.FullPath()] {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
 	}
 	c.Next()
@@ -113,6 +112,8 @@ func (s *Server) routes() {
 	r.GET("/api/v1/posts/page/:page", s.listPostsV1)
 	v0.POST("/storage/add_json", s.addJSON)
 	v0.POST("/storage/add_file", s.addFile)
+	v0.POST("/ipfs/add_json", s.ipfsAddJSON)
+	v0.POST("/ipfs/add_file", s.ipfsAddFile)
 	v0.GET("/storage/raw/:hash", s.rawFile)
 	v0.GET("/storage/:hash", s.getFile)
 	v0.GET("/channels/list.json", s.channels)

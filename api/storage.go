@@ -1,127 +1,108 @@
 package api
 
 import (
-	"bytes"
+	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"github.com/ipfs/go-cid"
 
 	"github.com/alephd/alephd/content"
-	"github.com/alephd/alephd/x/message"
 )
 
-// addJSON is POST /api/v0/storage/add_json: the body is stored as sent.
+// addJSON is POST /api/v0/storage/add_json: the body, which must be one
+// JSON value, is stored as sent under its sha256.
 func (s *Server) addJSON(c *gin.Context) {
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		fail(c, http.StatusRequestEntityTooLarge, "body too large")
-		return
+	s.storeJSON(c, s.files.Put)
+}
+
+// storeJSON stores an add_json body through put, streaming it past a JSON
+// check, and answers {"status": "success", "hash": ...}.
+func (s *Server) storeJSON(c *gin.Context, put putFunc) {
+	j := newJSONCheck(c.Request.Body)
+	r := &clientReader{r: j}
+	hash, _, err := put(r, s.limits.unsigned)
+	verr := j.verdict()
+	if err == nil && verr != nil {
+		err = verr // the body ended inside a value, or had a second one
 	}
-	if !json.Valid(body) {
-		fail(c, http.StatusUnprocessableEntity, "the body is not JSON")
-		return
-	}
-	hash, _, err := s.files.Put(bytes.NewReader(body), maxBody)
 	if err != nil {
-		fail(c, http.StatusInsufficientStorage, "could not store: "+err.Error())
+		failPut(c, r, err, fmt.Sprintf("the body is larger than %d bytes", s.limits.unsigned))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "success", "hash": hash})
 }
 
-// addFile is POST /api/v0/storage/add_file: a multipart "file" part
-// (a filename is optional), and optionally a "metadata" part
-// {"message": STORE message, "sync": bool} naming the file's sha256. The
-// file is stored durably before the message is submitted or the API answers.
+// addFile is POST /api/v0/storage/add_file: a multipart "file" part (a
+// filename is optional), and optionally a "metadata" part {"message":
+// STORE message, "sync": bool} naming the file's sha256 (see readUpload
+// for the limits). The file is durable before the message is submitted or
+// the API answers.
 func (s *Server) addFile(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUpload+maxBody)
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "expected a multipart/form-data body with a \"file\" part")
+	u := s.readUpload(c, s.limits.storage, s.files.Put)
+	if u == nil {
 		return
 	}
-	var hash string
-	var size int64
-	var meta []byte
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "malformed multipart body: "+err.Error())
-			return
-		}
-		switch part.FormName() {
-		case "file":
-			hash, size, err = s.files.Put(part, maxUpload)
-			if errors.Is(err, content.ErrTooLarge) {
-				fail(c, http.StatusRequestEntityTooLarge, "the file is larger than "+strconv.Itoa(maxUpload)+" bytes")
-				return
-			}
-			if err != nil {
-				fail(c, http.StatusUnprocessableEntity, "could not store the file: "+err.Error())
-				return
-			}
-		case "metadata":
-			if meta, err = io.ReadAll(io.LimitReader(part, maxBody)); err != nil {
-				fail(c, http.StatusUnprocessableEntity, "unreadable metadata part")
-				return
-			}
-		}
-		part.Close()
-	}
-	if hash == "" {
-		fail(c, http.StatusUnprocessableEntity, "no \"file\" part")
-		return
-	}
-	if meta == nil {
-		c.JSON(http.StatusOK, gin.H{"status": "success", "hash": hash, "size": size})
-		return
-	}
-	var md struct {
-		Message json.RawMessage `json:"message"`
-		Sync    bool            `json:"sync"`
-	}
-	if err := json.Unmarshal(meta, &md); err != nil || len(md.Message) == 0 {
-		fail(c, http.StatusUnprocessableEntity, "metadata must be {\"message\": {...}, \"sync\": bool}")
-		return
-	}
-	m, err := message.FromJSON(md.Message)
-	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, err.Error())
-		return
-	}
-	parsed, err := message.ParseContent(m.Type, m.ItemContent)
-	if err != nil || m.Type != message.TypeStore {
-		fail(c, http.StatusUnprocessableEntity, "metadata.message must be a STORE message")
-		return
-	}
-	if parsed.FileHash != hash {
-		fail(c, http.StatusUnprocessableEntity, "the STORE names "+parsed.FileHash+" but sha256 of the file is "+hash)
-		return
-	}
-	status, body := s.publish(c, m, md.Sync)
-	if status == http.StatusOK || status == http.StatusAccepted {
-		body = gin.H{"status": "success", "hash": hash}
-	}
-	c.JSON(status, body)
+	s.finishUpload(c, u, gin.H{"status": "success", "hash": u.hash, "size": u.size})
 }
 
-// rawFile is GET /api/v0/storage/raw/{hash}: the bytes.
-func (s *Server) rawFile(c *gin.Context) {
-	f, size, err := s.files.Get(c.Param("hash"))
-	if errors.Is(err, content.ErrNotFound) {
-		fail(c, http.StatusNotFound, "no file "+c.Param("hash"))
-		return
+// errBadHash is a file hash that is neither a sha256 nor a CID.
+var errBadHash = errors.New("not a sha256 hash (64 lower-case hex) nor an IPFS CID")
+
+// openFile opens the file hash, a sha256 in the content store or a CID on
+// the IPFS backend, and returns its size and engine ("storage" or "ipfs").
+// Only what is held locally is served: the backend is never asked to fetch
+// a CID from the network.
+func (s *Server) openFile(ctx context.Context, hash string) (io.ReadCloser, int64, string, error) {
+	if content.ValidHash(hash) {
+		f, size, err := s.files.Get(hash)
+		return f, size, "storage", err
 	}
+	id, err := cid.Decode(hash)
 	if err != nil {
+		return nil, 0, "", errBadHash
+	}
+	b, err := s.ipfsBackend()
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if ok, err := b.Has(ctx, id); err != nil || !ok {
+		if err == nil {
+			err = content.ErrNotFound
+		}
+		return nil, 0, "", err
+	}
+	size, err := b.Stat(ctx, id)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	f, err := b.Cat(ctx, id)
+	return f, size, "ipfs", err
+}
+
+// failOpen answers an openFile error.
+func failOpen(c *gin.Context, hash string, err error) {
+	switch {
+	case errors.Is(err, errBadHash):
+		fail(c, http.StatusBadRequest, hash+": "+err.Error())
+	case errors.Is(err, content.ErrNotFound):
+		fail(c, http.StatusNotFound, "no file "+hash)
+	default:
 		fail(c, http.StatusServiceUnavailable, err.Error())
+	}
+}
+
+// rawFile is GET /api/v0/storage/raw/{hash}: the bytes of a sha256 file or
+// of an IPFS file.
+func (s *Server) rawFile(c *gin.Context) {
+	hash := c.Param("hash")
+	f, size, _, err := s.openFile(c.Request.Context(), hash)
+	if err != nil {
+		failOpen(c, hash, err)
 		return
 	}
 	defer f.Close()
@@ -131,13 +112,9 @@ func (s *Server) rawFile(c *gin.Context) {
 // getFile is GET /api/v0/storage/{hash}: the bytes in base64, as pyaleph.
 func (s *Server) getFile(c *gin.Context) {
 	hash := c.Param("hash")
-	f, size, err := s.files.Get(hash)
-	if errors.Is(err, content.ErrNotFound) {
-		fail(c, http.StatusNotFound, "no file "+hash)
-		return
-	}
+	f, size, engine, err := s.openFile(c.Request.Context(), hash)
 	if err != nil {
-		fail(c, http.StatusServiceUnavailable, err.Error())
+		failOpen(c, hash, err)
 		return
 	}
 	defer f.Close()
@@ -150,5 +127,5 @@ func (s *Server) getFile(c *gin.Context) {
 		fail(c, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "success", "hash": hash, "engine": "storage", "content": base64.StdEncoding.EncodeToString(b)})
+	c.JSON(http.StatusOK, gin.H{"status": "success", "hash": hash, "engine": engine, "content": base64.StdEncoding.EncodeToString(b)})
 }
