@@ -80,12 +80,16 @@ func (c *Cache) Delete(key []byte) error {
 // Write flushes the buffered writes to the parent in key order and empties
 // the cache.
 func (c *Cache) Write() error {
+	parent, nested := c.parent.(*Cache)
 	for _, k := range c.sortedKeys(nil, nil, false) {
 		v := c.writes[k]
 		var err error
-		if v == nil {
+		switch {
+		case nested: // a per-transaction cache into the block's: v is ours to hand over
+			parent.put([]byte(k), v)
+		case v == nil:
 			err = c.parent.Delete([]byte(k))
-		} else {
+		default:
 			err = c.parent.Set([]byte(k), v)
 		}
 		if err != nil {
