@@ -89,7 +89,7 @@ func (s *Server) publish(c *gin.Context, m *pb.AlephMessage, sync bool) (int, gi
 		out["codespace"] = space
 		return http.StatusUnprocessableEntity, out
 	}
-	if e, _ := s.idx.Get(m.ItemHash); e != nil {
+	if e, _ := s.idx.Get(m.ItemHash); e != nil && (!sync || e.Status != index.StatusPending) {
 		return statusOf(e)
 	}
 	s.pending.Store(m.ItemHash, time.Now())
@@ -118,22 +118,25 @@ func statusOf(e *index.Entry) (int, gin.H) {
 	}
 }
 
-// waitIndexed waits until the index knows hash, or the timeout.
+// waitIndexed waits until the index knows hash and its fate, or the
+// timeout: a STORE stays pending a block or two more, until validators
+// attest its file (pyaleph's sync publication also waits for processing).
+// At the timeout it returns what the index has, pending or nothing.
 func (s *Server) waitIndexed(ctx context.Context, hash string, timeout time.Duration) (*index.Entry, error) {
 	deadline := time.After(timeout)
 	for {
 		changed := s.idx.Changed()
 		e, err := s.idx.Get(hash)
-		if err != nil || e != nil {
-			if e != nil {
-				s.pending.Delete(hash)
-			}
+		if e != nil {
+			s.pending.Delete(hash)
+		}
+		if err != nil || (e != nil && e.Status != index.StatusPending) {
 			return e, err
 		}
 		select {
 		case <-changed:
 		case <-deadline:
-			return nil, nil
+			return e, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
