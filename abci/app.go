@@ -180,6 +180,13 @@ func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcity
 		panic(fmt.Sprintf("alephd: commit failed: %v", err))
 	}
 	s.snaps.maybeTake(s.app, h)
+	if s.attester != nil {
+		// Start fetching the files of STOREs this block accepted now, not
+		// at the next vote: they can then be attested one height sooner.
+		if pending, err := s.app.PendingStores(pendingScan); err == nil && len(pending) > 0 {
+			go s.attester.Verified(pending)
+		}
+	}
 	return &abcitypes.ResponseCommit{}, nil
 }
 
