@@ -70,6 +70,10 @@ func New(cfg Config) *Fetcher {
 	}
 }
 
+// IPFS is the IPFS backend files are fetched into: uploads through the API
+// go to the same one.
+func (f *Fetcher) IPFS() content.Backend { return f.cfg.IPFS }
+
 // Run downloads queued files until ctx ends.
 func (f *Fetcher) Run(ctx context.Context) {
 	var wg sync.WaitGroup

@@ -209,6 +209,7 @@ func Start(home string, o Options) (*Node, error) {
 	}()
 	if o.APIAddr != "" {
 		node.api = api.New(idx, apiBackend{node}, files)
+		node.api.SetIPFS(fetcher.IPFS())
 		node.APIAddress, err = node.api.Start(o.APIAddr)
 		if err != nil {
 			stop()
