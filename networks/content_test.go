@@ -40,14 +40,18 @@ func contentGenesis(t *testing.T) []byte {
 }
 
 // upload stores data on node i through its API and returns the sha256.
-func (nw *network) upload(i int, data []byte) string {
+func (nw *network) upload(i int, data []byte) string { return nw.uploadTo(i, "storage", data) }
+
+// uploadTo stores data through /api/v0/{engine}/add_file ("storage" or
+// "ipfs") and returns the hash the node answers (sha256 or CID).
+func (nw *network) uploadTo(i int, engine string, data []byte) string {
 	nw.t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	fw, _ := w.CreateFormFile("file", "blob")
 	fw.Write(data)
 	w.Close()
-	resp, err := http.Post("http://"+nw.nodes[i].API+"/api/v0/storage/add_file", w.FormDataContentType(), &body)
+	resp, err := http.Post("http://"+nw.nodes[i].API+"/api/v0/"+engine+"/add_file", w.FormDataContentType(), &body)
 	if err != nil {
 		nw.t.Fatal(err)
 	}
@@ -109,7 +113,11 @@ func (nw *network) waitSettled(i int, hash, file string, timeout time.Duration) 
 }
 
 func signStore(t *testing.T, seed, file string) *pb.AlephMessage {
-	m, err := client.Sign(keys.FromSeed(seed), client.Store("NET", file, "storage", 0))
+	engine := "ipfs"
+	if len(file) == 64 && strings.Trim(file, "0123456789abcdef") == "" {
+		engine = "storage" // a sha256; anything else is a CID
+	}
+	m, err := client.Sign(keys.FromSeed(seed), client.Store("NET", file, engine, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +180,20 @@ func TestContentAttestation(t *testing.T) {
 		sum := sha256.Sum256(data)
 		if file != hex.EncodeToString(sum[:]) {
 			t.Fatalf("upload answered %s", file)
+		}
+	})
+
+	t.Run("IPFS file", func(t *testing.T) {
+		data := newFile(700 << 10) // three 256 KiB chunks: a DAG, not one block
+		c := nw.uploadTo(2, "ipfs", data)
+		m := signStore(t, "content-ipfs", c)
+		nw.submitStore(2, m)
+		rec, holders := nw.waitSettled(0, m.ItemHash, c, 60*time.Second)
+		if rec.Status != pb.MessageStatus_MESSAGE_STATUS_PROCESSED || rec.FileSize != uint64(len(data)) || rec.FileHash != c {
+			t.Fatalf("IPFS STORE settled as %s, size %d, file %s (%s)", rec.Status, rec.FileSize, rec.FileHash, rec.Rejection)
+		}
+		if len(holders) < 3 {
+			t.Fatalf("processed while only nodes %v held %s", holders, c)
 		}
 	})
 
