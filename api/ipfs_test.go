@@ -22,7 +22,9 @@ import (
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/index"
+	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/keys"
+	"github.com/alephd/alephd/node"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/message"
 )
@@ -375,5 +377,36 @@ func TestSetIPFS(t *testing.T) {
 	}
 	if code, _, raw := u.do(http.MethodGet, "/api/v0/storage/raw/"+id.String(), "", nil); code != 200 || string(raw) != "elsewhere" {
 		t.Fatalf("raw: %d %q", code, raw)
+	}
+}
+
+// TestIPFSStoreOnNode uploads a file with its STORE to a real node, sync:
+// the STORE is processed once the file is attested, and the file is
+// served by its CID.
+func TestIPFSStoreOnNode(t *testing.T) {
+	n := testnode.Start(t, testnode.Init(t, "ipfs", node.InitOptions{}), true)
+	defer n.Stop()
+	a := apiClient{t, "http://" + n.APIAddress}
+	data := randomBytes(10, 3<<20+1)
+	root := addedCID(t, data, false)
+	m, err := client.Sign(keys.FromSeed("ipfs-node"), client.Store("IPFS", root, "ipfs", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	meta, _ := json.Marshal(map[string]any{"message": json.RawMessage(message.ToJSON(m)), "sync": true})
+	w.WriteField("metadata", string(meta))
+	fw, _ := w.CreateFormFile("file", "blob")
+	fw.Write(data)
+	w.Close()
+	if code, out, _ := a.do(http.MethodPost, "/api/v0/ipfs/add_file", w.FormDataContentType(), body.Bytes()); code != 200 || out["hash"] != root {
+		t.Fatalf("add_file: %d %v", code, out)
+	}
+	if code, out := a.get("/api/v0/messages/" + m.ItemHash); code != 200 || out["status"] != "processed" {
+		t.Fatalf("the STORE: %d %v", code, out["status"])
+	}
+	if code, _, raw := a.do(http.MethodGet, "/api/v0/storage/raw/"+root, "", nil); code != 200 || !bytes.Equal(raw, data) {
+		t.Fatalf("raw: %d, %d bytes", code, len(raw))
 	}
 }
