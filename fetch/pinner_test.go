@@ -1,0 +1,105 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/x/message"
+)
+
+// chainLog is a scripted chain: what each height's blocks did to STOREs and
+// which STOREs are live now. The pinner reads nothing else of the chain.
+type chainLog struct {
+	changes map[int64][]message.StatusChange
+	files   map[string]string   // STORE item_hash -> file hash
+	live    map[string][]string // file hash -> live STOREs
+	height  int64
+}
+
+func (c *chainLog) Height(context.Context) (int64, error) { return c.height, nil }
+func (c *chainLog) StatusChanges(_ context.Context, h int64) ([]message.StatusChange, error) {
+	return c.changes[h], nil
+}
+func (c *chainLog) StoreFile(_ context.Context, item string) (string, string, bool, error) {
+	f, ok := c.files[item]
+	return "storage", f, ok, nil
+}
+func (c *chainLog) FileStores(_ context.Context, file string) ([]string, error) {
+	return c.live[file], nil
+}
+
+// TestPinsFollowTheChain: a processed STORE pins its file, fetching it from
+// a peer first when this node lacks it; a forget of the file's last live
+// STORE unpins it and GC then deletes it; the height followed survives a
+// new pinner (a restart), which does not undo pins.
+func TestPinsFollowTheChain(t *testing.T) {
+	data := []byte("a file some other node received")
+	peerStore, err := content.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _, err := peerStore.Put(bytes.NewReader(data), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v0/storage/raw/"+hash {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(data)
+	}))
+	defer peer.Close()
+
+	dir := t.TempDir()
+	store, err := content.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, err := store.IPFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := New(Config{Store: store, IPFS: emb, Peers: []string{peer.URL}})
+	chain := &chainLog{
+		changes: map[int64][]message.StatusChange{2: {{Hash: "store-1", Status: "processed"}}},
+		files:   map[string]string{"store-1": hash},
+		live:    map[string][]string{hash: {"store-1"}},
+		height:  2,
+	}
+	ctx := context.Background()
+	p := NewPinner(f, chain, dir)
+	if err := p.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := store.Has(hash); !ok {
+		t.Fatal("the processed STORE's file was not fetched")
+	}
+	if _, err := store.GC(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := store.Has(hash); !ok {
+		t.Fatal("GC deleted a pinned file")
+	}
+
+	// A restart: a new pinner starts from the saved height, not from 0.
+	chain.changes[3] = []message.StatusChange{{Hash: "store-1", Status: "forgotten"}}
+	chain.live[hash], chain.height = nil, 3
+	p = NewPinner(f, chain, dir)
+	if got := p.followed(); got != 2 {
+		t.Fatalf("followed height after a restart = %d, want 2", got)
+	}
+	if err := p.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.GC(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := store.Has(hash); ok {
+		t.Fatal("the file of a forgotten STORE survived GC")
+	}
+}
