@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/index"
+	"github.com/alephd/alephd/internal/kubotest"
 	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/keys"
 	"github.com/alephd/alephd/node"
@@ -386,6 +388,32 @@ func TestSetIPFS(t *testing.T) {
 func TestIPFSStoreOnNode(t *testing.T) {
 	n := testnode.Start(t, testnode.Init(t, "ipfs", node.InitOptions{}), true)
 	defer n.Stop()
+	storeOnNode(t, n)
+}
+
+// TestIPFSStoreOnKuboNode: the same through a node whose IPFS backend is a
+// real kubo daemon (--ipfs-api); the daemon ends up pinning the file.
+func TestIPFSStoreOnKuboNode(t *testing.T) {
+	d := kubotest.Start(t)
+	n, err := node.Start(testnode.Init(t, "kubo", node.InitOptions{}), node.Options{Quiet: true, APIAddr: testnode.FreeAddr(t), IPFSAPI: d.API})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	root := storeOnNode(t, n)
+	for i := 0; ; i++ {
+		if pins := d.Run(t, "pin", "ls", "--type=recursive", "-q"); strings.Contains(pins, root) {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("kubo never pinned the processed STORE's file %s", root)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// storeOnNode uploads a file with a sync STORE and returns its CID.
+func storeOnNode(t *testing.T, n *node.Node) string {
 	a := apiClient{t, "http://" + n.APIAddress}
 	data := randomBytes(10, 3<<20+1)
 	root := addedCID(t, data, false)
@@ -409,4 +437,5 @@ func TestIPFSStoreOnNode(t *testing.T) {
 	if code, _, raw := a.do(http.MethodGet, "/api/v0/storage/raw/"+root, "", nil); code != 200 || !bytes.Equal(raw, data) {
 		t.Fatalf("raw: %d, %d bytes", code, len(raw))
 	}
+	return root
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/multiformats/go-multihash"
 
 	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/internal/kubotest"
 )
 
 // data is n pseudo-random bytes, the same for the same seed.
@@ -79,8 +80,8 @@ var sizes = []int64{0, 1 << 10, 300 << 10, 5 << 20, 64 << 20}
 // store, in CIDv0 and in CIDv1 with raw leaves: all three CIDs agree. The
 // empty file's CIDs are also pinned to their well-known values.
 func TestCIDsMatchKubo(t *testing.T) {
-	d := startKubo(t)
-	k, err := content.NewKubo(d.api)
+	d := kubotest.Start(t)
+	k, err := content.NewKubo(d.API)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestCIDsMatchKubo(t *testing.T) {
 				args, label = append(args, "--cid-version=1"), fmt.Sprintf("%d/v1", size)
 			}
 			t.Run(label, func(t *testing.T) {
-				want := d.run(t, append(args, name)...)
+				want := d.Run(t, append(args, name)...)
 				opts := content.AddOptions{CIDv1: v1}
 				ce, ne := addFile(t, e, name, opts)
 				ck, nk := addFile(t, k, name, opts)
@@ -119,8 +120,8 @@ func TestCIDsMatchKubo(t *testing.T) {
 // TestRoundTrip adds through each backend, then reads back through Cat
 // (whole, and after a seek into the middle of a leaf) and Stat.
 func TestRoundTrip(t *testing.T) {
-	d := startKubo(t)
-	k, err := content.NewKubo(d.api)
+	d := kubotest.Start(t)
+	k, err := content.NewKubo(d.API)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,17 +190,17 @@ func TestRoundTrip(t *testing.T) {
 // Import.UnixFSFileMaxLinks differs from the default, which the RPC client
 // cannot override: Add names both CIDs and leaves nothing pinned.
 func TestKuboCIDMismatch(t *testing.T) {
-	d := startKubo(t, "Import.UnixFSFileMaxLinks", "2")
-	k, err := content.NewKubo(d.api)
+	d := kubotest.Start(t, "Import.UnixFSFileMaxLinks", "2")
+	k, err := content.NewKubo(d.API)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := d.run(t, "pin", "ls", "--type=recursive", "-q") // init pins an empty directory
+	before := d.Run(t, "pin", "ls", "--type=recursive", "-q") // init pins an empty directory
 	_, _, err = k.Add(context.Background(), data(7, 1<<20), content.AddOptions{Pin: true})
 	if !errors.Is(err, content.ErrCIDMismatch) || strings.Count(err.Error(), "Qm") != 2 {
 		t.Fatalf("want a mismatch naming two CIDv0s, got %v", err)
 	}
-	if after := d.run(t, "pin", "ls", "--type=recursive", "-q"); after != before {
+	if after := d.Run(t, "pin", "ls", "--type=recursive", "-q"); after != before {
 		t.Fatalf("the daemon pins %q, and pinned %q before the add", after, before)
 	}
 }

@@ -129,6 +129,9 @@ type Options struct {
 	Quiet bool
 	// APIAddr is the HTTP API's host:port; empty serves no API.
 	APIAddr string
+	// IPFSAPI, if set, is a kubo daemon's RPC multiaddr, over app.toml's
+	// ipfs_api.
+	IPFSAPI string
 }
 
 // Start opens home's state and starts CometBFT on it. On a restart the
@@ -165,6 +168,9 @@ func Start(home string, o Options) (*Node, error) {
 		return nil, err
 	}
 	snaps := abci.Snapshots{Dir: filepath.Join(home, "data", "snapshots"), Interval: ac.SnapshotInterval, Keep: 2}
+	if o.IPFSAPI != "" {
+		ac.IPFSAPI = o.IPFSAPI
+	}
 	files, fetcher, err := openContent(home, ac)
 	if err != nil {
 		store.Close()

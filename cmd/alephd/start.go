@@ -24,7 +24,7 @@ const (
 
 func startCmd() *cobra.Command {
 	var dev bool
-	var apiAddr string
+	var apiAddr, ipfsAPI string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run the node",
@@ -59,7 +59,7 @@ chain id alephd-dev and a funded key named "dev".`,
 				}
 				apiAddr = ac.APIAddr
 			}
-			n, err := node.Start(home, node.Options{APIAddr: apiAddr})
+			n, err := node.Start(home, node.Options{APIAddr: apiAddr, IPFSAPI: ipfsAPI})
 			if err != nil {
 				return err
 			}
@@ -75,6 +75,7 @@ chain id alephd-dev and a funded key named "dev".`,
 		},
 	}
 	cmd.Flags().StringVar(&apiAddr, "api-addr", node.DefaultAPIAddr, "HTTP API listen address (host:port; empty for none; default: config/app.toml, else 127.0.0.1:4024)")
+	cmd.Flags().StringVar(&ipfsAPI, "ipfs-api", "", "a kubo daemon's RPC multiaddr (e.g. /ip4/127.0.0.1/tcp/5001) for IPFS content; default: config/app.toml's ipfs_api, else the embedded store")
 	cmd.Flags().BoolVar(&dev, "dev", false, "run a single-validator dev chain, creating its home on first start")
 	return cmd
 }

@@ -1,10 +1,15 @@
-package content_test
+// Package kubotest runs a real kubo daemon for tests: offline, on loopback,
+// in a temporary repo, stopped by its pid when the test ends. The binary is
+// $ALEPHD_KUBO or the one scripts/kubo.sh builds from kubo's Go module and
+// caches.
+package kubotest
 
 import (
 	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -17,17 +22,18 @@ var kubo struct {
 	err  error
 }
 
-// kuboBinary is the ipfs binary the tests compare against: $ALEPHD_KUBO, or
+// Binary is the ipfs binary the tests compare against: $ALEPHD_KUBO, or
 // the one scripts/kubo.sh builds (a few minutes, the first time on a
 // machine) and caches. A test that needs kubo fails rather than skips
 // without it: its comparisons are the point of these tests.
-func kuboBinary(t testing.TB) string {
+func Binary(t testing.TB) string {
 	kubo.once.Do(func() {
 		if kubo.bin = os.Getenv("ALEPHD_KUBO"); kubo.bin != "" {
 			return
 		}
 		var stderr bytes.Buffer
-		cmd := exec.Command("../scripts/kubo.sh")
+		_, self, _, _ := runtime.Caller(0)
+		cmd := exec.Command(filepath.Join(filepath.Dir(self), "..", "..", "scripts", "kubo.sh"))
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		if err != nil {
@@ -43,28 +49,28 @@ func kuboBinary(t testing.TB) string {
 	return kubo.bin
 }
 
-// daemon is a kubo daemon of the test's own, offline, on loopback ports
+// Daemon is a kubo daemon of the test's own, offline, on loopback ports
 // that the kernel picks (the "test" profile).
-type daemon struct {
-	bin, repo string
-	api       string // multiaddr, from $IPFS_PATH/api
+type Daemon struct {
+	Bin, Repo string
+	API       string // multiaddr, from $IPFS_PATH/api
 }
 
-// startKubo inits a repo in a temp dir, applies config (key, JSON value)
+// Start inits a repo in a temp dir, applies config (key, JSON value)
 // pairs, starts `ipfs daemon --offline` and stops it, by its pid, at the
 // end of the test.
-func startKubo(t *testing.T, config ...string) *daemon {
+func Start(t *testing.T, config ...string) *Daemon {
 	t.Helper()
-	d := &daemon{bin: kuboBinary(t), repo: t.TempDir()}
-	d.run(t, "init", "--profile=test")
+	d := &Daemon{Bin: Binary(t), Repo: t.TempDir()}
+	d.Run(t, "init", "--profile=test")
 	for i := 0; i+1 < len(config); i += 2 {
-		d.run(t, "config", "--json", config[i], config[i+1])
+		d.Run(t, "config", "--json", config[i], config[i+1])
 	}
-	log, err := os.Create(filepath.Join(d.repo, "daemon.log"))
+	log, err := os.Create(filepath.Join(d.Repo, "daemon.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(d.bin, "daemon", "--offline")
+	cmd := exec.Command(d.Bin, "daemon", "--offline")
 	cmd.Env = d.env()
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
@@ -83,8 +89,8 @@ func startKubo(t *testing.T, config ...string) *daemon {
 	})
 	// The daemon writes $IPFS_PATH/api once its API listens.
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if b, err := os.ReadFile(filepath.Join(d.repo, "api")); err == nil && len(b) > 0 {
-			d.api = strings.TrimSpace(string(b))
+		if b, err := os.ReadFile(filepath.Join(d.Repo, "api")); err == nil && len(b) > 0 {
+			d.API = strings.TrimSpace(string(b))
 			return d
 		}
 		select {
@@ -100,14 +106,14 @@ func startKubo(t *testing.T, config ...string) *daemon {
 	}
 }
 
-func (d *daemon) env() []string {
-	return append(os.Environ(), "IPFS_PATH="+d.repo, "IPFS_TELEMETRY=off", "DO_NOT_TRACK=1")
+func (d *Daemon) env() []string {
+	return append(os.Environ(), "IPFS_PATH="+d.Repo, "IPFS_TELEMETRY=off", "DO_NOT_TRACK=1")
 }
 
-// run runs the ipfs CLI against the daemon's repo and returns its stdout.
-func (d *daemon) run(t *testing.T, args ...string) string {
+// Run runs the ipfs CLI against the daemon's repo and returns its stdout.
+func (d *Daemon) Run(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(d.bin, args...)
+	cmd := exec.Command(d.Bin, args...)
 	cmd.Env = d.env()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
