@@ -52,6 +52,10 @@ type Options struct {
 func New(store *state.Store, opts Options) (*App, error) {
 	a := &App{store: store, payments: new(payment.Keeper), keepVersions: opts.KeepVersions}
 	a.registers = a.payments.Registers()
+	// Every new message's duplicate check is a miss; keep misses off the tree.
+	if err := store.TrackAbsence(message.RecordPrefix); err != nil {
+		return nil, err
+	}
 	if store.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			return nil, err

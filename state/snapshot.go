@@ -113,6 +113,11 @@ func (s *Store) ImportVersion(v int64, r io.Reader) ([]byte, error) {
 	if _, err := s.tree.LoadVersion(v); err != nil {
 		return nil, fmt.Errorf("load imported version %d: %w", v, err)
 	}
+	if s.absent != nil { // the import wrote the tree directly: learn its keys
+		if err := s.TrackAbsence(s.absent.prefix); err != nil {
+			return nil, err
+		}
+	}
 	return s.tree.Hash(), nil
 }
 

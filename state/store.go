@@ -17,8 +17,9 @@ const cacheNodes = 500_000
 // Store is the versioned application state. It is not safe for concurrent
 // use: the ABCI adapter serializes every call.
 type Store struct {
-	db   dbm.DB
-	tree *iavl.MutableTree
+	db     dbm.DB
+	tree   *iavl.MutableTree
+	absent *absence // nil unless TrackAbsence
 }
 
 // Open opens (or creates) the state database in dir and loads its latest
@@ -92,7 +93,7 @@ func (s *Store) Prune(v int64) error {
 }
 
 // Working returns the KV over the uncommitted working tree.
-func (s *Store) Working() KV { return treeKV{s.tree} }
+func (s *Store) Working() KV { return treeKV{s.tree, s.absent} }
 
 // At returns a read-only view of committed version v (0 = latest).
 func (s *Store) At(v int64) (*Snapshot, error) {
@@ -103,21 +104,32 @@ func (s *Store) At(v int64) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state version %d: %w", v, err)
 	}
-	return &Snapshot{tree: t}, nil
+	return &Snapshot{tree: t, absent: s.absent}, nil
 }
 
 // Snapshot is a read-only committed version of the state.
-type Snapshot struct{ tree *iavl.ImmutableTree }
+type Snapshot struct {
+	tree   *iavl.ImmutableTree
+	absent *absence
+}
 
 // ErrReadOnly is returned by writes to a Snapshot.
 var ErrReadOnly = errors.New("state snapshot is read-only")
 
-func (s *Snapshot) Version() int64                 { return s.tree.Version() }
-func (s *Snapshot) Hash() []byte                   { return s.tree.Hash() }
-func (s *Snapshot) Get(key []byte) ([]byte, error) { return s.tree.Get(key) }
-func (s *Snapshot) Has(key []byte) (bool, error)   { return s.tree.Has(key) }
-func (s *Snapshot) Set(key, value []byte) error    { return ErrReadOnly }
-func (s *Snapshot) Delete(key []byte) error        { return ErrReadOnly }
+func (s *Snapshot) Version() int64 { return s.tree.Version() }
+func (s *Snapshot) Hash() []byte   { return s.tree.Hash() }
+func (s *Snapshot) Get(key []byte) ([]byte, error) {
+	if s.absent.covers(key) && s.absent.absent(key) {
+		return nil, nil
+	}
+	return s.tree.Get(key)
+}
+func (s *Snapshot) Has(key []byte) (bool, error) {
+	v, err := s.Get(key)
+	return v != nil, err
+}
+func (s *Snapshot) Set(key, value []byte) error { return ErrReadOnly }
+func (s *Snapshot) Delete(key []byte) error     { return ErrReadOnly }
 func (s *Snapshot) Iterate(start, end []byte, reverse bool, fn func(k, v []byte) bool) error {
 	it, err := s.tree.Iterator(start, end, !reverse)
 	if err != nil {
@@ -132,14 +144,25 @@ func (s *Snapshot) Proof(key []byte) (*ics23.CommitmentProof, error) {
 	return s.tree.GetProof(key)
 }
 
-type treeKV struct{ tree *iavl.MutableTree }
+type treeKV struct {
+	tree   *iavl.MutableTree
+	absent *absence
+}
 
-func (t treeKV) Get(key []byte) ([]byte, error) { return t.tree.Get(key) }
+func (t treeKV) Get(key []byte) ([]byte, error) {
+	if t.absent.covers(key) && t.absent.absent(key) {
+		return nil, nil
+	}
+	return t.tree.Get(key)
+}
 func (t treeKV) Has(key []byte) (bool, error) {
 	v, err := t.tree.Get(key)
 	return v != nil, err
 }
 func (t treeKV) Set(key, value []byte) error {
+	if t.absent.covers(key) { // before the write: a reader never misses a key that is there
+		t.absent.add(key)
+	}
 	_, err := t.tree.Set(key, value)
 	return err
 }

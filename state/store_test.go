@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand"
 	"sort"
 	"testing"
@@ -175,4 +176,71 @@ func TestExportImportVersion(t *testing.T) {
 	})(); err == nil {
 		t.Fatal("a truncated stream imported")
 	}
+}
+
+// TestTrackAbsence: with misses under a prefix answered by Bloom filters,
+// every key written there is still found (working tree, committed
+// versions, after a reopen and after a snapshot import), keys never
+// written are not, and keys outside the prefix are untouched.
+func TestTrackAbsence(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := []byte{0x01, 0x01}
+	if err := s.TrackAbsence(prefix); err != nil {
+		t.Fatal(err)
+	}
+	key := func(i int) []byte { return append(bytes.Clone(prefix), []byte(fmt.Sprintf("msg-%d", i))...) }
+	for i := 0; i < 500; i++ {
+		s.Working().Set(key(i), []byte{byte(i) | 1})
+	}
+	s.Working().Set([]byte{0x02, 'x'}, []byte{1})
+	check := func(what string, kv KV, n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			if v, err := kv.Get(key(i)); err != nil || len(v) != 1 || v[0] != byte(i)|1 {
+				t.Fatalf("%s: key %d reads %v %v", what, i, v, err)
+			}
+		}
+		for i := n; i < n+500; i++ {
+			if ok, _ := kv.Has(key(i)); ok {
+				t.Fatalf("%s: key %d, never written, is there", what, i)
+			}
+		}
+		if v, _ := kv.Get([]byte{0x02, 'x'}); len(v) != 1 {
+			t.Fatalf("%s: a key outside the prefix is lost", what)
+		}
+	}
+	check("working tree", s.Working(), 500)
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := s.At(0)
+	check("committed", snap, 500)
+	var stream bytes.Buffer
+	if err := s.ExportVersion(1, &stream); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.TrackAbsence(prefix); err != nil {
+		t.Fatal(err)
+	}
+	check("reopened", s.Working(), 500)
+
+	dst, _ := OpenMemory()
+	if err := dst.TrackAbsence(prefix); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.ImportVersion(1, &stream); err != nil {
+		t.Fatal(err)
+	}
+	check("imported", dst.Working(), 500)
 }

@@ -36,6 +36,11 @@ func ownerKey(addr string) string {
 	return addr
 }
 
+// RecordPrefix is the prefix of message records, which are never deleted
+// (a forgotten message keeps its record): the app tells the store to keep
+// misses under it cheap (state.Store.TrackAbsence).
+var RecordPrefix = []byte{ModulePrefix, prefixMessage}
+
 func messageKey(hash string) []byte {
 	return state.NewKey(ModulePrefix, prefixMessage).String(hash).Bytes()
 }
