@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	cfg "github.com/cometbft/cometbft/config"
+
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/node"
 )
@@ -42,6 +44,15 @@ func Init(t testing.TB, chainID string, o node.InitOptions) string {
 	if _, err := node.Init(home, o); err != nil {
 		t.Fatal(err)
 	}
+	// A lone test node has no peers to exchange. Without PEX, CometBFT keeps
+	// no address book, whose file it saves in the background after Stop
+	// returns, racing the removal of the test's temporary directory.
+	c, err := node.LoadConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.P2P.PexReactor = false
+	cfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), c)
 	return home
 }
 
