@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"strings"
@@ -191,14 +190,8 @@ func TestAPI(t *testing.T) {
 		sum := sha256.Sum256(file)
 		store := sign(client.Store("API", hex.EncodeToString(sum[:]), "storage", int64(len(file))))
 		upload := func(m *pb.AlephMessage) (int, map[string]any) {
-			var body bytes.Buffer
-			w := multipart.NewWriter(&body)
-			meta, _ := json.Marshal(map[string]any{"message": json.RawMessage(message.ToJSON(m)), "sync": true})
-			w.WriteField("metadata", string(meta))
-			fw, _ := w.CreateFormFile("file", "blob")
-			fw.Write(file)
-			w.Close()
-			code, out, _ := a.do(http.MethodPost, "/api/v0/storage/add_file", w.FormDataContentType(), body.Bytes())
+			ctype, body := multipartBody(metadataSync(m, true), filePart(file))
+			code, out, _ := a.do(http.MethodPost, "/api/v0/storage/add_file", ctype, body)
 			return code, out
 		}
 		// The STORE is pending until the validator attests the file it

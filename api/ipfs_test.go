@@ -106,14 +106,19 @@ type part struct {
 	data           []byte
 }
 
-func metadata(m *pb.AlephMessage) part {
-	meta, _ := json.Marshal(map[string]any{"message": json.RawMessage(message.ToJSON(m)), "sync": false})
+func metadata(m *pb.AlephMessage) part { return metadataSync(m, false) }
+
+func metadataSync(m *pb.AlephMessage, sync bool) part {
+	meta, _ := json.Marshal(map[string]any{"message": json.RawMessage(message.ToJSON(m)), "sync": sync})
 	return part{name: "metadata", data: meta}
 }
 
-func (u *uploadServer) upload(path string, parts ...part) (int, map[string]any) {
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
+func filePart(data []byte) part { return part{name: "file", filename: "blob", data: data} }
+
+// multipartBody encodes parts as a multipart/form-data body.
+func multipartBody(parts ...part) (ctype string, body []byte) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
 	for _, p := range parts {
 		var pw interface{ Write([]byte) (int, error) }
 		if p.filename != "" {
@@ -124,7 +129,12 @@ func (u *uploadServer) upload(path string, parts ...part) (int, map[string]any) 
 		pw.Write(p.data)
 	}
 	w.Close()
-	code, out, _ := u.do(http.MethodPost, path, w.FormDataContentType(), body.Bytes())
+	return w.FormDataContentType(), b.Bytes()
+}
+
+func (u *uploadServer) upload(path string, parts ...part) (int, map[string]any) {
+	ctype, body := multipartBody(parts...)
+	code, out, _ := u.do(http.MethodPost, path, ctype, body)
 	return code, out
 }
 
@@ -421,14 +431,8 @@ func storeOnNode(t *testing.T, n *node.Node) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	meta, _ := json.Marshal(map[string]any{"message": json.RawMessage(message.ToJSON(m)), "sync": true})
-	w.WriteField("metadata", string(meta))
-	fw, _ := w.CreateFormFile("file", "blob")
-	fw.Write(data)
-	w.Close()
-	if code, out, _ := a.do(http.MethodPost, "/api/v0/ipfs/add_file", w.FormDataContentType(), body.Bytes()); code != 200 || out["hash"] != root {
+	ctype, body := multipartBody(metadataSync(m, true), filePart(data))
+	if code, out, _ := a.do(http.MethodPost, "/api/v0/ipfs/add_file", ctype, body); code != 200 || out["hash"] != root {
 		t.Fatalf("add_file: %d %v", code, out)
 	}
 	if code, out := a.get("/api/v0/messages/" + m.ItemHash); code != 200 || out["status"] != "processed" {
