@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"sync"
 
-	dbm "github.com/cosmos/cosmos-db"
+	iavldb "github.com/cosmos/iavl/db"
+
+	"github.com/alephd/alephd/internal/pebbledb"
 )
 
 // Index is the query index. Reads may run concurrently with one writer.
 type Index struct {
-	db dbm.DB
+	db iavldb.DB // the interface only: Pebble on disk, a B-tree in tests
 
 	mu      sync.Mutex
 	height  int64
@@ -21,7 +23,7 @@ type Index struct {
 
 // Open opens (or creates) the index in dir.
 func Open(dir string) (*Index, error) {
-	db, err := dbm.NewPebbleDB("index", dir, nil)
+	db, err := pebbledb.Open(dir, "index")
 	if err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
 	}
@@ -29,9 +31,9 @@ func Open(dir string) (*Index, error) {
 }
 
 // OpenMemory opens an empty index in memory, for tests.
-func OpenMemory() (*Index, error) { return load(dbm.NewMemDB()) }
+func OpenMemory() (*Index, error) { return load(iavldb.NewMemDB()) }
 
-func load(db dbm.DB) (*Index, error) {
+func load(db iavldb.DB) (*Index, error) {
 	x := &Index{db: db}
 	x.metrics = newMetrics(x)
 	b, err := db.Get([]byte{prefixMeta, 'h'})

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/keys"
@@ -181,59 +183,52 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}()
 	}
 
-	// Watch blocks as they commit and count what lands inside the window;
-	// every message committed in the window counts, since the chain carries
-	// only this load.
-	// Block results carry each tx's code; full blocks would cost the node
-	// more to serve than the load itself. Latency is sampled: the watcher
-	// looks up every sampleEvery-th message by hash until it has committed.
-	var latencies []time.Duration
-	height, polledAt := startHeight, startHeight
-	var lastCommit time.Time
+	// Watch heights as they commit, noting when each was first seen: the
+	// commit time measured. Everything heavier waits for the end of the
+	// window, so measuring does not take CPU from the node under test:
+	// block results (each tx's code) and the sampled messages' heights.
+	seenAt := map[int64]time.Time{}
+	height := startHeight
 	for time.Now().Before(end) {
 		st, err := watcher.RPC().Status(ctx)
 		if err != nil {
 			return rep, err
 		}
-		for height < st.SyncInfo.LatestBlockHeight {
-			h := height + 1
-			results, err := watcher.RPC().BlockResults(ctx, &h)
-			if err != nil {
-				break // results are saved just after the block: next poll
-			}
-			height = h
-			rep.Blocks++
-			for _, r := range results.TxsResults {
-				if r.Code == 0 {
-					rep.Committed++
-					lastCommit = time.Now()
-				}
-			}
-		}
-		if height > polledAt { // look samples up once per new block, not per poll
-			polledAt = height
-			seen := time.Now() // when this poll first saw the block: the commit time measured
-			mu.Lock()
-			pending := make(map[[32]byte]time.Time, len(samples))
-			for h, t0 := range samples {
-				pending[h] = t0
-			}
-			mu.Unlock()
-			for h, t0 := range pending {
-				if _, err := watcher.RPC().Tx(ctx, h[:], false); err == nil {
-					latencies = append(latencies, seen.Sub(t0))
-					mu.Lock()
-					delete(samples, h)
-					mu.Unlock()
-				}
-			}
+		now := time.Now()
+		for ; height < st.SyncInfo.LatestBlockHeight && now.Before(end); height++ {
+			seenAt[height+1] = now
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	stop()
 	wg.Wait()
+
+	var lastCommit time.Time
+	for h := startHeight + 1; h <= height; h++ {
+		results, err := blockResults(ctx, watcher, h)
+		if err != nil {
+			return rep, err
+		}
+		rep.Blocks++
+		for _, r := range results.TxsResults {
+			if r.Code == 0 {
+				rep.Committed++
+				lastCommit = seenAt[h]
+			}
+		}
+	}
+	var latencies []time.Duration
+	for hash, t0 := range samples {
+		res, err := watcher.RPC().Tx(ctx, hash[:], false)
+		if err != nil {
+			continue // not committed (or not indexed yet)
+		}
+		if seen, ok := seenAt[res.Height]; ok {
+			latencies = append(latencies, seen.Sub(t0))
+		}
+	}
 	rep.Window = cfg.Duration
-	if !lastCommit.IsZero() && lastCommit.Before(end) {
+	if !lastCommit.IsZero() {
 		rep.Window = lastCommit.Sub(start)
 	}
 	rep.CommittedRate = float64(rep.Committed) / rep.Window.Seconds()
@@ -243,4 +238,16 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		rep.LatencyP99 = latencies[n*99/100]
 	}
 	return rep, nil
+}
+
+// blockResults fetches a committed height's results, waiting briefly for
+// them: the node saves them just after the block.
+func blockResults(ctx context.Context, c *client.Client, h int64) (*coretypes.ResultBlockResults, error) {
+	for try := 0; ; try++ {
+		res, err := c.RPC().BlockResults(ctx, &h)
+		if err == nil || try == 50 {
+			return res, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -5,9 +5,10 @@ set -euo pipefail
 duration=${1:-30s}
 cd "$(dirname "$0")/.."
 home=$(mktemp -d)
+alephd=${ALEPHD:-./bin/alephd}
 rpc_port=${BENCH_RPC_PORT:-26757}
-./bin/alephd init --home "$home" --chain-id bench --free-tokens 10000 --rpc-laddr "tcp://127.0.0.1:$rpc_port" --p2p-laddr "tcp://127.0.0.1:$((rpc_port+1))" >/dev/null
-./bin/alephd start --home "$home" >"$home/node.log" 2>&1 &
+"$alephd" init --home "$home" --chain-id bench --free-tokens 10000 --rpc-laddr "tcp://127.0.0.1:$rpc_port" --p2p-laddr "tcp://127.0.0.1:$((rpc_port+1))" >/dev/null
+"$alephd" start --home "$home" ${BENCH_NODE_FLAGS:-} >"$home/node.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$home"' EXIT
 for _ in $(seq 1 100); do
@@ -15,4 +16,4 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 echo "committed signed POSTs on a dev node (1 validator), load from a separate process for $duration:"
-./bin/alephd bench load --node "tcp://127.0.0.1:$rpc_port" --duration "$duration" --concurrency "${BENCH_CONCURRENCY:-32}"
+"$alephd" bench load --node "tcp://127.0.0.1:$rpc_port" --duration "$duration" --concurrency "${BENCH_CONCURRENCY:-32}"

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 
-	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl"
 	iavldb "github.com/cosmos/iavl/db"
 	ics23 "github.com/cosmos/ics23/go"
+
+	"github.com/alephd/alephd/internal/pebbledb"
 )
 
 // cacheNodes is the number of IAVL nodes kept in memory; about 100 bytes
@@ -17,7 +18,7 @@ const cacheNodes = 500_000
 // Store is the versioned application state. It is not safe for concurrent
 // use: the ABCI adapter serializes every call.
 type Store struct {
-	db     dbm.DB
+	db     iavldb.DB
 	tree   *iavl.MutableTree
 	absent *absence // nil unless TrackAbsence
 }
@@ -25,7 +26,7 @@ type Store struct {
 // Open opens (or creates) the state database in dir and loads its latest
 // version. Commits are synced to disk before Commit returns.
 func Open(dir string) (*Store, error) {
-	db, err := dbm.NewPebbleDB("state", dir, nil)
+	db, err := pebbledb.Open(dir, "state")
 	if err != nil {
 		return nil, fmt.Errorf("open state db in %s: %w", dir, err)
 	}
@@ -34,18 +35,18 @@ func Open(dir string) (*Store, error) {
 
 // OpenMemory opens an empty state held in memory, for tests and simulation.
 func OpenMemory() (*Store, error) {
-	return load(dbm.NewMemDB(), memCacheNodes)
+	return load(iavldb.NewMemDB(), memCacheNodes)
 }
 
 // memCacheNodes sizes the node cache of in-memory stores, whose nodes are
 // in memory anyway; a large cache only costs set-up time.
 const memCacheNodes = 10_000
 
-func load(db dbm.DB, cacheSize int) (*Store, error) {
+func load(db iavldb.DB, cacheSize int) (*Store, error) {
 	// skipFastStorageUpgrade: no fast-node index. A miss (every new
-	// message's duplicate check) would go to Pebble, which cosmos-db opens
-	// without bloom filters; the tree walk hits the node cache instead.
-	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), cacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
+	// message's duplicate check) would go to Pebble; the tree walk hits the
+	// node cache instead.
+	tree := iavl.NewMutableTree(db, cacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
 	if _, err := tree.Load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("load state tree: %w", err)
