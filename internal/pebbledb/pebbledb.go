@@ -181,9 +181,9 @@ type iterator struct {
 }
 
 func (i *iterator) Domain() ([]byte, []byte) { return i.start, i.end }
-func (i *iterator) Valid() bool               { return i.it.Valid() }
-func (i *iterator) Error() error              { return i.it.Error() }
-func (i *iterator) Close() error              { return i.it.Close() }
+func (i *iterator) Valid() bool              { return i.it.Valid() }
+func (i *iterator) Error() error             { return i.it.Error() }
+func (i *iterator) Close() error             { return i.it.Close() }
 
 func (i *iterator) Next() {
 	if !i.it.Valid() {
