@@ -3,6 +3,8 @@ package index
 import (
 	"encoding/json"
 	"strconv"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
 )
 
 // Status values follow pyaleph.
@@ -38,12 +40,18 @@ type Entry struct {
 	Key         string   `json:"key,omitempty"`
 	ContentHash string   `json:"content_hash,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
-	// Message is the Aleph message JSON, byte-exact content included.
+	// Message is the Aleph message JSON, byte-exact content included; set on
+	// entries read from the index.
 	Message     json.RawMessage `json:"message"`
 	ForgottenBy []string        `json:"forgotten_by,omitempty"`
 	// ErrorCode and Details explain a rejection.
 	ErrorCode uint32 `json:"error_code,omitempty"`
 	Details   string `json:"details,omitempty"`
+
+	// msg is the message itself, which the index stores (codec.go).
+	msg *pb.AlephMessage
+	// contentDropped: forgotten or removed, served without item_content.
+	contentDropped bool
 }
 
 // Seconds renders a Unix-nanosecond time as pyaleph's float seconds, exactly.

@@ -2,8 +2,9 @@ package index
 
 import (
 	"encoding/binary"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"sync"
 
 	iavldb "github.com/cosmos/iavl/db"
@@ -14,6 +15,10 @@ import (
 // Index is the query index. Reads may run concurrently with one writer.
 type Index struct {
 	db iavldb.DB // the interface only: Pebble on disk, a B-tree in tests
+	// format is the on-disk format version found on open.
+	format uint64
+	// Rebuilding is set when Open dropped an index in an older format.
+	Rebuilding bool
 
 	mu      sync.Mutex
 	height  int64
@@ -21,8 +26,29 @@ type Index struct {
 	metrics *metrics
 }
 
-// Open opens (or creates) the index in dir.
+// Open opens (or creates) the index in dir. An index written in another
+// format (formatVersion) is removed and started afresh, and Rebuilding says
+// so: Follow then rebuilds it from the block store.
 func Open(dir string) (*Index, error) {
+	x, err := open(dir)
+	if err != nil || x.format == formatVersion || (x.format == 0 && x.height == 0) {
+		if err == nil {
+			err = x.setFormat()
+		}
+		return x, err
+	}
+	x.Close()
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("remove index in another format: %w", err)
+	}
+	if x, err = open(dir); err != nil {
+		return nil, err
+	}
+	x.Rebuilding = true
+	return x, x.setFormat()
+}
+
+func open(dir string) (*Index, error) {
 	db, err := pebbledb.Open(dir, "index")
 	if err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
@@ -31,20 +57,48 @@ func Open(dir string) (*Index, error) {
 }
 
 // OpenMemory opens an empty index in memory, for tests.
-func OpenMemory() (*Index, error) { return load(iavldb.NewMemDB()) }
+func OpenMemory() (*Index, error) {
+	x, err := load(iavldb.NewMemDB())
+	if err == nil {
+		err = x.setFormat()
+	}
+	return x, err
+}
+
+var (
+	heightKey = []byte{prefixMeta, 'h'}
+	formatKey = []byte{prefixMeta, 'v'}
+)
 
 func load(db iavldb.DB) (*Index, error) {
 	x := &Index{db: db}
 	x.metrics = newMetrics(x)
-	b, err := db.Get([]byte{prefixMeta, 'h'})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("read index height: %w", err)
+	h, err := db.Get(heightKey)
+	if err == nil && len(h) == 8 {
+		x.height = int64(binary.BigEndian.Uint64(h))
 	}
-	if len(b) == 8 {
-		x.height = int64(binary.BigEndian.Uint64(b))
+	f, ferr := db.Get(formatKey)
+	if err == nil && len(f) == 8 {
+		x.format = binary.BigEndian.Uint64(f)
+	}
+	if err = errors.Join(err, ferr); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("read index metadata: %w", err)
 	}
 	return x, nil
+}
+
+func (x *Index) setFormat() error {
+	if x.format == formatVersion {
+		return nil
+	}
+	wb := x.db.NewBatch()
+	defer wb.Close()
+	if err := wb.Set(formatKey, binary.BigEndian.AppendUint64(nil, formatVersion)); err != nil {
+		return err
+	}
+	x.format = formatVersion
+	return wb.WriteSync()
 }
 
 // Close closes the database.
@@ -72,8 +126,8 @@ func (x *Index) Get(hash string) (*Entry, error) {
 	if err != nil || b == nil {
 		return nil, err
 	}
-	e := new(Entry)
-	if err := json.Unmarshal(b, e); err != nil {
+	e, err := decodeEntry(b)
+	if err != nil {
 		return nil, fmt.Errorf("index entry %s: %w", hash, err)
 	}
 	return e, nil

@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -9,8 +10,10 @@ import (
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/index"
+	"github.com/alephd/alephd/internal/pebbledb"
 	"github.com/alephd/alephd/keys"
 	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/message"
 )
 
 func signed(t *testing.T, seed string, d client.Draft, sec int) *pb.AlephMessage {
@@ -139,5 +142,49 @@ func TestIndexListsCountsAndForgets(t *testing.T) {
 	}
 	if e, _ := x.Get(posts[28].ItemHash); e.Status != index.StatusProcessed {
 		t.Fatal("a replayed block was indexed twice")
+	}
+}
+
+// TestOlderFormatIsRebuilt: an index written before entries were protobufs
+// (no format version, JSON entries) is dropped on open, so Follow rebuilds
+// it from the block store; an index in the current format is kept.
+func TestOlderFormatIsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	old, err := pebbledb.Open(dir, "index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb := old.NewBatch()
+	wb.Set([]byte{0x00, 'h'}, binary.BigEndian.AppendUint64(nil, 7))
+	wb.Set(append([]byte{0x01}, "some-hash"...), []byte(`{"item_hash":"some-hash"}`))
+	if err := wb.WriteSync(); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	x, err := index.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !x.Rebuilding || x.Height() != 0 {
+		t.Fatalf("older index: rebuilding %v, height %d; want a fresh index", x.Rebuilding, x.Height())
+	}
+	m := signed(t, "alice", client.Post("CH", "note", "kept", ""), 1)
+	if err := x.IndexBlock(index.Block{Height: 1, TimeUnixNano: 1, Txs: []index.TxResult{ok(m)}}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+
+	x, err = index.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	e, err := x.Get(m.ItemHash)
+	if err != nil || e == nil || x.Rebuilding || x.Height() != 1 {
+		t.Fatalf("current index reopened: entry %v (%v), rebuilding %v, height %d", e, err, x.Rebuilding, x.Height())
+	}
+	if string(e.Message) != string(message.ToJSON(m)) {
+		t.Fatalf("stored message renders as\n%s\nwant\n%s", e.Message, message.ToJSON(m))
 	}
 }

@@ -11,11 +11,10 @@ import (
 
 // Key prefixes.
 const (
-	prefixMeta    byte = 0x00 // last indexed height
-	prefixEntry   byte = 0x01 // item_hash -> Entry (JSON)
-	prefixBy      byte = 0x02 // dimension, values, time, item_hash -> (empty)
-	prefixCount   byte = 0x03 // dimension, values -> live messages (uint64)
-	metaHeightKey      = "height"
+	prefixMeta  byte = 0x00 // last indexed height, format version
+	prefixEntry byte = 0x01 // item_hash -> IndexEntry protobuf
+	prefixBy    byte = 0x02 // dimension, values, time, item_hash -> (empty)
+	prefixCount byte = 0x03 // dimension, values -> live messages (uint64)
 )
 
 // dimension is one secondary index: the filter values it is keyed by.

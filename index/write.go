@@ -41,8 +41,25 @@ type Block struct {
 type batch struct {
 	x       *Index
 	entries map[string]*Entry
+	touched []*Entry         // entries to write, in the order first touched
 	counts  map[string]int64 // count key -> delta
-	byKeys  map[string]bool  // secondary keys to add (true) or delete (false)
+	// keys are the secondary keys to set or delete, in order: a later
+	// operation on a key wins, as in the Pebble batch they go to.
+	keys []keyOp
+}
+
+type keyOp struct {
+	key []byte
+	set bool
+}
+
+// mark sets (or, if !set, deletes) a secondary key.
+func (b *batch) mark(key []byte, set bool) { b.keys = append(b.keys, keyOp{key, set}) }
+
+// put adds a new entry to the block.
+func (b *batch) put(e *Entry) {
+	b.entries[e.ItemHash] = e
+	b.touched = append(b.touched, e)
 }
 
 func (b *batch) get(hash string) (*Entry, error) {
@@ -51,7 +68,7 @@ func (b *batch) get(hash string) (*Entry, error) {
 	}
 	e, err := b.x.Get(hash)
 	if e != nil {
-		b.entries[hash] = e
+		b.put(e)
 	}
 	return e, err
 }
@@ -74,7 +91,7 @@ func (x *Index) IndexBlock(blk Block) error {
 	if blk.Height <= x.Height() {
 		return nil
 	}
-	b := &batch{x: x, entries: map[string]*Entry{}, counts: map[string]int64{}, byKeys: map[string]bool{}}
+	b := &batch{x: x, entries: make(map[string]*Entry, len(blk.Txs)), counts: map[string]int64{}}
 	for i, tr := range blk.Txs {
 		if err := b.add(blk, uint32(i), tr); err != nil {
 			return fmt.Errorf("index block %d tx %d: %w", blk.Height, i, err)
@@ -93,7 +110,7 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 	}
 	e := &Entry{
 		ItemHash: m.ItemHash, Type: m.Type, Chain: m.Chain, Sender: m.Sender, Channel: m.Channel,
-		Height: blk.Height, TxIndex: i, BlockTime: blk.TimeUnixNano, Message: message.ToJSON(m),
+		Height: blk.Height, TxIndex: i, BlockTime: blk.TimeUnixNano, msg: m,
 	}
 	if t, err := message.ParseTime(m.Time); err == nil {
 		e.TimeNano = t
@@ -106,11 +123,11 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		b.x.metrics.messages.WithLabelValues(m.Type, StatusRejected).Inc()
 		b.x.metrics.rejections.WithLabelValues(tr.Codespace, strconv.FormatUint(uint64(tr.Code), 10)).Inc()
 		e.Status, e.ErrorCode, e.Details = StatusRejected, tr.Code, tr.Codespace+": "+tr.Log
-		b.entries[e.ItemHash] = e
+		b.put(e)
 		for _, d := range dimensions { // listed only with msgStatuses=rejected
 			if d.all {
 				for _, vals := range d.values(e) {
-					b.byKeys[string(byKey(d, vals, e))] = true
+					b.mark(byKey(d, vals, e), true)
 				}
 			}
 		}
@@ -120,14 +137,14 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		e.Owner, e.PostType, e.Ref, e.Key, e.ContentHash = c.Address, c.PostType, c.Ref, c.Key, c.FileHash
 		e.Tags = tags(m.ItemContent)
 	}
-	b.entries[e.ItemHash] = e
+	b.put(e)
 	if m.Type == message.TypeStore { // pending until its file is attested
 		e.Status = StatusPending
 		b.x.metrics.messages.WithLabelValues(m.Type, StatusPending).Inc()
 		for _, d := range dimensions {
 			if d.all {
 				for _, vals := range d.values(e) {
-					b.byKeys[string(byKey(d, vals, e))] = true
+					b.mark(byKey(d, vals, e), true)
 				}
 			}
 		}
@@ -161,18 +178,18 @@ func (b *batch) statusChanges(changes []StatusChange) error {
 		}
 		switch {
 		case t.Status == StatusPending && c.Status == StatusProcessed: // attested
-			b.byKeys[string(byKey(dimStatus, []string{StatusPending}, t))] = false
+			b.mark(byKey(dimStatus, []string{StatusPending}, t), false)
 			b.begin(t)
 		case t.Status == StatusPending && c.Status == StatusRejected:
-			b.byKeys[string(byKey(dimStatus, []string{StatusPending}, t))] = false
+			b.mark(byKey(dimStatus, []string{StatusPending}, t), false)
 			b.x.metrics.messages.WithLabelValues(t.Type, StatusRejected).Inc()
 			t.Status, t.Details = StatusRejected, c.Reason
-			b.byKeys[string(byKey(dimStatus, []string{StatusRejected}, t))] = true
+			b.mark(byKey(dimStatus, []string{StatusRejected}, t), true)
 		case c.Status == StatusRemoving, c.Status == StatusProcessed:
 			if !live(t.Status) || t.Status == c.Status {
 				continue
 			}
-			b.byKeys[string(byKey(dimStatus, []string{StatusRemoving}, t))] = c.Status == StatusRemoving
+			b.mark(byKey(dimStatus, []string{StatusRemoving}, t), c.Status == StatusRemoving)
 			t.Status = c.Status
 		case c.Status == StatusRemoved:
 			b.end(t, StatusRemoved)
@@ -189,7 +206,7 @@ func (b *batch) begin(e *Entry) {
 	b.x.metrics.messages.WithLabelValues(e.Type, StatusProcessed).Inc()
 	for _, d := range dimensions {
 		for _, vals := range d.values(e) {
-			b.byKeys[string(byKey(d, vals, e))] = true
+			b.mark(byKey(d, vals, e), true)
 		}
 	}
 	b.countLive(e, 1)
@@ -199,10 +216,10 @@ func (b *batch) begin(e *Entry) {
 // pending STORE, listed only by status, can be forgotten too.
 func (b *batch) end(t *Entry, status string) {
 	if t.Status == StatusPending {
-		b.byKeys[string(byKey(dimStatus, []string{StatusPending}, t))] = false
+		b.mark(byKey(dimStatus, []string{StatusPending}, t), false)
 		t.Status = status
-		t.Message = withoutContent(t.Message)
-		b.byKeys[string(byKey(dimStatus, []string{status}, t))] = true
+		t.contentDropped = true
+		b.mark(byKey(dimStatus, []string{status}, t), true)
 		return
 	}
 	if !live(t.Status) {
@@ -217,15 +234,15 @@ func (b *batch) end(t *Entry, status string) {
 			continue
 		}
 		for _, vals := range d.values(t) {
-			b.byKeys[string(byKey(d, vals, t))] = false
+			b.mark(byKey(d, vals, t), false)
 		}
 	}
 	if t.Status == StatusRemoving {
-		b.byKeys[string(byKey(dimStatus, []string{StatusRemoving}, t))] = false
+		b.mark(byKey(dimStatus, []string{StatusRemoving}, t), false)
 	}
 	t.Status = status
-	t.Message = withoutContent(t.Message)
-	b.byKeys[string(byKey(dimStatus, []string{status}, t))] = true
+	t.contentDropped = true
+	b.mark(byKey(dimStatus, []string{status}, t), true)
 }
 
 // tags reads content.content.tags, the list pyaleph's "tags" filter matches.
@@ -241,41 +258,24 @@ func tags(itemContent []byte) []string {
 	return c.Content.Tags
 }
 
-// withoutContent drops item_content from a message JSON, as pyaleph serves
-// forgotten messages.
-func withoutContent(msg json.RawMessage) json.RawMessage {
-	m, err := message.FromJSON(msg)
-	if err != nil {
-		return msg
-	}
-	m.ItemContent = nil
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(message.ToJSON(m), &obj) != nil {
-		return msg
-	}
-	delete(obj, "item_content")
-	out, _ := json.Marshal(obj)
-	return out
-}
-
 func (b *batch) commit(height int64) error {
 	wb := b.x.db.NewBatch()
 	defer wb.Close()
-	for _, h := range sortedKeys(b.entries) {
-		v, err := json.Marshal(b.entries[h])
+	for _, e := range b.touched {
+		v, err := encodeEntry(e)
 		if err != nil {
 			return err
 		}
-		if err := wb.Set(entryKey(h), v); err != nil {
+		if err := wb.Set(entryKey(e.ItemHash), v); err != nil {
 			return err
 		}
 	}
-	for _, k := range sortedKeys(b.byKeys) {
+	for _, op := range b.keys {
 		var err error
-		if b.byKeys[k] {
-			err = wb.Set([]byte(k), []byte{})
+		if op.set {
+			err = wb.Set(op.key, []byte{})
 		} else {
-			err = wb.Delete([]byte(k))
+			err = wb.Delete(op.key)
 		}
 		if err != nil {
 			return err
@@ -299,7 +299,7 @@ func (b *batch) commit(height int64) error {
 	}
 	var hv [8]byte
 	binary.BigEndian.PutUint64(hv[:], uint64(height))
-	if err := wb.Set([]byte{prefixMeta, 'h'}, hv[:]); err != nil {
+	if err := wb.Set(heightKey, hv[:]); err != nil {
 		return err
 	}
 	if err := wb.WriteSync(); err != nil {

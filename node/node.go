@@ -197,6 +197,9 @@ func Start(home string, o Options) (*Node, error) {
 		store.Close()
 		return nil, err
 	}
+	if idx.Rebuilding {
+		logger.Info("the query index was in an older format: rebuilding it from the block store")
+	}
 	if err := n.Start(); err != nil {
 		idx.Close()
 		files.Close()

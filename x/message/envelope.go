@@ -61,8 +61,15 @@ func FromJSON(data []byte) (*pb.AlephMessage, error) {
 
 // ToJSON encodes the message in pyaleph's field order, with item_content and
 // time exactly as received.
-func ToJSON(m *pb.AlephMessage) []byte {
+func ToJSON(m *pb.AlephMessage) []byte { return toJSON(m, true) }
+
+// ToJSONWithoutContent is ToJSON with no item_content field: how pyaleph
+// serves a forgotten message.
+func ToJSONWithoutContent(m *pb.AlephMessage) []byte { return toJSON(m, false) }
+
+func toJSON(m *pb.AlephMessage, withContent bool) []byte {
 	var b bytes.Buffer
+	b.Grow(256 + len(m.ItemContent)*11/10)
 	field := func(name string, raw []byte, first bool) {
 		if !first {
 			b.WriteByte(',')
@@ -83,7 +90,9 @@ func ToJSON(m *pb.AlephMessage) []byte {
 	field("time", t, false)
 	field("item_type", str(m.ItemType), false)
 	field("item_hash", str(m.ItemHash), false)
-	field("item_content", str(string(m.ItemContent)), false)
+	if withContent {
+		field("item_content", str(string(m.ItemContent)), false)
+	}
 	field("signature", str(m.Signature), false)
 	b.WriteByte('}')
 	return b.Bytes()
