@@ -129,6 +129,7 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 		app.Block{Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Txs: req.Txs},
 		func(i int) (*app.Parsed, app.SignatureCheck) { return entries[i].parsed, s.txs.check(entries[i]) },
 	)
+	s.txs.forget(entries)
 	if err != nil {
 		// A storage failure or broken invariant: stop before committing a
 		// state other validators may not have.

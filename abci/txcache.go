@@ -9,15 +9,19 @@ import (
 	"github.com/alephd/alephd/x/message"
 )
 
-// txCacheSize is how many transactions each generation holds: several
-// blocks' worth of mempool at thousands of messages per second.
-const txCacheSize = 200_000
+// txCacheSize is how many transactions each generation holds: a little more
+// than the mempool (node/home.go sets 50,000), since a block's transactions
+// leave the cache once it is applied (forget) and those still in the mempool
+// are looked up again at every recheck, which keeps them in the current
+// generation. Transactions the mempool refused fill the rest and age out.
+const txCacheSize = 64_000
 
 // txEntry is what the node knows of one transaction: its parse and, once
 // recovered, its signature verdict. Both are pure functions of the bytes
 // (and of params, which change only at genesis), so caching them cannot
 // change any outcome.
 type txEntry struct {
+	hash     [32]byte // sha256 of the transaction bytes, the cache key
 	parsed   *app.Parsed
 	verdict  error
 	verified bool
@@ -62,11 +66,23 @@ func (c *txCache) entry(a *app.App, tx []byte) *txEntry {
 	if e := c.lookup(h); e != nil {
 		return e
 	}
-	e := &txEntry{parsed: a.Parse(tx)}
+	e := &txEntry{hash: h, parsed: a.Parse(tx)}
 	c.mu.Lock()
 	c.put(h, e)
 	c.mu.Unlock()
 	return e
+}
+
+// forget drops the entries of an applied block: their transactions are
+// out of the mempool and can never be admitted again (their item_hash is
+// taken), so keeping them would only make the heap the GC walks larger.
+func (c *txCache) forget(entries []*txEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range entries {
+		delete(c.cur, e.hash)
+		delete(c.old, e.hash)
+	}
 }
 
 // verified reports whether e's signature verdict is known.

@@ -17,3 +17,7 @@ for _ in $(seq 1 100); do
 done
 echo "committed signed POSTs on a dev node (1 validator), load from a separate process for $duration:"
 "$alephd" bench load --node "tcp://127.0.0.1:$rpc_port" --duration "$duration" --concurrency "${BENCH_CONCURRENCY:-32}"
+# What the node used over the whole run (start-up and drain included).
+read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+echo "node: $(( (utime + stime) / $(getconf CLK_TCK) )) CPU-seconds, peak RSS $(( rss / 1024 )) MiB"
