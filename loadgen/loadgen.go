@@ -126,12 +126,14 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	sendCtx, stop := context.WithDeadline(ctx, end)
 	defer stop()
 
-	// Messages leave in batches of up to maxBatch; with a target rate, one
-	// message at a time, paced.
+	// Messages leave in batches of up to maxBatch. With a target rate they
+	// are paced, in batches small enough to leave at least 100 times a
+	// second: one request per message would cap the rate at what the
+	// senders' round trips allow (about 800/s on a loaded 4-node localnet).
 	batch := maxBatch
 	var interval time.Duration
 	if cfg.Rate > 0 {
-		batch, interval = 1, time.Second/time.Duration(cfg.Rate)
+		batch, interval = min(maxBatch, max(1, cfg.Rate/100)), time.Second/time.Duration(cfg.Rate)
 	}
 	var bodies [][]byte
 	var firsts []int // index of each batch's first message
