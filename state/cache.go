@@ -28,21 +28,36 @@ type Cache struct {
 	reads  map[string][]byte // parent values read; nil = absent
 }
 
-// NewCache returns an empty write buffer over parent.
-func NewCache(parent KV) *Cache {
-	return &Cache{parent: parent, writes: map[string][]byte{}, keys: newKeyTree(), reads: map[string][]byte{}}
-}
+// NewCache returns an empty write buffer over parent. Its maps and key tree
+// are made on first use: admission makes a cache per message (twice), and
+// many only read.
+func NewCache(parent KV) *Cache { return &Cache{parent: parent} }
+
+// keyNodes recycles B-tree nodes across caches (it is safe for concurrent
+// use): a cache per message would otherwise allocate a free list each time.
+var keyNodes = btree.NewFreeListG[string](1024)
 
 func newKeyTree() *btree.BTreeG[string] {
-	return btree.NewG(16, func(a, b string) bool { return a < b })
+	return btree.NewWithFreeListG(16, func(a, b string) bool { return a < b }, keyNodes)
 }
 
 func (c *Cache) put(key []byte, value []byte) {
+	if c.writes == nil {
+		c.writes, c.keys = map[string][]byte{}, newKeyTree()
+	}
 	k := string(key)
 	if _, ok := c.writes[k]; !ok {
 		c.keys.ReplaceOrInsert(k)
 	}
 	c.writes[k] = value
+}
+
+// remember records a parent value read (or written through Write).
+func (c *Cache) remember(k string, v []byte) {
+	if c.reads == nil {
+		c.reads = map[string][]byte{}
+	}
+	c.reads[k] = v
 }
 
 func (c *Cache) Get(key []byte) ([]byte, error) {
@@ -54,7 +69,7 @@ func (c *Cache) Get(key []byte) ([]byte, error) {
 	}
 	v, err := c.parent.Get(key)
 	if err == nil {
-		c.reads[string(key)] = v
+		c.remember(string(key), v)
 	}
 	return v, err
 }
@@ -95,9 +110,12 @@ func (c *Cache) Write() error {
 		if err != nil {
 			return err
 		}
-		c.reads[k] = v // what the parent now holds
+		c.remember(k, v) // what the parent now holds
 	}
-	c.writes, c.keys = map[string][]byte{}, newKeyTree()
+	if c.keys != nil {
+		c.keys.Clear(true) // hand its nodes back to keyNodes
+	}
+	c.writes, c.keys = nil, nil
 	return nil
 }
 
@@ -116,7 +134,9 @@ func (c *Cache) sortedKeys(start, end []byte, reverse bool) []string {
 		}
 		return end == nil || k < string(end)
 	}
-	if start == nil {
+	if c.keys == nil {
+		return nil
+	} else if start == nil {
 		c.keys.Ascend(collect)
 	} else {
 		c.keys.AscendGreaterOrEqual(string(start), collect)
