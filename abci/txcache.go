@@ -9,12 +9,12 @@ import (
 	"github.com/alephd/alephd/x/message"
 )
 
-// txCacheSize is how many transactions each generation holds: a little more
-// than the mempool (node/home.go sets 50,000), since a block's transactions
+// txCacheSize is how many transactions each generation holds: more than the
+// mempool (node.MempoolSize, 10,000), since a block's transactions
 // leave the cache once it is applied (forget) and those still in the mempool
 // are looked up again at every recheck, which keeps them in the current
 // generation. Transactions the mempool refused fill the rest and age out.
-const txCacheSize = 64_000
+const txCacheSize = 16_000
 
 // txEntry is what the node knows of one transaction: its parse and, once
 // recovered, its signature verdict. Both are pure functions of the bytes

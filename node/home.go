@@ -63,6 +63,9 @@ func IsInitialized(home string) bool {
 	return err1 == nil && err2 == nil
 }
 
+// MempoolSize is how many messages a node's mempool holds.
+const MempoolSize = 10_000
+
 // DefaultConfig is CometBFT's default with alephd's choices: loopback only,
 // room for thousands of messages per block, and 1 MiB transactions.
 func DefaultConfig(home, moniker string) *cfg.Config {
@@ -73,7 +76,17 @@ func DefaultConfig(home, moniker string) *cfg.Config {
 	c.RPC.ListenAddress = "tcp://127.0.0.1:26657"
 	c.RPC.MaxBodyBytes = 4 << 20
 	c.P2P.ListenAddress = "tcp://127.0.0.1:26656"
-	c.Mempool.Size = 50_000
+	// CometBFT's 5 MB/s per connection cannot carry a full 4 MB block to
+	// three peers within a round while the mempool gossips as much; at
+	// 1,000 messages/s a 4-validator localnet stalled for seconds at a time.
+	c.P2P.SendRate = 20 << 20
+	c.P2P.RecvRate = 20 << 20
+	// The mempool holds a few seconds of full load. A deeper one only
+	// stores a backlog the chain cannot work off: under a flood, every
+	// validator re-checks all of it after each block and gossips it to every
+	// peer, and a 4-validator localnet stalled with 40,000 waiting. Full,
+	// the mempool refuses new messages, which tells senders to slow down.
+	c.Mempool.Size = MempoolSize
 	c.Mempool.CacheSize = 200_000
 	c.Mempool.MaxTxBytes = app.MaxTxBytes
 	c.Mempool.MaxTxsBytes = 1 << 30
