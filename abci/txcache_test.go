@@ -10,8 +10,8 @@ import (
 	abcitypes "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/alephd/alephd/app"
-	"github.com/alephd/alephd/errs"
 	alephclient "github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/keys"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/message"
