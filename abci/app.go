@@ -30,8 +30,9 @@ type Application struct {
 	app      *app.App
 	txs      *txCache
 	snaps    *snapshots
-	attester Attester
-	logger   cmtlog.Logger
+	attester  Attester
+	logger    cmtlog.Logger
+	finalized func(*abcitypes.RequestFinalizeBlock, *abcitypes.ResponseFinalizeBlock)
 }
 
 var _ abcitypes.Application = (*Application)(nil)
@@ -44,6 +45,14 @@ func New(a *app.App, snaps Snapshots) *Application {
 // SetAttester makes the node's vote extensions report what at verified.
 // Without one, this validator attests nothing.
 func (s *Application) SetAttester(at Attester) { s.attester = at }
+
+// SetFinalized registers fn, called at the end of every FinalizeBlock with
+// the decided block and its results. The node hands them to the query index,
+// which would otherwise read the block back from CometBFT's store. fn must
+// not keep the app waiting.
+func (s *Application) SetFinalized(fn func(*abcitypes.RequestFinalizeBlock, *abcitypes.ResponseFinalizeBlock)) {
+	s.finalized = fn
+}
 
 // SetLogger sets where the adapter reports what the chain does not record
 // (refused proposals).
@@ -156,7 +165,11 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 		}
 		out[i].Events = append(out[i].Events, statusEvents(r.StatusChanges)...)
 	}
-	return &abcitypes.ResponseFinalizeBlock{TxResults: out, Events: statusEvents(res.StatusChanges), AppHash: res.AppHash}, nil
+	resp := &abcitypes.ResponseFinalizeBlock{TxResults: out, Events: statusEvents(res.StatusChanges), AppHash: res.AppHash}
+	if s.finalized != nil {
+		s.finalized(req, resp)
+	}
+	return resp, nil
 }
 
 func statusEvents(changes []message.StatusChange) []abcitypes.Event {

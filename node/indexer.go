@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"sync"
 
 	abcitypes "github.com/cometbft/cometbft/abci/types"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
@@ -11,11 +12,14 @@ import (
 	"github.com/alephd/alephd/index"
 )
 
-// blockSource serves committed blocks and their results to the index from
-// CometBFT's own stores, through its in-process RPC client.
+// blockSource serves committed blocks and their results to the index: the
+// last few blocks the node executed from memory (recent), older ones (a
+// catch-up after a restart) from CometBFT's own stores, through its
+// in-process RPC client.
 type blockSource struct {
 	rpc    *rpclocal.Local
 	blocks *store.BlockStore
+	recent *recentBlocks
 }
 
 func (s blockSource) Latest(context.Context) (int64, error) { return s.blocks.Height(), nil }
@@ -23,6 +27,9 @@ func (s blockSource) Latest(context.Context) (int64, error) { return s.blocks.He
 func (s blockSource) Base() int64 { return s.blocks.Base() }
 
 func (s blockSource) Block(ctx context.Context, h int64) (index.Block, error) {
+	if b, ok := s.recent.take(h); ok {
+		return b, nil
+	}
 	b, err := s.rpc.Block(ctx, &h)
 	if err != nil {
 		return index.Block{}, err
@@ -31,9 +38,18 @@ func (s blockSource) Block(ctx context.Context, h int64) (index.Block, error) {
 	if err != nil {
 		return index.Block{}, err
 	}
-	out := index.Block{Height: h, TimeUnixNano: b.Block.Time.UnixNano()}
+	txs := make([][]byte, len(b.Block.Txs))
 	for i, tx := range b.Block.Txs {
-		r := res.TxsResults[i]
+		txs[i] = tx
+	}
+	return indexBlock(h, b.Block.Time.UnixNano(), txs, res.TxsResults, res.FinalizeBlockEvents), nil
+}
+
+// indexBlock is what the index reads of one block and its results.
+func indexBlock(h, timeUnixNano int64, txs [][]byte, results []*abcitypes.ExecTxResult, events []abcitypes.Event) index.Block {
+	out := index.Block{Height: h, TimeUnixNano: timeUnixNano}
+	for i, tx := range txs {
+		r := results[i]
 		tr := index.TxResult{Tx: tx, Code: r.Code, Codespace: r.Codespace, Log: r.Log}
 		for _, ev := range r.Events {
 			if ev.Type != abci.EventForget {
@@ -48,8 +64,48 @@ func (s blockSource) Block(ctx context.Context, h int64) (index.Block, error) {
 		tr.StatusChanges = statusChanges(r.Events)
 		out.Txs = append(out.Txs, tr)
 	}
-	out.StatusChanges = statusChanges(res.FinalizeBlockEvents)
-	return out, nil
+	out.StatusChanges = statusChanges(events)
+	return out
+}
+
+// recentBlocks holds the last blocks the node finalized, with their results,
+// until the index takes them. Reading a block back from the block store
+// reassembles and decodes all of it again: that was the largest allocation
+// of a loaded node. FinalizeBlock only ever runs on a decided block, so what
+// it saw at a height is what the block store holds there.
+type recentBlocks struct {
+	mu       sync.Mutex
+	byHeight map[int64]index.Block
+}
+
+// keepRecent bounds memory when the index lags: older blocks are read from
+// the store.
+const keepRecent = 16
+
+func newRecentBlocks() *recentBlocks { return &recentBlocks{byHeight: map[int64]index.Block{}} }
+
+// add is the abci.Application's finalized hook.
+func (r *recentBlocks) add(req *abcitypes.RequestFinalizeBlock, res *abcitypes.ResponseFinalizeBlock) {
+	b := indexBlock(req.Height, req.Time.UnixNano(), req.Txs, res.TxResults, res.Events)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.byHeight[b.Height] = b
+	for h := range r.byHeight {
+		if h <= b.Height-keepRecent {
+			delete(r.byHeight, h)
+		}
+	}
+}
+
+func (r *recentBlocks) take(h int64) (index.Block, bool) {
+	if r == nil {
+		return index.Block{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.byHeight[h]
+	delete(r.byHeight, h)
+	return b, ok
 }
 
 // statusChanges reads the "status" events of a transaction or a block.

@@ -179,6 +179,11 @@ func Start(home string, o Options) (*Node, error) {
 	abciApp := abci.New(a, snaps)
 	abciApp.SetAttester(fetcher)
 	abciApp.SetLogger(logger.With("module", "alephd"))
+	var recent *recentBlocks // the index's hand-off; only a node with an API has an index to feed
+	if o.APIAddr != "" {
+		recent = newRecentBlocks()
+		abciApp.SetFinalized(recent.add)
+	}
 	dbs := &openDBs{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
 		abci.ClientCreator(abciApp),
@@ -237,7 +242,7 @@ func Start(home string, o Options) (*Node, error) {
 		if o.APIAddr == "" {
 			return // the index serves the API only: a node without one skips the work
 		}
-		if err := idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore()}, indexPoll); err != nil {
+		if err := idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore(), recent: recent}, indexPoll); err != nil {
 			logger.Error("query index stopped", "err", err)
 		}
 	}()

@@ -3,6 +3,7 @@ package pebbledb
 import (
 	"errors"
 	"fmt"
+	"log"
 	"path/filepath"
 
 	"github.com/cockroachdb/pebble"
@@ -37,6 +38,7 @@ func options() *pebble.Options {
 		// Two cores is the smallest machine we run on: one compaction may
 		// use the second while the node uses the first.
 		MaxConcurrentCompactions: func() int { return 2 },
+		Logger:                   quietLogger{},
 	}
 	o.EnsureDefaults()
 	for i := range o.Levels {
@@ -57,6 +59,15 @@ func Open(dir, name string) (*DB, error) {
 	}
 	return &DB{db: db}, nil
 }
+
+// quietLogger drops Pebble's informational lines (WAL replays on every open,
+// compactions), which would land among the node's own logs; a fatal error
+// still stops the process with its message, as Pebble's default does.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+
+func (quietLogger) Fatalf(format string, args ...any) { log.Fatalf(format, args...) }
 
 var errEmptyKey = errors.New("pebbledb: empty key")
 
