@@ -26,10 +26,10 @@ const AppVersion uint64 = 1
 // use of the app; signature recovery, a pure function, runs outside it.
 type Application struct {
 	abcitypes.BaseApplication
-	mu       sync.Mutex
-	app      *app.App
-	txs      *txCache
-	snaps    *snapshots
+	mu        sync.Mutex
+	app       *app.App
+	txs       *txCache
+	snaps     *snapshots
 	attester  Attester
 	logger    cmtlog.Logger
 	finalized func(*abcitypes.RequestFinalizeBlock, *abcitypes.ResponseFinalizeBlock)
