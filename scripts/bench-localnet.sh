@@ -19,6 +19,12 @@ trap 'stop; rm -rf "$work"' EXIT
 run() { # name base-port start-command...
   local name=$1 base=$2; shift 2
   ./bin/alephd testnet --validators 4 --output "$work/$name" --base-port "$base" --api-base-port $((base + 90)) >/dev/null
+  for i in 0 1 2 3; do # a node left running there would take this one's place and skew the figures
+    if curl -sf "http://127.0.0.1:$((base + 10*i + 1))/status" >/dev/null 2>&1; then
+      echo "port $((base + 10*i + 1)) is already serving a node: stop it first" >&2
+      exit 1
+    fi
+  done
   for i in 0 1 2 3; do
     "$@" --home "$work/$name/node$i" >"$work/$name/node$i/node.log" 2>&1 &
     pids+=($!)
