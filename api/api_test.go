@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -291,13 +290,7 @@ func TestIndexCatchesUp(t *testing.T) {
 		}
 		hashes = append(hashes, m.ItemHash)
 	}
-	if err := n.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.RemoveAll(node.IndexDir(home)); err != nil {
-		t.Fatal(err)
-	}
-	n = testnode.Start(t, home, true)
+	n = testnode.RestartWithoutIndex(t, n, home)
 	defer n.Stop()
 	a = apiClient{t, "http://" + n.APIAddress}
 	deadline := time.Now().Add(20 * time.Second)

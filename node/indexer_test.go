@@ -3,7 +3,6 @@ package node_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -65,13 +64,7 @@ func TestIndexFromMemoryMatchesBlockStore(t *testing.T) {
 		return string(out)
 	}
 	fromMemory := snapshot(n.Index)
-	if err := n.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.RemoveAll(node.IndexDir(home)); err != nil {
-		t.Fatal(err)
-	}
-	n = testnode.Start(t, home, true)
+	n = testnode.RestartWithoutIndex(t, n, home)
 	defer n.Stop()
 	fromStore := snapshot(n.Index)
 	if fromMemory != fromStore {

@@ -4,6 +4,7 @@ package testnode
 
 import (
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -69,4 +70,18 @@ func Start(t testing.TB, home string, api bool) *node.Node {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// RestartWithoutIndex stops n, deletes its query index (as `alephd index
+// rebuild` does) and starts the node again with its API, so the index is
+// rebuilt from the block store. The caller stops the new node.
+func RestartWithoutIndex(t testing.TB, n *node.Node, home string) *node.Node {
+	t.Helper()
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(node.IndexDir(home)); err != nil {
+		t.Fatal(err)
+	}
+	return Start(t, home, true)
 }
