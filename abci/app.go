@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	abcitypes "github.com/cometbft/cometbft/abci/types"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -33,6 +34,9 @@ type Application struct {
 	attester  Attester
 	logger    cmtlog.Logger
 	finalized func(*abcitypes.RequestFinalizeBlock, *abcitypes.ResponseFinalizeBlock)
+	// committed is the last height whose state is committed, readable
+	// without mu.
+	committed atomic.Int64
 }
 
 var _ abcitypes.Application = (*Application)(nil)
@@ -54,6 +58,12 @@ func (s *Application) SetFinalized(fn func(*abcitypes.RequestFinalizeBlock, *abc
 	s.finalized = fn
 }
 
+// CommittedHeight is the last height whose state the app committed. CometBFT
+// saves a height's block before executing it and its results just after, so
+// readers of the stores (the query index, the pinner) follow this height,
+// not the block store's: at this height the results are always there.
+func (s *Application) CommittedHeight() int64 { return s.committed.Load() }
+
 // SetLogger sets where the adapter reports what the chain does not record
 // (refused proposals).
 func (s *Application) SetLogger(l cmtlog.Logger) { s.logger = l }
@@ -67,6 +77,7 @@ func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h, hash := s.app.LastCommit()
+	s.committed.Store(h)
 	return &abcitypes.ResponseInfo{
 		Data: "alephd", Version: Version, AppVersion: AppVersion,
 		LastBlockHeight: h, LastBlockAppHash: hash,
@@ -193,6 +204,7 @@ func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcity
 	if err != nil {
 		panic(fmt.Sprintf("alephd: commit failed: %v", err))
 	}
+	s.committed.Store(h)
 	s.snaps.maybeTake(s.app, h)
 	if s.attester != nil {
 		// Start fetching the files of STOREs this block accepted now, not

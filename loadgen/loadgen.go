@@ -78,6 +78,12 @@ func Presign(n, accounts int, seed string) [][]byte {
 	return out
 }
 
+// refusedBackoff is how long a sender waits after the node refused some of
+// its batch (most often: the mempool is full). A full mempool refuses at
+// once, so a sender that went straight on would spend the node's CPU on
+// refusals rather than on the messages it is committing.
+const refusedBackoff = 100 * time.Millisecond
+
 // Run sends load and reports what committed during the window.
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Concurrency <= 0 {
@@ -181,6 +187,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				}
 				atomic.AddInt64(&rep.Submitted, int64(ok))
 				atomic.AddInt64(&rep.Refused, int64(n-ok))
+				if ok < n { // a full mempool: back off, as a client would
+					select {
+					case <-time.After(refusedBackoff):
+					case <-sendCtx.Done():
+						return
+					}
+				}
 			}
 		}()
 	}

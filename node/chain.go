@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
-	"github.com/cometbft/cometbft/store"
 
+	"github.com/alephd/alephd/abci"
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/x/message"
@@ -16,11 +16,13 @@ import (
 // rpcChain serves the content pinner (fetch.Chain) from CometBFT's stores
 // and ABCI queries, through the in-process RPC client.
 type rpcChain struct {
-	rpc    *rpclocal.Local
-	blocks *store.BlockStore
+	rpc *rpclocal.Local
+	app *abci.Application
 }
 
-func (c rpcChain) Height(context.Context) (int64, error) { return c.blocks.Height(), nil }
+// Height is the app's committed height: at the block store's height the
+// block's results may not be saved yet.
+func (c rpcChain) Height(context.Context) (int64, error) { return c.app.CommittedHeight(), nil }
 
 func (c rpcChain) StatusChanges(ctx context.Context, h int64) ([]message.StatusChange, error) {
 	res, err := c.rpc.BlockResults(ctx, &h)

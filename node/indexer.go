@@ -19,10 +19,13 @@ import (
 type blockSource struct {
 	rpc    *rpclocal.Local
 	blocks *store.BlockStore
+	app    *abci.Application
 	recent *recentBlocks
 }
 
-func (s blockSource) Latest(context.Context) (int64, error) { return s.blocks.Height(), nil }
+// Latest is the app's committed height: the block store holds a block (and
+// would report its height) before its results exist.
+func (s blockSource) Latest(context.Context) (int64, error) { return s.app.CommittedHeight(), nil }
 
 func (s blockSource) Base() int64 { return s.blocks.Base() }
 

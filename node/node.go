@@ -214,7 +214,7 @@ func Start(home string, o Options) (*Node, error) {
 	ctx, stop := context.WithCancel(context.Background())
 	node := &Node{Config: c, App: a, Index: idx, RPC: rpclocal.New(n), cmt: n, store: store, dbs: dbs, stop: stop, done: make(chan struct{})}
 	node.files = files
-	pinner := fetch.NewPinner(fetcher, rpcChain{rpc: node.RPC, blocks: n.BlockStore()}, ContentDir(home))
+	pinner := fetch.NewPinner(fetcher, rpcChain{rpc: node.RPC, app: abciApp}, ContentDir(home))
 	node.bg.Add(2)
 	go func() { defer node.bg.Done(); fetcher.Run(ctx) }()
 	go func() {
@@ -242,7 +242,7 @@ func Start(home string, o Options) (*Node, error) {
 		if o.APIAddr == "" {
 			return // the index serves the API only: a node without one skips the work
 		}
-		if err := idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore(), recent: recent}, indexPoll); err != nil {
+		if err := idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore(), app: abciApp, recent: recent}, indexPoll); err != nil {
 			logger.Error("query index stopped", "err", err)
 		}
 	}()
