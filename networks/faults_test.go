@@ -109,7 +109,7 @@ func TestFaults(t *testing.T) {
 		// Load the chain past 10,000 messages, then start a fifth node.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		rep, err := loadgen.Run(ctx, loadgen.Config{Nodes: []string{"tcp://" + nw.nodes[0].RPC, "tcp://" + nw.nodes[1].RPC},
-			Duration: 15 * time.Second, Concurrency: 8, Messages: 12_000, Seed: "join"})
+			Duration: 20 * time.Second, Concurrency: 8, Messages: 12_000, Seed: "join"})
 		cancel()
 		if err != nil {
 			t.Fatal(err)

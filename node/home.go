@@ -48,6 +48,9 @@ type InitOptions struct {
 	RPCListen, P2PListen string
 	// TimeoutCommit overrides CometBFT's pause after each block (1s).
 	TimeoutCommit time.Duration
+	// MempoolSize overrides how many messages the mempool holds (0:
+	// MempoolSize).
+	MempoolSize int
 	// PersistentPeers ("id@host:port,...") are the nodes to join.
 	PersistentPeers string
 	// AppState is the app_state of a new chain; nil is app.DefaultGenesis().
@@ -112,6 +115,9 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 	}
 	if o.TimeoutCommit > 0 {
 		c.Consensus.TimeoutCommit = o.TimeoutCommit
+	}
+	if o.MempoolSize > 0 {
+		c.Mempool.Size = o.MempoolSize
 	}
 	if o.PersistentPeers != "" {
 		c.P2P.PersistentPeers = o.PersistentPeers

@@ -38,5 +38,6 @@ API api-base+i). Start each with 'alephd start --home DIR/nodeI', or all with
 	cmd.Flags().IntVar(&o.APIBasePort, "api-base-port", 4100, "first HTTP API port (node i: api-base+i)")
 	cmd.Flags().BoolVar(&o.Docker, "docker", false, "lay out for containers node0..N-1 and write DIR/docker-compose.yml")
 	cmd.Flags().DurationVar(&o.TimeoutCommit, "timeout-commit", 500*time.Millisecond, "pause after each block")
+	cmd.Flags().IntVar(&o.MempoolSize, "mempool-size", node.TestnetMempoolSize, "messages each node's mempool holds")
 	return cmd
 }
