@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -76,6 +78,18 @@ func TestFaults(t *testing.T) {
 		nw.waitHeight(h+1, 30*time.Second, all(4)...)
 		nw.agree(h, all(4)...)
 		sameAnswers(t, nw, hashes, all(4)...)
+		// The p2p byte counters (node/metrics.go) count what peers sent.
+		resp, err := http.Get("http://" + nw.nodes[0].API + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{"cometbft_p2p_peer_receive_bytes_total{chID=", "cometbft_p2p_message_receive_bytes_total{chain_id="} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("node 0's /metrics lacks %s", want)
+			}
+		}
 	})
 
 	t.Run("one crash", func(t *testing.T) {
@@ -109,7 +123,7 @@ func TestFaults(t *testing.T) {
 		// Load the chain past 10,000 messages, then start a fifth node.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		rep, err := loadgen.Run(ctx, loadgen.Config{Nodes: []string{"tcp://" + nw.nodes[0].RPC, "tcp://" + nw.nodes[1].RPC},
-			Duration: 20 * time.Second, Concurrency: 8, Messages: 12_000, Seed: "join"})
+			Duration: 20 * time.Second, Concurrency: 8, Messages: 15_000, Seed: "join"})
 		cancel()
 		if err != nil {
 			t.Fatal(err)
