@@ -95,3 +95,43 @@ func BenchmarkFinalizeBlock(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*perBlock)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkRecheck measures the admission pipeline without signature
+// recovery: what a node runs again for every transaction left in its
+// mempool after each block (the verdict is cached), and the part of CheckTx
+// and of block execution that is not ecrecover. Each round admits 1,000
+// transactions, commits a block without them (a fresh mempool view), and
+// rechecks them on the clock; a block then commits them, so state grows as
+// on a node.
+func BenchmarkRecheck(b *testing.B) {
+	const perRound = 1000
+	rounds := b.N/perRound + 1
+	txs := loadgen.Presign(rounds*perRound, 64, "bench-recheck")
+	s := newApp(b)
+	ctx := context.Background()
+	height := int64(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%perRound == 0 {
+			b.StopTimer()
+			if i > 0 {
+				height++
+				commit(b, s, height, txs[i-perRound:i])
+			}
+			for _, tx := range txs[i : i+perRound] {
+				if res, _ := s.CheckTx(ctx, &abcitypes.RequestCheckTx{Tx: tx, Type: abcitypes.CheckTxType_New}); res.Code != 0 {
+					b.Fatalf("CheckTx: %s", res.Log)
+				}
+			}
+			height++
+			commit(b, s, height, nil)
+			b.StartTimer()
+		}
+		res, err := s.CheckTx(ctx, &abcitypes.RequestCheckTx{Tx: txs[i], Type: abcitypes.CheckTxType_Recheck})
+		if err != nil || res.Code != 0 {
+			b.Fatalf("recheck: %v %s", err, res.Log)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

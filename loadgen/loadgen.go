@@ -78,11 +78,25 @@ func Presign(n, accounts int, seed string) [][]byte {
 	return out
 }
 
-// refusedBackoff is how long a sender waits after the node refused some of
-// its batch (most often: the mempool is full). A full mempool refuses at
-// once, so a sender that went straight on would spend the node's CPU on
-// refusals rather than on the messages it is committing.
-const refusedBackoff = 100 * time.Millisecond
+// A sender waits after the node refused some of its batch (most often: the
+// mempool is full). A full mempool refuses at once, so a sender that went
+// straight on would spend the nodes' CPU on refusals rather than on the
+// messages they are committing. The wait starts at minBackoff and doubles
+// while refusals go on, up to maxBackoff, as a well-behaved client's would;
+// a batch admitted whole resets it.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 800 * time.Millisecond
+)
+
+// nextBackoff is the wait after a refusal that followed a wait of prev (0:
+// none).
+func nextBackoff(prev time.Duration) time.Duration {
+	if prev == 0 {
+		return minBackoff
+	}
+	return min(2*prev, maxBackoff)
+}
 
 // Run sends load and reports what committed during the window.
 func Run(ctx context.Context, cfg Config) (Report, error) {
@@ -155,6 +169,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var backoff time.Duration
 			for sendCtx.Err() == nil {
 				b := int(next.Add(1) - 1)
 				if b >= len(bodies) {
@@ -187,12 +202,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				}
 				atomic.AddInt64(&rep.Submitted, int64(ok))
 				atomic.AddInt64(&rep.Refused, int64(n-ok))
-				if ok < n { // a full mempool: back off, as a client would
-					select {
-					case <-time.After(refusedBackoff):
-					case <-sendCtx.Done():
-						return
-					}
+				if ok == n {
+					backoff = 0
+					continue
+				}
+				backoff = nextBackoff(backoff) // a full mempool: back off, as a client would
+				select {
+				case <-time.After(backoff):
+				case <-sendCtx.Done():
+					return
 				}
 			}
 		}()

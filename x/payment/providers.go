@@ -57,7 +57,7 @@ func (k *Keeper) Registers() *Registers {
 // rejection is the first provider's own refusal (full, too large) if one
 // stood behind the message, else ErrNoPayer with every provider's reason.
 func (r *Registers) Incoming(kv state.KV, it Item) (Provider, error) {
-	var reasons []string
+	var uncovered []notCovered // formatted only if nobody pays
 	var refusal error
 	for _, p := range r.providers {
 		err := p.Admits(kv, it)
@@ -67,7 +67,7 @@ func (r *Registers) Incoming(kv state.KV, it Item) (Provider, error) {
 		var nc notCovered
 		switch {
 		case errors.As(err, &nc):
-			reasons = append(reasons, nc.Error())
+			uncovered = append(uncovered, nc)
 		case errs.IsRegistered(err):
 			if refusal == nil {
 				refusal = err
@@ -78,6 +78,10 @@ func (r *Registers) Incoming(kv state.KV, it Item) (Provider, error) {
 	}
 	if refusal != nil {
 		return nil, refusal
+	}
+	reasons := make([]string, len(uncovered))
+	for i, nc := range uncovered {
+		reasons[i] = nc.Error()
 	}
 	return nil, errs.Wrapf(ErrNoPayer, "nobody pays for %s %s of %s on channel %q: %s", it.Type, it.Hash, it.Owner, it.Channel, strings.Join(reasons, "; "))
 }
