@@ -33,7 +33,7 @@ type Application struct {
 	snaps     *snapshots
 	attester  Attester
 	logger    cmtlog.Logger
-	finalized func(*abcitypes.RequestFinalizeBlock, *abcitypes.ResponseFinalizeBlock)
+	finalized Finalized
 	// committed is the last height whose state is committed, readable
 	// without mu.
 	committed atomic.Int64
@@ -50,13 +50,16 @@ func New(a *app.App, snaps Snapshots) *Application {
 // Without one, this validator attests nothing.
 func (s *Application) SetAttester(at Attester) { s.attester = at }
 
-// SetFinalized registers fn, called at the end of every FinalizeBlock with
-// the decided block and its results. The node hands them to the query index,
-// which would otherwise read the block back from CometBFT's store. fn must
-// not keep the app waiting.
-func (s *Application) SetFinalized(fn func(*abcitypes.RequestFinalizeBlock, *abcitypes.ResponseFinalizeBlock)) {
-	s.finalized = fn
-}
+// Finalized is called at the end of every FinalizeBlock with the decided
+// block, its results and the app's parse of each transaction (parsed[i] is
+// req.Txs[i]'s; it is never modified afterwards, so it may be read from any
+// goroutine). It must not keep the app waiting.
+type Finalized func(req *abcitypes.RequestFinalizeBlock, res *abcitypes.ResponseFinalizeBlock, parsed []*app.Parsed)
+
+// SetFinalized registers fn. The node hands what it gets to the query index,
+// which would otherwise read the block back from CometBFT's store and parse
+// every transaction a second time.
+func (s *Application) SetFinalized(fn Finalized) { s.finalized = fn }
 
 // CommittedHeight is the last height whose state the app committed. CometBFT
 // saves a height's block before executing it and its results just after, so
@@ -178,7 +181,11 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 	}
 	resp := &abcitypes.ResponseFinalizeBlock{TxResults: out, Events: statusEvents(res.StatusChanges), AppHash: res.AppHash}
 	if s.finalized != nil {
-		s.finalized(req, resp)
+		parsed := make([]*app.Parsed, len(entries))
+		for i, e := range entries {
+			parsed[i] = e.parsed
+		}
+		s.finalized(req, resp, parsed)
 	}
 	return resp, nil
 }

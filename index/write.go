@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -9,12 +10,17 @@ import (
 	"strings"
 
 	"github.com/alephd/alephd/app"
+	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/message"
 )
 
 // TxResult is one committed transaction with its outcome.
 type TxResult struct {
-	Tx        []byte
+	Tx []byte
+	// Parsed, if set, is the app's parse of Tx (the node hands it over from
+	// FinalizeBlock): the index then reads the message and its content from
+	// it instead of decoding Tx again.
+	Parsed    *app.Parsed
 	Code      uint32
 	Codespace string
 	Log       string
@@ -103,17 +109,37 @@ func (x *Index) IndexBlock(blk Block) error {
 	return b.commit(blk.Height)
 }
 
+// parse returns tr's message (nil for a transaction that carries none) and,
+// for a message whose envelope and content are valid, its content and time.
+func parse(tr TxResult) (m *pb.AlephMessage, c *message.Content, timeNano int64) {
+	if p := tr.Parsed; p != nil {
+		if p.Msg != nil && p.Err == nil {
+			return p.Msg, p.Content, p.TimeNano
+		}
+		m = p.Msg
+	} else {
+		m, _ = app.DecodeTx(tr.Tx)
+	}
+	if m == nil {
+		return nil, nil, 0
+	}
+	if t, err := message.ParseTime(m.Time); err == nil {
+		timeNano = t
+	}
+	if tr.Parsed == nil {
+		c, _ = message.ParseContent(m.Type, m.ItemContent)
+	}
+	return m, c, timeNano
+}
+
 func (b *batch) add(blk Block, i uint32, tr TxResult) error {
-	m, err := app.DecodeTx(tr.Tx)
-	if err != nil { // not a message: an availability record moves STOREs
+	m, c, timeNano := parse(tr)
+	if m == nil { // not a message: an availability record moves STOREs
 		return b.statusChanges(tr.StatusChanges)
 	}
 	e := &Entry{
 		ItemHash: m.ItemHash, Type: m.Type, Chain: m.Chain, Sender: m.Sender, Channel: m.Channel,
-		Height: blk.Height, TxIndex: i, BlockTime: blk.TimeUnixNano, msg: m,
-	}
-	if t, err := message.ParseTime(m.Time); err == nil {
-		e.TimeNano = t
+		Height: blk.Height, TxIndex: i, BlockTime: blk.TimeUnixNano, msg: m, TimeNano: timeNano,
 	}
 	if tr.Code != 0 {
 		prev, err := b.get(m.ItemHash)
@@ -133,7 +159,7 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		}
 		return nil
 	}
-	if c, err := message.ParseContent(m.Type, m.ItemContent); err == nil {
+	if c != nil {
 		e.Owner, e.PostType, e.Ref, e.Key, e.ContentHash = c.Address, c.PostType, c.Ref, c.Key, c.FileHash
 		e.Tags = tags(m.ItemContent)
 	}
@@ -246,16 +272,20 @@ func (b *batch) end(t *Entry, status string) {
 }
 
 // tags reads content.content.tags, the list pyaleph's "tags" filter matches.
+// Members are matched by exact name, as pyaleph's Python reads them. Most
+// messages have no tags: content that does not spell "tags" (plainly, or
+// through a \u escape) is not decoded again.
 func tags(itemContent []byte) []string {
-	var c struct {
-		Content struct {
-			Tags []string `json:"tags"`
-		} `json:"content"`
-	}
-	if json.Unmarshal(itemContent, &c) != nil {
+	if !bytes.Contains(itemContent, []byte(`"tags"`)) && !bytes.Contains(itemContent, []byte(`\u`)) {
 		return nil
 	}
-	return c.Content.Tags
+	var outer, inner map[string]json.RawMessage
+	var out []string
+	if json.Unmarshal(itemContent, &outer) != nil || json.Unmarshal(outer["content"], &inner) != nil ||
+		json.Unmarshal(inner["tags"], &out) != nil {
+		return nil
+	}
+	return out
 }
 
 func (b *batch) commit(height int64) error {

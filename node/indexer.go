@@ -9,6 +9,7 @@ import (
 	"github.com/cometbft/cometbft/store"
 
 	"github.com/alephd/alephd/abci"
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/index"
 )
 
@@ -87,9 +88,13 @@ const keepRecent = 16
 
 func newRecentBlocks() *recentBlocks { return &recentBlocks{byHeight: map[int64]index.Block{}} }
 
-// add is the abci.Application's finalized hook.
-func (r *recentBlocks) add(req *abcitypes.RequestFinalizeBlock, res *abcitypes.ResponseFinalizeBlock) {
+// add is the abci.Application's finalized hook. The app's parse of each
+// transaction goes with the block, so the index does not parse it again.
+func (r *recentBlocks) add(req *abcitypes.RequestFinalizeBlock, res *abcitypes.ResponseFinalizeBlock, parsed []*app.Parsed) {
 	b := indexBlock(req.Height, req.Time.UnixNano(), req.Txs, res.TxResults, res.Events)
+	for i := range b.Txs {
+		b.Txs[i].Parsed = parsed[i]
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.byHeight[b.Height] = b
