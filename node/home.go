@@ -69,6 +69,10 @@ func IsInitialized(home string) bool {
 // MempoolSize is how many messages a node's mempool holds.
 const MempoolSize = 10_000
 
+// maxPacketPayload is the largest p2p packet payload a node sends and reads
+// (CometBFT's default is 1,024 bytes).
+const maxPacketPayload = 10 << 10
+
 // DefaultConfig is CometBFT's default with alephd's choices: loopback only,
 // room for thousands of messages per block, and 1 MiB transactions.
 func DefaultConfig(home, moniker string) *cfg.Config {
@@ -84,6 +88,11 @@ func DefaultConfig(home, moniker string) *cfg.Config {
 	// 1,000 messages/s a 4-validator localnet stalled for seconds at a time.
 	c.P2P.SendRate = 20 << 20
 	c.P2P.RecvRate = 20 << 20
+	// Packets of up to 10 KB instead of 1 KB: a 64 KB block part goes in 7
+	// packets, not 64, and a flooded 4-validator localnet committed ~6%
+	// more (alternated runs). A node reads packets only up to its own size,
+	// so every node of a network needs at least the largest any peer sends.
+	c.P2P.MaxPacketMsgPayloadSize = maxPacketPayload
 	// The mempool holds a few seconds of full load. A deeper one only
 	// stores a backlog the chain cannot work off: under a flood, every
 	// validator re-checks all of it after each block and gossips it to every

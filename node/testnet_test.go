@@ -1,0 +1,35 @@
+package node_test
+
+import (
+	"testing"
+
+	"github.com/alephd/alephd/node"
+)
+
+// TestTestnetConfigs: every home `alephd testnet` writes holds what a
+// loopback network needs, and the same p2p packet size (a node reads packets
+// only up to its own size), larger than CometBFT's 1,024-byte default.
+func TestTestnetConfigs(t *testing.T) {
+	nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: 3, ChainID: "alephd-test", BasePort: 36000, APIBasePort: 36090})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		c, err := node.LoadConfig(n.Home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.P2P.AllowDuplicateIP || c.P2P.AddrBookStrict {
+			t.Errorf("%s: allow_duplicate_ip %v, addr_book_strict %v: loopback peers would be refused", n.Home, c.P2P.AllowDuplicateIP, c.P2P.AddrBookStrict)
+		}
+		if c.P2P.MaxPacketMsgPayloadSize != 10<<10 {
+			t.Errorf("%s: max_packet_msg_payload_size %d, want 10240 on every node", n.Home, c.P2P.MaxPacketMsgPayloadSize)
+		}
+		if c.Mempool.Size != node.TestnetMempoolSize {
+			t.Errorf("%s: mempool size %d, want %d", n.Home, c.Mempool.Size, node.TestnetMempoolSize)
+		}
+		if c.P2P.ListenAddress != "tcp://"+n.P2P || c.RPC.ListenAddress != "tcp://"+n.RPC {
+			t.Errorf("%s: listens on %s and %s, want %s and %s", n.Home, c.P2P.ListenAddress, c.RPC.ListenAddress, n.P2P, n.RPC)
+		}
+	}
+}
