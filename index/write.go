@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -300,7 +301,7 @@ func (b *batch) commit(height int64) error {
 			return err
 		}
 	}
-	for _, op := range b.keys {
+	for _, op := range lastOps(b.keys) {
 		var err error
 		if op.set {
 			err = wb.Set(op.key, []byte{})
@@ -344,6 +345,37 @@ func (b *batch) commit(height int64) error {
 		close(ch)
 	}
 	return nil
+}
+
+// lastOps returns the final operation on each key, in key order. Pebble
+// inserts a batch into its memtable in the batch's order, and an insert
+// right after the previous one is nearly free; a block's secondary keys of
+// one dimension and value are adjacent (the newest of their range), so in
+// key order most of them are, where in message order each jumps across
+// the table.
+func lastOps(ops []keyOp) []keyOp {
+	type numbered struct {
+		keyOp
+		n int
+	}
+	sorted := make([]numbered, len(ops))
+	for i, op := range ops {
+		sorted[i] = numbered{op, i}
+	}
+	slices.SortFunc(sorted, func(a, b numbered) int {
+		if c := bytes.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.n - b.n
+	})
+	out := make([]keyOp, 0, len(sorted))
+	for i, op := range sorted {
+		if i+1 < len(sorted) && bytes.Equal(op.key, sorted[i+1].key) {
+			continue // a later operation on this key wins
+		}
+		out = append(out, op.keyOp)
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {
