@@ -23,6 +23,10 @@ import (
 // over an immutable snapshot, or over the working tree for one block.
 type Cache struct {
 	parent KV
+	// nested is set when parent is itself a Cache: its reads are map
+	// lookups already, so this one does not remember them (a
+	// per-transaction cache would only allocate a copy of each).
+	nested bool
 	writes map[string][]byte // a nil value marks a delete
 	keys   *btree.BTreeG[string]
 	reads  map[string][]byte // parent values read; nil = absent
@@ -31,7 +35,10 @@ type Cache struct {
 // NewCache returns an empty write buffer over parent. Its maps and key tree
 // are made on first use: admission makes a cache per message (twice), and
 // many only read.
-func NewCache(parent KV) *Cache { return &Cache{parent: parent} }
+func NewCache(parent KV) *Cache {
+	_, nested := parent.(*Cache)
+	return &Cache{parent: parent, nested: nested}
+}
 
 // keyNodes recycles B-tree nodes across caches (it is safe for concurrent
 // use): a cache per message would otherwise allocate a free list each time.
@@ -68,7 +75,7 @@ func (c *Cache) Get(key []byte) ([]byte, error) {
 		return v, nil
 	}
 	v, err := c.parent.Get(key)
-	if err == nil {
+	if err == nil && !c.nested {
 		c.remember(string(key), v)
 	}
 	return v, err
@@ -110,7 +117,9 @@ func (c *Cache) Write() error {
 		if err != nil {
 			return err
 		}
-		c.remember(k, v) // what the parent now holds
+		if !nested {
+			c.remember(k, v) // what the parent now holds
+		}
 	}
 	if c.keys != nil {
 		c.keys.Clear(true) // hand its nodes back to keyNodes
