@@ -2,7 +2,6 @@ package payment
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -30,13 +29,14 @@ type Provider interface {
 
 // notCovered says why a provider does not stand behind a message, for the
 // rejection when none does. It is formatted only then: most messages are
-// not covered by some provider, and admission is the hot path.
-type notCovered struct {
-	format string
-	args   []any
-}
+// not covered by some provider, and admission is the hot path. Its format
+// names exactly one value, arg.
+type notCovered struct{ format, arg string }
 
-func (e notCovered) Error() string { return fmt.Sprintf(e.format, e.args...) }
+func (e notCovered) Error() string { return fmt.Sprintf(e.format, e.arg) }
+
+// forgetNotCovered is the reason of the providers that pay for no FORGET.
+var forgetNotCovered = notCovered{"%s is free on core terms only", message.TypeForget}
 
 // Registers is the ordered list of providers; the order is consensus.
 type Registers struct{ providers []Provider }
@@ -57,16 +57,17 @@ func (k *Keeper) Registers() *Registers {
 // rejection is the first provider's own refusal (full, too large) if one
 // stood behind the message, else ErrNoPayer with every provider's reason.
 func (r *Registers) Incoming(kv state.KV, it Item) (Provider, error) {
-	var uncovered []notCovered // formatted only if nobody pays
+	var reasons [4]notCovered // formatted only if nobody pays
+	uncovered := reasons[:0]
 	var refusal error
 	for _, p := range r.providers {
 		err := p.Admits(kv, it)
 		if err == nil {
 			return p, nil
 		}
-		var nc notCovered
+		nc, isNotCovered := err.(notCovered) // providers return it as is
 		switch {
-		case errors.As(err, &nc):
+		case isNotCovered:
 			uncovered = append(uncovered, nc)
 		case errs.IsRegistered(err):
 			if refusal == nil {
@@ -79,11 +80,11 @@ func (r *Registers) Incoming(kv state.KV, it Item) (Provider, error) {
 	if refusal != nil {
 		return nil, refusal
 	}
-	reasons := make([]string, len(uncovered))
+	text := make([]string, len(uncovered))
 	for i, nc := range uncovered {
-		reasons[i] = nc.Error()
+		text[i] = nc.Error()
 	}
-	return nil, errs.Wrapf(ErrNoPayer, "nobody pays for %s %s of %s on channel %q: %s", it.Type, it.Hash, it.Owner, it.Channel, strings.Join(reasons, "; "))
+	return nil, errs.Wrapf(ErrNoPayer, "nobody pays for %s %s of %s on channel %q: %s", it.Type, it.Hash, it.Owner, it.Channel, strings.Join(text, "; "))
 }
 
 // core: free messages on core channels, FORGETs anywhere (forgetting only
@@ -112,10 +113,10 @@ func (c core) Admits(kv state.KV, it Item) error {
 			return err
 		}
 		if bal.Sign() == 0 {
-			return notCovered{"%s holds no ALEPH to endorse with", []any{it.Owner}}
+			return notCovered{"%s holds no ALEPH to endorse with", it.Owner}
 		}
 	default:
-		return notCovered{"%q is not a core channel for this message", []any{it.Channel}}
+		return notCovered{"%q is not a core channel for this message", it.Channel}
 	}
 	if it.Size > p.CoreMaxMessageBytes {
 		return errs.Wrapf(ErrCoreTooLarge, "free messages are at most %d bytes of item_content; this one is %d", p.CoreMaxMessageBytes, it.Size)
@@ -183,7 +184,7 @@ func (endorsement) Name() string { return ProviderEndorsement }
 
 func (e endorsement) Admits(kv state.KV, it Item) error {
 	if it.Type == message.TypeForget {
-		return notCovered{format: "FORGET is free on core terms only"}
+		return forgetNotCovered
 	}
 	p := payer{kindChannel, it.Channel}
 	t, err := e.k.tokensOf(kv, p)
@@ -191,7 +192,7 @@ func (e endorsement) Admits(kv state.KV, it Item) error {
 		return err
 	}
 	if t.Sign() == 0 {
-		return notCovered{"channel %q has no endorsements", []any{it.Channel}}
+		return notCovered{"channel %q has no endorsements", it.Channel}
 	}
 	return e.k.quotaAdmits(kv, p, t, it, ErrChannelExhausted, func() string { return fmt.Sprintf("the endorsements of channel %q", it.Channel) })
 }
@@ -208,7 +209,7 @@ func (personal) Name() string { return ProviderPersonal }
 
 func (ps personal) Admits(kv state.KV, it Item) error {
 	if it.Type == message.TypeForget {
-		return notCovered{format: "FORGET is free on core terms only"}
+		return forgetNotCovered
 	}
 	p := payer{kindAddress, balance.Canonical(it.Owner)}
 	t, err := ps.k.tokensOf(kv, p)
@@ -216,7 +217,7 @@ func (ps personal) Admits(kv state.KV, it Item) error {
 		return err
 	}
 	if t.Sign() == 0 {
-		return notCovered{"%s holds no unendorsed ALEPH for personal storage", []any{it.Owner}}
+		return notCovered{"%s holds no unendorsed ALEPH for personal storage", it.Owner}
 	}
 	return ps.k.quotaAdmits(kv, p, t, it, ErrPersonalExhausted, func() string { return "personal storage of " + it.Owner })
 }

@@ -82,8 +82,10 @@ func TestPersonalStorage(t *testing.T) {
 	// Bob has nothing of his own: nobody pays, and the reason says why.
 	got, log = c.code(c.post(bob, "TEST"))
 	wantCode(t, "bob's own post", got, log, "payment/1")
-	if !strings.Contains(log, "holds no unendorsed ALEPH") || !strings.Contains(log, `channel "TEST" has no endorsements`) {
-		t.Fatalf("no-payer refusal %q does not give the reasons", log)
+	reasons := `: "TEST" is not a core channel for this message; channel "TEST" has no endorsements; ` +
+		apptest.Address(bob) + " holds no unendorsed ALEPH for personal storage"
+	if !strings.Contains(log, reasons) {
+		t.Fatalf("no-payer refusal %q does not give each provider's reason, in order (%q)", log, reasons)
 	}
 	// A FORGET is free (core) and refunds at once.
 	forget := c.sign(alice, client.Forget("TEST", []string{own.ItemHash}, nil, ""))
