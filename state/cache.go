@@ -48,11 +48,12 @@ func newKeyTree() *btree.BTreeG[string] {
 	return btree.NewWithFreeListG(16, func(a, b string) bool { return a < b }, keyNodes)
 }
 
-func (c *Cache) put(key []byte, value []byte) {
+func (c *Cache) put(key []byte, value []byte) { c.putString(string(key), value) }
+
+func (c *Cache) putString(k string, value []byte) {
 	if c.writes == nil {
 		c.writes, c.keys = map[string][]byte{}, newKeyTree()
 	}
-	k := string(key)
 	if _, ok := c.writes[k]; !ok {
 		c.keys.ReplaceOrInsert(k)
 	}
@@ -108,7 +109,7 @@ func (c *Cache) Write() error {
 		var err error
 		switch {
 		case nested: // a per-transaction cache into the block's: v is ours to hand over
-			parent.put([]byte(k), v)
+			parent.putString(k, v)
 		case v == nil:
 			err = c.parent.Delete([]byte(k))
 		default:
