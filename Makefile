@@ -39,8 +39,8 @@ proto-gen: ## Regenerate proto/alephdv1 from proto/alephd/v1 (needs protoc; inst
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc -I proto --go_out=. --go_opt=module=github.com/alephd/alephd proto/alephd/v1/*.proto
 
-bench-localnet: ## Committed msgs/s on 4 local validators, alephd vs CometBFT kvstore (RATE=1000)
-	./scripts/bench-localnet.sh 20s $${RATE:-1000}
+bench-localnet: ## Committed msgs/s on 4 local validators, alephd vs CometBFT kvstore: a 30 s flood (DURATION=60s, RATE=1000 to pace)
+	./scripts/bench-localnet.sh $${DURATION:-30s} $${RATE:-0}
 
 e2e: ## Tests on real processes: the binary (kill -9, tx submit), 4-validator fault cases, the Aleph SDK
 	$(GO) test -count=1 -v ./cmd/alephd/ ./networks/ ./e2e/
