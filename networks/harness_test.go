@@ -45,10 +45,19 @@ type network struct {
 	rpc   []*client.Client
 }
 
-// freeBase finds a port range nobody listens on: 10 ports per node.
+// freeBase finds a port range nobody listens on: 10 ports per node. It is
+// taken below the kernel's ephemeral range: the nodes start one by one and
+// dial each other at once, and an outgoing connection's source port, drawn
+// from that range, could take a port a later node is about to listen on
+// (node 3's, once, in CI).
 func freeBase(t *testing.T, n int) int {
+	const lowest = 10000
+	top := ephemeralStart() - (n*10 + 2)
+	if top <= lowest {
+		t.Fatalf("no room for %d ports below the ephemeral port range (%d)", n*10+2, top)
+	}
 	for try := 0; try < 50; try++ {
-		base := 30000 + rand.Intn(20000)/10*10
+		base := lowest + rand.Intn(top-lowest)/10*10
 		ok := true
 		for i := 0; i < n*10+2 && ok; i++ {
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
@@ -64,6 +73,21 @@ func freeBase(t *testing.T, n int) int {
 	}
 	t.Fatal("no free port range")
 	return 0
+}
+
+// ephemeralStart is the first port of the kernel's ephemeral range, from
+// which outgoing connections take their source ports (Linux's default start
+// where it cannot be read).
+func ephemeralStart() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || lo <= 0 {
+		return 32768
+	}
+	return lo
 }
 
 func newNetwork(t *testing.T, validators int) *network { return newNetworkWith(t, validators, nil) }
