@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math/rand"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 
 	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/node"
 )
 
@@ -45,57 +44,12 @@ type network struct {
 	rpc   []*client.Client
 }
 
-// freeBase finds a port range nobody listens on: 10 ports per node. It is
-// taken below the kernel's ephemeral range: the nodes start one by one and
-// dial each other at once, and an outgoing connection's source port, drawn
-// from that range, could take a port a later node is about to listen on
-// (node 3's, once, in CI).
-func freeBase(t *testing.T, n int) int {
-	const lowest = 10000
-	top := ephemeralStart() - (n*10 + 2)
-	if top <= lowest {
-		t.Fatalf("no room for %d ports below the ephemeral port range (%d)", n*10+2, top)
-	}
-	for try := 0; try < 50; try++ {
-		base := lowest + rand.Intn(top-lowest)/10*10
-		ok := true
-		for i := 0; i < n*10+2 && ok; i++ {
-			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
-			if err != nil {
-				ok = false
-				continue
-			}
-			l.Close()
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatal("no free port range")
-	return 0
-}
-
-// ephemeralStart is the first port of the kernel's ephemeral range, from
-// which outgoing connections take their source ports (Linux's default start
-// where it cannot be read).
-func ephemeralStart() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 32768
-	}
-	var lo, hi int
-	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || lo <= 0 {
-		return 32768
-	}
-	return lo
-}
-
 func newNetwork(t *testing.T, validators int) *network { return newNetworkWith(t, validators, nil) }
 
 // newNetworkWith starts a network on app_state appState (nil: the dev one).
 func newNetworkWith(t *testing.T, validators int, appState []byte) *network {
 	t.Helper()
-	base := freeBase(t, validators)
+	base := testnode.FreePorts(t, validators*11) // 10 per node (P2P, RPC, ...), then one API port each
 	nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: validators, ChainID: "faults",
 		BasePort: base, APIBasePort: base + validators*10, TimeoutCommit: 200 * time.Millisecond, AppState: appState})
 	if err != nil {
