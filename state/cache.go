@@ -103,13 +103,12 @@ func (c *Cache) Delete(key []byte) error {
 // Write flushes the buffered writes to the parent in key order and empties
 // the cache.
 func (c *Cache) Write() error {
-	parent, nested := c.parent.(*Cache)
 	for _, k := range c.sortedKeys(nil, nil, false) {
 		v := c.writes[k]
 		var err error
 		switch {
-		case nested: // a per-transaction cache into the block's: v is ours to hand over
-			parent.putString(k, v)
+		case c.nested: // a per-transaction cache into the block's: v is ours to hand over
+			c.parent.(*Cache).putString(k, v)
 		case v == nil:
 			err = c.parent.Delete([]byte(k))
 		default:
@@ -118,7 +117,7 @@ func (c *Cache) Write() error {
 		if err != nil {
 			return err
 		}
-		if !nested {
+		if !c.nested {
 			c.remember(k, v) // what the parent now holds
 		}
 	}
