@@ -33,3 +33,29 @@ func TestTestnetConfigs(t *testing.T) {
 		}
 	}
 }
+
+// TestTestnetGossipFanOut: a node with more peers than TestnetGossipPeers
+// gossips mempool messages to only that many; with fewer it gossips to all
+// (0, CometBFT's "no limit"), so a small network is never left with a peer
+// that no one gossips to.
+func TestTestnetGossipFanOut(t *testing.T) {
+	for _, tc := range []struct{ validators, want int }{
+		{3, 0},
+		{4, node.TestnetGossipPeers},
+		{6, node.TestnetGossipPeers},
+	} {
+		nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: tc.validators, ChainID: "alephd-test", BasePort: 36000, APIBasePort: 36090})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nodes {
+			c, err := node.LoadConfig(n.Home)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Mempool.ExperimentalMaxGossipConnectionsToPersistentPeers; got != tc.want {
+				t.Errorf("%d validators, %s: gossips to %d persistent peers, want %d", tc.validators, n.Home, got, tc.want)
+			}
+		}
+	}
+}
