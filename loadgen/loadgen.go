@@ -155,11 +155,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Rate > 0 {
 		batch, interval = min(maxBatch, max(1, cfg.Rate/100)), time.Second/time.Duration(cfg.Rate)
 	}
-	var bodies [][]byte
+	var batches [][][]byte
 	var firsts []int // index of each batch's first message
 	for i := 0; i < len(txs); i += batch {
 		j := min(i+batch, len(txs))
-		bodies = append(bodies, encodeBatch(txs[i:j]))
+		reqs := make([][]byte, 0, j-i)
+		for k := i; k < j; k++ {
+			reqs = append(reqs, encodeRequest(k-i, txs[k]))
+		}
+		batches = append(batches, reqs)
 		firsts = append(firsts, i)
 	}
 	var next atomic.Int64
@@ -169,10 +173,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer s.close()
 			var backoff time.Duration
 			for sendCtx.Err() == nil {
 				b := int(next.Add(1) - 1)
-				if b >= len(bodies) {
+				if b >= len(batches) {
 					return
 				}
 				i := firsts[b]
@@ -193,7 +198,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 						mu.Unlock()
 					}
 				}
-				ok, err := s.send(sendCtx, bodies[b])
+				ok, err := s.send(sendCtx, batches[b])
 				if err != nil && sendCtx.Err() != nil {
 					return // cut off by the end of the window: neither sent nor refused
 				}
