@@ -199,8 +199,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 					}
 				}
 				ok, err := s.send(sendCtx, batches[b])
-				if err != nil && sendCtx.Err() != nil {
-					return // cut off by the end of the window: neither sent nor refused
+				// Cut off by the end of the window: neither sent nor refused. The
+				// connection's deadline can fire a moment before the context
+				// reports it, so the clock decides too.
+				if err != nil && (sendCtx.Err() != nil || !time.Now().Before(end)) {
+					return
 				}
 				if err != nil {
 					ok = 0
