@@ -4,7 +4,7 @@ BIN       := bin/alephd
 # cgo on: go-ethereum's libsecp256k1 recovers signatures ~3.5x faster than pure Go.
 export CGO_ENABLED := 1
 
-.PHONY: help build run test test-race test-sim bench bench-localnet lint proto-gen localnet-start localnet-stop e2e clean
+.PHONY: help build run test test-race test-sim bench bench-localnet lint proto-gen localnet-start localnet-stop localnet-reset e2e clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ localnet-start: build ## Run a 4-validator network as separate processes on 127.
 
 localnet-stop: ## Stop the local network by pid
 	./scripts/localnet.sh stop
+
+localnet-reset: ## Stop the local network and remove it (build/localnet); the next localnet-start writes a new one
+	./scripts/localnet.sh reset
 
 clean: ## Remove build output
 	rm -rf bin

@@ -2,6 +2,7 @@
 # Run a 4-validator network as separate alephd processes on 127.0.0.1.
 #   scripts/localnet.sh start   # writes build/localnet on first use; logs and pids in each node's home
 #   scripts/localnet.sh stop    # stops them by pid
+#   scripts/localnet.sh reset   # stops them and removes build/localnet: the next start writes a new network
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${LOCALNET_DIR:-build/localnet}
@@ -17,7 +18,7 @@ start)
     echo $! >"$home/pid"
     echo "$home: started (pid $!, log $home/node.log, $(grep api_addr "$home/config/app.toml"))"
   done ;;
-stop)
+stop|reset)
   for home in "$dir"/node*; do
     [ -f "$home/pid" ] || continue
     pid=$(cat "$home/pid")
@@ -26,6 +27,7 @@ stop)
       echo "$home: stopped (pid $pid)"
     fi
     rm -f "$home/pid"
-  done ;;
-*) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  done
+  if [ "$1" = reset ]; then rm -rf "$dir"; echo "$dir: removed"; fi ;;
+*) echo "usage: $0 start|stop|reset" >&2; exit 2 ;;
 esac
