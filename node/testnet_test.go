@@ -3,6 +3,8 @@ package node_test
 import (
 	"testing"
 
+	cfg "github.com/cometbft/cometbft/config"
+
 	"github.com/alephd/alephd/node"
 )
 
@@ -10,15 +12,9 @@ import (
 // loopback network needs, and the same p2p packet size (a node reads packets
 // only up to its own size), larger than CometBFT's 1,024-byte default.
 func TestTestnetConfigs(t *testing.T) {
-	nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: 3, ChainID: "alephd-test", BasePort: 36000, APIBasePort: 36090})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		c, err := node.LoadConfig(n.Home)
-		if err != nil {
-			t.Fatal(err)
-		}
+	nodes, configs := writeTestnet(t, 3)
+	for i, n := range nodes {
+		c := configs[i]
 		if !c.P2P.AllowDuplicateIP || c.P2P.AddrBookStrict {
 			t.Errorf("%s: allow_duplicate_ip %v, addr_book_strict %v: loopback peers would be refused", n.Home, c.P2P.AllowDuplicateIP, c.P2P.AddrBookStrict)
 		}
@@ -44,18 +40,29 @@ func TestTestnetGossipFanOut(t *testing.T) {
 		{4, node.TestnetGossipPeers},
 		{6, node.TestnetGossipPeers},
 	} {
-		nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: tc.validators, ChainID: "alephd-test", BasePort: 36000, APIBasePort: 36090})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range nodes {
-			c, err := node.LoadConfig(n.Home)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := c.Mempool.ExperimentalMaxGossipConnectionsToPersistentPeers; got != tc.want {
+		nodes, configs := writeTestnet(t, tc.validators)
+		for i, n := range nodes {
+			if got := configs[i].Mempool.ExperimentalMaxGossipConnectionsToPersistentPeers; got != tc.want {
 				t.Errorf("%d validators, %s: gossips to %d persistent peers, want %d", tc.validators, n.Home, got, tc.want)
 			}
 		}
 	}
+}
+
+// writeTestnet writes a testnet of n validators and loads each home's config.
+func writeTestnet(t *testing.T, n int) ([]node.TestnetNode, []*cfg.Config) {
+	t.Helper()
+	nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: n, ChainID: "alephd-test", BasePort: 36000, APIBasePort: 36090})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var configs []*cfg.Config
+	for _, nd := range nodes {
+		c, err := node.LoadConfig(nd.Home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		configs = append(configs, c)
+	}
+	return nodes, configs
 }
