@@ -3,9 +3,6 @@
 package testnode
 
 import (
-	"fmt"
-	"math/rand"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,62 +13,6 @@ import (
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/node"
 )
-
-// FreeAddr returns a loopback host:port nobody listens on right now, below
-// the kernel's ephemeral range (see FreePorts).
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	return fmt.Sprintf("127.0.0.1:%d", FreePorts(t, 1))
-}
-
-// FreePorts returns the first of n consecutive loopback ports nobody listens
-// on right now; the first is a multiple of 10. They are taken below the
-// kernel's ephemeral range: a node started as a separate process binds its
-// ports seconds later, while nodes already running dial each other, and an
-// outgoing connection's source port, drawn from that range, could take one
-// first (a CI run lost a 4-validator test so).
-func FreePorts(t testing.TB, n int) int {
-	t.Helper()
-	const lowest = 10000
-	top := ephemeralStart() - n
-	if top <= lowest {
-		t.Fatalf("no room for %d ports below the ephemeral port range", n)
-	}
-	for try := 0; try < 100; try++ {
-		base := lowest + rand.Intn(top-lowest)/10*10
-		if free(base, n) {
-			return base
-		}
-	}
-	t.Fatalf("no %d free loopback ports", n)
-	return 0
-}
-
-func free(base, n int) bool {
-	for p := base; p < base+n; p++ {
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			return false
-		}
-		l.Close()
-	}
-	return true
-}
-
-// ephemeralStart is the first port of the kernel's ephemeral range, from
-// which outgoing connections take their source ports (Linux's default start
-// where it cannot be read).
-func ephemeralStart() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 32768
-	}
-	var lo, hi int
-	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || lo <= 0 {
-		return 32768
-	}
-	return lo
-}
 
 // Init creates a home under t's temporary directory for a new chain, with
 // free RPC and P2P ports and fast blocks, and returns it.
