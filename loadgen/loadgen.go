@@ -243,15 +243,25 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	stop()
 	wg.Wait()
 
+	// Only this run's messages count: a node serving other clients, or one
+	// whose mempool still holds an earlier run's, commits others' too.
+	ours := make(map[[32]byte]bool, len(txs))
+	for _, tx := range txs {
+		ours[sha256.Sum256(tx)] = true
+	}
 	var lastCommit time.Time
 	for h := startHeight + 1; h <= height; h++ {
 		results, err := blockResults(ctx, watcher, h)
 		if err != nil {
 			return rep, err
 		}
+		block, err := watcher.RPC().Block(ctx, &h)
+		if err != nil {
+			return rep, err
+		}
 		rep.Blocks++
-		for _, r := range results.TxsResults {
-			if r.Code == 0 {
+		for i, r := range results.TxsResults {
+			if r.Code == 0 && i < len(block.Block.Txs) && ours[sha256.Sum256(block.Block.Txs[i])] {
 				rep.Committed++
 				lastCommit = seenAt[h]
 			}

@@ -128,6 +128,10 @@ func TestFaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The load counts only its own messages committed, each at most once.
+		if rep.Committed == 0 || rep.Committed > rep.Submitted {
+			t.Fatalf("load: %d of its %d messages committed", rep.Committed, rep.Submitted)
+		}
 		target := nw.height(0)
 		nw.waitHeight(target, 30*time.Second, all(4)...)
 		peers := nw.peers(4)
