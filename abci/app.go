@@ -13,6 +13,7 @@ import (
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -108,6 +109,13 @@ func (s *Application) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) 
 			err = nil
 		}
 	}()
+	if !s.app.Ready() {
+		// State-syncing: a parse now would use unset params, and its
+		// cached result would then decide the transaction in a block.
+		space, code, log := errs.ABCIInfo(errs.Wrapf(app.ErrNoState, "this node is still syncing its state; submit to a synced node"))
+		countRejection(space, code)
+		return &abcitypes.ResponseCheckTx{Code: code, Codespace: space, Log: log}, nil
+	}
 	e := s.txs.entry(s.app, req.Tx)
 	if r, done := s.checkBeforeSignature(e); done {
 		countRejection(r.Codespace, r.Code)

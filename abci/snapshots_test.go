@@ -11,6 +11,7 @@ import (
 	"github.com/alephd/alephd/app"
 	alephclient "github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/keys"
+	"github.com/alephd/alephd/state"
 )
 
 // TestSnapshotRoundTrip: a node's snapshot restores another node to the
@@ -70,7 +71,15 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Fatalf("a rejected snapshot left state behind: height %d", info.LastBlockHeight)
 	}
 
-	dst := newAdapter(t)
+	// A node that state-syncs gets no InitChain, and peers gossip it
+	// transactions before its state arrives: it refuses them, and the
+	// refusal does not follow them into a block.
+	dst := syncingAdapter(t)
+	m, _ := alephclient.Sign(k, alephclient.Post("S", "note", "gossiped during sync", ""))
+	gossiped := app.EncodeTx(m)
+	if r, _ := dst.CheckTx(ctx, &abcitypes.RequestCheckTx{Tx: gossiped}); r.Codespace != "app" || r.Code != app.ErrNoState.Code {
+		t.Fatalf("CheckTx before the state arrived: %+v", r)
+	}
 	offer, _ := dst.OfferSnapshot(ctx, &abcitypes.RequestOfferSnapshot{Snapshot: snap, AppHash: hash})
 	if offer.Result != abcitypes.ResponseOfferSnapshot_ACCEPT {
 		t.Fatalf("offer: %v", offer.Result)
@@ -92,4 +101,27 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if q.Value == nil {
 		t.Fatal("the restored node lacks the last message")
 	}
+
+	next := &abcitypes.RequestFinalizeBlock{Height: 3, Time: time.Now(), Txs: [][]byte{gossiped}}
+	want, _ := src.FinalizeBlock(ctx, next)
+	got, _ := dst.FinalizeBlock(ctx, next)
+	if want.TxResults[0].Code != 0 || got.TxResults[0].Code != 0 || !bytes.Equal(got.AppHash, want.AppHash) {
+		t.Fatalf("block 3: the restored node gives %d %q %X, the source %d %X",
+			got.TxResults[0].Code, got.TxResults[0].Log, got.AppHash, want.TxResults[0].Code, want.AppHash)
+	}
+}
+
+// syncingAdapter is a new node that will state-sync: CometBFT calls no
+// InitChain on it.
+func syncingAdapter(t *testing.T) *Application {
+	t.Helper()
+	store, err := state.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(store, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(a, Snapshots{})
 }

@@ -89,8 +89,8 @@ type Parsed struct {
 }
 
 // Parse decodes tx and runs the stateless envelope checks. It reads only
-// the message params, which change only at genesis, so it may run
-// concurrently with anything but InitChain.
+// the message params, which are set once, so it may run concurrently with
+// anything once the app is Ready; not before, when they are unset.
 func (a *App) Parse(tx []byte) *Parsed {
 	t, err := decodeEnvelope(tx)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/state"
@@ -28,10 +29,12 @@ type App struct {
 	balances  balance.Keeper
 	payments  *payment.Keeper
 	registers *payment.Registers
-	// Params change only at genesis; they are read once, at InitChain or
-	// when the app opens.
+	// Params change only at genesis; they are read once, at InitChain, at
+	// a snapshot's restore or when the app opens. ready is set once they
+	// are: before that (a node state-syncing), nothing may be parsed.
 	msgParams message.Params
 	balParams balance.Params
+	ready     atomic.Bool
 
 	// check is the mempool's view: committed state plus the transactions
 	// CheckTx accepted since the last commit, so a POST and its amend can
@@ -89,8 +92,21 @@ func (a *App) loadParams(kv state.KV) (err error) {
 	if a.balParams, err = a.balances.Params(kv); err != nil {
 		return err
 	}
-	return a.payments.Load(kv)
+	if err := a.payments.Load(kv); err != nil {
+		return err
+	}
+	a.ready.Store(true)
+	return nil
 }
+
+// Ready reports whether the app has state to judge messages by: after
+// InitChain, a snapshot's restore, or an open over committed state. A node
+// that state-syncs starts without (CometBFT skips InitChain), and peers
+// may gossip it transactions meanwhile.
+func (a *App) Ready() bool { return a.ready.Load() }
+
+// ErrNoState refuses a message submitted to a node that has no state yet.
+var ErrNoState = errs.Register("app", 3, "the node has no state yet")
 
 func (a *App) resetCheck() error {
 	if a.store.Version() == 0 {
