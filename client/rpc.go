@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cometbft/cometbft/mempool"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	cmttypes "github.com/cometbft/cometbft/types"
 	ics23 "github.com/cosmos/ics23/go"
 
 	"github.com/alephd/alephd/app"
@@ -57,13 +59,24 @@ func (c *Client) Submit(ctx context.Context, m *pb.AlephMessage) (Result, error)
 
 // SubmitTx sends encoded transaction bytes and waits for the block that
 // runs them.
+//
+// Submitting the same bytes again is not an error: the answer is what
+// became of the first submission, once a block has run it (pyaleph also
+// answers a repeated message with its status). A different transaction
+// for a message already accepted is refused as a duplicate.
 func (c *Client) SubmitTx(ctx context.Context, tx []byte, itemHash string) (Result, error) {
 	res, err := c.rpc.BroadcastTxCommit(ctx, tx)
+	if isRepeat(err) {
+		return c.waitCommitted(ctx, tx, itemHash)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("broadcast: %w", err)
 	}
 	r := Result{ItemHash: itemHash, TxHash: strings.ToUpper(hex.EncodeToString(res.Hash))}
 	if res.CheckTx.Code != 0 {
+		if first, found, err := c.committed(ctx, tx, itemHash); err != nil || found {
+			return first, err
+		}
 		r.Code, r.Codespace, r.Log, r.Stage = res.CheckTx.Code, res.CheckTx.Codespace, res.CheckTx.Log, "check"
 		return r, nil
 	}
@@ -77,13 +90,66 @@ func (c *Client) SubmitAsync(ctx context.Context, m *pb.AlephMessage) (Result, e
 }
 
 // SubmitRaw sends encoded transaction bytes through the mempool.
+// Bytes submitted before get the first submission's block result if a
+// block has run them, else code 0 at the check stage (the node's mempool
+// has them).
 func (c *Client) SubmitRaw(ctx context.Context, tx []byte, itemHash string) (Result, error) {
 	res, err := c.rpc.BroadcastTxSync(ctx, tx)
+	if isRepeat(err) {
+		if r, found, err := c.committed(ctx, tx, itemHash); err != nil || found {
+			return r, err
+		}
+		return Result{ItemHash: itemHash, TxHash: txHash(tx), Stage: "check",
+			Log: "this node already has the transaction in its mempool"}, nil
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("broadcast: %w", err)
 	}
+	if res.Code != 0 {
+		if first, found, err := c.committed(ctx, tx, itemHash); err != nil || found {
+			return first, err
+		}
+	}
 	return Result{Code: res.Code, Codespace: res.Codespace, Log: res.Log, ItemHash: itemHash,
 		TxHash: strings.ToUpper(hex.EncodeToString(res.Hash)), Stage: "check"}, nil
+}
+
+// isRepeat reports whether a broadcast failed because the node has seen
+// the same bytes recently: CometBFT's mempool cache, whose error reaches
+// an RPC client only as text.
+func isRepeat(err error) bool {
+	return err != nil && strings.Contains(err.Error(), mempool.ErrTxInCache.Error())
+}
+
+func txHash(tx []byte) string { return strings.ToUpper(hex.EncodeToString(cmttypes.Tx(tx).Hash())) }
+
+// committed looks tx up in the node's transaction index.
+func (c *Client) committed(ctx context.Context, tx []byte, itemHash string) (Result, bool, error) {
+	res, err := c.rpc.Tx(ctx, cmttypes.Tx(tx).Hash(), false)
+	if err != nil {
+		if strings.Contains(err.Error(), "not found") {
+			return Result{}, false, nil
+		}
+		return Result{}, false, fmt.Errorf("look up the earlier submission: %w", err)
+	}
+	return Result{Code: res.TxResult.Code, Codespace: res.TxResult.Codespace, Log: res.TxResult.Log,
+		Height: res.Height, ItemHash: itemHash, TxHash: txHash(tx), Stage: "block"}, true, nil
+}
+
+// waitCommitted waits for the block that runs a transaction submitted
+// before, polling the transaction index each block interval.
+func (c *Client) waitCommitted(ctx context.Context, tx []byte, itemHash string) (Result, error) {
+	for {
+		r, found, err := c.committed(ctx, tx, itemHash)
+		if err != nil || found {
+			return r, err
+		}
+		select {
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("the node already had this transaction, and no block ran it before the timeout: %w", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // QueryResponse is an answered ABCI query.

@@ -10,12 +10,15 @@ import (
 	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/node"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/message"
 )
 
 func initHome(t *testing.T, home string, o node.InitOptions) node.InitOptions {
@@ -57,6 +60,8 @@ func TestLifecycle(t *testing.T) {
 
 	k := apptest.Key("lifecycle")
 	var hashes []string
+	var first client.Result
+	var firstMsg *pb.AlephMessage
 	for i := 0; i < 5; i++ {
 		m, err := client.Sign(k, client.Post("TEST", "note", fmt.Sprintf("note %d", i), ""))
 		if err != nil {
@@ -66,7 +71,17 @@ func TestLifecycle(t *testing.T) {
 		if err != nil || !res.OK() || res.Height == 0 {
 			t.Fatalf("submit %d: %+v %v", i, res, err)
 		}
+		if i == 0 {
+			first, firstMsg = res, m
+		}
 		hashes = append(hashes, m.ItemHash)
+	}
+	// The same bytes again answer with what became of them, in both modes.
+	if again, err := c.Submit(ctx(t), firstMsg); err != nil || again != first {
+		t.Fatalf("submitted again: %+v %v, first: %+v", again, err, first)
+	}
+	if again, err := c.SubmitAsync(ctx(t), firstMsg); err != nil || again != first {
+		t.Fatalf("submitted again without waiting: %+v %v, first: %+v", again, err, first)
 	}
 	bad, _ := client.Sign(k, client.Post("TEST", "note", "tampered", ""))
 	bad.ItemContent = []byte(`{"tampered":true}`)
@@ -104,6 +119,18 @@ func TestLifecycle(t *testing.T) {
 		if q, err := c.Query(ctx(t), app.PathMessage, []byte(hsh), 0, false); err != nil || q.Value == nil {
 			t.Fatalf("after restart, message %s: %v", hsh, err)
 		}
+	}
+	// The mempool cache is gone with the restart: the same bytes still
+	// answer with their block, while another transaction carrying an
+	// accepted message (its envelope time is not signed) is a duplicate.
+	if again, err := c.Submit(ctx(t), firstMsg); err != nil || again != first {
+		t.Fatalf("after restart, submitted again: %+v %v, first: %+v", again, err, first)
+	}
+	other := proto.Clone(firstMsg).(*pb.AlephMessage)
+	other.Time = "1700000000.5"
+	if res, err := c.Submit(ctx(t), other); err != nil || res.Stage != "check" ||
+		res.Codespace != message.ErrDuplicate.Codespace || res.Code != message.ErrDuplicate.Code {
+		t.Fatalf("another transaction for an accepted message: %+v %v", res, err)
 	}
 	before, _ := c.Query(ctx(t), app.PathPost, []byte(hashes[2]), 0, false)
 	if err := n.Stop(); err != nil {
