@@ -128,6 +128,15 @@ func (s *Application) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) 
 	return &abcitypes.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log}, nil
 }
 
+// locked runs f holding the app lock, released even if f panics: CheckTx
+// and CometBFT's RPC server recover panics, and a lock left held would
+// stop the node.
+func (s *Application) locked(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
+}
+
 // errSignatureLater stops the admission pipeline at its signature step.
 var errSignatureLater = errors.New("signature verified outside the app lock")
 
@@ -142,9 +151,7 @@ func (s *Application) checkBeforeSignature(e *txEntry) (r app.TxResult, done boo
 		return r, false
 	}
 	reached := false
-	s.mu.Lock()
-	r = s.app.CheckTx(e.parsed, func() error { reached = true; return errSignatureLater })
-	s.mu.Unlock()
+	s.locked(func() { r = s.app.CheckTx(e.parsed, func() error { reached = true; return errSignatureLater }) })
 	if !reached {
 		return r, true
 	}
@@ -252,9 +259,9 @@ const (
 const ProofOpIAVL = "ics23:iavl"
 
 func (s *Application) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
-	s.mu.Lock()
-	res, err := s.app.Query(req.Path, req.Data, req.Height, req.Prove)
-	s.mu.Unlock()
+	var res app.QueryResult
+	var err error
+	s.locked(func() { res, err = s.app.Query(req.Path, req.Data, req.Height, req.Prove) })
 	if err != nil {
 		return &abcitypes.ResponseQuery{Code: 1, Codespace: "query", Log: err.Error(), Height: res.Height}, nil
 	}

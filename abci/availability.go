@@ -34,9 +34,9 @@ func (s *Application) ExtendVote(_ context.Context, req *abcitypes.RequestExtend
 	if s.attester == nil {
 		return &abcitypes.ResponseExtendVote{}, nil
 	}
-	s.mu.Lock()
-	pending, err := s.app.PendingStores(pendingScan)
-	s.mu.Unlock()
+	var pending []message.PendingStore
+	var err error
+	s.locked(func() { pending, err = s.app.PendingStores(pendingScan) })
 	if err != nil || len(pending) == 0 {
 		return &abcitypes.ResponseExtendVote{}, nil // an empty extension is always valid
 	}
@@ -114,9 +114,9 @@ func (s *Application) PrepareProposal(_ context.Context, req *abcitypes.RequestP
 	}
 	votes, total := votesOf(req.LocalLastCommit)
 	if len(votes) > 0 {
-		s.mu.Lock()
-		files, err := s.app.TallyCommitted(votes, total)
-		s.mu.Unlock()
+		var files []*pb.AttestedFile
+		var err error
+		s.locked(func() { files, err = s.app.TallyCommitted(votes, total) })
 		if err != nil {
 			return nil, err
 		}
@@ -170,9 +170,9 @@ func (s *Application) checkAvailability(height int64, av *pb.Availability, last 
 	if ec.Round != last.Round || len(ec.Votes) != len(last.Votes) {
 		return fmt.Errorf("evidence is round %d with %d votes, the last commit round %d with %d", ec.Round, len(ec.Votes), last.Round, len(last.Votes))
 	}
-	s.mu.Lock()
-	ci, err := s.app.ChainInfo()
-	s.mu.Unlock()
+	var ci app.ChainInfo
+	var err error
+	s.locked(func() { ci, err = s.app.ChainInfo() })
 	if err != nil {
 		return err
 	}
@@ -197,9 +197,8 @@ func (s *Application) checkAvailability(height int64, av *pb.Availability, last 
 		}
 	}
 	votes, total := votesOf(ec)
-	s.mu.Lock()
-	want, err := s.app.TallyCommitted(votes, total)
-	s.mu.Unlock()
+	var want []*pb.AttestedFile
+	s.locked(func() { want, err = s.app.TallyCommitted(votes, total) })
 	if err != nil {
 		return err
 	}

@@ -242,9 +242,7 @@ func (s *Application) ApplySnapshotChunk(_ context.Context, req *abcitypes.Reque
 		err = fmt.Errorf("the snapshot hashes to %X, the trusted app hash is %X", hash, r.appHash)
 	}
 	if err == nil {
-		s.mu.Lock()
-		_, err = s.app.RestoreVersion(int64(r.snapshot.Height), bytes.NewReader(stream))
-		s.mu.Unlock()
+		s.locked(func() { _, err = s.app.RestoreVersion(int64(r.snapshot.Height), bytes.NewReader(stream)) })
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "alephd: snapshot at height %d rejected: %v\n", r.snapshot.Height, err)

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -110,10 +111,18 @@ func (c *txCache) check(e *txEntry) app.SignatureCheck {
 	}
 }
 
-func verify(p *app.Parsed) error {
+// verify recovers p's signature. Like a parse, a panic here would be a bug
+// in a pure function of the transaction: it rejects it instead of crashing
+// the block-preparation goroutine, and with it the node.
+func verify(p *app.Parsed) (err error) {
 	if p.Msg == nil {
 		return p.Err
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = errs.Wrapf(app.ErrHandlerCrash, "verifying its signature panicked: %v", r)
+		}
+	}()
 	return message.VerifySignature(p.Msg)
 }
 

@@ -84,3 +84,17 @@ func TestParseAndVerifyOnce(t *testing.T) {
 }
 
 var errPlanted = errs.Wrapf(message.ErrSignature, "verdict planted by the test")
+
+// TestLockedReleasesOnPanic: a panic under the app lock, recovered by the
+// caller (as CheckTx and the RPC server do), leaves the lock free.
+func TestLockedReleasesOnPanic(t *testing.T) {
+	s := newAdapter(t)
+	func() {
+		defer func() { _ = recover() }()
+		s.locked(func() { panic("a bug") })
+	}()
+	if !s.mu.TryLock() {
+		t.Fatal("the app lock stayed held after a panic")
+	}
+	s.mu.Unlock()
+}

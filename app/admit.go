@@ -91,7 +91,16 @@ type Parsed struct {
 // Parse decodes tx and runs the stateless envelope checks. It reads only
 // the message params, which are set once, so it may run concurrently with
 // anything once the app is Ready; not before, when they are unset.
-func (a *App) Parse(tx []byte) *Parsed {
+//
+// A panic while parsing is a bug in a pure function of tx, the same on
+// every node: it rejects tx, as a handler's does, rather than crash the
+// node wherever it runs (block preparation parses on other goroutines).
+func (a *App) Parse(tx []byte) (parsed *Parsed) {
+	defer func() {
+		if r := recover(); r != nil {
+			parsed = &Parsed{Err: errs.Wrapf(ErrHandlerCrash, "parsing it panicked: %v", r)}
+		}
+	}()
 	t, err := decodeEnvelope(tx)
 	if err != nil {
 		return &Parsed{Err: err}
