@@ -72,7 +72,17 @@ func ParseUpdate(itemContent []byte) (*Update, error) {
 	if body.Balances == nil {
 		return nil, errs.Wrapf(ErrBadUpdate, "content.balances must be an object of address: amount")
 	}
-	for addr, raw := range body.Balances {
+	// The JSON object's member order is the sender's; entries are read and
+	// applied in address order, so every node reports the same first bad
+	// entry and applies alike.
+	addrs := make([]string, 0, len(body.Balances))
+	for addr := range body.Balances {
+		addrs = append(addrs, addr)
+	}
+	sort.Strings(addrs)
+	canonical := make(map[string]string, len(addrs)) // canonical form → address as listed
+	for _, addr := range addrs {
+		raw := body.Balances[addr]
 		if addr == "" || len(addr) > maxAddressLen {
 			return nil, errs.Wrapf(ErrBadUpdate, "balance address %q must be 1-%d characters", addr, maxAddressLen)
 		}
@@ -85,15 +95,11 @@ func ParseUpdate(itemContent []byte) (*Update, error) {
 		if err != nil {
 			return nil, errs.Wrapf(ErrBadUpdate, "balance of %s: %v", addr, err)
 		}
-		u.Entries = append(u.Entries, Entry{Address: addr, Amount: amount.String()})
-	}
-	// The JSON object's member order is the sender's; state changes follow
-	// address order so every node applies them alike.
-	sort.Slice(u.Entries, func(i, j int) bool { return u.Entries[i].Address < u.Entries[j].Address })
-	for i := 1; i < len(u.Entries); i++ {
-		if Canonical(u.Entries[i].Address) == Canonical(u.Entries[i-1].Address) {
-			return nil, errs.Wrapf(ErrBadUpdate, "%s is listed twice", u.Entries[i].Address)
+		if first, dup := canonical[Canonical(addr)]; dup {
+			return nil, errs.Wrapf(ErrBadUpdate, "%s and %s are the same account, listed twice", first, addr)
 		}
+		canonical[Canonical(addr)] = addr
+		u.Entries = append(u.Entries, Entry{Address: addr, Amount: amount.String()})
 	}
 	return u, nil
 }
