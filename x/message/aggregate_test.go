@@ -265,3 +265,23 @@ func TestAggregateRecordBounds(t *testing.T) {
 		t.Fatalf("Aggregates = %v, %v", aggs, err)
 	}
 }
+
+// BenchmarkForgetAggregate measures a FORGET of a whole 1,000-element
+// aggregate, each element adding a key: each aggregate is rebuilt once, after
+// its elements are gone, so the cost grows linearly with the elements.
+func BenchmarkForgetAggregate(b *testing.B) {
+	const n = 1000
+	elems := make([]*pb.AlephMessage, n)
+	for i := range elems {
+		elems[i] = sign(b, alice, at(client.Aggregate("TEST", "profile", map[string]any{fmt.Sprintf("k%d", i): i}), fmt.Sprintf("1700000000.%03d", i)))
+	}
+	forget := sign(b, alice, client.Forget("TEST", nil, []string{"profile"}, ""))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		c := newChain(b)
+		c.mustApply(elems...)
+		b.StartTimer()
+		c.mustApply(forget)
+	}
+}

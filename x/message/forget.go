@@ -25,8 +25,41 @@ func (k Keeper) applyForget(kv state.KV, m *pb.AlephMessage, c *Content, fx *Eff
 			return err
 		}
 	}
+	var stale staleAggregates
 	for _, h := range targets {
-		if err := k.forgetOne(kv, m, h, fx); err != nil {
+		if err := k.forgetOne(kv, m, h, fx, &stale); err != nil {
+			return err
+		}
+	}
+	return k.rebuild(kv, &stale)
+}
+
+// staleAggregates are the aggregates that lost elements, each rebuilt once
+// after all of them are gone: rebuilding after each would make a FORGET of
+// a whole aggregate quadratic in its elements. The result is the same, as
+// a rebuild reads only the elements left.
+type staleAggregates struct {
+	seen map[aggregateID]bool
+	list []aggregateID // in the order first touched
+}
+
+type aggregateID struct{ owner, key string }
+
+func (s *staleAggregates) add(owner, key string) {
+	id := aggregateID{owner, key}
+	if s.seen[id] {
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[aggregateID]bool{}
+	}
+	s.seen[id] = true
+	s.list = append(s.list, id)
+}
+
+func (k Keeper) rebuild(kv state.KV, s *staleAggregates) error {
+	for _, id := range s.list {
+		if err := k.recomputeAggregate(kv, id.owner, id.key); err != nil {
 			return err
 		}
 	}
@@ -86,7 +119,7 @@ func (k Keeper) checkForgettable(kv state.KV, m *pb.AlephMessage, hash string) e
 
 // forgetOne forgets a target whose permission was checked: its own, or for
 // an amend, that of the post it goes with.
-func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effects) error {
+func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effects, stale *staleAggregates) error {
 	rec, err := k.GetMessage(kv, hash)
 	if err != nil {
 		return err
@@ -117,7 +150,7 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effe
 	if err := k.SaveMessage(kv, rec); err != nil {
 		return err
 	}
-	return k.unindex(kv, rec, content, func(amend string) error { return k.forgetOne(kv, m, amend, fx) })
+	return k.unindex(kv, rec, content, stale, func(amend string) error { return k.forgetOne(kv, m, amend, fx, stale) })
 }
 
 // Remove ends a message whose payer stopped paying (garbage collection):
@@ -133,12 +166,17 @@ func (k Keeper) Remove(kv state.KV, rec *pb.MessageRecord, fx *Effects) error {
 	if err := k.SetStatus(kv, rec, pb.MessageStatus_MESSAGE_STATUS_REMOVED, fx); err != nil {
 		return err
 	}
-	return k.unindex(kv, rec, content, func(amend string) error {
+	var stale staleAggregates
+	err = k.unindex(kv, rec, content, &stale, func(amend string) error {
 		if err := kv.Delete(amendKey(rec.Message.ItemHash, amend)); err != nil {
 			return err
 		}
 		return k.refreshHead(kv, rec.Message.ItemHash)
 	})
+	if err != nil {
+		return err
+	}
+	return k.rebuild(kv, &stale)
 }
 
 // SetStatus saves rec with a new status and reports the change.
@@ -155,8 +193,9 @@ func Live(s pb.MessageStatus) bool {
 }
 
 // unindex removes what a forgotten or removed message contributed to
-// derived state; dropAmend deals with each amend of a post.
-func (k Keeper) unindex(kv state.KV, rec *pb.MessageRecord, c *Content, dropAmend func(hash string) error) error {
+// derived state; dropAmend deals with each amend of a post, and an
+// aggregate element's aggregate goes to stale, for the caller to rebuild.
+func (k Keeper) unindex(kv state.KV, rec *pb.MessageRecord, c *Content, stale *staleAggregates, dropAmend func(hash string) error) error {
 	hash := rec.Message.ItemHash
 	switch rec.Message.Type {
 	case TypePost:
@@ -180,7 +219,8 @@ func (k Keeper) unindex(kv state.KV, rec *pb.MessageRecord, c *Content, dropAmen
 		if err := kv.Delete(aggElementKey(c.Address, c.Key, c.TimeNano, hash)); err != nil {
 			return err
 		}
-		return k.recomputeAggregate(kv, c.Address, c.Key)
+		stale.add(c.Address, c.Key)
+		return nil
 	case TypeStore:
 		return kv.Delete(fileKey(c.FileHash, hash))
 	}
