@@ -291,6 +291,7 @@ func (k *Keeper) EndBlock(kv state.KV, height int64, fx *message.Effects) error 
 	if err != nil || bad != nil {
 		return errors.Join(err, bad)
 	}
+	removals := k.messages.Removals(kv)
 	for _, hash := range due {
 		rec, err := k.messages.GetMessage(kv, hash)
 		if err != nil {
@@ -301,9 +302,9 @@ func (k *Keeper) EndBlock(kv state.KV, height int64, fx *message.Effects) error 
 			return err
 		}
 		rec.Charge.Released, rec.Charge.RemovingUntil = true, 0
-		if err := k.messages.Remove(kv, rec, fx); err != nil {
+		if err := removals.Remove(rec, fx); err != nil {
 			return err
 		}
 	}
-	return nil
+	return removals.Finish()
 }
