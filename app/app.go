@@ -248,7 +248,8 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) (BlockResult, error) {
 	out := BlockResult{Txs: make([]TxResult, len(b.Txs))}
 	for i := range b.Txs {
 		p, verify := prep(i)
-		env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano, StoreAttestBlocks: a.msgParams.StoreAttestBlocks}
+		env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano,
+			StoreAttestBlocks: a.msgParams.StoreAttestBlocks, MaxAggregateBytes: a.msgParams.MaxAggregateBytes}
 		cache := state.NewCache(working)
 		var fx message.Effects
 		var err error
@@ -300,7 +301,8 @@ func (a *App) Commit() (int64, error) {
 // CheckTx admits a parsed transaction into the mempool view. Code 0 means
 // the mempool may keep it.
 func (a *App) CheckTx(p *Parsed, verify SignatureCheck) TxResult {
-	env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime, StoreAttestBlocks: a.msgParams.StoreAttestBlocks}
+	env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime,
+		StoreAttestBlocks: a.msgParams.StoreAttestBlocks, MaxAggregateBytes: a.msgParams.MaxAggregateBytes}
 	cache := state.NewCache(a.check)
 	_, err := a.Deliver(cache, env, p, verify)
 	if err == nil {

@@ -619,8 +619,12 @@ type AggregateRecord struct {
 	LastTimeUnixNano  int64  `protobuf:"varint,4,opt,name=last_time_unix_nano,json=lastTimeUnixNano,proto3" json:"last_time_unix_nano,omitempty"`
 	LastItemHash      string `protobuf:"bytes,5,opt,name=last_item_hash,json=lastItemHash,proto3" json:"last_item_hash,omitempty"`
 	Elements          uint32 `protobuf:"varint,6,opt,name=elements,proto3" json:"elements,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// fields says which element each member of content comes from, sorted
+	// by name: an element older than the last then merges in without a
+	// replay of every element.
+	Fields        []*AggregateField `protobuf:"bytes,7,rep,name=fields,proto3" json:"fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AggregateRecord) Reset() {
@@ -695,6 +699,75 @@ func (x *AggregateRecord) GetElements() uint32 {
 	return 0
 }
 
+func (x *AggregateRecord) GetFields() []*AggregateField {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+// AggregateField is the element that gives an aggregate member its value:
+// the latest, by (content.time, item_hash), of those that set it.
+type AggregateField struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	TimeUnixNano  int64                  `protobuf:"varint,2,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	ItemHash      string                 `protobuf:"bytes,3,opt,name=item_hash,json=itemHash,proto3" json:"item_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AggregateField) Reset() {
+	*x = AggregateField{}
+	mi := &file_alephd_v1_tx_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AggregateField) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AggregateField) ProtoMessage() {}
+
+func (x *AggregateField) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_tx_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AggregateField.ProtoReflect.Descriptor instead.
+func (*AggregateField) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AggregateField) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AggregateField) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *AggregateField) GetItemHash() string {
+	if x != nil {
+		return x.ItemHash
+	}
+	return ""
+}
+
 // Charge records who paid for a message and how much. It lives in the
 // message's record; payment keeps only usage totals and orderings.
 type Charge struct {
@@ -717,7 +790,7 @@ type Charge struct {
 
 func (x *Charge) Reset() {
 	*x = Charge{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[7]
+	mi := &file_alephd_v1_tx_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -729,7 +802,7 @@ func (x *Charge) String() string {
 func (*Charge) ProtoMessage() {}
 
 func (x *Charge) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[7]
+	mi := &file_alephd_v1_tx_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -742,7 +815,7 @@ func (x *Charge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Charge.ProtoReflect.Descriptor instead.
 func (*Charge) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{7}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Charge) GetProvider() string {
@@ -829,14 +902,19 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\trejection\x18\v \x01(\tR\trejection\x12\x1b\n" +
 	"\tfile_size\x18\f \x01(\x04R\bfileSize\x12'\n" +
 	"\x0fattest_deadline\x18\r \x01(\x03R\x0eattestDeadline\x12\x1b\n" +
-	"\tfile_hash\x18\x0e \x01(\tR\bfileHash\"\xf5\x01\n" +
+	"\tfile_hash\x18\x0e \x01(\tR\bfileHash\"\xa8\x02\n" +
 	"\x0fAggregateRecord\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12/\n" +
 	"\x14first_time_unix_nano\x18\x02 \x01(\x03R\x11firstTimeUnixNano\x12&\n" +
 	"\x0ffirst_item_hash\x18\x03 \x01(\tR\rfirstItemHash\x12-\n" +
 	"\x13last_time_unix_nano\x18\x04 \x01(\x03R\x10lastTimeUnixNano\x12$\n" +
 	"\x0elast_item_hash\x18\x05 \x01(\tR\flastItemHash\x12\x1a\n" +
-	"\belements\x18\x06 \x01(\rR\belements\"\xaf\x01\n" +
+	"\belements\x18\x06 \x01(\rR\belements\x121\n" +
+	"\x06fields\x18\a \x03(\v2\x19.alephd.v1.AggregateFieldR\x06fields\"g\n" +
+	"\x0eAggregateField\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12$\n" +
+	"\x0etime_unix_nano\x18\x02 \x01(\x03R\ftimeUnixNano\x12\x1b\n" +
+	"\titem_hash\x18\x03 \x01(\tR\bitemHash\"\xaf\x01\n" +
 	"\x06Charge\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x14\n" +
 	"\x05payer\x18\x02 \x01(\tR\x05payer\x12\x1a\n" +
@@ -866,7 +944,7 @@ func file_alephd_v1_tx_proto_rawDescGZIP() []byte {
 }
 
 var file_alephd_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_alephd_v1_tx_proto_goTypes = []any{
 	(MessageStatus)(0),       // 0: alephd.v1.MessageStatus
 	(*Tx)(nil),               // 1: alephd.v1.Tx
@@ -876,7 +954,8 @@ var file_alephd_v1_tx_proto_goTypes = []any{
 	(*AlephMessage)(nil),     // 5: alephd.v1.AlephMessage
 	(*MessageRecord)(nil),    // 6: alephd.v1.MessageRecord
 	(*AggregateRecord)(nil),  // 7: alephd.v1.AggregateRecord
-	(*Charge)(nil),           // 8: alephd.v1.Charge
+	(*AggregateField)(nil),   // 8: alephd.v1.AggregateField
+	(*Charge)(nil),           // 9: alephd.v1.Charge
 }
 var file_alephd_v1_tx_proto_depIdxs = []int32{
 	5, // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
@@ -885,12 +964,13 @@ var file_alephd_v1_tx_proto_depIdxs = []int32{
 	3, // 3: alephd.v1.AvailabilityVote.files:type_name -> alephd.v1.AttestedFile
 	5, // 4: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
 	0, // 5: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
-	8, // 6: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	9, // 6: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
+	8, // 7: alephd.v1.AggregateRecord.fields:type_name -> alephd.v1.AggregateField
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_alephd_v1_tx_proto_init() }
@@ -908,7 +988,7 @@ func file_alephd_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alephd_v1_tx_proto_rawDesc), len(file_alephd_v1_tx_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/message"
@@ -194,6 +196,11 @@ func TestAggregateOrderProperty(t *testing.T) {
 			if got := c.aggregate(addrOf(alice), "profile"); !reflect.DeepEqual(got, want) {
 				t.Fatalf("seed %d order %v: aggregate %v, want %v", seed, perm, got, want)
 			}
+			// The record, members' sources included, is what a replay of
+			// every element gives.
+			if err := c.k.Invariants(c.kv()); err != nil {
+				t.Fatalf("seed %d order %v: %v", seed, perm, err)
+			}
 			rec, _ := c.k.GetAggregate(c.kv(), addrOf(alice), "profile")
 			if firstContent == nil {
 				firstContent, firstDump = rec.Content, c.dump()
@@ -211,6 +218,9 @@ func TestAggregateOrderProperty(t *testing.T) {
 			c.mustApply(forget)
 			if got := c.aggregate(addrOf(alice), "profile"); !reflect.DeepEqual(got, wantAfter) {
 				t.Fatalf("seed %d order %v: after forgetting %d elements, aggregate %v, want %v", seed, perm, len(forgotten), got, wantAfter)
+			}
+			if err := c.k.Invariants(c.kv()); err != nil {
+				t.Fatalf("seed %d order %v, after the FORGET: %v", seed, perm, err)
 			}
 		}
 	}
@@ -283,5 +293,72 @@ func BenchmarkForgetAggregate(b *testing.B) {
 		c.mustApply(elems...)
 		b.StartTimer()
 		c.mustApply(forget)
+	}
+}
+
+// TestAggregateSizeLimit: an element that would take its aggregate beyond
+// max_aggregate_bytes is refused and leaves no trace; one that replaces a
+// member with a smaller value, or lands elsewhere, is accepted.
+func TestAggregateSizeLimit(t *testing.T) {
+	c := newChain(t)
+	c.env.MaxAggregateBytes = 100
+	big := strings.Repeat("x", 40)
+	c.mustApply(sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"a": big}), "1")))
+	c.mustApply(sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"b": "small"}), "2")))
+	over := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"c": big}), "3"))
+	c.mustReject(over, message.ErrAggregateTooLarge)
+	late := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"d": big}), "0.5"))
+	c.mustReject(late, message.ErrAggregateTooLarge) // out of order, the same limit
+	c.mustApply(sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"a": "short"}), "4")))
+	c.mustApply(sign(t, alice, at(client.Aggregate("TEST", "settings", map[string]any{"c": big}), "5")))
+	if got := c.aggregate(addrOf(alice), "profile"); !reflect.DeepEqual(got, jsonObject(t, `{"a":"short","b":"small"}`)) {
+		t.Fatalf("profile = %v", got)
+	}
+	if err := c.apply(over); err != nil {
+		t.Fatalf("within the limit once a member shrank: %v", err)
+	}
+}
+
+// TestAggregateWithoutSources: a record written before aggregates named
+// their members' sources is replayed once, then merges as any other.
+func TestAggregateWithoutSources(t *testing.T) {
+	c := newChain(t)
+	e1 := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"a": 1, "b": 1}), "1"))
+	e3 := sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"b": 3}), "3"))
+	c.mustApply(e1, e3)
+	rec, _ := c.k.GetAggregate(c.kv(), addrOf(alice), "profile")
+	rec.Fields = nil
+	b, _ := proto.Marshal(rec)
+	if err := c.kv().Set(message.AggregateStoreKey(addrOf(alice), "profile"), b); err != nil {
+		t.Fatal(err)
+	}
+	// Late: b stays 3, a becomes 2.
+	c.mustApply(sign(t, alice, at(client.Aggregate("TEST", "profile", map[string]any{"a": 2, "b": 2}), "2")))
+	if got := c.aggregate(addrOf(alice), "profile"); !reflect.DeepEqual(got, jsonObject(t, `{"a":2,"b":3}`)) {
+		t.Fatalf("profile = %v", got)
+	}
+	if err := c.k.Invariants(c.kv()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkAggregateLateElement measures an element older than the last of
+// an aggregate with 1,000 elements behind it: it merges by comparing its
+// own members with their sources, with no replay of the others.
+func BenchmarkAggregateLateElement(b *testing.B) {
+	const n = 1000
+	elems := make([]*pb.AlephMessage, n)
+	for i := range elems {
+		elems[i] = sign(b, alice, at(client.Aggregate("TEST", "profile", map[string]any{fmt.Sprintf("k%d", i%50): i}), fmt.Sprintf("1700000000.%03d", i+1)))
+	}
+	c := newChain(b)
+	c.mustApply(elems...)
+	late := make([]*pb.AlephMessage, b.N)
+	for i := range late {
+		late[i] = sign(b, alice, at(client.Aggregate("TEST", "profile", map[string]any{"k1": i}), "1600000000"))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.mustApply(late[i])
 	}
 }

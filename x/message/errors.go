@@ -31,4 +31,7 @@ var (
 	// 22 is reserved: it was never returned and must not be reused.
 	ErrForgetEmpty  = errs.Register(Codespace, 23, "FORGET names no target")
 	ErrStoreContent = errs.Register(Codespace, 24, "invalid STORE content")
+	// ErrAggregateTooLarge refuses an element that would take its
+	// aggregate beyond the max_aggregate_bytes param.
+	ErrAggregateTooLarge = errs.Register(Codespace, 25, "aggregate too large")
 )

@@ -11,9 +11,10 @@ type Env struct {
 	Height            int64
 	TxIndex           uint32
 	BlockTimeUnixNano int64
-	// StoreAttestBlocks is the param of that name (the app caches params):
-	// how long a STORE accepted now may wait for attestation.
+	// StoreAttestBlocks and MaxAggregateBytes are the params of those
+	// names (the app caches params).
 	StoreAttestBlocks int64
+	MaxAggregateBytes uint64
 }
 
 // Effects reports what applying a message did to other messages, for the
@@ -77,7 +78,7 @@ func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, char
 	case TypePost:
 		err = k.applyPost(kv, m, c)
 	case TypeAggregate:
-		err = k.applyAggregate(kv, m, c)
+		err = k.applyAggregate(kv, env, m, c)
 	case TypeStore:
 		err = k.applyStore(kv, rec, c)
 	case TypeForget:

@@ -529,7 +529,7 @@ func TestErrorCodes(t *testing.T) {
 		{message.ErrDuplicate, 13}, {message.ErrUnauthorized, 14}, {message.ErrAmendTarget, 15},
 		{message.ErrAmendOfAmend, 16}, {message.ErrAmendOwner, 17}, {message.ErrForgetTarget, 18},
 		{message.ErrForgetNotAllowed, 19}, {message.ErrForgetForget, 20}, {message.ErrAggregateContent, 21},
-		{message.ErrForgetEmpty, 23}, {message.ErrStoreContent, 24},
+		{message.ErrForgetEmpty, 23}, {message.ErrStoreContent, 24}, {message.ErrAggregateTooLarge, 25},
 	}
 	for _, w := range want {
 		space, code, log := errs.ABCIInfo(errs.Wrapf(w.err, "detail"))

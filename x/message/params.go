@@ -15,6 +15,11 @@ type Params struct {
 	// STORE's file (pyaleph: 100 MiB in its storage engine, 1 GiB on IPFS).
 	MaxFileBytesStorage uint64 `json:"max_file_bytes_storage"`
 	MaxFileBytesIPFS    uint64 `json:"max_file_bytes_ipfs"`
+	// MaxAggregateBytes caps an aggregate's merged content, in bytes: an
+	// element that would take it beyond is refused, since every later
+	// element re-encodes the whole of it on every validator (~40 ms per
+	// MiB here). pyaleph has no cap; 0 sets none.
+	MaxAggregateBytes uint64 `json:"max_aggregate_bytes"`
 }
 
 // maxFutureSecondsLimit keeps block time + the allowance within int64 nanoseconds.
@@ -25,6 +30,7 @@ func DefaultParams() Params {
 	return Params{
 		MaxContentChars: 200_000, MaxFutureSeconds: 600,
 		StoreAttestBlocks: 60, MaxFileBytesStorage: 100 << 20, MaxFileBytesIPFS: 1 << 30,
+		MaxAggregateBytes: 256 << 10,
 	}
 }
 
