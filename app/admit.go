@@ -13,9 +13,15 @@ import (
 	"github.com/alephd/alephd/x/payment"
 )
 
-// MaxTxBytes bounds a transaction before it is decoded: 200,000 characters
+// MaxTxBytes bounds a transaction carrying a message: 200,000 characters
 // of content, each up to 4 bytes in UTF-8, plus the envelope.
 const MaxTxBytes = 1 << 20
+
+// MaxBlockBytes is the block size of new chains (consensus params). It also
+// bounds any transaction before it is decoded: an availability record,
+// which a proposer puts in its block, carries the whole extended commit as
+// evidence and outgrows MaxTxBytes at about 54 validators.
+const MaxBlockBytes = 4 << 20
 
 // DecodeTx decodes a transaction into the Aleph message it carries; an
 // availability record, which carries none, is an error here.
@@ -31,8 +37,11 @@ func DecodeTx(tx []byte) (*pb.AlephMessage, error) {
 }
 
 func decodeEnvelope(tx []byte) (*pb.Tx, error) {
-	if len(tx) > MaxTxBytes {
-		return nil, errs.Wrapf(message.ErrTooLarge, "transaction is %d bytes, the limit is %d", len(tx), MaxTxBytes)
+	tooLarge := func(limit int) error {
+		return errs.Wrapf(message.ErrTooLarge, "transaction is %d bytes, the limit is %d", len(tx), limit)
+	}
+	if len(tx) > MaxBlockBytes {
+		return nil, tooLarge(MaxBlockBytes)
 	}
 	var t pb.Tx
 	if err := proto.Unmarshal(tx, &t); err != nil {
@@ -40,6 +49,9 @@ func decodeEnvelope(tx []byte) (*pb.Tx, error) {
 	}
 	if t.GetMessage() == nil && t.GetAvailability() == nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction carries no Aleph message")
+	}
+	if t.GetMessage() != nil && len(tx) > MaxTxBytes {
+		return nil, tooLarge(MaxTxBytes)
 	}
 	return &t, nil
 }

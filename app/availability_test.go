@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -159,4 +160,24 @@ func hasFile(files []*pb.AttestedFile, hash string, size uint64) bool {
 		}
 	}
 	return false
+}
+
+// TestAvailabilityRecordBeyondMaxTxBytes: a record's evidence grows with the
+// validators (~19 kB each at the file limit), so a record may exceed the
+// 1 MiB a message may take; it still decodes, up to the block size.
+func TestAvailabilityRecordBeyondMaxTxBytes(t *testing.T) {
+	evidence := make([]byte, app.MaxTxBytes)
+	tx := app.EncodeAvailability(&pb.Availability{ExtendedCommit: evidence})
+	if len(tx) <= app.MaxTxBytes || app.DecodeAvailability(tx) == nil {
+		t.Fatalf("a %d-byte availability record does not decode", len(tx))
+	}
+	m := sign(t, apptest.Key("big"), client.Post("TEST", "note", strings.Repeat("x", 150_000), ""))
+	m.ItemContent = []byte(strings.Repeat("\u00e9", app.MaxTxBytes/2))
+	if _, err := app.DecodeTx(app.EncodeTx(m)); !errors.Is(err, message.ErrTooLarge) {
+		t.Fatalf("a message beyond %d bytes: %v", app.MaxTxBytes, err)
+	}
+	huge := app.EncodeAvailability(&pb.Availability{ExtendedCommit: make([]byte, app.MaxBlockBytes)})
+	if app.DecodeAvailability(huge) != nil {
+		t.Fatal("a record beyond the block size decodes")
+	}
 }

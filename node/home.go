@@ -192,7 +192,7 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 // maxBlockBytes caps a block at about 6,000 messages: CometBFT's 21 MB
 // default lets a proposer under load build blocks that a network of several
 // validators cannot gossip within a round, and consensus stalls.
-const maxBlockBytes = 4 << 20
+const maxBlockBytes = app.MaxBlockBytes
 
 // consensusParams are CometBFT's defaults with alephd's block size, and vote
 // extensions from the first height.
