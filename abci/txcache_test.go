@@ -13,21 +13,12 @@ import (
 	alephclient "github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/keys"
-	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/message"
 )
 
 func newAdapter(t *testing.T) *Application {
 	t.Helper()
-	store, err := state.OpenMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(store, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(a, Snapshots{})
+	s := syncingAdapter(t)
 	if _, err := s.InitChain(context.Background(), &abcitypes.RequestInitChain{InitialHeight: 1, Time: time.Now(), AppStateBytes: app.DevGenesis()}); err != nil {
 		t.Fatal(err)
 	}
