@@ -68,6 +68,13 @@ func (s *Application) SetFinalized(fn Finalized) { s.finalized = fn }
 // not the block store's: at this height the results are always there.
 func (s *Application) CommittedHeight() int64 { return s.committed.Load() }
 
+// LiveFiles lists the files of live STOREs in the committed state, for the
+// content pinner.
+func (s *Application) LiveFiles() (files []string, err error) {
+	s.locked(func() { files, err = s.app.LiveFiles() })
+	return files, err
+}
+
 // SetLogger sets where the adapter reports what the chain does not record
 // (refused proposals).
 func (s *Application) SetLogger(l cmtlog.Logger) { s.logger = l }

@@ -97,6 +97,18 @@ func (a *App) PendingStores(limit int) ([]message.PendingStore, error) {
 	return a.messages.Pending(snap, limit)
 }
 
+// LiveFiles lists the files of live STOREs in the committed state.
+func (a *App) LiveFiles() ([]string, error) {
+	if a.store.Version() == 0 {
+		return nil, nil
+	}
+	snap, err := a.store.At(0)
+	if err != nil {
+		return nil, err
+	}
+	return a.messages.LiveFiles(snap)
+}
+
 // TallyCommitted is Tally over the committed state (what PrepareProposal
 // and ProcessProposal see: the block before the one they build).
 func (a *App) TallyCommitted(votes []Vote, totalPower int64) ([]*pb.AttestedFile, error) {

@@ -93,7 +93,7 @@ func (p *pinSet) save(key string, r record) error {
 	if err != nil {
 		return err
 	}
-	return writeFileDurably(p.dir, key, b)
+	return WriteFileDurably(p.dir, key, b)
 }
 
 // remove forgets key (GC, once its content is gone).
@@ -132,10 +132,10 @@ func (p *pinSet) all() (map[string]record, error) {
 	return out, nil
 }
 
-// writeFileDurably writes name under dir through a temporary file so that a
+// WriteFileDurably writes name under dir through a temporary file so that a
 // crash leaves either the old or the new content, and both are on disk
 // when it returns.
-func writeFileDurably(dir, name string, b []byte) error {
+func WriteFileDurably(dir, name string, b []byte) error {
 	tmp, err := os.CreateTemp(dir, "."+name+"-*")
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +28,12 @@ type Chain interface {
 	StoreFile(ctx context.Context, itemHash string) (fileType, fileHash string, ok bool, err error)
 	// FileStores lists the live STOREs of a file.
 	FileStores(ctx context.Context, fileHash string) ([]string, error)
+	// Base is the lowest height whose block results are available: above
+	// 1 on a chain started from an export or a node that state-synced.
+	Base(ctx context.Context) (int64, error)
+	// LiveFiles lists the files of every live STORE (hash -> type), for a
+	// pinner that cannot follow the blocks since it last looked.
+	LiveFiles(ctx context.Context) (map[string]string, error)
 }
 
 // Pinner keeps the files of live STOREs pinned.
@@ -35,16 +42,25 @@ type Pinner struct {
 	chain Chain
 	// state is the file holding the last height followed.
 	state string
-	// wanted are files to pin that this node could not fetch yet.
-	wanted map[string]string // hash -> type
+	// wanted are the files whose pins may need to change: those of STOREs
+	// a followed block moved, until settled. Kept in wantedFile, saved
+	// before the height, so a file this node could not fetch yet is still
+	// wanted after a restart.
+	wanted     map[string]string // hash -> type
+	wantedFile string
 	// GCEvery and GCGrace schedule garbage collection of unpinned content.
 	GCEvery, GCGrace time.Duration
 }
 
-// NewPinner follows chain from the height saved in dir.
+// NewPinner follows chain from the height saved in dir, with the files
+// that were still wanted there.
 func NewPinner(f *Fetcher, chain Chain, dir string) *Pinner {
-	return &Pinner{f: f, chain: chain, state: filepath.Join(dir, "pinned-height"), wanted: map[string]string{},
-		GCEvery: 10 * time.Minute, GCGrace: time.Hour}
+	p := &Pinner{f: f, chain: chain, state: filepath.Join(dir, "pinned-height"), wanted: map[string]string{},
+		wantedFile: filepath.Join(dir, "pinner-wanted.json"), GCEvery: 10 * time.Minute, GCGrace: time.Hour}
+	if b, err := os.ReadFile(p.wantedFile); err == nil {
+		_ = json.Unmarshal(b, &p.wanted) // unreadable: the blocks since the saved height still say it
+	}
+	return p
 }
 
 // Run follows the chain every poll until ctx ends.
@@ -79,6 +95,30 @@ func (p *Pinner) Step(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if last < top {
+		base, err := p.chain.Base(ctx)
+		if err != nil {
+			return err
+		}
+		if last+1 < base {
+			// Blocks before base are not here (an exported chain, a
+			// state sync): take every live STORE's file from state.
+			files, err := p.chain.LiveFiles(ctx)
+			if err != nil {
+				return err
+			}
+			for file, typ := range files {
+				p.wanted[file] = typ
+			}
+			if err := p.saveWanted(); err != nil {
+				return err
+			}
+			if err := p.save(base - 1); err != nil {
+				return err
+			}
+			last = base - 1
+		}
+	}
 	for h := last + 1; h <= top; h++ {
 		changes, err := p.chain.StatusChanges(ctx, h)
 		if err != nil {
@@ -98,6 +138,11 @@ func (p *Pinner) Step(ctx context.Context) error {
 				p.wanted[file] = typ // settled below, against the latest state
 			}
 		}
+		if len(changes) > 0 {
+			if err := p.saveWanted(); err != nil {
+				return err
+			}
+		}
 		if err := p.save(h); err != nil {
 			return err
 		}
@@ -108,6 +153,10 @@ func (p *Pinner) Step(ctx context.Context) error {
 // settle pins the wanted files that live STOREs name and unpins the others.
 // A file this node cannot fetch yet stays wanted for the next step.
 func (p *Pinner) settle(ctx context.Context) error {
+	if len(p.wanted) == 0 {
+		return nil
+	}
+	defer p.saveWanted() // best effort: a file settled twice is harmless
 	for file, typ := range p.wanted {
 		stores, err := p.chain.FileStores(ctx, file)
 		if err != nil {
@@ -166,20 +215,15 @@ func (p *Pinner) followed() int64 {
 // save records the height durably: a pin step replayed after a crash is
 // harmless (pins are idempotent), a skipped one would not be.
 func (p *Pinner) save(h int64) error {
-	tmp := p.state + ".tmp"
-	f, err := os.Create(tmp)
+	return content.WriteFileDurably(filepath.Dir(p.state), filepath.Base(p.state), []byte(fmt.Sprintln(h)))
+}
+
+// saveWanted records the wanted files durably, before the height that
+// made them wanted.
+func (p *Pinner) saveWanted() error {
+	b, err := json.Marshal(p.wanted)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(f, h)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp, p.state)
+	return content.WriteFileDurably(filepath.Dir(p.wantedFile), filepath.Base(p.wantedFile), b)
 }

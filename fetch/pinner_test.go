@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/alephd/alephd/content"
@@ -18,6 +19,7 @@ type chainLog struct {
 	files   map[string]string   // STORE item_hash -> file hash
 	live    map[string][]string // file hash -> live STOREs
 	height  int64
+	base    int64 // lowest height with results; 0 counts as 1
 }
 
 func (c *chainLog) Height(context.Context) (int64, error) { return c.height, nil }
@@ -30,6 +32,16 @@ func (c *chainLog) StoreFile(_ context.Context, item string) (string, string, bo
 }
 func (c *chainLog) FileStores(_ context.Context, file string) ([]string, error) {
 	return c.live[file], nil
+}
+func (c *chainLog) Base(context.Context) (int64, error) { return max(c.base, 1), nil }
+func (c *chainLog) LiveFiles(context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	for file, stores := range c.live {
+		if len(stores) > 0 {
+			out[file] = "storage"
+		}
+	}
+	return out, nil
 }
 
 // TestPinsFollowTheChain: a processed STORE pins its file, fetching it from
@@ -101,5 +113,109 @@ func TestPinsFollowTheChain(t *testing.T) {
 	}
 	if ok, _ := store.Has(hash); ok {
 		t.Fatal("the file of a forgotten STORE survived GC")
+	}
+}
+
+// filePeer serves data as a peer's storage API at url once ready is set.
+func filePeer(t *testing.T, data []byte) (hash, url string, ready *atomic.Bool) {
+	t.Helper()
+	peerStore, err := content.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hash, _, err = peerStore.Put(bytes.NewReader(data), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	ready = new(atomic.Bool)
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ready.Load() || r.URL.Path != "/api/v0/storage/raw/"+hash {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(data)
+	}))
+	t.Cleanup(peer.Close)
+	return hash, peer.URL, ready
+}
+
+// pinnerOver is a pinner over the store in dir, fetching from peer.
+func pinnerOver(t *testing.T, dir, peer string, chain Chain) (*Pinner, *content.Store) {
+	t.Helper()
+	store, err := content.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, err := store.IPFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewPinner(New(Config{Store: store, IPFS: emb, Peers: []string{peer}}), chain, dir), store
+}
+
+// pinnedAfterGC reports whether hash survives a GC with no grace.
+func pinnedAfterGC(t *testing.T, store *content.Store, hash string) bool {
+	t.Helper()
+	if _, err := store.GC(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := store.Has(hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// TestPinnerRemembersWaitingFiles: a processed STORE whose file no peer
+// serves yet stays wanted across a restart, and is pinned once a peer has it,
+// though no new block mentions it.
+func TestPinnerRemembersWaitingFiles(t *testing.T) {
+	hash, peer, ready := filePeer(t, []byte("a file no peer serves yet"))
+	chain := &chainLog{
+		changes: map[int64][]message.StatusChange{1: {{Hash: "store-1", Status: "processed"}}},
+		files:   map[string]string{"store-1": hash},
+		live:    map[string][]string{hash: {"store-1"}},
+		height:  1,
+	}
+	dir := t.TempDir()
+	p, _ := pinnerOver(t, dir, peer, chain)
+	if err := p.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p.followed() != 1 {
+		t.Fatalf("followed %d, want 1", p.followed())
+	}
+
+	ready.Store(true)
+	p, store := pinnerOver(t, dir, peer, chain) // a restart
+	if err := p.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !pinnedAfterGC(t, store, hash) {
+		t.Fatal("the file wanted before the restart was not fetched and pinned")
+	}
+}
+
+// TestPinnerStartsAtTheBlockStoreBase: on a chain whose blocks start above
+// 1 (started from an export, or state-synced), the pinner takes the live
+// STOREs from state and follows blocks from the base.
+func TestPinnerStartsAtTheBlockStoreBase(t *testing.T) {
+	hash, peer, ready := filePeer(t, []byte("a file stored before the export"))
+	ready.Store(true)
+	chain := &chainLog{
+		changes: map[int64][]message.StatusChange{},
+		files:   map[string]string{"store-1": hash},
+		live:    map[string][]string{hash: {"store-1"}},
+		height:  55,
+		base:    50,
+	}
+	p, store := pinnerOver(t, t.TempDir(), peer, chain)
+	if err := p.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p.followed() != 55 {
+		t.Fatalf("followed %d, want 55", p.followed())
+	}
+	if !pinnedAfterGC(t, store, hash) {
+		t.Fatal("a live STORE's file from before the base was not pinned")
 	}
 }

@@ -24,6 +24,35 @@ type rpcChain struct {
 // block's results may not be saved yet.
 func (c rpcChain) Height(context.Context) (int64, error) { return c.app.CommittedHeight(), nil }
 
+// Base is the lowest height the block store holds.
+func (c rpcChain) Base(ctx context.Context) (int64, error) {
+	st, err := c.rpc.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return st.SyncInfo.EarliestBlockHeight, nil
+}
+
+func (c rpcChain) LiveFiles(context.Context) (map[string]string, error) {
+	files, err := c.app.LiveFiles()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(files))
+	for _, f := range files {
+		out[f] = fileType(f)
+	}
+	return out, nil
+}
+
+// fileType is the content store a file hash lives in.
+func fileType(hash string) string {
+	if content.ValidHash(hash) {
+		return "storage"
+	}
+	return "ipfs"
+}
+
 func (c rpcChain) StatusChanges(ctx context.Context, h int64) ([]message.StatusChange, error) {
 	res, err := c.rpc.BlockResults(ctx, &h)
 	if err != nil {
@@ -64,11 +93,7 @@ func (c rpcChain) StoreFile(ctx context.Context, itemHash string) (string, strin
 	if rec.FileHash == "" { // never processed: never pinned
 		return "", "", false, nil
 	}
-	typ := "ipfs"
-	if content.ValidHash(rec.FileHash) {
-		typ = "storage"
-	}
-	return typ, rec.FileHash, true, nil
+	return fileType(rec.FileHash), rec.FileHash, true, nil
 }
 
 func (c rpcChain) FileStores(ctx context.Context, fileHash string) ([]string, error) {

@@ -105,6 +105,26 @@ func (k Keeper) RejectStore(kv state.KV, rec *pb.MessageRecord, reason string, f
 	return nil
 }
 
+// LiveFiles lists, once each and in key order, the files that processed
+// (or removing) STOREs name: what a node must keep pinned.
+func (k Keeper) LiveFiles(kv state.KV) ([]string, error) {
+	prefix := []byte{ModulePrefix, prefixFile}
+	var out []string
+	var bad error
+	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		file := r.String()
+		if bad = r.Err(); bad != nil {
+			return false
+		}
+		if len(out) == 0 || out[len(out)-1] != file {
+			out = append(out, file)
+		}
+		return true
+	})
+	return out, errors.Join(err, bad)
+}
+
 // FileStores lists the processed (or removing) STOREs of a file: while
 // there is one, the file stays pinned.
 func (k Keeper) FileStores(kv state.KV, fileHash string) ([]string, error) {
