@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/internal/testnode"
@@ -131,10 +134,46 @@ func TestAPI(t *testing.T) {
 		if code != 200 || len(out["messages"].([]any)) != 1 || out["messages"].([]any)[0].(map[string]any)["item_hash"] == first {
 			t.Fatalf("by cursor: %d %v", code, out)
 		}
-		for _, q := range []string{"nope=1", "page=0", "pagination=201", "sortOrder=2", "startDate=abc", "channels=%ff", "cursor=!!"} {
+		// The SDKs' iterators stop at a null next_cursor, not a missing one.
+		cursor = out["next_cursor"].(string)
+		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1&cursor=" + cursor)
+		if next, present := out["next_cursor"]; code != 200 || len(out["messages"].([]any)) != 0 || !present || next != nil {
+			t.Fatalf("past the last page: %d %v", code, out)
+		}
+		// Repeated values count once; pagination=0 lists everything.
+		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "," + post.Sender + "&msgTypes=POST,post&pagination=0")
+		if code != 200 || len(out["messages"].([]any)) != 2 || out["next_cursor"] != nil {
+			t.Fatalf("repeated values: %d %v", code, out)
+		}
+		var addrs []string
+		for i := range 101 {
+			addrs = append(addrs, fmt.Sprintf("0x%040x", i))
+		}
+		tooMany := strings.Join(addrs, ",")
+		for _, q := range []string{"nope=1", "page=0", "pagination=201", "sortOrder=2", "startDate=abc", "channels=%ff", "cursor=!!",
+			"msgTypes=POST,NOTE", "addresses=" + tooMany, "startDate=" + strings.Repeat("1", 65)} {
 			if code, _ := a.get("/api/v0/messages.json?" + q); code != 422 {
 				t.Errorf("%s: %d, want 422", q, code)
 			}
+		}
+	})
+	t.Run("websocket", func(t *testing.T) {
+		conn, _, err := websocket.DefaultDialer.Dial("ws://"+strings.TrimPrefix(a.base, "http://")+"/api/ws0/messages?history=1&channels=API", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var m map[string]any
+		if err := conn.ReadJSON(&m); err != nil || m["channel"] != "API" {
+			t.Fatalf("history: %v %v", m, err)
+		}
+		// A client only listens: a large frame from it ends the connection.
+		if err := conn.WriteMessage(websocket.TextMessage, make([]byte, 64<<10)); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, _, err := conn.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+			t.Fatalf("after a 64 KiB frame: %v, want the server to close with 1009", err)
 		}
 	})
 	t.Run("posts", func(t *testing.T) {
@@ -149,7 +188,7 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("v0 post: %v", p)
 		}
 		code, out = a.get("/api/v1/posts.json?channels=API")
-		if code != 200 || len(out["posts"].([]any)) != 1 {
+		if next, present := out["next_cursor"]; code != 200 || len(out["posts"].([]any)) != 1 || !present || next != nil {
 			t.Fatalf("v1: %d %v", code, out)
 		}
 	})

@@ -14,7 +14,17 @@ import (
 const (
 	defaultPerPage = 20
 	maxPerPage     = 200
+	// maxAll bounds pagination=0, which pyaleph reads as "everything": on
+	// a public node that would be the whole index in one answer.
+	maxAll = 10_000
+	// maxFilterValues bounds each list filter: addresses and types are
+	// walked pairwise, one index iterator per pair.
+	maxFilterValues = 100
 )
+
+// messageTypes are the values msgType(s) accept, as aleph-message's
+// MessageType; the index keys types in upper case.
+var messageTypes = map[string]bool{"POST": true, "AGGREGATE": true, "STORE": true, "FORGET": true, "PROGRAM": true, "INSTANCE": true}
 
 // listQuery is a parsed listing request.
 type listQuery struct {
@@ -36,10 +46,22 @@ var listParams = map[string]bool{
 	"types": true, "history": true, "cursor": true,
 }
 
+// limit is the most entries a page may hold: pagination=0 means all, up
+// to maxAll.
+func (lq listQuery) limit() int {
+	if lq.perPage == 0 {
+		return maxAll
+	}
+	return lq.perPage
+}
+
+// splitList reads a comma-separated filter, once each value.
 func splitList(v string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
+		if s = strings.TrimSpace(s); s != "" && !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
 	}
@@ -86,6 +108,21 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 	f.Chains, f.Channels = splitList(get("chains")), splitList(get("channels"))
 	f.Tags, f.Hashes = splitList(get("tags")), splitList(get("hashes"))
 	f.Statuses = splitList(get("msgStatuses"))
+	for i, t := range f.Types {
+		if f.Types[i] = strings.ToUpper(t); !messageTypes[f.Types[i]] {
+			return lq, fmt.Errorf("unknown message type %q (POST, AGGREGATE, STORE, FORGET, PROGRAM or INSTANCE)", t)
+		}
+	}
+	for _, l := range []struct {
+		name   string
+		values []string
+	}{{"addresses", f.Addresses}, {"owners", f.Owners}, {"refs", f.Refs}, {"contentHashes", f.ContentHashes},
+		{"contentKeys", f.ContentKeys}, {"contentTypes", f.ContentTypes}, {"chains", f.Chains},
+		{"channels", f.Channels}, {"tags", f.Tags}, {"hashes", f.Hashes}} {
+		if len(l.values) > maxFilterValues {
+			return lq, fmt.Errorf("%s lists %d values; at most %d are taken", l.name, len(l.values), maxFilterValues)
+		}
+	}
 	if v := get("cursor"); v != "" {
 		cur, err := index.DecodeCursor(v)
 		if err != nil {
@@ -101,6 +138,9 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 		}
 	}
 	var err error
+	if len(get("startDate")) > 64 || len(get("endDate")) > 64 {
+		return lq, fmt.Errorf("startDate and endDate are numbers of seconds")
+	}
 	if v := get("startDate"); v != "" {
 		if f.StartTime, err = seconds(v); err != nil {
 			return lq, fmt.Errorf("startDate: %w", err)

@@ -92,7 +92,7 @@ func (s *Server) publish(c *gin.Context, m *pb.AlephMessage, sync bool) (int, gi
 	if e, _ := s.idx.Get(m.ItemHash); e != nil && (!sync || e.Status != index.StatusPending) {
 		return statusOf(e)
 	}
-	s.pending.Store(m.ItemHash, time.Now())
+	s.notePending(m.ItemHash)
 	if !sync {
 		return http.StatusAccepted, publication("pending")
 	}
@@ -180,6 +180,34 @@ func (s *Server) getMessageContent(c *gin.Context) {
 	c.JSON(http.StatusOK, cont)
 }
 
+// pendingTTL is how long a submission the index has not seen yet is
+// reported pending: a message the mempool dropped is then unknown again.
+const pendingTTL = 10 * time.Minute
+
+// notePending records a submission in the mempool, and now and then
+// forgets those older than pendingTTL, so the map stays bounded.
+func (s *Server) notePending(hash string) {
+	s.pending.Store(hash, time.Now())
+	if s.pendingAdds.Add(1)%1024 != 0 {
+		return
+	}
+	s.pending.Range(func(k, v any) bool {
+		if time.Since(v.(time.Time)) >= pendingTTL {
+			s.pending.Delete(k)
+		}
+		return true
+	})
+}
+
+// nextCursor is a listing's next_cursor: null on its last page, which is
+// how the Aleph SDKs' iterators know to stop.
+func nextCursor(p index.Page) any {
+	if p.Next == nil {
+		return nil
+	}
+	return p.Next.Encode()
+}
+
 // lookup finds the message named in the path, answering 404 or a pending
 // status itself.
 func (s *Server) lookup(c *gin.Context) (*index.Entry, bool) {
@@ -193,8 +221,10 @@ func (s *Server) lookup(c *gin.Context) (*index.Entry, bool) {
 		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
 		return nil, false
 	}
-	if e == nil {
-		if t, ok := s.pending.Load(hash); ok {
+	if e != nil {
+		s.pending.Delete(hash)
+	} else {
+		if t, ok := s.pending.Load(hash); ok && time.Since(t.(time.Time)) < pendingTTL {
 			c.JSON(http.StatusOK, gin.H{"status": "pending", "item_hash": hash,
 				"reception_time": t.(time.Time).UTC().Format(time.RFC3339Nano), "messages": []any{}})
 			return nil, false
@@ -212,11 +242,7 @@ func (s *Server) listMessages(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	limit := lq.perPage
-	if limit == 0 {
-		limit = 1 << 30 // pyaleph: pagination=0 means everything
-	}
-	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, limit, true)
+	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, lq.limit(), true)
 	if err != nil {
 		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
 		return
@@ -225,12 +251,8 @@ func (s *Server) listMessages(c *gin.Context) {
 	for _, e := range page.Entries {
 		msgs = append(msgs, messageView(e))
 	}
-	out := gin.H{
+	c.JSON(http.StatusOK, gin.H{
 		"messages": msgs, "pagination_page": lq.page, "pagination_total": page.Total,
-		"pagination_per_page": lq.perPage, "pagination_item": "messages",
-	}
-	if page.Next != nil {
-		out["next_cursor"] = page.Next.Encode()
-	}
-	c.JSON(http.StatusOK, out)
+		"pagination_per_page": lq.perPage, "pagination_item": "messages", "next_cursor": nextCursor(page),
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -48,6 +49,8 @@ type Server struct {
 	engine  *gin.Engine
 	http    *http.Server
 	pending sync.Map // item_hash -> time.Time of messages in the mempool
+	// pendingAdds counts submissions, to sweep pending now and then.
+	pendingAdds atomic.Uint64
 }
 
 // New builds the API over a node's index, backend and content store.

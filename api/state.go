@@ -88,26 +88,22 @@ type post struct {
 	content json.RawMessage
 }
 
-func (s *Server) posts(c *gin.Context) ([]post, listQuery, int64, bool) {
+func (s *Server) posts(c *gin.Context) ([]post, listQuery, index.Page, bool) {
 	q := c.Request.URL.Query()
 	lq, err := parseList(q, c.Param("page"))
 	if err != nil {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
-		return nil, lq, 0, false
+		return nil, lq, index.Page{}, false
 	}
 	lq.filter.ContentTypes = append(lq.filter.ContentTypes, splitList(q.Get("types"))...)
 	// posts.json's "addresses" is content.address, the owner.
 	lq.filter.Owners, lq.filter.Addresses = append(lq.filter.Owners, lq.filter.Addresses...), nil
 	lq.filter.Types = []string{message.TypePost}
 	lq.filter.NotContentTypes = []string{message.AmendType}
-	limit := lq.perPage
-	if limit == 0 {
-		limit = 1 << 30
-	}
-	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, limit, true)
+	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, lq.limit(), true)
 	if err != nil {
 		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
-		return nil, lq, 0, false
+		return nil, lq, index.Page{}, false
 	}
 	out := make([]post, 0, len(page.Entries))
 	for _, e := range page.Entries {
@@ -115,7 +111,7 @@ func (s *Server) posts(c *gin.Context) ([]post, listQuery, int64, bool) {
 		raw, err := s.node.Query(c.Request.Context(), app.PathPost, []byte(e.ItemHash))
 		if err != nil {
 			fail(c, http.StatusServiceUnavailable, "state query failed: "+err.Error())
-			return nil, lq, 0, false
+			return nil, lq, index.Page{}, false
 		}
 		var view app.PostView
 		if len(raw) > 0 && json.Unmarshal(raw, &view) == nil && view.LatestAmend != "" {
@@ -126,13 +122,13 @@ func (s *Server) posts(c *gin.Context) ([]post, listQuery, int64, bool) {
 		}
 		out = append(out, p)
 	}
-	return out, lq, page.Total, true
+	return out, lq, page, true
 }
 
 // listPostsV0 is GET /api/v0/posts.json: each post is the latest version's
 // message with the original's identity alongside.
 func (s *Server) listPostsV0(c *gin.Context) {
-	ps, lq, total, ok := s.posts(c)
+	ps, lq, page, ok := s.posts(c)
 	if !ok {
 		return
 	}
@@ -157,13 +153,13 @@ func (s *Server) listPostsV0(c *gin.Context) {
 		v["ref"] = ref
 		items = append(items, v)
 	}
-	c.JSON(http.StatusOK, gin.H{"posts": items, "pagination_page": lq.page, "pagination_total": total,
-		"pagination_per_page": lq.perPage, "pagination_item": "posts"})
+	c.JSON(http.StatusOK, gin.H{"posts": items, "pagination_page": lq.page, "pagination_total": page.Total,
+		"pagination_per_page": lq.perPage, "pagination_item": "posts", "next_cursor": nextCursor(page)})
 }
 
 // listPostsV1 is GET /api/v1/posts.json, pyaleph's newer post shape.
 func (s *Server) listPostsV1(c *gin.Context) {
-	ps, lq, total, ok := s.posts(c)
+	ps, lq, page, ok := s.posts(c)
 	if !ok {
 		return
 	}
@@ -184,8 +180,8 @@ func (s *Server) listPostsV1(c *gin.Context) {
 			"type": postType, "chain": p.orig.Chain, "sender": latest.Sender,
 		})
 	}
-	c.JSON(http.StatusOK, gin.H{"posts": items, "pagination_page": lq.page, "pagination_total": total,
-		"pagination_per_page": lq.perPage, "pagination_item": "posts"})
+	c.JSON(http.StatusOK, gin.H{"posts": items, "pagination_page": lq.page, "pagination_total": page.Total,
+		"pagination_per_page": lq.perPage, "pagination_item": "posts", "next_cursor": nextCursor(page)})
 }
 
 func jsonField(obj json.RawMessage, name string) json.RawMessage {

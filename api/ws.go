@@ -19,6 +19,14 @@ const defaultHistory = 10
 // maxHistory bounds the history a websocket client may ask for.
 const maxHistory = 200
 
+// A websocket client only listens: what it sends is read (to notice it
+// leave) but bounded, and one that stops answering pings is let go.
+const (
+	wsReadLimit = 4 << 10
+	wsPingEvery = 30 * time.Second
+	wsPongWait  = 2 * wsPingEvery
+)
+
 // watchMessages is /api/ws0/messages: the messages.json filters plus
 // history=N; it sends the N latest matching messages, then each matching
 // message as soon as its block is indexed, one JSON object per text frame.
@@ -47,8 +55,11 @@ func (s *Server) watchMessages(c *gin.Context) {
 		return // the upgrader answered
 	}
 	defer conn.Close()
+	conn.SetReadLimit(wsReadLimit)
+	conn.SetReadDeadline(time.Now().Add(wsPongWait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wsPongWait)) })
 	closed := make(chan struct{})
-	go func() { // notice the client leaving
+	go func() { // notice the client leaving, or going silent
 		defer close(closed)
 		for {
 			if _, _, err := conn.ReadMessage(); err != nil {
@@ -56,6 +67,8 @@ func (s *Server) watchMessages(c *gin.Context) {
 			}
 		}
 	}()
+	ping := time.NewTicker(wsPingEvery)
+	defer ping.Stop()
 	send := func(v any) bool {
 		conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 		return conn.WriteJSON(v) == nil
@@ -82,20 +95,30 @@ func (s *Server) watchMessages(c *gin.Context) {
 		if h := s.idx.Height(); h > from {
 			f := lq.filter
 			f.StartBlock, f.EndBlock = from+1, h
-			page, err := s.idx.Messages(f, true, 0, 1<<30, false)
-			if err != nil {
-				return
-			}
-			for _, e := range page.Entries {
-				if !send(messageView(e)) {
+			for { // a page at a time, so a burst does not sit in memory whole
+				page, err := s.idx.Messages(f, true, 0, maxPerPage, false)
+				if err != nil {
 					return
 				}
+				for _, e := range page.Entries {
+					if !send(messageView(e)) {
+						return
+					}
+				}
+				if page.Next == nil {
+					break
+				}
+				f.After = page.Next
 			}
 			from = h
 			continue
 		}
 		select {
 		case <-changed:
+		case <-ping.C:
+			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)) != nil {
+				return
+			}
 		case <-closed:
 			return
 		case <-c.Request.Context().Done():
