@@ -2,7 +2,9 @@ package api
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,18 +70,7 @@ func (s *Server) getAggregates(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"address": address, "data": data, "info": gin.H{}})
 }
 
-func sortedNames(m map[string]json.RawMessage) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
+func sortedNames(m map[string]json.RawMessage) []string { return slices.Sorted(maps.Keys(m)) }
 
 // post is a post with its latest amend applied, read from committed state.
 type post struct {

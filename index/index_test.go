@@ -188,3 +188,36 @@ func TestOlderFormatIsRebuilt(t *testing.T) {
 		t.Fatalf("stored message renders as\n%s\nwant\n%s", e.Message, message.ToJSON(m))
 	}
 }
+
+// TestRefusedThenAcceptedIsListedOnce: a message refused in one block (say,
+// nobody paid yet) and accepted in a later one is listed once, as accepted,
+// in every listing, block order included.
+func TestRefusedThenAcceptedIsListedOnce(t *testing.T) {
+	x, err := index.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := signed(t, "carol", client.Post("CH", "note", "again", ""), 1)
+	refused := index.TxResult{Tx: app.EncodeTx(m), Code: 1, Codespace: "payment", Log: "nobody pays"}
+	if err := x.IndexBlock(index.Block{Height: 1, TimeUnixNano: 1, Txs: []index.TxResult{refused}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.IndexBlock(index.Block{Height: 2, TimeUnixNano: 2, Txs: []index.TxResult{ok(m)}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []index.Filter{
+		{}, {BlockOrder: true}, {StartBlock: 1, EndBlock: 2},
+		{Statuses: []string{index.StatusProcessed, index.StatusRejected}},
+	} {
+		page, err := x.Messages(f, false, 0, 10, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 1 || len(page.Entries) != 1 || page.Entries[0].Status != index.StatusProcessed {
+			t.Errorf("filter %+v: total %d, %d entries", f, page.Total, len(page.Entries))
+		}
+	}
+	if page, _ := x.Messages(index.Filter{Statuses: []string{index.StatusRejected}}, false, 0, 10, true); page.Total != 0 {
+		t.Errorf("still listed as rejected: %d", page.Total)
+	}
+}

@@ -164,6 +164,21 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		e.Owner, e.PostType, e.Ref, e.Key, e.ContentHash = c.Address, c.PostType, c.Ref, c.Key, c.FileHash
 		e.Tags = tags(m.ItemContent)
 	}
+	// A copy refused earlier (state keeps no rejected messages, so the same
+	// message may come again) leaves the listings it was in.
+	prev, err := b.get(m.ItemHash)
+	if err != nil {
+		return err
+	}
+	if prev != nil && prev.Status == StatusRejected {
+		for _, d := range dimensions {
+			if d.all {
+				for _, vals := range d.values(prev) {
+					b.mark(byKey(d, vals, prev), false)
+				}
+			}
+		}
+	}
 	b.put(e)
 	if m.Type == message.TypeStore { // pending until its file is attested
 		e.Status = StatusPending
