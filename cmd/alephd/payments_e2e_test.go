@@ -38,6 +38,9 @@ func TestPaymentsCLI(t *testing.T) {
 	must("genesis", "add-balance", "alice", "3")
 	n.start(t)
 	defer n.signal(syscall.SIGTERM)
+	if out, code := alephd(t, "genesis", "add-balance", "bob", "1", "--home", n.home); code == 0 || !strings.Contains(out, "already started") {
+		t.Fatalf("genesis add-balance after the first start: exit %d, %s", code, out)
+	}
 
 	tx := func(args ...string) client.Result {
 		t.Helper()

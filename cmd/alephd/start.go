@@ -100,19 +100,25 @@ func ensureDevHome(home string) (string, error) {
 		return k.Address, nil
 	}
 	// The dev key comes first: the dev chain trusts it as a balance
-	// oracle, so balances-update posts can be tried without set-up.
-	k, err := ring.Add(devKeyName, "")
+	// oracle, so balances-update posts can be tried without set-up. A key
+	// left by a first start that crashed before Init is reused.
+	k, err := ring.Get(devKeyName)
 	if err != nil {
-		return "", err
-	}
-	if _, err := node.Init(home, node.InitOptions{ChainID: devChainID, Moniker: "alephd-dev", AppState: app.DevGenesis(k.Address)}); err != nil {
-		return "", err
+		if k, err = ring.Add(devKeyName, ""); err != nil {
+			return "", err
+		}
 	}
 	units, err := parseALEPH(devFunds)
 	if err != nil {
 		return "", err
 	}
-	if err := node.AddGenesisBalance(home, k.Address, units); err != nil {
+	// The funds go into the genesis Init writes, not added after it: a
+	// crash in between would leave a dev chain without them.
+	appState, err := node.WithGenesisBalance(app.DevGenesis(k.Address), k.Address, units)
+	if err != nil {
+		return "", err
+	}
+	if _, err := node.Init(home, node.InitOptions{ChainID: devChainID, Moniker: "alephd-dev", AppState: appState}); err != nil {
 		return "", err
 	}
 	return k.Address, nil
