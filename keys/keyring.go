@@ -62,13 +62,46 @@ func (r *Ring) Add(name, privHex string) (*Key, error) {
 	}
 	k := &Key{Name: name, Address: crypto.PubkeyToAddress(priv.PublicKey).Hex(), Private: priv}
 	b, _ := json.MarshalIndent(keyFile{Name: name, Address: k.Address, PrivateKey: hex.EncodeToString(crypto.FromECDSA(priv))}, "", "  ")
-	if err := os.MkdirAll(r.dir, 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(r.path(name), b, 0o600); err != nil {
+	if err := r.create(name, b); err != nil {
 		return nil, err
 	}
 	return k, nil
+}
+
+// create writes a new key file durably and only if name is free: the file
+// is written and synced under a temporary name, then linked into place,
+// which fails if another process took the name meanwhile. A crash leaves
+// the key whole or absent, never an empty file under its name.
+func (r *Ring) create(name string, b []byte) error {
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(r.dir, ".new-key-*") // 0600
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), r.path(name)); errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%q: %w", name, ErrExists)
+	} else if err != nil {
+		return err
+	}
+	d, err := os.Open(r.dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Get loads a key by name.
