@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
@@ -64,6 +65,15 @@ func IsInitialized(home string) bool {
 	_, err1 := os.Stat(filepath.Join(home, "config", "config.toml"))
 	_, err2 := os.Stat(c.GenesisFile())
 	return err1 == nil && err2 == nil
+}
+
+// InUse explains err when it is a database another process holds locked:
+// Pebble takes an exclusive lock on each store a node opens.
+func InUse(home string, err error) error {
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return fmt.Errorf("%s is in use: is another alephd running on this home? Stop it first (%w)", home, err)
+	}
+	return err
 }
 
 // MempoolSize is how many messages a node's mempool holds.

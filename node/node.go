@@ -149,7 +149,7 @@ func Start(home string, o Options) (*Node, error) {
 	}
 	store, err := state.Open(AppDBDir(home))
 	if err != nil {
-		return nil, err
+		return nil, InUse(home, err)
 	}
 	a, err := app.New(store, app.Options{KeepVersions: keepVersions})
 	if err != nil {

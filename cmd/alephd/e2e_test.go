@@ -271,3 +271,24 @@ func TestKill9LosesNothing(t *testing.T) {
 	t.Logf("%d acknowledged messages survived kill -9, in state and in the API", len(acked))
 	n.signal(syscall.SIGTERM)
 }
+
+// TestAHomeInUseIsRefused: while a node runs, a second `start` on its home
+// and an `index rebuild` are refused with a message that says why, and the
+// running node's index is left alone.
+func TestAHomeInUseIsRefused(t *testing.T) {
+	n := newNode(t)
+	n.start(t)
+	defer n.signal(syscall.SIGTERM)
+	for _, args := range [][]string{
+		{"start", "--home", n.home, "--api-addr", ""},
+		{"index", "rebuild", "--home", n.home},
+	} {
+		out, code := alephd(t, args...)
+		if code == 0 || !strings.Contains(out, "is another alephd running on this home?") {
+			t.Errorf("alephd %s: exit %d, %s", strings.Join(args, " "), code, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(n.home, "data", "index")); err != nil {
+		t.Fatalf("the running node's index: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/alephd/alephd/internal/pebbledb"
 	"github.com/alephd/alephd/node"
 )
 
@@ -24,6 +25,15 @@ by block, before new blocks are followed.`,
 				return fmt.Errorf("%s is not an alephd home", home)
 			}
 			dir := node.IndexDir(home)
+			if _, err := os.Stat(dir); err == nil {
+				// The node holds the index open while it runs: removing
+				// it then would leave it serving deleted files.
+				db, err := pebbledb.Open(dir, "index")
+				if err != nil {
+					return node.InUse(home, err)
+				}
+				db.Close()
+			}
 			if err := os.RemoveAll(dir); err != nil {
 				return err
 			}
