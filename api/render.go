@@ -67,8 +67,13 @@ func statusView(e *index.Entry) map[string]any {
 		out["details"] = e.Details
 	default:
 		out["message"] = messageView(e)
-		if e.Status == index.StatusForgotten {
+		switch e.Status {
+		case index.StatusForgotten:
 			out["forgotten_by"] = e.ForgottenBy
+		case index.StatusRemoved:
+			// pyaleph's RemovedMessageReason; alephd removes a message only
+			// when nobody pays for it any more. The Python SDK reads it.
+			out["reason"] = "balance_insufficient"
 		}
 	}
 	return out

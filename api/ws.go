@@ -110,6 +110,17 @@ func (s *Server) watchMessages(c *gin.Context) {
 				}
 				f.After = page.Next
 			}
+			// STOREs these blocks attested: listed at their own, earlier
+			// height, and live only now.
+			attested, err := s.idx.BecameLive(from+1, h)
+			if err != nil {
+				return
+			}
+			for _, e := range attested {
+				if lq.filter.Matches(e) && !send(messageView(e)) {
+					return
+				}
+			}
 			from = h
 			continue
 		}

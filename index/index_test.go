@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +220,37 @@ func TestRefusedThenAcceptedIsListedOnce(t *testing.T) {
 	}
 	if page, _ := x.Messages(index.Filter{Statuses: []string{index.StatusRejected}}, false, 0, 10, true); page.Total != 0 {
 		t.Errorf("still listed as rejected: %d", page.Total)
+	}
+}
+
+// TestBecameLive: a STORE is listed at its own height while pending, and
+// BecameLive names it at the height that attested it, for live feeds.
+func TestBecameLive(t *testing.T) {
+	x, err := index.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := signed(t, "dave", client.Store("CH", strings.Repeat("ab", 32), "storage", 10), 1)
+	if err := x.IndexBlock(index.Block{Height: 1, TimeUnixNano: 1, Txs: []index.TxResult{ok(st)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.IndexBlock(index.Block{Height: 2, TimeUnixNano: 2}); err != nil {
+		t.Fatal(err)
+	}
+	attest := []index.StatusChange{{Hash: st.ItemHash, Status: index.StatusProcessed}}
+	if err := x.IndexBlock(index.Block{Height: 3, TimeUnixNano: 3, StatusChanges: attest}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		from, to int64
+		want     int
+	}{{1, 2, 0}, {3, 3, 1}, {1, 5, 1}, {4, 9, 0}} {
+		got, err := x.BecameLive(c.from, c.to)
+		if err != nil || len(got) != c.want {
+			t.Fatalf("BecameLive(%d, %d) = %d entries, %v; want %d", c.from, c.to, len(got), err, c.want)
+		}
+		if c.want == 1 && (got[0].ItemHash != st.ItemHash || got[0].Status != index.StatusProcessed || !(index.Filter{Channels: []string{"CH"}}).Matches(got[0])) {
+			t.Fatalf("BecameLive(%d, %d) = %+v", c.from, c.to, got[0])
+		}
 	}
 }

@@ -15,6 +15,7 @@ const (
 	prefixEntry byte = 0x01 // item_hash -> IndexEntry protobuf
 	prefixBy    byte = 0x02 // dimension, values, time, item_hash -> (empty)
 	prefixCount byte = 0x03 // dimension, values -> live messages (uint64)
+	prefixLive  byte = 0x04 // height, item_hash -> (empty): made live by a later block (an attested STORE)
 )
 
 // dimension is one secondary index: the filter values it is keyed by.
@@ -99,6 +100,11 @@ func tuples(vs []string) [][]string {
 		out = append(out, []string{v})
 	}
 	return out
+}
+
+// liveKey records that block height made hash live after its own block.
+func liveKey(height int64, hash string) []byte {
+	return state.NewKey(prefixLive).Uint64(uint64(height)).String(hash).Bytes()
 }
 
 func entryKey(hash string) []byte {

@@ -163,6 +163,38 @@ func anyOf(list []string, v string, fold bool) bool {
 }
 
 // matches applies every filter to an entry.
+// Matches reports whether e passes f.
+func (f Filter) Matches(e *Entry) bool { return f.matches(e, Statuses(f.Statuses)) }
+
+// BecameLive lists the messages that blocks from to to (inclusive) made
+// live after their own block: STOREs attested there. A listing by block
+// finds them at their own height; a live feed needs them when they go live.
+func (x *Index) BecameLive(from, to int64) ([]*Entry, error) {
+	prefix := []byte{prefixLive}
+	it, err := x.db.Iterator(state.NewKey(prefixLive).Uint64(uint64(from)).Bytes(), state.NewKey(prefixLive).Uint64(uint64(to+1)).Bytes())
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []*Entry
+	for ; it.Valid(); it.Next() {
+		r := state.ReadKey(it.Key(), len(prefix))
+		r.Uint64()
+		hash := r.String()
+		if err := r.Err(); err != nil {
+			return nil, fmt.Errorf("index: corrupt key %x: %w", it.Key(), err)
+		}
+		e, err := x.Get(hash)
+		if err != nil {
+			return nil, err
+		}
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 func (f Filter) matches(e *Entry, statuses map[string]bool) bool {
 	if !statuses[e.Status] || !anyOf(f.Types, e.Type, false) || !anyOf(f.Chains, e.Chain, false) ||
 		!anyOf(f.Channels, e.Channel, false) || !anyOf(f.Refs, e.Ref, false) ||

@@ -47,6 +47,7 @@ type Block struct {
 // the block read earlier ones.
 type batch struct {
 	x       *Index
+	height  int64 // the block's
 	entries map[string]*Entry
 	touched []*Entry         // entries to write, in the order first touched
 	counts  map[string]int64 // count key -> delta
@@ -98,7 +99,7 @@ func (x *Index) IndexBlock(blk Block) error {
 	if blk.Height <= x.Height() {
 		return nil
 	}
-	b := &batch{x: x, entries: make(map[string]*Entry, len(blk.Txs)), counts: map[string]int64{}}
+	b := &batch{x: x, height: blk.Height, entries: make(map[string]*Entry, len(blk.Txs)), counts: map[string]int64{}}
 	for i, tr := range blk.Txs {
 		if err := b.add(blk, uint32(i), tr); err != nil {
 			return fmt.Errorf("index block %d tx %d: %w", blk.Height, i, err)
@@ -222,6 +223,7 @@ func (b *batch) statusChanges(changes []StatusChange) error {
 		case t.Status == StatusPending && c.Status == StatusProcessed: // attested
 			b.mark(byKey(dimStatus, []string{StatusPending}, t), false)
 			b.begin(t)
+			b.mark(liveKey(b.height, t.ItemHash), true) // for BecameLive
 		case t.Status == StatusPending && c.Status == StatusRejected:
 			b.mark(byKey(dimStatus, []string{StatusPending}, t), false)
 			b.x.metrics.messages.WithLabelValues(t.Type, StatusRejected).Inc()
