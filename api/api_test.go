@@ -135,10 +135,18 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("by cursor: %d %v", code, out)
 		}
 		// The SDKs' iterators stop at a null next_cursor, not a missing one.
+		// As in pyaleph, a cursor page counts nothing and says has_more.
+		if _, counted := out["pagination_total"]; counted || out["has_more"] != true {
+			t.Fatalf("a cursor page: %v", out)
+		}
 		cursor = out["next_cursor"].(string)
 		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1&cursor=" + cursor)
-		if next, present := out["next_cursor"]; code != 200 || len(out["messages"].([]any)) != 0 || !present || next != nil {
+		if next, present := out["next_cursor"]; code != 200 || len(out["messages"].([]any)) != 0 || !present || next != nil || out["has_more"] != false {
 			t.Fatalf("past the last page: %d %v", code, out)
+		}
+		code, out = a.get("/api/v0/messages.json?hashes=" + post.ItemHash + "&excludeContent=true")
+		if m := out["messages"].([]any); code != 200 || len(m) != 1 || m[0].(map[string]any)["content"] != nil || m[0].(map[string]any)["item_hash"] != post.ItemHash {
+			t.Fatalf("excludeContent: %d %v", code, out)
 		}
 		// Repeated values count once; pagination=0 lists everything.
 		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "," + post.Sender + "&msgTypes=POST,post&pagination=0")

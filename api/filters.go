@@ -32,6 +32,9 @@ type listQuery struct {
 	ascending bool
 	page      int
 	perPage   int
+	// excludeContent leaves each message's content out (pyaleph's
+	// excludeContent).
+	excludeContent bool
 }
 
 // listParams are the query parameters listings accept; any other is refused
@@ -41,7 +44,7 @@ var listParams = map[string]bool{
 	"contentHashes": true, "contentKeys": true, "contentTypes": true, "chains": true,
 	"channels": true, "tags": true, "hashes": true, "startDate": true, "endDate": true,
 	"startBlock": true, "endBlock": true, "msgStatuses": true, "sortBy": true,
-	"sortOrder": true, "pagination": true, "page": true,
+	"sortOrder": true, "pagination": true, "page": true, "excludeContent": true,
 	// posts.json names some filters differently
 	"types": true, "history": true, "cursor": true,
 }
@@ -157,6 +160,13 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 				return lq, fmt.Errorf("%s must be a block height", name)
 			}
 		}
+	}
+	switch get("excludeContent") {
+	case "", "false", "0":
+	case "true", "1":
+		lq.excludeContent = true
+	default:
+		return lq, fmt.Errorf("excludeContent must be true or false")
 	}
 	switch get("sortBy") {
 	case "", "time":

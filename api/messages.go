@@ -242,14 +242,27 @@ func (s *Server) listMessages(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, lq.limit(), true)
+	// With a cursor, as in pyaleph, nothing is counted: a client walking
+	// N messages page by page would otherwise walk them all at each page.
+	cursorMode := lq.filter.After != nil
+	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, lq.limit(), !cursorMode)
 	if err != nil {
 		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
 		return
 	}
 	msgs := make([]map[string]any, 0, len(page.Entries))
 	for _, e := range page.Entries {
-		msgs = append(msgs, messageView(e))
+		v := messageView(e)
+		if lq.excludeContent {
+			delete(v, "content")
+		}
+		msgs = append(msgs, v)
+	}
+	if cursorMode {
+		c.JSON(http.StatusOK, gin.H{
+			"messages": msgs, "pagination_per_page": lq.perPage, "has_more": page.Next != nil, "next_cursor": nextCursor(page),
+		})
+		return
 	}
 	c.JSON(http.StatusOK, gin.H{
 		"messages": msgs, "pagination_page": lq.page, "pagination_total": page.Total,
