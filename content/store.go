@@ -40,7 +40,14 @@ type Store struct {
 
 // Open returns the store rooted at dir, creating it. The IPFS blockstore
 // under dir/ipfs is opened on first use.
+//
+// Whatever a crash left half-written (uploads in tmp, pin records being
+// replaced) is removed: the caller holds the store alone, as a node holds
+// its home.
 func Open(dir string) (*Store, error) {
+	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
 		return nil, err
 	}

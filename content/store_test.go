@@ -2,10 +2,13 @@ package content_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/alephd/alephd/content"
@@ -41,5 +44,44 @@ func TestPutGet(t *testing.T) {
 	}
 	if _, _, err := s.Get("../etc/passwd"); !errors.Is(err, content.ErrNotFound) {
 		t.Fatalf("path traversal: %v", err)
+	}
+}
+
+// TestOpenClearsWhatACrashLeft: a half-written upload and a pin record being
+// replaced when the node died are removed when the store opens again; the
+// stored file and its pin stay.
+func TestOpenClearsWhatACrashLeft(t *testing.T) {
+	dir := t.TempDir()
+	s, err := content.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _, err := s.Put(bytes.NewReader([]byte("kept")), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pin(hash); err != nil {
+		t.Fatal(err)
+	}
+	leftovers := []string{filepath.Join(dir, "tmp", "upload-123"), filepath.Join(dir, "pins", "."+hash+"-456")}
+	for _, p := range leftovers {
+		if err := os.WriteFile(p, []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err = content.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range leftovers {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s survived: %v", p, err)
+		}
+	}
+	if _, err := s.GC(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.Has(hash); !ok || err != nil {
+		t.Fatalf("the pinned file: %v %v", ok, err)
 	}
 }
