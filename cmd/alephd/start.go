@@ -63,14 +63,22 @@ chain id alephd-dev and a funded key named "dev".`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "alephd %s started\n  chain id: %s\n  home:     %s\n  rpc:      %s\n  api:      http://%s\n", version, chainID(n), home, n.RPCAddress(), n.APIAddress)
+			api := "none (--api-addr is empty)"
+			if n.APIAddress != "" {
+				api = "http://" + n.APIAddress
+			}
+			fmt.Fprintf(out, "alephd %s started\n  chain id: %s\n  home:     %s\n  rpc:      %s\n  api:      %s\n", version, chainID(n), home, n.RPCAddress(), api)
 			if devAddr != "" {
 				fmt.Fprintf(out, "  dev key:  %s (name %q, %s ALEPH; sign with --key %s)\n", devAddr, devKeyName, devFunds, devKeyName)
 			}
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 			<-sig
-			fmt.Fprintln(out, "stopping")
+			fmt.Fprintln(out, "stopping (interrupt again to exit at once)")
+			go func() { // a second interrupt: the operator does not want to wait
+				<-sig
+				os.Exit(130)
+			}()
 			return n.Stop()
 		},
 	}
