@@ -7,11 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${LOCALNET_DIR:-build/localnet}
 n=${LOCALNET_VALIDATORS:-4}
+# ours PID HOME: is PID this home's alephd (and not whatever took a stale pid)?
+ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF "start --home $2"; }
 case "${1:-}" in
 start)
   [ -d "$dir/node0" ] || ./bin/alephd testnet --validators "$n" --output "$dir"
   for home in "$dir"/node*; do
-    if [ -f "$home/pid" ] && kill -0 "$(cat "$home/pid")" 2>/dev/null; then
+    if [ -f "$home/pid" ] && ours "$(cat "$home/pid")" "$home"; then
       echo "$home: already running (pid $(cat "$home/pid"))"; continue
     fi
     ./bin/alephd start --home "$home" >>"$home/node.log" 2>&1 &
@@ -22,7 +24,7 @@ stop|reset)
   for home in "$dir"/node*; do
     [ -f "$home/pid" ] || continue
     pid=$(cat "$home/pid")
-    if kill "$pid" 2>/dev/null; then
+    if ours "$pid" "$home" && kill "$pid" 2>/dev/null; then
       while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
       echo "$home: stopped (pid $pid)"
     fi
