@@ -242,9 +242,8 @@ func Start(home string, o Options) (*Node, error) {
 		if o.APIAddr == "" {
 			return // the index serves the API only: a node without one skips the work
 		}
-		if err := idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore(), app: abciApp, recent: recent}, indexPoll); err != nil {
-			logger.Error("query index stopped", "err", err)
-		}
+		idx.Follow(ctx, blockSource{rpc: node.RPC, blocks: n.BlockStore(), app: abciApp, recent: recent}, indexPoll,
+			func(msg string, kv ...any) { logger.Error(msg, kv...) })
 	}()
 	return node, nil
 }
