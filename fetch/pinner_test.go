@@ -49,34 +49,9 @@ func (c *chainLog) LiveFiles(context.Context) (map[string]string, error) {
 // STORE unpins it and GC then deletes it; the height followed survives a
 // new pinner (a restart), which does not undo pins.
 func TestPinsFollowTheChain(t *testing.T) {
-	data := []byte("a file some other node received")
-	peerStore, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _, err := peerStore.Put(bytes.NewReader(data), 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/v0/storage/raw/"+hash {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write(data)
-	}))
-	defer peer.Close()
-
+	hash, peer, ready := filePeer(t, []byte("a file some other node received"))
+	ready.Store(true)
 	dir := t.TempDir()
-	store, err := content.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb, err := store.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := New(Config{Store: store, IPFS: emb, Peers: []string{peer.URL}})
 	chain := &chainLog{
 		changes: map[int64][]message.StatusChange{2: {{Hash: "store-1", Status: "processed"}}},
 		files:   map[string]string{"store-1": hash},
@@ -84,7 +59,7 @@ func TestPinsFollowTheChain(t *testing.T) {
 		height:  2,
 	}
 	ctx := context.Background()
-	p := NewPinner(f, chain, dir)
+	p, store := pinnerOver(t, dir, peer, chain)
 	if err := p.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +76,7 @@ func TestPinsFollowTheChain(t *testing.T) {
 	// A restart: a new pinner starts from the saved height, not from 0.
 	chain.changes[3] = []message.StatusChange{{Hash: "store-1", Status: "forgotten"}}
 	chain.live[hash], chain.height = nil, 3
-	p = NewPinner(f, chain, dir)
+	p = NewPinner(p.f, chain, dir) // the node's store stays open
 	if got := p.followed(); got != 2 {
 		t.Fatalf("followed height after a restart = %d, want 2", got)
 	}
