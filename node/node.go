@@ -154,7 +154,8 @@ func Start(home string, o Options) (*Node, error) {
 	a, err := app.New(store, app.Options{KeepVersions: keepVersions})
 	if err != nil {
 		store.Close()
-		return nil, err
+		return nil, fmt.Errorf("open the state in %s: %w (a home written by an older alephd may not open with this one: "+
+			"export it with the binary that wrote it and init a new home from that genesis, or remove it to start over)", AppDBDir(home), err)
 	}
 	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
 	if err != nil {
