@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +21,13 @@ func keysCmd() *cobra.Command {
 		Short: "Create a key (or import one with --private-key)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if importHex == "-" { // off the command line, where ps and shell history see it
+				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 1024))
+				if err != nil {
+					return err
+				}
+				importHex = strings.TrimSpace(string(b))
+			}
 			k, err := keyring(cmd).Add(args[0], importHex)
 			if err != nil {
 				return err
@@ -27,7 +36,7 @@ func keysCmd() *cobra.Command {
 			return nil
 		},
 	}
-	add.Flags().StringVar(&importHex, "private-key", "", "import this hex private key instead of generating one")
+	add.Flags().StringVar(&importHex, "private-key", "", "import this hex private key instead of generating one; - reads it from stdin")
 	show := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Print a key's address",
