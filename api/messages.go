@@ -28,6 +28,9 @@ func (s *Server) postMessage(c *gin.Context) {
 		Sync    bool            `json:"sync"`
 	}
 	if err := c.ShouldBindJSON(&body); err != nil || len(body.Message) == 0 {
+		if tooLarge(c, err) {
+			return
+		}
 		fail(c, http.StatusUnprocessableEntity, "the body must be {\"message\": {...}, \"sync\": bool}")
 		return
 	}
@@ -39,6 +42,16 @@ func (s *Server) postMessage(c *gin.Context) {
 	s.submit(c, m, body.Sync)
 }
 
+// tooLarge answers 413 when err is the body limit's, and says whether it did.
+func tooLarge(c *gin.Context, err error) bool {
+	var mbe *http.MaxBytesError
+	if !errors.As(err, &mbe) {
+		return false
+	}
+	failRead(c, err)
+	return true
+}
+
 // pubsubPub is the legacy POST /api/v0/ipfs/pubsub/pub: {topic, data}, with
 // data the message as a JSON string or an object.
 func (s *Server) pubsubPub(c *gin.Context) {
@@ -47,6 +60,9 @@ func (s *Server) pubsubPub(c *gin.Context) {
 		Data  json.RawMessage `json:"data"`
 	}
 	if err := c.ShouldBindJSON(&body); err != nil || len(body.Data) == 0 {
+		if tooLarge(c, err) {
+			return
+		}
 		fail(c, http.StatusUnprocessableEntity, "the body must be {\"topic\": ..., \"data\": message}")
 		return
 	}
