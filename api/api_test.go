@@ -304,6 +304,14 @@ func TestAPI(t *testing.T) {
 		if code != 200 || out["pagination_total"].(float64) != 2 || len(out["hashes"].([]any)) != 2 {
 			t.Fatalf("hashes: %d %v", code, out)
 		}
+		// pyaleph's own parameters: status, and hash_only=false for objects.
+		code, out = a.get("/api/v0/messages/hashes?channels=API&status=forgotten&hash_only=false&pagination=0")
+		if h, _ := out["hashes"].([]any); code != 200 || len(h) != 2 || h[0].(map[string]any)["status"] != "forgotten" || h[0].(map[string]any)["reception_time"] == nil {
+			t.Fatalf("hashes as objects: %d %v", code, out)
+		}
+		if code, _ := a.get("/api/v0/messages/hashes?status=lost"); code != 422 {
+			t.Fatalf("an unknown status: %d", code)
+		}
 		if code, _ := a.get("/api/v0/info/public.json"); code != 200 {
 			t.Fatalf("info: %d", code)
 		}

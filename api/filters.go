@@ -58,6 +58,15 @@ func (lq listQuery) limit() int {
 	return lq.perPage
 }
 
+// checkStatus refuses a status pyaleph does not have.
+func checkStatus(st string) error {
+	switch strings.ToLower(st) {
+	case index.StatusProcessed, index.StatusRejected, index.StatusForgotten, "pending", "removing", "removed":
+		return nil
+	}
+	return fmt.Errorf("unknown message status %q", st)
+}
+
 // splitList reads a comma-separated filter, once each value.
 func splitList(v string) []string {
 	var out []string
@@ -134,10 +143,8 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 		f.After = cur
 	}
 	for _, st := range f.Statuses {
-		switch strings.ToLower(st) {
-		case index.StatusProcessed, index.StatusRejected, index.StatusForgotten, "pending", "removing", "removed":
-		default:
-			return lq, fmt.Errorf("unknown message status %q", st)
+		if err := checkStatus(st); err != nil {
+			return lq, err
 		}
 	}
 	var err error

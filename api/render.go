@@ -70,7 +70,7 @@ func statusView(e *index.Entry) map[string]any {
 		switch e.Status {
 		case index.StatusForgotten:
 			out["forgotten_by"] = e.ForgottenBy
-		case index.StatusRemoved:
+		case index.StatusRemoving, index.StatusRemoved:
 			// pyaleph's RemovedMessageReason; alephd removes a message only
 			// when nobody pays for it any more. The Python SDK reads it.
 			out["reason"] = "balance_insufficient"
