@@ -190,10 +190,8 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 
 // settle applies a message's consequences for payments.
 func (a *App) settle(kv state.KV, env message.Env, m *pb.AlephMessage, c *message.Content, fx *message.Effects) error {
-	for _, h := range fx.Forgotten {
-		if err := a.payments.Release(kv, env.Height, h, fx); err != nil {
-			return err
-		}
+	if err := a.payments.Release(kv, env.Height, fx.Forgotten, fx); err != nil {
+		return err
 	}
 	if m.Type != message.TypePost {
 		return nil
@@ -217,6 +215,11 @@ func (a *App) settle(kv state.KV, env message.Env, m *pb.AlephMessage, c *messag
 		channel, amount, err := payment.ParseEndorsement(m.ItemContent)
 		if err != nil {
 			return err
+		}
+		// Posted on the channel it endorses: a delegate allowed on one
+		// channel must not endorse another with its owner's balance.
+		if channel != m.Channel {
+			return errs.Wrapf(payment.ErrEndorsement, "an endorsement of %q is posted on %q itself; this one is on %q", channel, channel, m.Channel)
 		}
 		return a.payments.Endorse(kv, env, c.Address, channel, amount, fx)
 	}

@@ -1,7 +1,6 @@
 package balance
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"sort"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/message"
 )
 
 // Codespace names this module's rejections.
@@ -41,22 +41,30 @@ type Update struct {
 // with an optional "dapp". Amounts are decimal ALEPH, numbers or strings,
 // read exactly; digits beyond 18 decimals are dropped.
 func ParseUpdate(itemContent []byte) (*Update, error) {
-	var post struct {
-		Content json.RawMessage `json:"content"`
-	}
-	if err := json.Unmarshal(itemContent, &post); err != nil || len(post.Content) == 0 {
+	// Members are read by exact name, as everything else reads content
+	// (encoding/json would match struct fields case-insensitively).
+	post, err := message.DecodeObject(itemContent)
+	if err != nil || len(post["content"]) == 0 {
 		return nil, errs.Wrapf(ErrBadUpdate, "the POST has no content object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(post.Content))
-	dec.UseNumber()
-	var body struct {
-		Chain      string                     `json:"chain"`
-		Dapp       string                     `json:"dapp"`
-		MainHeight json.Number                `json:"main_height"`
-		Balances   map[string]json.RawMessage `json:"balances"`
-	}
-	if err := dec.Decode(&body); err != nil {
+	members, err := message.DecodeObject(post["content"])
+	if err != nil {
 		return nil, errs.Wrapf(ErrBadUpdate, "content must be {\"chain\", \"main_height\", \"balances\"}: %v", err)
+	}
+	var body struct {
+		Chain, Dapp string
+		MainHeight  json.Number
+		Balances    map[string]json.RawMessage
+	}
+	for _, m := range []struct {
+		name string
+		into any
+	}{{"chain", &body.Chain}, {"dapp", &body.Dapp}, {"main_height", &body.MainHeight}, {"balances", &body.Balances}} {
+		if raw, ok := members[m.name]; ok {
+			if err := json.Unmarshal(raw, m.into); err != nil {
+				return nil, errs.Wrapf(ErrBadUpdate, "content.%s: %v", m.name, err)
+			}
+		}
 	}
 	if body.Chain == "" || len(body.Chain) > 32 || strings.Contains(body.Chain, "/") {
 		return nil, errs.Wrapf(ErrBadUpdate, "content.chain must name a chain (1-32 characters, no \"/\")")
@@ -65,7 +73,6 @@ func ParseUpdate(itemContent []byte) (*Update, error) {
 	if body.Dapp != "" {
 		u.Source += "/" + body.Dapp
 	}
-	var err error
 	if u.MainHeight, err = strconv.ParseUint(body.MainHeight.String(), 10, 64); err != nil {
 		return nil, errs.Wrapf(ErrBadUpdate, "content.main_height must be a non-negative integer, got %q", body.MainHeight.String())
 	}

@@ -34,6 +34,7 @@ func TestParseUpdate(t *testing.T) {
 		{"the first bad amount in address order", `{"chain":"ETH","main_height":1,"balances":{"` + bob + `":"x","` + alice + `":"y"}}`,
 			"balance of " + alice},
 		{"no chain", `{"main_height":1,"balances":{}}`, "content.chain"},
+		{"names in another case", `{"Chain":"ETH","main_height":1,"balances":{}}`, "content.chain"},
 		{"a negative height", `{"chain":"ETH","main_height":-1,"balances":{}}`, "content.main_height"},
 		{"no balances", `{"chain":"ETH","main_height":1}`, "content.balances"},
 	} {

@@ -124,6 +124,7 @@ func TestVerifySignature(t *testing.T) {
 		{"empty", func(m *pb.AlephMessage) { m.Signature = "" }, message.ErrSignatureFormat},
 		{"sender not an address", func(m *pb.AlephMessage) { m.Sender = "VM on executor" }, message.ErrSignatureFormat},
 		{"sender too short", func(m *pb.AlephMessage) { m.Sender = m.Sender[:41] }, message.ErrSignatureFormat},
+		{"sender without 0x, signed as such", func(m *pb.AlephMessage) { m.Sender = m.Sender[2:]; client.SignMessage(alice, m) }, message.ErrSignatureFormat},
 
 		{"non-EVM chain", func(m *pb.AlephMessage) { m.Chain = "SOL" }, message.ErrChain},
 		{"AVAX is not EVM here", func(m *pb.AlephMessage) { m.Chain = "AVAX"; client.SignMessage(alice, m) }, message.ErrChain},

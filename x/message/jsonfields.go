@@ -25,6 +25,12 @@ func decodeObject(data []byte) (fields, error) {
 	return f, nil
 }
 
+// DecodeObject decodes data, which must be one JSON object, into its
+// members by exact name, as Python (and pyaleph) reads them: encoding/json
+// matches struct fields case-insensitively, so {"channel": "A", "CHANNEL":
+// "B"} would read as B there. Duplicate names keep the last value.
+func DecodeObject(data []byte) (map[string]json.RawMessage, error) { return decodeObject(data) }
+
 // has reports whether name is present and not null.
 func (f fields) has(name string) bool {
 	raw, ok := f[name]

@@ -98,6 +98,7 @@ func (k Keeper) RejectStore(kv state.KV, rec *pb.MessageRecord, reason string, f
 		return err
 	}
 	rec.Rejection = reason
+	rec.Message.ItemContent = nil // nobody pays to keep it
 	if err := k.SetStatus(kv, rec, pb.MessageStatus_MESSAGE_STATUS_REJECTED, fx); err != nil {
 		return err
 	}

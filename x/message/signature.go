@@ -38,8 +38,11 @@ func VerifySignature(m *pb.AlephMessage) error {
 	if !IsEVMChain(m.Chain) {
 		return errs.Wrapf(ErrChain, "chain %q is not supported; alephd verifies EVM chains (ETH, BSC, ARB, BASE, OP, POL, ...)", m.Chain)
 	}
-	if !common.IsHexAddress(m.Sender) {
-		return errs.Wrapf(ErrSignatureFormat, "sender %q is not an Ethereum address", m.Sender)
+	// The 0x prefix is required: common.IsHexAddress also takes the bare
+	// hex, and the two spellings would be two senders (and owners) for one
+	// key, each with its own free-message count.
+	if !strings.HasPrefix(m.Sender, "0x") || !common.IsHexAddress(m.Sender) {
+		return errs.Wrapf(ErrSignatureFormat, "sender %q is not a 0x-prefixed Ethereum address", m.Sender)
 	}
 	sig, err := hex.DecodeString(strings.TrimPrefix(m.Signature, "0x"))
 	if err != nil || len(sig) != crypto.SignatureLength {

@@ -31,30 +31,33 @@ type Endorsement struct {
 // {"channel": "MYAPP", "amount": "1000"}, amount in ALEPH (a decimal
 // string or number, at most 18 decimals). It sets what the address
 // endorses to that channel; "0" withdraws.
+//
+// Members are read by exact name, as everything else reads content.
 func ParseEndorsement(itemContent []byte) (channel string, amount *big.Int, err error) {
-	var post struct {
-		Content struct {
-			Channel string          `json:"channel"`
-			Amount  json.RawMessage `json:"amount"`
-		} `json:"content"`
+	bad := func(err error) error {
+		return errs.Wrapf(ErrEndorsement, "content must be {\"channel\": NAME, \"amount\": ALEPH}: %v", err)
 	}
-	if err := json.Unmarshal(itemContent, &post); err != nil {
-		return "", nil, errs.Wrapf(ErrEndorsement, "content must be {\"channel\": NAME, \"amount\": ALEPH}: %v", err)
+	post, err := message.DecodeObject(itemContent)
+	if err != nil {
+		return "", nil, bad(err)
 	}
-	c := post.Content
-	if c.Channel == "" || len(c.Channel) > maxChannelLen {
+	c, err := message.DecodeObject(post["content"])
+	if err != nil {
+		return "", nil, bad(err)
+	}
+	if json.Unmarshal(c["channel"], &channel) != nil || channel == "" || len(channel) > maxChannelLen {
 		return "", nil, errs.Wrapf(ErrEndorsement, "content.channel must name a channel (1-%d bytes)", maxChannelLen)
 	}
-	s := string(c.Amount)
+	s := string(c["amount"])
 	var str string
-	if json.Unmarshal(c.Amount, &str) == nil {
+	if json.Unmarshal(c["amount"], &str) == nil {
 		s = str
 	}
 	amount, err = balance.ParseTokens(s, false)
 	if err != nil {
 		return "", nil, errs.Wrapf(ErrEndorsement, "content.amount: %v", err)
 	}
-	return c.Channel, amount, nil
+	return channel, amount, nil
 }
 
 func encodeEndorsement(height int64, tx uint32, amount *big.Int) []byte {
@@ -135,6 +138,9 @@ func (k *Keeper) Endorse(kv state.KV, env message.Env, endorser, channel string,
 		}
 		return errs.Wrapf(ErrEndorseBeyondBalance, "%s holds %s ALEPH and endorses %s ALEPH to other channels; it can endorse at most %s ALEPH to %q, not %s",
 			endorser, balance.Format(bal), balance.Format(elsewhere), balance.Format(room), channel, balance.Format(amount))
+	}
+	if old.Cmp(amount) == 0 { // a free post that changes nothing is refused
+		return errs.Wrapf(ErrEndorsement, "%s already endorses %q with %s ALEPH; nothing to change", endorser, channel, balance.Format(amount))
 	}
 	if err := k.setEndorsement(kv, endorser, channel, env.Height, env.TxIndex, amount); err != nil {
 		return err

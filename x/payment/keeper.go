@@ -61,12 +61,14 @@ type Item struct {
 	TxIndex uint32
 }
 
-// cost is what a quota charges for an item: one message for anything but
-// a STORE, and a STORE's file bytes (the founding document: X messages and
-// X MB of files).
+// cost is what a quota charges for an item: one message, and a STORE's
+// file bytes too (the founding document: X messages and X MB of files).
+// A STORE counts as a message as well: its item_content is kept like any
+// other's, and without it a payer with a full quota could still store
+// empty files with up to max_quota_message_bytes of content each.
 func cost(it Item) amounts {
 	if it.Type == message.TypeStore {
-		return amounts{bytes: it.FileSize}
+		return amounts{messages: 1, bytes: it.FileSize}
 	}
 	return amounts{messages: 1}
 }
@@ -109,31 +111,44 @@ func (k *Keeper) chargeQuota(kv state.KV, provider string, p payer, it Item) (*p
 	return &pb.Charge{Provider: provider, Payer: p.id, Messages: c.messages, Bytes: c.bytes}, nil
 }
 
-// Release stops a forgotten message from counting, and lets its payer's
-// messages in grace come back if they now fit. Releasing twice is a no-op.
-func (k *Keeper) Release(kv state.KV, height int64, hash string, fx *message.Effects) error {
-	rec, err := k.messages.GetMessage(kv, hash)
-	if err != nil {
-		return err
-	}
-	ch := chargeOf(rec)
-	if ch == nil || ch.Released {
-		return nil
-	}
-	p, metered := payerOf(ch)
-	if metered {
-		if err := k.unlist(kv, p, rec); err != nil {
+// Release stops forgotten messages from counting, then lets their payers'
+// messages in grace come back if they now fit. Every one is released
+// before any payer is rechecked: a FORGET of a post forgets its amends
+// too, and an amend still listed in grace would otherwise be restored,
+// forgotten as it is. Releasing twice is a no-op.
+func (k *Keeper) Release(kv state.KV, height int64, hashes []string, fx *message.Effects) error {
+	var payers []payer
+	seen := map[payer]bool{}
+	for _, hash := range hashes {
+		rec, err := k.messages.GetMessage(kv, hash)
+		if err != nil {
+			return err
+		}
+		ch := chargeOf(rec)
+		if ch == nil || ch.Released {
+			continue
+		}
+		p, metered := payerOf(ch)
+		if metered {
+			if err := k.unlist(kv, p, rec); err != nil {
+				return err
+			}
+			if !seen[p] {
+				seen[p] = true
+				payers = append(payers, p)
+			}
+		}
+		ch.Released, ch.RemovingUntil = true, 0
+		if err := k.messages.SaveMessage(kv, rec); err != nil {
 			return err
 		}
 	}
-	ch.Released, ch.RemovingUntil = true, 0
-	if err := k.messages.SaveMessage(kv, rec); err != nil {
-		return err
+	for _, p := range payers { // in the order first released
+		if err := k.recheck(kv, height, p, fx); err != nil {
+			return err
+		}
 	}
-	if !metered {
-		return nil
-	}
-	return k.recheck(kv, height, p, fx)
+	return nil
 }
 
 // unlist takes an unreleased metered charge out of usage and every index.

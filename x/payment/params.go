@@ -93,6 +93,9 @@ func (p Params) Validate() error {
 			if !message.KnownType(t) {
 				return fmt.Errorf("core channel %q: unknown message type %q", c.Channel, t)
 			}
+			if t == message.TypeStore { // files have no free quota: they are counted by size
+				return fmt.Errorf("core channel %q: STORE cannot be free", c.Channel)
+			}
 		}
 	}
 	return nil

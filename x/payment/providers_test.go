@@ -13,24 +13,12 @@ import (
 )
 
 // TestFoundingNumbers: X tokens buy exactly X messages of up to 100 kB and
-// X MB of files, and the refusal names the provider and the numbers.
+// X MB of files (a STORE counts as a message too), and the refusal names
+// the provider and the numbers.
 func TestFoundingNumbers(t *testing.T) {
 	const x = 12
 	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: x}, nil)
-	for i := 0; i < x-2; i++ {
-		c.ok(c.post(alice, "TEST"))
-	}
-	c.ok(c.sized(alice, 100_000)) // the largest a quota pays for
-	big := c.sized(alice, 100_001)
-	got, log := c.code(big)
-	wantCode(t, "a 100,001-byte post", got, log, "payment/4")
-	c.ok(c.sign(alice, client.Aggregate("TEST", "profile", map[string]any{"n": 1}))) // message x
-	got, log = c.code(c.post(alice, "TEST"))
-	wantCode(t, "message x+1", got, log, "payment/2")
 	addr := apptest.Address(alice)
-	if want := "personal storage of " + addr + " exhausted: 12/12 messages, 0/12 MB; needs 1 message, 0 MB"; !strings.Contains(log, want) {
-		t.Fatalf("refusal %q does not say %q", log, want)
-	}
 
 	// Files are charged their attested size: exactly X MB fit, one more
 	// byte does not, and the STORE is rejected saying so.
@@ -47,12 +35,30 @@ func TestFoundingNumbers(t *testing.T) {
 		t.Fatalf("a %d-byte file: %s %s", x*1_000_000-200_000, s, why)
 	}
 	s, why := file(200_001)
-	if s != "rejected" || !strings.Contains(why, "12/12 messages, 11.8/12 MB; needs 0 messages, 0.200001 MB") {
+	if s != "rejected" || !strings.Contains(why, "1/12 messages, 11.8/12 MB; needs 1 message, 0.200001 MB") {
 		t.Fatalf("one byte past X MB: %s, %q does not give the numbers", s, why)
 	}
 	if s, why := file(200_000); s != "processed" {
 		t.Fatalf("the last 200,000 bytes: %s %s", s, why)
 	}
+
+	for i := 0; i < x-4; i++ {
+		c.ok(c.post(alice, "TEST"))
+	}
+	c.ok(c.sized(alice, 100_000)) // the largest a quota pays for
+	big := c.sized(alice, 100_001)
+	got, log := c.code(big)
+	wantCode(t, "a 100,001-byte post", got, log, "payment/4")
+	c.ok(c.sign(alice, client.Aggregate("TEST", "profile", map[string]any{"n": 1}))) // message x
+	got, log = c.code(c.post(alice, "TEST"))
+	wantCode(t, "message x+1", got, log, "payment/2")
+	if want := "personal storage of " + addr + " exhausted: 12/12 messages, 12/12 MB; needs 1 message, 0 MB"; !strings.Contains(log, want) {
+		t.Fatalf("refusal %q does not say %q", log, want)
+	}
+	// A STORE is a message as well: with none left, even an empty file is
+	// refused before it waits for attestation.
+	got, log = c.code(c.sign(alice, client.Store("TEST", strings.Repeat("cd", 32), "storage", 0)))
+	wantCode(t, "a STORE past X messages", got, log, "payment/2")
 	v := c.account(alice).PersonalStorage
 	if v.Capacity != (payment.AmountsView{Messages: x, Bytes: x * 1_000_000}) || v.Used != v.Capacity || v.Tokens != "12" {
 		t.Fatalf("personal storage = %+v", v)
@@ -195,5 +201,51 @@ func TestNoPayerSkipsSignature(t *testing.T) {
 		if verified != tc.verified || (r.Code == 0) != tc.verified {
 			t.Fatalf("%s: verified=%v code=%d (%s)", apptest.Address(tc.key), verified, r.Code, r.Log)
 		}
+	}
+}
+
+// TestEndorsementRules: an endorsement is posted on the channel it endorses
+// (a delegate allowed on one channel cannot endorse another), one that
+// changes nothing is refused, and its members are read by exact name.
+func TestEndorsementRules(t *testing.T) {
+	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: 10}, nil)
+	elsewhere := client.Endorse("EVIL", "3")
+	elsewhere.Channel = "MYAPP"
+	got, log := c.code(c.sign(alice, elsewhere))
+	wantCode(t, "an endorsement of EVIL posted on MYAPP", got, log, "payment/7")
+	c.ok(c.sign(alice, client.Endorse("MYAPP", "2")))
+	got, log = c.code(c.sign(alice, client.Endorse("MYAPP", "2.0")))
+	wantCode(t, "the same endorsement again", got, log, "payment/7")
+	got, log = c.code(c.sign(alice, client.Endorse("NEVER", "0")))
+	wantCode(t, "withdrawing what was never endorsed", got, log, "payment/7")
+	mixed := client.Post("SHOWN", payment.DefaultParams().EndorsementPostType, map[string]any{"channel": "SHOWN", "CHANNEL": "REAL", "amount": "1"}, "")
+	c.ok(c.sign(alice, mixed))
+	if cv := c.channel("SHOWN"); cv.Quota.Tokens != "1" {
+		t.Fatalf("SHOWN = %+v", cv)
+	}
+	if cv := c.channel("REAL"); cv.Quota.Tokens != "0" {
+		t.Fatalf("REAL, named in upper case only, was endorsed: %+v", cv)
+	}
+}
+
+// TestRejectedStoreKeepsNoContent: a STORE nobody attests in time is
+// rejected, and its item_content, which nobody pays to keep, is dropped.
+func TestRejectedStoreKeepsNoContent(t *testing.T) {
+	c := newChain(t, map[*ecdsa.PrivateKey]int64{alice: 10}, nil)
+	m := c.sign(alice, client.Store("TEST", strings.Repeat("ef", 32), "storage", 0))
+	c.ok(m)
+	c.Attest([]*pb.AttestedFile{apptest.File(m, 1<<40)}) // beyond the storage limit
+	if rec := c.record(m.ItemHash); rec.Status != pb.MessageStatus_MESSAGE_STATUS_REJECTED || rec.Message.ItemContent != nil {
+		t.Fatalf("rejected STORE: %v, %d bytes of content kept", rec.Status, len(rec.Message.ItemContent))
+	}
+}
+
+// TestCoreChannelsCarryNoStore: files have no free quota, so params that
+// make STORE free are refused.
+func TestCoreChannelsCarryNoStore(t *testing.T) {
+	p := payment.DefaultParams()
+	p.CoreChannels = append(p.CoreChannels, payment.CoreChannel{Channel: "FILES", Types: []string{message.TypeStore}})
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "STORE cannot be free") {
+		t.Fatalf("Validate = %v", err)
 	}
 }
