@@ -112,8 +112,8 @@ func (c core) Admits(kv state.KV, it Item) error {
 		if err != nil {
 			return err
 		}
-		if bal.Sign() == 0 {
-			return notCovered{"%s holds no ALEPH to endorse with", it.Owner}
+		if balance.WholeTokens(bal).Sign() == 0 { // free posts: not for dust holders
+			return notCovered{"%s holds less than 1 ALEPH to endorse with", it.Owner}
 		}
 	default:
 		return notCovered{"%q is not a core channel for this message", it.Channel}
@@ -217,7 +217,7 @@ func (ps personal) Admits(kv state.KV, it Item) error {
 		return err
 	}
 	if t.Sign() == 0 {
-		return notCovered{"%s holds no unendorsed ALEPH for personal storage", it.Owner}
+		return notCovered{"%s holds no whole ALEPH that is not endorsed to channels, for personal storage", it.Owner}
 	}
 	return ps.k.quotaAdmits(kv, p, t, it, ErrPersonalExhausted, func() string { return "personal storage of " + it.Owner })
 }

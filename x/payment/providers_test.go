@@ -89,7 +89,7 @@ func TestPersonalStorage(t *testing.T) {
 	got, log = c.code(c.post(bob, "TEST"))
 	wantCode(t, "bob's own post", got, log, "payment/1")
 	reasons := `: "TEST" is not a core channel for this message; channel "TEST" has no endorsements; ` +
-		apptest.Address(bob) + " holds no unendorsed ALEPH for personal storage"
+		apptest.Address(bob) + " holds no whole ALEPH that is not endorsed to channels, for personal storage"
 	if !strings.Contains(log, reasons) {
 		t.Fatalf("no-payer refusal %q does not give each provider's reason, in order (%q)", log, reasons)
 	}
