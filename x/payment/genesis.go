@@ -52,6 +52,22 @@ func (k *Keeper) Init(kv state.KV, g Genesis) error {
 			return err
 		}
 	}
+	// Balances come first in genesis: an endorser may not endorse more than
+	// it holds, which the chain never allows and the invariant checks.
+	for _, e := range g.Endorsements {
+		endorser := balance.Canonical(e.Endorser)
+		total, err := getAmount(kv, endorsedKey(endorser))
+		if err != nil {
+			return err
+		}
+		bal, err := k.balances.Get(kv, endorser)
+		if err != nil {
+			return err
+		}
+		if total.Cmp(bal) > 0 {
+			return fmt.Errorf("genesis endorsements of %s total %s ALEPH, beyond its balance of %s", endorser, balance.Format(total), balance.Format(bal))
+		}
+	}
 	for _, c := range g.CoreCounts {
 		v := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, c.Window), c.Count)
 		if err := kv.Set(coreCountKey(balance.Canonical(c.Sender)), v); err != nil {

@@ -2,12 +2,15 @@ package payment_test
 
 import (
 	"crypto/ecdsa"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
 )
@@ -247,5 +250,39 @@ func TestCoreChannelsCarryNoStore(t *testing.T) {
 	p.CoreChannels = append(p.CoreChannels, payment.CoreChannel{Channel: "FILES", Types: []string{message.TypeStore}})
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "STORE cannot be free") {
 		t.Fatalf("Validate = %v", err)
+	}
+}
+
+// TestGenesisEndorsementsWithinBalance: a genesis whose endorsements pass
+// their endorser's balance is refused at InitChain, not left for the
+// invariant to find.
+func TestGenesisEndorsementsWithinBalance(t *testing.T) {
+	for _, c := range []struct {
+		amount string
+		ok     bool
+	}{{"2000000000000000000", true}, {"2000000000000000001", false}} {
+		parts := map[string]json.RawMessage{}
+		if err := json.Unmarshal(genesis(t, map[*ecdsa.PrivateKey]int64{alice: 2}, nil), &parts); err != nil {
+			t.Fatal(err)
+		}
+		var pay payment.Genesis
+		if err := json.Unmarshal(parts["payment"], &pay); err != nil {
+			t.Fatal(err)
+		}
+		pay.Endorsements = []payment.Endorsement{{Endorser: apptest.Address(alice), Channel: "APP", Amount: c.amount}}
+		parts["payment"], _ = json.Marshal(pay)
+		doc, _ := json.Marshal(parts)
+		store, err := state.OpenMemory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := app.New(store, app.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = a.InitChain(1, 0, doc, app.ChainInfo{ChainID: "t"})
+		if c.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "beyond its balance")) {
+			t.Errorf("endorsing %s of 2 ALEPH in genesis: %v", c.amount, err)
+		}
 	}
 }
