@@ -9,19 +9,12 @@ import (
 
 	"github.com/alephd/alephd/abci"
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/loadgen"
-	"github.com/alephd/alephd/state"
 )
 
 func newApp(b *testing.B) *abci.Application {
-	store, err := state.OpenMemory()
-	if err != nil {
-		b.Fatal(err)
-	}
-	a, err := app.New(store, app.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	a, _ := apptest.Open(b)
 	s := abci.New(a, abci.Snapshots{})
 	if _, err := s.InitChain(context.Background(), &abcitypes.RequestInitChain{InitialHeight: 1, Time: time.Now(), AppStateBytes: app.DevGenesis()}); err != nil {
 		b.Fatal(err)

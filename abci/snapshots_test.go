@@ -9,9 +9,9 @@ import (
 	abcitypes "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/app/apptest"
 	alephclient "github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/keys"
-	"github.com/alephd/alephd/state"
 )
 
 // TestSnapshotRoundTrip: a node's snapshot restores another node to the
@@ -115,13 +115,6 @@ func TestSnapshotRoundTrip(t *testing.T) {
 // InitChain on it.
 func syncingAdapter(t *testing.T) *Application {
 	t.Helper()
-	store, err := state.OpenMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(store, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, _ := apptest.Open(t)
 	return New(a, Snapshots{})
 }

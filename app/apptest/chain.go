@@ -35,9 +35,9 @@ type Chain struct {
 	EndBlock []message.StatusChange
 }
 
-// New starts a chain from app_state (nil: a dev genesis, where every
-// address has free personal storage).
-func New(t testing.TB, appState json.RawMessage) *Chain {
+// Open returns an app over a new in-memory store, before InitChain (a node
+// that is about to state-sync is one).
+func Open(t testing.TB) (*app.App, *state.Store) {
 	t.Helper()
 	store, err := state.OpenMemory()
 	if err != nil {
@@ -47,6 +47,14 @@ func New(t testing.TB, appState json.RawMessage) *Chain {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, store
+}
+
+// New starts a chain from app_state (nil: a dev genesis, where every
+// address has free personal storage).
+func New(t testing.TB, appState json.RawMessage) *Chain {
+	t.Helper()
+	a, store := Open(t)
 	if appState == nil {
 		appState = app.DevGenesis()
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
-	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
 )
@@ -272,15 +271,8 @@ func TestGenesisEndorsementsWithinBalance(t *testing.T) {
 		pay.Endorsements = []payment.Endorsement{{Endorser: apptest.Address(alice), Channel: "APP", Amount: c.amount}}
 		parts["payment"], _ = json.Marshal(pay)
 		doc, _ := json.Marshal(parts)
-		store, err := state.OpenMemory()
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := app.New(store, app.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = a.InitChain(1, 0, doc, app.ChainInfo{ChainID: "t"})
+		a, _ := apptest.Open(t)
+		_, err := a.InitChain(1, 0, doc, app.ChainInfo{ChainID: "t"})
 		if c.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "beyond its balance")) {
 			t.Errorf("endorsing %s of 2 ALEPH in genesis: %v", c.amount, err)
 		}
