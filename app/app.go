@@ -53,7 +53,7 @@ type Options struct {
 
 // New opens the app over store, at its last committed version.
 func New(store *state.Store, opts Options) (*App, error) {
-	a := &App{store: store, payments: new(payment.Keeper), keepVersions: opts.KeepVersions}
+	a := &App{store: store, payments: payment.NewKeeper(message.Keeper{}, balance.Keeper{}), keepVersions: opts.KeepVersions}
 	a.registers = a.payments.Registers()
 	// Every new message's duplicate check is a miss; keep misses off the tree.
 	if err := store.TrackAbsence(message.RecordPrefix); err != nil {

@@ -10,8 +10,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/alephd/alephd/errs"
+	"github.com/alephd/alephd/internal/jsonobj"
 	"github.com/alephd/alephd/state"
-	"github.com/alephd/alephd/x/message"
 )
 
 // Codespace names this module's rejections.
@@ -43,11 +43,11 @@ type Update struct {
 func ParseUpdate(itemContent []byte) (*Update, error) {
 	// Members are read by exact name, as everything else reads content
 	// (encoding/json would match struct fields case-insensitively).
-	post, err := message.DecodeObject(itemContent)
+	post, err := jsonobj.Decode(itemContent)
 	if err != nil || len(post["content"]) == 0 {
 		return nil, errs.Wrapf(ErrBadUpdate, "the POST has no content object")
 	}
-	members, err := message.DecodeObject(post["content"])
+	members, err := jsonobj.Decode(post["content"])
 	if err != nil {
 		return nil, errs.Wrapf(ErrBadUpdate, "content must be {\"chain\", \"main_height\", \"balances\"}: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/alephd/alephd/errs"
+	"github.com/alephd/alephd/internal/jsonobj"
 )
 
 // maxContentTimeSeconds bounds content.time as aleph-message does
@@ -39,7 +40,7 @@ type Content struct {
 
 // ParseContent decodes and checks item_content for a message type.
 func ParseContent(msgType string, data []byte) (*Content, error) {
-	f, err := decodeObject(data)
+	f, err := jsonobj.Decode(data)
 	if err != nil {
 		return nil, errs.Wrapf(ErrContent, "item_content is not one JSON object: %v", err)
 	}
@@ -50,7 +51,7 @@ func ParseContent(msgType string, data []byte) (*Content, error) {
 		v    any
 	}{{"address", &address}, {"type", &postType}, {"item_type", &itemType}, {"item_hash", &itemHash},
 		{"hashes", &hashes}, {"aggregates", &aggregates}} {
-		if err := f.get(g.name, g.v); err != nil {
+		if err := f.Get(g.name, g.v); err != nil {
 			return nil, errs.Wrapf(ErrContent, "item_content of the %s shape: %v", msgType, err)
 		}
 	}
@@ -83,7 +84,7 @@ func ParseContent(msgType string, data []byte) (*Content, error) {
 		if c.Key, err = parseAggregateKey(f["key"]); err != nil {
 			return nil, err
 		}
-		obj, err := decodeObject(f["content"])
+		obj, err := jsonobj.Decode(f["content"])
 		if err != nil {
 			return nil, errs.Wrapf(ErrAggregateContent, "content.content of aggregate %q must be a JSON object", c.Key)
 		}
@@ -122,10 +123,10 @@ func refString(raw json.RawMessage) (string, error) {
 	if json.Unmarshal(raw, &s) == nil {
 		return s, nil
 	}
-	obj, err := decodeObject(raw)
+	obj, err := jsonobj.Decode(raw)
 	var hash string
 	if err == nil {
-		err = obj.get("item_hash", &hash)
+		err = obj.Get("item_hash", &hash)
 	}
 	if err != nil {
 		return "", errs.Wrapf(ErrContent, "ref must be a string or an object with item_hash")
@@ -139,9 +140,9 @@ func parseAggregateKey(raw json.RawMessage) (string, error) {
 	if json.Unmarshal(raw, &s) == nil && s != "" {
 		return s, nil
 	}
-	if obj, err := decodeObject(raw); err == nil {
+	if obj, err := jsonobj.Decode(raw); err == nil {
 		var name string
-		if obj.get("name", &name) == nil && name != "" {
+		if obj.Get("name", &name) == nil && name != "" {
 			return name, nil
 		}
 	}

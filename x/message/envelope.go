@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alephd/alephd/errs"
+	"github.com/alephd/alephd/internal/jsonobj"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 )
 
@@ -33,7 +34,7 @@ func KnownType(t string) bool { return knownTypes[t] }
 // time token exactly as sent. Members are matched by exact name; members
 // clients add beyond these (size, confirmed, content...) are ignored.
 func FromJSON(data []byte) (*pb.AlephMessage, error) {
-	f, err := decodeObject(data)
+	f, err := jsonobj.Decode(data)
 	if err != nil {
 		return nil, errs.Wrapf(ErrDecode, "message is not a JSON object: %v", err)
 	}
@@ -44,7 +45,7 @@ func FromJSON(data []byte) (*pb.AlephMessage, error) {
 		v    *string
 	}{{"chain", &m.Chain}, {"sender", &m.Sender}, {"type", &m.Type}, {"channel", &m.Channel},
 		{"item_type", &m.ItemType}, {"item_hash", &m.ItemHash}, {"item_content", &content}, {"signature", &m.Signature}} {
-		if err := f.get(g.name, g.v); err != nil {
+		if err := f.Get(g.name, g.v); err != nil {
 			return nil, errs.Wrapf(ErrDecode, "message field %s must be a string", g.name)
 		}
 	}

@@ -153,23 +153,23 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effe
 	return k.unindex(kv, rec, content, stale, func(amend string) error { return k.forgetOne(kv, m, amend, fx, stale) })
 }
 
-// Removals ends messages whose payer stopped paying (garbage collection):
-// each becomes REMOVED, loses its content and leaves the derived state,
-// like a forgotten one. A removed post's amends stay, each paid for on its
-// own, but no longer amend anything. The aggregates that lose elements are
-// rebuilt once, at Finish: a payer's whole history often goes at once.
-type Removals struct {
-	k     Keeper
-	kv    state.KV
-	stale staleAggregates
+// Remove ends messages whose payer stopped paying (garbage collection), in
+// order: each becomes REMOVED, loses its content and leaves the derived
+// state, like a forgotten one. A removed post's amends stay, each paid for
+// on its own, but no longer amend anything. The aggregates that lose
+// elements are rebuilt once, at the end: a payer's whole history often goes
+// at once.
+func (k Keeper) Remove(kv state.KV, recs []*pb.MessageRecord, fx *Effects) error {
+	var stale staleAggregates
+	for _, rec := range recs {
+		if err := k.remove(kv, rec, &stale, fx); err != nil {
+			return err
+		}
+	}
+	return k.rebuild(kv, &stale)
 }
 
-// Removals starts a batch of removals in kv; call Finish after the last.
-func (k Keeper) Removals(kv state.KV) *Removals { return &Removals{k: k, kv: kv} }
-
-// Remove ends rec.
-func (r *Removals) Remove(rec *pb.MessageRecord, fx *Effects) error {
-	k, kv := r.k, r.kv
+func (k Keeper) remove(kv state.KV, rec *pb.MessageRecord, stale *staleAggregates, fx *Effects) error {
 	content, err := ParseContent(rec.Message.Type, rec.Message.ItemContent)
 	if err != nil {
 		return err
@@ -178,16 +178,13 @@ func (r *Removals) Remove(rec *pb.MessageRecord, fx *Effects) error {
 	if err := k.SetStatus(kv, rec, pb.MessageStatus_MESSAGE_STATUS_REMOVED, fx); err != nil {
 		return err
 	}
-	return k.unindex(kv, rec, content, &r.stale, func(amend string) error {
+	return k.unindex(kv, rec, content, stale, func(amend string) error {
 		if err := kv.Delete(amendKey(rec.Message.ItemHash, amend)); err != nil {
 			return err
 		}
 		return k.refreshHead(kv, rec.Message.ItemHash)
 	})
 }
-
-// Finish rebuilds the aggregates the removals touched.
-func (r *Removals) Finish() error { return r.k.rebuild(r.kv, &r.stale) }
 
 // SetStatus saves rec with a new status and reports the change.
 func (k Keeper) SetStatus(kv state.KV, rec *pb.MessageRecord, s pb.MessageStatus, fx *Effects) error {

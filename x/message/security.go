@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/alephd/alephd/internal/jsonobj"
 	"github.com/alephd/alephd/state"
 )
 
@@ -27,7 +28,7 @@ type authorization struct {
 // entry grants nothing.
 func decodeAuthorization(raw json.RawMessage) (authorization, bool) {
 	var a authorization
-	f, err := decodeObject(raw)
+	f, err := jsonobj.Decode(raw)
 	if err != nil {
 		return a, false
 	}
@@ -36,7 +37,7 @@ func decodeAuthorization(raw json.RawMessage) (authorization, bool) {
 		v    any
 	}{{"address", &a.Address}, {"chain", &a.Chain}, {"channels", &a.Channels}, {"types", &a.Types},
 		{"post_types", &a.PostTypes}, {"aggregate_keys", &a.AggregateKeys}} {
-		if f.get(g.name, g.v) != nil {
+		if f.Get(g.name, g.v) != nil {
 			return a, false
 		}
 	}
@@ -81,9 +82,9 @@ func (k Keeper) authorized(kv state.KV, sender, owner string, act action) (bool,
 	if err != nil || agg == nil {
 		return false, err
 	}
-	sec, err := decodeObject(agg.Content)
+	sec, err := jsonobj.Decode(agg.Content)
 	var entries []json.RawMessage
-	if err != nil || sec.get("authorizations", &entries) != nil {
+	if err != nil || sec.Get("authorizations", &entries) != nil {
 		return false, nil // a malformed security aggregate grants nothing
 	}
 	for _, raw := range entries {

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/alephd/alephd/errs"
+	"github.com/alephd/alephd/internal/jsonobj"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
@@ -37,11 +38,11 @@ func ParseEndorsement(itemContent []byte) (channel string, amount *big.Int, err 
 	bad := func(err error) error {
 		return errs.Wrapf(ErrEndorsement, "content must be {\"channel\": NAME, \"amount\": ALEPH}: %v", err)
 	}
-	post, err := message.DecodeObject(itemContent)
+	post, err := jsonobj.Decode(itemContent)
 	if err != nil {
 		return "", nil, bad(err)
 	}
-	c, err := message.DecodeObject(post["content"])
+	c, err := jsonobj.Decode(post["content"])
 	if err != nil {
 		return "", nil, bad(err)
 	}

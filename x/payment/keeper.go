@@ -23,8 +23,14 @@ const (
 type Keeper struct {
 	params    Params
 	balParams balance.Params
-	balances  balance.Keeper
-	messages  message.Keeper
+	balances  BalanceKeeper
+	messages  MessageKeeper
+}
+
+// NewKeeper returns a keeper over the messages and balances it charges
+// against.
+func NewKeeper(messages MessageKeeper, balances BalanceKeeper) *Keeper {
+	return &Keeper{messages: messages, balances: balances}
 }
 
 var paramsKey = []byte{ModulePrefix, prefixParams}
@@ -306,7 +312,7 @@ func (k *Keeper) EndBlock(kv state.KV, height int64, fx *message.Effects) error 
 	if err != nil || bad != nil {
 		return errors.Join(err, bad)
 	}
-	removals := k.messages.Removals(kv)
+	recs := make([]*pb.MessageRecord, 0, len(due))
 	for _, hash := range due {
 		rec, err := k.messages.GetMessage(kv, hash)
 		if err != nil {
@@ -317,9 +323,7 @@ func (k *Keeper) EndBlock(kv state.KV, height int64, fx *message.Effects) error 
 			return err
 		}
 		rec.Charge.Released, rec.Charge.RemovingUntil = true, 0
-		if err := removals.Remove(rec, fx); err != nil {
-			return err
-		}
+		recs = append(recs, rec)
 	}
-	return removals.Finish()
+	return k.messages.Remove(kv, recs, fx)
 }
