@@ -14,14 +14,13 @@ import (
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/errs"
-	"github.com/alephd/alephd/x/message"
 )
 
 // Version is reported in Info.
 const Version = "0.1.0"
 
 // AppVersion is the state-machine version; bump it with every consensus change.
-const AppVersion uint64 = 1
+const AppVersion uint64 = 2
 
 // Application serves the app over ABCI. CometBFT calls it on several
 // connections at once (consensus, mempool, query), so mu serializes every
@@ -52,10 +51,8 @@ func New(a *app.App, snaps Snapshots) *Application {
 func (s *Application) SetAttester(at Attester) { s.attester = at }
 
 // Finalized is called at the end of every FinalizeBlock with the decided
-// block, its results and the app's parse of each transaction (parsed[i] is
-// req.Txs[i]'s; it is never modified afterwards, so it may be read from any
-// goroutine). It must not keep the app waiting.
-type Finalized func(req *abcitypes.RequestFinalizeBlock, res *abcitypes.ResponseFinalizeBlock, parsed []*app.Parsed)
+// block and what it did. It must not keep the app waiting.
+type Finalized func(DecidedBlock)
 
 // SetFinalized registers fn. The node hands what it gets to the query index,
 // which would otherwise read the block back from CometBFT's store and parse
@@ -81,7 +78,7 @@ func (s *Application) SetLogger(l cmtlog.Logger) { s.logger = l }
 
 func (s *Application) logRejectedProposal(height int64, err error) {
 	rejectedProposals.Inc()
-	s.logger.Error("refused a proposal: its availability record is not backed", "height", height, "err", err)
+	s.logger.Error("refused a proposal", "height", height, "err", err)
 }
 
 func (s *Application) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.ResponseInfo, error) {
@@ -102,7 +99,11 @@ func (s *Application) InitChain(_ context.Context, req *abcitypes.RequestInitCha
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
-	hash, err := s.app.InitChain(req.InitialHeight, req.Time.UnixNano(), req.AppStateBytes, app.ChainInfo{ChainID: req.ChainId, Validators: vals})
+	ci := app.ChainInfo{ChainID: req.ChainId, Validators: vals}
+	if p := req.ConsensusParams; p != nil && p.Abci != nil {
+		ci.VoteExtensionsFrom = p.Abci.VoteExtensionsEnableHeight
+	}
+	hash, err := s.app.InitChain(req.InitialHeight, req.Time.UnixNano(), req.AppStateBytes, ci)
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
@@ -180,50 +181,20 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 		// state other validators may not have.
 		panic(fmt.Sprintf("alephd: halting at height %d: %v\n%s", req.Height, err, debug.Stack()))
 	}
-	out := make([]*abcitypes.ExecTxResult, len(res.Txs))
-	for i, r := range res.Txs {
-		out[i] = &abcitypes.ExecTxResult{Code: r.Code, Codespace: r.Codespace, Log: r.Log}
-		if r.ItemHash != "" {
-			out[i].Events = []abcitypes.Event{{
-				Type: EventMessage,
-				Attributes: []abcitypes.EventAttribute{
-					{Key: AttrItemHash, Value: r.ItemHash, Index: true},
-					{Key: AttrType, Value: r.Type, Index: true},
-				},
-			}}
-		}
-		if len(r.Forgotten) > 0 {
-			ev := abcitypes.Event{Type: EventForget}
-			for _, h := range r.Forgotten {
-				ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: AttrForgotten, Value: h})
-			}
-			out[i].Events = append(out[i].Events, ev)
-		}
-		out[i].Events = append(out[i].Events, statusEvents(r.StatusChanges)...)
-	}
-	resp := &abcitypes.ResponseFinalizeBlock{TxResults: out, Events: statusEvents(res.StatusChanges), AppHash: res.AppHash}
+	txResults, events := encodeResults(res)
+	resp := &abcitypes.ResponseFinalizeBlock{TxResults: txResults, Events: events, AppHash: res.AppHash,
+		ValidatorUpdates: validatorUpdatesOf(res.ValidatorUpdates)}
 	if s.finalized != nil {
-		parsed := make([]*app.Parsed, len(entries))
+		// Decoded from the events just encoded: the index reads exactly
+		// what a reader of the block store would.
+		b := DecidedBlock{Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Txs: req.Txs, Parsed: make([]*app.Parsed, len(entries))}
+		b.Results, b.StatusChanges = DecodeResults(txResults, events)
 		for i, e := range entries {
-			parsed[i] = e.parsed
+			b.Parsed[i] = e.parsed
 		}
-		s.finalized(req, resp, parsed)
+		s.finalized(b)
 	}
 	return resp, nil
-}
-
-func statusEvents(changes []message.StatusChange) []abcitypes.Event {
-	var evs []abcitypes.Event
-	for _, c := range changes {
-		ev := abcitypes.Event{Type: EventStatus, Attributes: []abcitypes.EventAttribute{
-			{Key: AttrItemHash, Value: c.Hash, Index: true}, {Key: AttrStatus, Value: c.Status},
-		}}
-		if c.Reason != "" {
-			ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: AttrReason, Value: c.Reason})
-		}
-		evs = append(evs, ev)
-	}
-	return evs
 }
 
 func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcitypes.ResponseCommit, error) {
@@ -244,23 +215,6 @@ func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcity
 	}
 	return &abcitypes.ResponseCommit{}, nil
 }
-
-// Block result events: "message" (item_hash, type; indexed for tx_search)
-// for every message, "forget" (one "forgotten" attribute per message
-// forgotten) for an accepted FORGET, and "status" (item_hash, status) for
-// each message garbage collection or attestation moved (with a "reason" for
-// a rejection), in a transaction's events or the block's (end-of-block
-// removals and expiries). The query index follows them.
-const (
-	EventMessage  = "message"
-	EventForget   = "forget"
-	EventStatus   = "status"
-	AttrStatus    = "status"
-	AttrReason    = "reason"
-	AttrItemHash  = "item_hash"
-	AttrType      = "type"
-	AttrForgotten = "forgotten"
-)
 
 // ProofOpIAVL is the type of the ICS-23 IAVL proof op in query responses.
 const ProofOpIAVL = "ics23:iavl"

@@ -18,13 +18,13 @@ import (
 const MaxTxBytes = 1 << 20
 
 // MaxBlockBytes is the block size of new chains (consensus params). It also
-// bounds any transaction before it is decoded: an availability record,
+// bounds any transaction before it is decoded: an attestation record,
 // which a proposer puts in its block, carries the whole extended commit as
 // evidence and outgrows MaxTxBytes at about 54 validators.
 const MaxBlockBytes = 4 << 20
 
 // DecodeTx decodes a transaction into the Aleph message it carries; an
-// availability record, which carries none, is an error here.
+// attestation record, which carries none, is an error here.
 func DecodeTx(tx []byte) (*pb.AlephMessage, error) {
 	t, err := decodeEnvelope(tx)
 	if err != nil {
@@ -47,7 +47,7 @@ func decodeEnvelope(tx []byte) (*pb.Tx, error) {
 	if err := proto.Unmarshal(tx, &t); err != nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction bytes are not an alephd Tx protobuf: %v", err)
 	}
-	if t.GetMessage() == nil && t.GetAvailability() == nil {
+	if t.GetMessage() == nil && t.GetAttestation() == nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction carries no Aleph message")
 	}
 	if t.GetMessage() != nil && len(tx) > MaxTxBytes {
@@ -59,19 +59,19 @@ func decodeEnvelope(tx []byte) (*pb.Tx, error) {
 // EncodeTx wraps an Aleph message in a transaction.
 func EncodeTx(m *pb.AlephMessage) []byte { return encode(&pb.Tx{Body: &pb.Tx_Message{Message: m}}) }
 
-// EncodeAvailability wraps an availability record in a transaction.
-func EncodeAvailability(av *pb.Availability) []byte {
-	return encode(&pb.Tx{Body: &pb.Tx_Availability{Availability: av}})
+// EncodeAttestation wraps an attestation record in a transaction.
+func EncodeAttestation(rec *pb.Attestation) []byte {
+	return encode(&pb.Tx{Body: &pb.Tx_Attestation{Attestation: rec}})
 }
 
-// DecodeAvailability returns the availability record tx carries, or nil if
+// DecodeAttestation returns the attestation record tx carries, or nil if
 // it carries none (or does not decode).
-func DecodeAvailability(tx []byte) *pb.Availability {
+func DecodeAttestation(tx []byte) *pb.Attestation {
 	t, err := decodeEnvelope(tx)
 	if err != nil {
 		return nil
 	}
-	return t.GetAvailability()
+	return t.GetAttestation()
 }
 
 func encode(t *pb.Tx) []byte {
@@ -94,8 +94,8 @@ type Parsed struct {
 	Msg      *pb.AlephMessage
 	Content  *message.Content
 	TimeNano int64
-	// Availability is set instead of Msg for a proposer's availability record.
-	Availability *pb.Availability
+	// Attestation is set instead of Msg for a proposer's attestation record.
+	Attestation *pb.Attestation
 	// Err is the rejection found by parsing; Msg may be set with it.
 	Err error
 }
@@ -117,8 +117,8 @@ func (a *App) Parse(tx []byte) (parsed *Parsed) {
 	if err != nil {
 		return &Parsed{Err: err}
 	}
-	if av := t.GetAvailability(); av != nil {
-		return &Parsed{Availability: av}
+	if rec := t.GetAttestation(); rec != nil {
+		return &Parsed{Attestation: rec}
 	}
 	m := t.GetMessage()
 	c, tn, err := message.ParseEnvelope(m, a.msgParams)
@@ -148,8 +148,8 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 	if p.Err != nil {
 		return p.Err
 	}
-	if p.Availability != nil { // FinalizeBlock applies the one valid place: first in a block
-		return errs.Wrapf(ErrAvailabilityTx, "an availability record is valid only first in a block, from its proposer")
+	if p.Attestation != nil { // FinalizeBlock applies the one valid place: first in a block
+		return errs.Wrapf(ErrAttestationTx, "an attestation record is valid only first in a block, from its proposer")
 	}
 	if err := message.CheckTime(p.TimeNano, env.BlockTimeUnixNano, a.msgParams); err != nil {
 		return err
@@ -163,7 +163,7 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 	}
 	// A STORE's file size is not known yet: this asks whether anyone stands
 	// behind its owner at all. It is charged once validators attest the
-	// size (availability.go).
+	// size (x/attest).
 	payer, err := a.registers.Incoming(kv, item)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/attest"
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
@@ -29,6 +30,9 @@ type App struct {
 	balances  balance.Keeper
 	payments  *payment.Keeper
 	registers *payment.Registers
+	attest    *attest.Keeper
+	// extra are modules after the built-in ones (Options.Modules).
+	extra []Module
 	// Params change only at genesis; they are read once, at InitChain, at
 	// a snapshot's restore or when the app opens. ready is set once they
 	// are: before that (a node state-syncing), nothing may be parsed.
@@ -49,12 +53,17 @@ type Options struct {
 	// KeepVersions is how many recent state versions stay queryable (with
 	// proofs); 0 keeps all.
 	KeepVersions int64
+	// Modules run after the built-in modules, in order, with the same
+	// hooks. Tests use one to drive what no built-in module does yet, such
+	// as changing the validator set.
+	Modules []Module
 }
 
 // New opens the app over store, at its last committed version.
 func New(store *state.Store, opts Options) (*App, error) {
-	a := &App{store: store, payments: payment.NewKeeper(message.Keeper{}, balance.Keeper{}), keepVersions: opts.KeepVersions}
+	a := &App{store: store, payments: payment.NewKeeper(message.Keeper{}, balance.Keeper{}), keepVersions: opts.KeepVersions, extra: opts.Modules}
 	a.registers = a.payments.Registers()
+	a.attest = attest.NewKeeper(a.messages, a.registers)
 	// Every new message's duplicate check is a miss; keep misses off the tree.
 	if err := store.TrackAbsence(message.RecordPrefix); err != nil {
 		return nil, err
@@ -85,15 +94,14 @@ func (a *App) loadCommitted() error {
 	return nil
 }
 
-func (a *App) loadParams(kv state.KV) (err error) {
-	if a.msgParams, err = a.messages.Params(kv); err != nil {
-		return err
-	}
-	if a.balParams, err = a.balances.Params(kv); err != nil {
-		return err
-	}
-	if err := a.payments.Load(kv); err != nil {
-		return err
+func (a *App) loadParams(kv state.KV) error {
+	for _, m := range a.modules() {
+		if m.LoadParams == nil {
+			continue
+		}
+		if err := m.LoadParams(kv); err != nil {
+			return fmt.Errorf("params of %s: %w", m.Name, err)
+		}
 	}
 	a.ready.Store(true)
 	return nil
@@ -150,13 +158,15 @@ func (a *App) Invariants() error {
 	if err != nil {
 		return err
 	}
-	if err := a.messages.Invariants(snap); err != nil {
-		return err
+	for _, m := range a.modules() {
+		if m.Invariants == nil {
+			continue
+		}
+		if err := m.Invariants(snap); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
 	}
-	if err := a.balances.Invariants(snap); err != nil {
-		return err
-	}
-	return a.payments.Invariants(snap)
+	return nil
 }
 
 // InitChain writes genesis and returns the genesis app hash. The genesis
@@ -169,7 +179,7 @@ func (a *App) InitChain(initialHeight, genesisTimeUnixNano int64, appState json.
 	if err := a.InitGenesis(cache, appState); err != nil {
 		return nil, err
 	}
-	if err := writeChainInfo(cache, ci); err != nil {
+	if err := writeChainInfo(cache, initialHeight, ci); err != nil {
 		return nil, err
 	}
 	if err := a.setBlockTime(cache, genesisTimeUnixNano); err != nil {
@@ -215,9 +225,12 @@ type TxResult struct {
 // BlockResult is the outcome of a block.
 type BlockResult struct {
 	Txs []TxResult
-	// StatusChanges are the end-of-block removals, after the transactions.
+	// StatusChanges are the block hooks' (end-of-block removals and
+	// expiries), after the transactions.
 	StatusChanges []message.StatusChange
-	AppHash       []byte
+	// ValidatorUpdates change the validator set from two heights on.
+	ValidatorUpdates []Validator
+	AppHash          []byte
 }
 
 func resultOf(p *Parsed, err error) TxResult {
@@ -233,10 +246,10 @@ func resultOf(p *Parsed, err error) TxResult {
 // the ABCI adapter serves both from its per-transaction cache.
 type Prepared func(i int) (*Parsed, SignatureCheck)
 
-// FinalizeBlock runs a block's transactions in order on the working tree,
-// then the end-of-block removals, and returns the results and the
-// resulting app hash. An error is a node failure (storage, broken
-// invariant): the caller must halt, never commit.
+// FinalizeBlock runs a block on the working tree: the modules' begin-block
+// hooks, its transactions in order, then the end-block hooks, and returns
+// the results and the resulting app hash. An error is a node failure
+// (storage, broken invariant): the caller must halt, never commit.
 func (a *App) FinalizeBlock(b Block, prep Prepared) (BlockResult, error) {
 	// The block's writes gather in one cache and reach the tree once, in
 	// key order, at the end: a key written by many transactions (a payer's
@@ -245,16 +258,19 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) (BlockResult, error) {
 	if err := a.setBlockTime(working, b.TimeUnixNano); err != nil {
 		return BlockResult{}, err
 	}
+	var hooks BlockEffects
+	if err := a.runBlockHooks(working, b, &hooks, func(m Module) func(state.KV, Block, *BlockEffects) error { return m.BeginBlock }); err != nil {
+		return BlockResult{}, err
+	}
 	out := BlockResult{Txs: make([]TxResult, len(b.Txs))}
 	for i := range b.Txs {
 		p, verify := prep(i)
-		env := message.Env{Height: b.Height, TxIndex: uint32(i), BlockTimeUnixNano: b.TimeUnixNano,
-			StoreAttestBlocks: a.msgParams.StoreAttestBlocks, MaxAggregateBytes: a.msgParams.MaxAggregateBytes}
+		env := a.env(b.Height, uint32(i), b.TimeUnixNano)
 		cache := state.NewCache(working)
 		var fx message.Effects
 		var err error
-		if i == 0 && p.Availability != nil {
-			err = a.applyAvailability(cache, env, p.Availability, &fx)
+		if i == 0 && p.Attestation != nil {
+			err = a.attest.Apply(cache, env, p.Attestation, &fx)
 		} else {
 			fx, err = a.Deliver(cache, env, p, verify)
 		}
@@ -269,18 +285,39 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) (BlockResult, error) {
 			out.Txs[i].Forgotten, out.Txs[i].StatusChanges = fx.Forgotten, fx.StatusChanges
 		}
 	}
-	var fx message.Effects
-	if err := a.expireStores(working, b.Height, &fx); err != nil {
-		return BlockResult{}, fmt.Errorf("end of block %d: %w", b.Height, err)
+	if err := a.runBlockHooks(working, b, &hooks, func(m Module) func(state.KV, Block, *BlockEffects) error { return m.EndBlock }); err != nil {
+		return BlockResult{}, err
 	}
-	if err := a.payments.EndBlock(working, b.Height, &fx); err != nil {
-		return BlockResult{}, fmt.Errorf("end of block %d: %w", b.Height, err)
+	if len(hooks.ValidatorUpdates) > 0 {
+		updates, err := updateValidators(working, b.Height, hooks.ValidatorUpdates)
+		if err != nil {
+			return BlockResult{}, fmt.Errorf("end of block %d: %w", b.Height, err)
+		}
+		out.ValidatorUpdates = updates
 	}
 	if err := working.Write(); err != nil {
 		return BlockResult{}, fmt.Errorf("write block %d: %w", b.Height, err)
 	}
-	out.StatusChanges, out.AppHash = fx.StatusChanges, a.store.WorkingHash()
+	out.StatusChanges, out.AppHash = hooks.StatusChanges, a.store.WorkingHash()
 	return out, nil
+}
+
+// runBlockHooks runs one kind of block hook over the module list.
+func (a *App) runBlockHooks(kv state.KV, b Block, out *BlockEffects, hook func(Module) func(state.KV, Block, *BlockEffects) error) error {
+	for _, m := range a.modules() {
+		if h := hook(m); h != nil {
+			if err := h(kv, b, out); err != nil {
+				return fmt.Errorf("block %d, %s: %w", b.Height, m.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// env is what a message's handler knows of its place in the chain.
+func (a *App) env(height int64, txIndex uint32, blockTime int64) message.Env {
+	return message.Env{Height: height, TxIndex: txIndex, BlockTimeUnixNano: blockTime,
+		StoreAttestBlocks: a.msgParams.StoreAttestBlocks, MaxAggregateBytes: a.msgParams.MaxAggregateBytes}
 }
 
 // Commit saves the working tree as the block's version, prunes old
@@ -301,8 +338,7 @@ func (a *App) Commit() (int64, error) {
 // CheckTx admits a parsed transaction into the mempool view. Code 0 means
 // the mempool may keep it.
 func (a *App) CheckTx(p *Parsed, verify SignatureCheck) TxResult {
-	env := message.Env{Height: a.store.Version() + 1, BlockTimeUnixNano: a.lastBlockTime,
-		StoreAttestBlocks: a.msgParams.StoreAttestBlocks, MaxAggregateBytes: a.msgParams.MaxAggregateBytes}
+	env := a.env(a.store.Version()+1, 0, a.lastBlockTime)
 	cache := state.NewCache(a.check)
 	_, err := a.Deliver(cache, env, p, verify)
 	if err == nil {

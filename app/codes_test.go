@@ -20,7 +20,7 @@ type code struct {
 // moves to retiredCodes so nobody takes its number again.
 var codes = []code{
 	{"app", 1, "the message crashed its handler; please report it"},
-	{"app", 2, "availability records are made by block proposers"},
+	{"app", 2, "attestation records are made by block proposers"},
 	{"app", 3, "the node has no state yet"},
 
 	{"balance", 1, "malformed balances-update"},

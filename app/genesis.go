@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/balance"
@@ -12,13 +14,19 @@ import (
 
 // DefaultGenesis returns the app_state of a new chain, module by module.
 func DefaultGenesis() json.RawMessage {
+	b, _ := json.MarshalIndent(defaultGenesis(), "", "  ") // map keys are sorted
+	return b
+}
+
+func defaultGenesis() map[string]any {
 	a := &App{}
 	out := map[string]any{}
 	for _, m := range a.modules() {
-		out[m.name] = m.def()
+		if m.DefaultGenesis != nil {
+			out[m.Name] = m.DefaultGenesis()
+		}
 	}
-	b, _ := json.MarshalIndent(out, "", "  ") // map keys are sorted
-	return b
+	return out
 }
 
 // DevFreeTokens is the personal storage, in ALEPH, that every address has
@@ -34,11 +42,7 @@ func DevGenesis(oracles ...string) json.RawMessage { return GenesisWith(DevFreeT
 // GenesisWith is the default app_state with freeTokens of free personal
 // storage for every address, and the given balance oracles.
 func GenesisWith(freeTokens uint64, oracles ...string) json.RawMessage {
-	out := map[string]any{}
-	a := &App{}
-	for _, m := range a.modules() {
-		out[m.name] = m.def()
-	}
+	out := defaultGenesis()
 	pay := payment.DefaultGenesis()
 	pay.Params.FreeTokens = freeTokens
 	out["payment"] = pay
@@ -58,24 +62,59 @@ func decodeGenesis(raw json.RawMessage, into any) error {
 	return dec.Decode(into)
 }
 
-// InitGenesis writes app_state into kv, module by module.
-func (a *App) InitGenesis(kv state.KV, appState json.RawMessage) error {
+// genesisParts splits app_state by module, refusing a part no module
+// reads.
+func (a *App) genesisParts(appState json.RawMessage) (map[string]json.RawMessage, error) {
 	parts := map[string]json.RawMessage{}
 	if len(bytes.TrimSpace(appState)) > 0 {
 		if err := json.Unmarshal(appState, &parts); err != nil {
-			return fmt.Errorf("app_state is not a JSON object: %w", err)
+			return nil, fmt.Errorf("app_state is not a JSON object: %w", err)
 		}
 	}
 	known := map[string]bool{}
 	for _, m := range a.modules() {
-		known[m.name] = true
-		if err := m.init(kv, parts[m.name]); err != nil {
-			return fmt.Errorf("genesis of %s: %w", m.name, err)
+		known[m.Name] = m.InitGenesis != nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(parts)) {
+		if !known[name] {
+			return nil, fmt.Errorf("app_state has unknown module %q", name)
 		}
 	}
-	for name := range parts {
-		if !known[name] {
-			return fmt.Errorf("app_state has unknown module %q", name)
+	return parts, nil
+}
+
+// ValidateGenesis checks app_state, module by module, without writing
+// anything: what can be checked without state (Init checks the rest, such
+// as endorsements against balances).
+func ValidateGenesis(appState json.RawMessage) error {
+	a := &App{}
+	parts, err := a.genesisParts(appState)
+	if err != nil {
+		return err
+	}
+	for _, m := range a.modules() {
+		if m.ValidateGenesis == nil {
+			continue
+		}
+		if err := m.ValidateGenesis(parts[m.Name]); err != nil {
+			return fmt.Errorf("genesis of %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// InitGenesis writes app_state into kv, module by module.
+func (a *App) InitGenesis(kv state.KV, appState json.RawMessage) error {
+	parts, err := a.genesisParts(appState)
+	if err != nil {
+		return err
+	}
+	for _, m := range a.modules() {
+		if m.InitGenesis == nil {
+			continue
+		}
+		if err := m.InitGenesis(kv, parts[m.Name]); err != nil {
+			return fmt.Errorf("genesis of %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -90,11 +129,14 @@ func (a *App) ExportGenesis() (json.RawMessage, int64, error) {
 	}
 	out := map[string]any{}
 	for _, m := range a.modules() {
-		v, err := m.export(snap)
-		if err != nil {
-			return nil, 0, fmt.Errorf("export %s: %w", m.name, err)
+		if m.ExportGenesis == nil {
+			continue
 		}
-		out[m.name] = v
+		v, err := m.ExportGenesis(snap)
+		if err != nil {
+			return nil, 0, fmt.Errorf("export %s: %w", m.Name, err)
+		}
+		out[m.Name] = v
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	return b, snap.Version(), err

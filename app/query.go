@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	ics23 "github.com/cosmos/ics23/go"
 	"google.golang.org/protobuf/proto"
@@ -65,55 +66,26 @@ func (a *App) Query(path string, data []byte, height int64, prove bool) (QueryRe
 		return QueryResult{}, err
 	}
 	res := QueryResult{Height: snap.Version()}
-	switch path {
-	case PathMessage:
-		res.Key = message.StoreKey(string(data))
-	case PathAggregate:
-		var args AggregateArgs
-		if err := json.Unmarshal(data, &args); err != nil {
-			return res, fmt.Errorf("aggregate query wants {\"address\":..., \"key\":...}: %w", err)
+	if path == PathParams {
+		params := map[string]any{}
+		for _, m := range a.modules() {
+			if m.Params != nil {
+				params[m.Name] = m.Params()
+			}
 		}
-		res.Key = message.AggregateStoreKey(args.Address, args.Key)
-	case PathAggregates:
-		res.Value, err = a.queryAggregates(snap, string(data))
+		res.Value, err = json.Marshal(params)
 		return res, err
-	case PathPost:
-		res.Value, err = a.queryPost(snap, string(data))
+	}
+	q, ok := a.query(path)
+	switch {
+	case !ok:
+		return res, fmt.Errorf("%w %q; known: %s", ErrUnknownQuery, path, strings.Join(a.queryPaths(), " "))
+	case q.Answer != nil:
+		res.Value, err = q.Answer(snap, data)
 		return res, err
-	case PathBalance:
-		b, err := a.balances.Get(snap, string(data))
-		if err != nil {
-			return res, err
-		}
-		res.Value, err = json.Marshal(map[string]string{"address": string(data), "balance": b.String(), "balance_aleph": balance.Format(b)})
+	}
+	if res.Key, err = q.Key(data); err != nil {
 		return res, err
-	case PathParams:
-		res.Value, err = json.Marshal(map[string]any{"message": a.msgParams, "balance": a.balParams, "payment": a.payments.Params()})
-		return res, err
-	case PathAccount:
-		v, err := a.payments.Account(snap, string(data))
-		if err != nil {
-			return res, err
-		}
-		res.Value, err = json.Marshal(v)
-		return res, err
-	case PathChannel:
-		v, err := a.payments.Channel(snap, string(data))
-		if err != nil {
-			return res, err
-		}
-		res.Value, err = json.Marshal(v)
-		return res, err
-	case PathFile:
-		stores, err := a.messages.FileStores(snap, string(data))
-		if err != nil {
-			return res, err
-		}
-		res.Value, err = json.Marshal(FileView{Hash: string(data), Stores: append([]string{}, stores...)})
-		return res, err
-	default:
-		return res, fmt.Errorf("%w %q; known: %s %s %s %s %s %s %s %s %s", ErrUnknownQuery, path,
-			PathMessage, PathAggregate, PathAggregates, PathPost, PathBalance, PathParams, PathAccount, PathChannel, PathFile)
 	}
 	if res.Value, err = snap.Get(res.Key); err != nil {
 		return res, err
@@ -124,8 +96,53 @@ func (a *App) Query(path string, data []byte, height int64, prove bool) (QueryRe
 	return res, err
 }
 
-func (a *App) queryAggregates(kv state.KV, owner string) ([]byte, error) {
-	aggs, err := a.messages.Aggregates(kv, owner)
+func (a *App) query(path string) (Query, bool) {
+	for _, m := range a.modules() {
+		for _, q := range m.Queries {
+			if q.Path == path {
+				return q, true
+			}
+		}
+	}
+	return Query{}, false
+}
+
+func (a *App) queryPaths() []string {
+	paths := []string{PathParams}
+	for _, m := range a.modules() {
+		for _, q := range m.Queries {
+			paths = append(paths, q.Path)
+		}
+	}
+	return paths
+}
+
+func aggregateKey(data []byte) ([]byte, error) {
+	var args AggregateArgs
+	if err := json.Unmarshal(data, &args); err != nil {
+		return nil, fmt.Errorf("aggregate query wants {\"address\":..., \"key\":...}: %w", err)
+	}
+	return message.AggregateStoreKey(args.Address, args.Key), nil
+}
+
+func (a *App) queryBalance(kv state.KV, data []byte) ([]byte, error) {
+	b, err := a.balances.Get(kv, string(data))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]string{"address": string(data), "balance": b.String(), "balance_aleph": balance.Format(b)})
+}
+
+func (a *App) queryFile(kv state.KV, data []byte) ([]byte, error) {
+	stores, err := a.messages.FileStores(kv, string(data))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(FileView{Hash: string(data), Stores: append([]string{}, stores...)})
+}
+
+func (a *App) queryAggregates(kv state.KV, owner []byte) ([]byte, error) {
+	aggs, err := a.messages.Aggregates(kv, string(owner))
 	if err != nil || len(aggs) == 0 {
 		return nil, err
 	}
@@ -136,7 +153,8 @@ func (a *App) queryAggregates(kv state.KV, owner string) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-func (a *App) queryPost(kv state.KV, hash string) ([]byte, error) {
+func (a *App) queryPost(kv state.KV, data []byte) ([]byte, error) {
+	hash := string(data)
 	rec, err := a.messages.GetMessage(kv, hash)
 	if err != nil || rec == nil || rec.Message.Type != message.TypePost {
 		return nil, err

@@ -2,24 +2,39 @@ package app
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/alephd/alephd/state"
 )
 
-// The chain id and the genesis validators are kept in state: checking an
-// availability record means checking validators' signatures on their vote
-// extensions, which needs their public keys and the chain id the votes were
-// signed for. alephd has no validator updates yet, so genesis' set is the
-// set.
+// The validator set is kept in state, height by height: checking an
+// attestation record means checking the vote extensions of the height
+// before, signed by the validators of that height, with the chain id and
+// the keys they had then. Genesis writes the first set; a module's block
+// hook may change it (BlockEffects.ValidatorUpdates), and CometBFT applies
+// a change made at height H from height H+2 on, so the app stores each set
+// under the first height it signs and keeps every set a future check may
+// still ask for.
 var (
-	chainIDKey    = []byte{AppPrefix, 0x02}
-	validatorsKey = []byte{AppPrefix, 0x03}
+	chainIDKey            = []byte{AppPrefix, 0x02}
+	validatorSetPrefix    = []byte{AppPrefix, 0x03} // + first height (uint64): JSON []Validator
+	voteExtensionsFromKey = []byte{AppPrefix, 0x04} // uint64: consensus_params.abci.vote_extensions_enable_height
 )
 
-// Validator is a validator's consensus key, as CometBFT gave it at genesis.
+// PubKeyEd25519 is the one key type validator updates may carry: CometBFT's
+// default consensus params accept no other.
+const PubKeyEd25519 = "ed25519"
+
+// maxTotalPower is CometBFT's bound on a validator set's total power
+// (types.MaxTotalVotingPower, int64 max / 8).
+const maxTotalPower = math.MaxInt64 / 8
+
+// Validator is a validator's consensus key and voting power.
 type Validator struct {
 	Address    []byte `json:"address"` // CometBFT's address of the key
 	PubKeyType string `json:"pub_key_type"`
@@ -31,26 +46,160 @@ type Validator struct {
 type ChainInfo struct {
 	ChainID    string
 	Validators []Validator
+	// VoteExtensionsFrom is the first height whose precommits carry vote
+	// extensions (0: never): from the height after it, every block must
+	// open with an attestation record.
+	VoteExtensionsFrom int64
 }
 
-func writeChainInfo(kv state.KV, ci ChainInfo) error {
+// Ed25519Address is CometBFT's address of an ed25519 key: the first 20
+// bytes of its SHA-256.
+func Ed25519Address(pubKey []byte) []byte {
+	h := sha256.Sum256(pubKey)
+	return h[:20]
+}
+
+func validatorSetKey(firstHeight int64) []byte {
+	k := make([]byte, len(validatorSetPrefix)+8)
+	copy(k, validatorSetPrefix)
+	binary.BigEndian.PutUint64(k[len(validatorSetPrefix):], uint64(firstHeight))
+	return k
+}
+
+func writeChainInfo(kv state.KV, initialHeight int64, ci ChainInfo) error {
 	if ci.ChainID == "" {
 		return nil // a test chain without consensus: nothing to check against
 	}
-	vals := slices.Clone(ci.Validators)
+	if err := kv.Set(chainIDKey, []byte(ci.ChainID)); err != nil {
+		return err
+	}
+	var from [8]byte
+	binary.BigEndian.PutUint64(from[:], uint64(max(ci.VoteExtensionsFrom, 0)))
+	if err := kv.Set(voteExtensionsFromKey, from[:]); err != nil {
+		return err
+	}
+	return saveValidatorSet(kv, max(initialHeight, 1), ci.Validators)
+}
+
+func saveValidatorSet(kv state.KV, firstHeight int64, vals []Validator) error {
+	vals = slices.Clone(vals)
 	slices.SortFunc(vals, func(a, b Validator) int { return bytes.Compare(a.Address, b.Address) })
 	b, err := json.Marshal(vals)
 	if err != nil {
 		return err
 	}
-	if err := kv.Set(chainIDKey, []byte(ci.ChainID)); err != nil {
-		return err
-	}
-	return kv.Set(validatorsKey, b)
+	return kv.Set(validatorSetKey(firstHeight), b)
 }
 
-// ChainInfo reads the chain id and validators from the committed state.
-func (a *App) ChainInfo() (ChainInfo, error) {
+// validatorSetAt returns the set that signs height h in kv, with the first
+// height it signs; nil if kv has none that early.
+func validatorSetAt(kv state.KV, h int64) ([]Validator, int64, error) {
+	var raw []byte
+	var first int64
+	err := kv.Iterate(validatorSetPrefix, validatorSetKey(h+1), true, func(k, v []byte) bool {
+		if len(k) == len(validatorSetPrefix)+8 {
+			first = int64(binary.BigEndian.Uint64(k[len(validatorSetPrefix):]))
+			raw = v
+		}
+		return false
+	})
+	if err != nil || raw == nil {
+		return nil, 0, err
+	}
+	var vals []Validator
+	if err := json.Unmarshal(raw, &vals); err != nil {
+		return nil, 0, fmt.Errorf("decode validator set from height %d: %w", first, err)
+	}
+	return vals, first, nil
+}
+
+// latestValidatorSet returns the last set stored, which may start after
+// the current height.
+func latestValidatorSet(kv state.KV) ([]Validator, error) {
+	vals, _, err := validatorSetAt(kv, math.MaxInt64-1)
+	return vals, err
+}
+
+// updateValidators applies the updates a block at height made: the set
+// they give signs from height+2 on. Sets no check can ask for any more
+// (those replaced at or before height) are deleted. Updates that CometBFT
+// would refuse are a module's bug: the error halts the node, before
+// CometBFT would.
+func updateValidators(kv state.KV, height int64, updates []Validator) ([]Validator, error) {
+	updates = slices.Clone(updates)
+	slices.SortFunc(updates, func(a, b Validator) int { return bytes.Compare(a.Address, b.Address) })
+	current, err := latestValidatorSet(kv)
+	if err != nil {
+		return nil, err
+	}
+	next := slices.Clone(current)
+	for i, u := range updates {
+		if u.PubKeyType != PubKeyEd25519 || len(u.PubKey) != 32 {
+			return nil, fmt.Errorf("validator update %X: a %d-byte %q key; only 32-byte ed25519 keys are accepted", u.Address, len(u.PubKey), u.PubKeyType)
+		}
+		if !bytes.Equal(u.Address, Ed25519Address(u.PubKey)) {
+			return nil, fmt.Errorf("validator update %X: the address is not its key's", u.Address)
+		}
+		if u.Power < 0 || u.Power > maxTotalPower {
+			return nil, fmt.Errorf("validator update %X: power %d out of range", u.Address, u.Power)
+		}
+		if i > 0 && bytes.Equal(updates[i-1].Address, u.Address) {
+			return nil, fmt.Errorf("validator update %X: listed twice", u.Address)
+		}
+		at := slices.IndexFunc(next, func(v Validator) bool { return bytes.Equal(v.Address, u.Address) })
+		switch {
+		case u.Power == 0 && at < 0:
+			return nil, fmt.Errorf("validator update %X: removes a validator not in the set", u.Address)
+		case u.Power == 0:
+			next = slices.Delete(next, at, at+1)
+		case at < 0:
+			next = append(next, u)
+		default:
+			next[at] = u
+		}
+	}
+	var total int64
+	for _, v := range next {
+		if total += v.Power; total > maxTotalPower {
+			return nil, fmt.Errorf("validator updates of height %d: total power beyond %d", height, int64(maxTotalPower))
+		}
+	}
+	if len(next) == 0 {
+		return nil, fmt.Errorf("validator updates of height %d remove every validator", height)
+	}
+	if err := pruneValidatorSets(kv, height); err != nil {
+		return nil, err
+	}
+	return updates, saveValidatorSet(kv, height+2, next)
+}
+
+// pruneValidatorSets deletes the sets replaced at or before height: checks
+// from the next block on ask for height or later.
+func pruneValidatorSets(kv state.KV, height int64) error {
+	_, keep, err := validatorSetAt(kv, height)
+	if err != nil || keep == 0 {
+		return err
+	}
+	var old [][]byte
+	err = kv.Iterate(validatorSetPrefix, validatorSetKey(keep), false, func(k, _ []byte) bool {
+		old = append(old, bytes.Clone(k))
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := kv.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ChainInfo reads the chain id, the vote-extension height and the
+// validators that sign height h (0: the next height) from the committed
+// state.
+func (a *App) ChainInfo(h int64) (ChainInfo, error) {
 	if a.store.Version() == 0 {
 		return ChainInfo{}, fmt.Errorf("no committed state yet")
 	}
@@ -58,19 +207,21 @@ func (a *App) ChainInfo() (ChainInfo, error) {
 	if err != nil {
 		return ChainInfo{}, err
 	}
+	if h == 0 {
+		h = snap.Version() + 1
+	}
 	id, err := snap.Get(chainIDKey)
 	if err != nil {
 		return ChainInfo{}, err
 	}
-	b, err := snap.Get(validatorsKey)
+	from, err := snap.Get(voteExtensionsFromKey)
 	if err != nil {
 		return ChainInfo{}, err
 	}
 	ci := ChainInfo{ChainID: string(id)}
-	if b != nil {
-		if err := json.Unmarshal(b, &ci.Validators); err != nil {
-			return ChainInfo{}, fmt.Errorf("decode validators: %w", err)
-		}
+	if len(from) == 8 {
+		ci.VoteExtensionsFrom = int64(binary.BigEndian.Uint64(from))
 	}
-	return ci, nil
+	ci.Validators, _, err = validatorSetAt(snap, h)
+	return ci, err
 }

@@ -58,16 +58,12 @@ func (c rpcChain) StatusChanges(ctx context.Context, h int64) ([]message.StatusC
 	if err != nil {
 		return nil, err
 	}
+	txs, block := abci.DecodeResults(res.TxsResults, res.FinalizeBlockEvents)
 	var out []message.StatusChange
-	for _, r := range res.TxsResults {
-		for _, sc := range statusChanges(r.Events) {
-			out = append(out, message.StatusChange{Hash: sc.Hash, Status: sc.Status})
-		}
+	for _, r := range txs {
+		out = append(out, r.StatusChanges...)
 	}
-	for _, sc := range statusChanges(res.FinalizeBlockEvents) {
-		out = append(out, message.StatusChange{Hash: sc.Hash, Status: sc.Status})
-	}
-	return out, nil
+	return append(out, block...), nil
 }
 
 func (c rpcChain) query(ctx context.Context, path string, data []byte) ([]byte, error) {

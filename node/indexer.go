@@ -4,13 +4,12 @@ import (
 	"context"
 	"sync"
 
-	abcitypes "github.com/cometbft/cometbft/abci/types"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/cometbft/cometbft/store"
 
 	"github.com/alephd/alephd/abci"
-	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/index"
+	"github.com/alephd/alephd/x/message"
 )
 
 // blockSource serves committed blocks and their results to the index: the
@@ -42,33 +41,33 @@ func (s blockSource) Block(ctx context.Context, h int64) (index.Block, error) {
 	if err != nil {
 		return index.Block{}, err
 	}
-	txs := make([][]byte, len(b.Block.Txs))
+	d := abci.DecidedBlock{Height: h, TimeUnixNano: b.Block.Time.UnixNano(), Txs: make([][]byte, len(b.Block.Txs))}
 	for i, tx := range b.Block.Txs {
-		txs[i] = tx
+		d.Txs[i] = tx
 	}
-	return indexBlock(h, b.Block.Time.UnixNano(), txs, res.TxsResults, res.FinalizeBlockEvents), nil
+	d.Results, d.StatusChanges = abci.DecodeResults(res.TxsResults, res.FinalizeBlockEvents)
+	return indexBlock(d), nil
 }
 
 // indexBlock is what the index reads of one block and its results.
-func indexBlock(h, timeUnixNano int64, txs [][]byte, results []*abcitypes.ExecTxResult, events []abcitypes.Event) index.Block {
-	out := index.Block{Height: h, TimeUnixNano: timeUnixNano}
-	for i, tx := range txs {
-		r := results[i]
-		tr := index.TxResult{Tx: tx, Code: r.Code, Codespace: r.Codespace, Log: r.Log}
-		for _, ev := range r.Events {
-			if ev.Type != abci.EventForget {
-				continue
-			}
-			for _, a := range ev.Attributes {
-				if a.Key == abci.AttrForgotten {
-					tr.Forgotten = append(tr.Forgotten, a.Value)
-				}
-			}
+func indexBlock(d abci.DecidedBlock) index.Block {
+	out := index.Block{Height: d.Height, TimeUnixNano: d.TimeUnixNano, StatusChanges: indexChanges(d.StatusChanges)}
+	for i, tx := range d.Txs {
+		r := d.Results[i]
+		tr := index.TxResult{Tx: tx, Code: r.Code, Codespace: r.Codespace, Log: r.Log, Forgotten: r.Forgotten, StatusChanges: indexChanges(r.StatusChanges)}
+		if d.Parsed != nil {
+			tr.Parsed = d.Parsed[i]
 		}
-		tr.StatusChanges = statusChanges(r.Events)
 		out.Txs = append(out.Txs, tr)
 	}
-	out.StatusChanges = statusChanges(events)
+	return out
+}
+
+func indexChanges(changes []message.StatusChange) []index.StatusChange {
+	var out []index.StatusChange
+	for _, c := range changes {
+		out = append(out, index.StatusChange{Hash: c.Hash, Status: c.Status, Reason: c.Reason})
+	}
 	return out
 }
 
@@ -90,11 +89,8 @@ func newRecentBlocks() *recentBlocks { return &recentBlocks{byHeight: map[int64]
 
 // add is the abci.Application's finalized hook. The app's parse of each
 // transaction goes with the block, so the index does not parse it again.
-func (r *recentBlocks) add(req *abcitypes.RequestFinalizeBlock, res *abcitypes.ResponseFinalizeBlock, parsed []*app.Parsed) {
-	b := indexBlock(req.Height, req.Time.UnixNano(), req.Txs, res.TxResults, res.Events)
-	for i := range b.Txs {
-		b.Txs[i].Parsed = parsed[i]
-	}
+func (r *recentBlocks) add(d abci.DecidedBlock) {
+	b := indexBlock(d)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.byHeight[b.Height] = b
@@ -114,27 +110,4 @@ func (r *recentBlocks) take(h int64) (index.Block, bool) {
 	b, ok := r.byHeight[h]
 	delete(r.byHeight, h)
 	return b, ok
-}
-
-// statusChanges reads the "status" events of a transaction or a block.
-func statusChanges(evs []abcitypes.Event) []index.StatusChange {
-	var out []index.StatusChange
-	for _, ev := range evs {
-		if ev.Type != abci.EventStatus {
-			continue
-		}
-		var c index.StatusChange
-		for _, a := range ev.Attributes {
-			switch a.Key {
-			case abci.AttrItemHash:
-				c.Hash = a.Value
-			case abci.AttrStatus:
-				c.Status = a.Value
-			case abci.AttrReason:
-				c.Reason = a.Value
-			}
-		}
-		out = append(out, c)
-	}
-	return out
 }

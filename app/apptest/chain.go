@@ -115,7 +115,7 @@ func Tx(m *pb.AlephMessage) []byte { return app.EncodeTx(m) }
 // then msgs.
 func (c *Chain) Attest(files []*pb.AttestedFile, msgs ...*pb.AlephMessage) []app.TxResult {
 	c.T.Helper()
-	txs := [][]byte{app.EncodeAvailability(&pb.Availability{Files: files})}
+	txs := [][]byte{app.EncodeAttestation(&pb.Attestation{Files: files})}
 	for _, m := range msgs {
 		txs = append(txs, Tx(m))
 	}

@@ -95,7 +95,7 @@ type Tx struct {
 	// Types that are valid to be assigned to Body:
 	//
 	//	*Tx_Message
-	//	*Tx_Availability
+	//	*Tx_Attestation
 	Body          isTx_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -147,10 +147,10 @@ func (x *Tx) GetMessage() *AlephMessage {
 	return nil
 }
 
-func (x *Tx) GetAvailability() *Availability {
+func (x *Tx) GetAttestation() *Attestation {
 	if x != nil {
-		if x, ok := x.Body.(*Tx_Availability); ok {
-			return x.Availability
+		if x, ok := x.Body.(*Tx_Attestation); ok {
+			return x.Attestation
 		}
 	}
 	return nil
@@ -164,23 +164,26 @@ type Tx_Message struct {
 	Message *AlephMessage `protobuf:"bytes,1,opt,name=message,proto3,oneof"`
 }
 
-type Tx_Availability struct {
-	// availability is a block proposer's record of STORE files that
-	// validators with more than 2/3 of the voting power attested in their
-	// vote extensions. Only a proposer may include one, first in its block.
-	Availability *Availability `protobuf:"bytes,3,opt,name=availability,proto3,oneof"`
+type Tx_Attestation struct {
+	// attestation is a block proposer's record of what validators with
+	// more than 2/3 of the voting power saw outside the chain, from their
+	// vote extensions of the previous height. Only a proposer may include
+	// one, first in its block.
+	Attestation *Attestation `protobuf:"bytes,3,opt,name=attestation,proto3,oneof"`
 }
 
 func (*Tx_Message) isTx_Body() {}
 
-func (*Tx_Availability) isTx_Body() {}
+func (*Tx_Attestation) isTx_Body() {}
 
-// Availability lists attested STORE files, with the evidence: the extended
-// commit of the previous height, whose signed vote extensions
-// (AvailabilityVote) ProcessProposal checks the list against.
-type Availability struct {
+// Attestation is what the vote extensions of the previous height attest,
+// kind by kind, with the evidence: the extended commit whose signed
+// extensions (VoteExtension) ProcessProposal checks every list against.
+// A new kind of attested record is a new field here and in VoteExtension.
+type Attestation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Files []*AttestedFile        `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	// files are the STOREs whose files were attested, in item_hash order.
+	Files []*AttestedFile `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
 	// extended_commit is the CometBFT ExtendedCommitInfo protobuf the
 	// proposer received for the previous height.
 	ExtendedCommit []byte `protobuf:"bytes,2,opt,name=extended_commit,json=extendedCommit,proto3" json:"extended_commit,omitempty"`
@@ -188,20 +191,20 @@ type Availability struct {
 	sizeCache      protoimpl.SizeCache
 }
 
-func (x *Availability) Reset() {
-	*x = Availability{}
+func (x *Attestation) Reset() {
+	*x = Attestation{}
 	mi := &file_alephd_v1_tx_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *Availability) String() string {
+func (x *Attestation) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*Availability) ProtoMessage() {}
+func (*Attestation) ProtoMessage() {}
 
-func (x *Availability) ProtoReflect() protoreflect.Message {
+func (x *Attestation) ProtoReflect() protoreflect.Message {
 	mi := &file_alephd_v1_tx_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -213,19 +216,19 @@ func (x *Availability) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use Availability.ProtoReflect.Descriptor instead.
-func (*Availability) Descriptor() ([]byte, []int) {
+// Deprecated: Use Attestation.ProtoReflect.Descriptor instead.
+func (*Attestation) Descriptor() ([]byte, []int) {
 	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *Availability) GetFiles() []*AttestedFile {
+func (x *Attestation) GetFiles() []*AttestedFile {
 	if x != nil {
 		return x.Files
 	}
 	return nil
 }
 
-func (x *Availability) GetExtendedCommit() []byte {
+func (x *Attestation) GetExtendedCommit() []byte {
 	if x != nil {
 		return x.ExtendedCommit
 	}
@@ -287,29 +290,30 @@ func (x *AttestedFile) GetSize() uint64 {
 	return 0
 }
 
-// AvailabilityVote is a validator's vote extension: the pending STOREs whose
-// files its node fetched and verified.
-type AvailabilityVote struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Files         []*AttestedFile        `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+// VoteExtension is what a validator's node saw outside the chain, kind by
+// kind, carried in its precommit's vote extension.
+type VoteExtension struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// files are the pending STOREs whose files the node fetched and verified.
+	Files         []*AttestedFile `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *AvailabilityVote) Reset() {
-	*x = AvailabilityVote{}
+func (x *VoteExtension) Reset() {
+	*x = VoteExtension{}
 	mi := &file_alephd_v1_tx_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *AvailabilityVote) String() string {
+func (x *VoteExtension) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*AvailabilityVote) ProtoMessage() {}
+func (*VoteExtension) ProtoMessage() {}
 
-func (x *AvailabilityVote) ProtoReflect() protoreflect.Message {
+func (x *VoteExtension) ProtoReflect() protoreflect.Message {
 	mi := &file_alephd_v1_tx_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -321,12 +325,12 @@ func (x *AvailabilityVote) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use AvailabilityVote.ProtoReflect.Descriptor instead.
-func (*AvailabilityVote) Descriptor() ([]byte, []int) {
+// Deprecated: Use VoteExtension.ProtoReflect.Descriptor instead.
+func (*VoteExtension) Descriptor() ([]byte, []int) {
 	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *AvailabilityVote) GetFiles() []*AttestedFile {
+func (x *VoteExtension) GetFiles() []*AttestedFile {
 	if x != nil {
 		return x.Files
 	}
@@ -864,18 +868,18 @@ var File_alephd_v1_tx_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x12alephd/v1/tx.proto\x12\talephd.v1\"\x86\x01\n" +
+	"\x12alephd/v1/tx.proto\x12\talephd.v1\"\x83\x01\n" +
 	"\x02Tx\x123\n" +
-	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessage\x12=\n" +
-	"\favailability\x18\x03 \x01(\v2\x17.alephd.v1.AvailabilityH\x00R\favailabilityB\x06\n" +
-	"\x04bodyJ\x04\b\x02\x10\x03\"f\n" +
-	"\fAvailability\x12-\n" +
+	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessage\x12:\n" +
+	"\vattestation\x18\x03 \x01(\v2\x16.alephd.v1.AttestationH\x00R\vattestationB\x06\n" +
+	"\x04bodyJ\x04\b\x02\x10\x03\"e\n" +
+	"\vAttestation\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12'\n" +
 	"\x0fextended_commit\x18\x02 \x01(\fR\x0eextendedCommit\"?\n" +
 	"\fAttestedFile\x12\x1b\n" +
 	"\titem_hash\x18\x01 \x01(\tR\bitemHash\x12\x12\n" +
-	"\x04size\x18\x02 \x01(\x04R\x04size\"A\n" +
-	"\x10AvailabilityVote\x12-\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\">\n" +
+	"\rVoteExtension\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\"\xf9\x01\n" +
 	"\fAlephMessage\x12\x14\n" +
 	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x16\n" +
@@ -946,22 +950,22 @@ func file_alephd_v1_tx_proto_rawDescGZIP() []byte {
 var file_alephd_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_alephd_v1_tx_proto_goTypes = []any{
-	(MessageStatus)(0),       // 0: alephd.v1.MessageStatus
-	(*Tx)(nil),               // 1: alephd.v1.Tx
-	(*Availability)(nil),     // 2: alephd.v1.Availability
-	(*AttestedFile)(nil),     // 3: alephd.v1.AttestedFile
-	(*AvailabilityVote)(nil), // 4: alephd.v1.AvailabilityVote
-	(*AlephMessage)(nil),     // 5: alephd.v1.AlephMessage
-	(*MessageRecord)(nil),    // 6: alephd.v1.MessageRecord
-	(*AggregateRecord)(nil),  // 7: alephd.v1.AggregateRecord
-	(*AggregateField)(nil),   // 8: alephd.v1.AggregateField
-	(*Charge)(nil),           // 9: alephd.v1.Charge
+	(MessageStatus)(0),      // 0: alephd.v1.MessageStatus
+	(*Tx)(nil),              // 1: alephd.v1.Tx
+	(*Attestation)(nil),     // 2: alephd.v1.Attestation
+	(*AttestedFile)(nil),    // 3: alephd.v1.AttestedFile
+	(*VoteExtension)(nil),   // 4: alephd.v1.VoteExtension
+	(*AlephMessage)(nil),    // 5: alephd.v1.AlephMessage
+	(*MessageRecord)(nil),   // 6: alephd.v1.MessageRecord
+	(*AggregateRecord)(nil), // 7: alephd.v1.AggregateRecord
+	(*AggregateField)(nil),  // 8: alephd.v1.AggregateField
+	(*Charge)(nil),          // 9: alephd.v1.Charge
 }
 var file_alephd_v1_tx_proto_depIdxs = []int32{
 	5, // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
-	2, // 1: alephd.v1.Tx.availability:type_name -> alephd.v1.Availability
-	3, // 2: alephd.v1.Availability.files:type_name -> alephd.v1.AttestedFile
-	3, // 3: alephd.v1.AvailabilityVote.files:type_name -> alephd.v1.AttestedFile
+	2, // 1: alephd.v1.Tx.attestation:type_name -> alephd.v1.Attestation
+	3, // 2: alephd.v1.Attestation.files:type_name -> alephd.v1.AttestedFile
+	3, // 3: alephd.v1.VoteExtension.files:type_name -> alephd.v1.AttestedFile
 	5, // 4: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
 	0, // 5: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
 	9, // 6: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
@@ -980,7 +984,7 @@ func file_alephd_v1_tx_proto_init() {
 	}
 	file_alephd_v1_tx_proto_msgTypes[0].OneofWrappers = []any{
 		(*Tx_Message)(nil),
-		(*Tx_Availability)(nil),
+		(*Tx_Attestation)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

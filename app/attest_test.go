@@ -10,6 +10,7 @@ import (
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/attest"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
 )
@@ -97,7 +98,7 @@ func TestStoreLifecycle(t *testing.T) {
 		t.Fatalf("end-of-block status changes: %v", c.EndBlock)
 	}
 	rec, _ = message.Keeper{}.GetMessage(c.Store.Working(), lost.ItemHash)
-	if !strings.HasPrefix(rec.Rejection, app.ContentUnavailable) || rec.Charge != nil || usedBytes(t, c, "bob") != 0 {
+	if !strings.HasPrefix(rec.Rejection, attest.ContentUnavailable) || rec.Charge != nil || usedBytes(t, c, "bob") != 0 {
 		t.Fatalf("rejected STORE: %q, charge %v", rec.Rejection, rec.Charge)
 	}
 	if rs := c.Attest([]*pb.AttestedFile{apptest.File(lost, 1)}); rs[0].Code != 0 || len(rs[0].StatusChanges) != 0 {
@@ -111,14 +112,14 @@ func TestAvailabilityOnlyFromProposers(t *testing.T) {
 	c := storeChain(t, 10)
 	m := storeOf(t, "alice", strings.Repeat("cd", 32))
 	c.MustBlock(m)
-	tx := app.EncodeAvailability(&pb.Availability{Files: []*pb.AttestedFile{apptest.File(m, 1)}})
+	tx := app.EncodeAttestation(&pb.Attestation{Files: []*pb.AttestedFile{apptest.File(m, 1)}})
 	r := c.App.CheckTx(c.App.Parse(tx), func() error { return nil })
-	if r.Codespace != "app" || r.Code != app.ErrAvailabilityTx.Code {
+	if r.Codespace != "app" || r.Code != app.ErrAttestationTx.Code {
 		t.Fatalf("CheckTx of an availability record: %s/%d %s", r.Codespace, r.Code, r.Log)
 	}
 	post := sign(t, apptest.Key("alice"), at(client.Post("TEST", "note", "x", ""), "1700000003"))
 	rs := c.BlockTxs(apptest.Tx(post), tx)
-	if rs[0].Code != 0 || rs[1].Code != app.ErrAvailabilityTx.Code || c.Status(m.ItemHash) != "pending" {
+	if rs[0].Code != 0 || rs[1].Code != app.ErrAttestationTx.Code || c.Status(m.ItemHash) != "pending" {
 		t.Fatalf("a record second in its block: %+v; STORE %s", rs[1], c.Status(m.ItemHash))
 	}
 }
@@ -131,25 +132,44 @@ func TestTally(t *testing.T) {
 	c.MustBlock(a, b, done)
 	c.Attest([]*pb.AttestedFile{apptest.File(done, 7)})
 	f := apptest.File
-	votes := []app.Vote{
-		{Power: 10, Files: []*pb.AttestedFile{f(b, 2), f(a, 1), f(done, 7)}},
-		{Power: 10, Files: []*pb.AttestedFile{f(a, 1), f(b, 2), f(b, 2)}},
-		{Power: 10, Files: []*pb.AttestedFile{f(a, 1), f(b, 3), f(done, 7)}},
-		{Power: 10, Files: []*pb.AttestedFile{f(a, 9), f(b, 2), f(done, 7)}},
+	vote := func(files ...*pb.AttestedFile) attest.Vote {
+		return attest.Vote{Power: 10, Ext: &pb.VoteExtension{Files: files}}
 	}
-	snap, _ := c.Store.At(0)
-	got, err := c.App.Tally(snap, votes, 40)
+	votes := []attest.Vote{
+		vote(f(b, 2), f(a, 1), f(done, 7)),
+		vote(f(a, 1), f(b, 2), f(b, 2)),
+		vote(f(a, 1), f(b, 3), f(done, 7)),
+		vote(f(a, 9), f(b, 2), f(done, 7)),
+	}
+	rec, err := c.App.TallyCommitted(votes, 40)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := rec.Files
 	// a: 30/40 on size 1 (attested); b: 30/40 on size 2, the duplicate
 	// counting once (attested); done: no longer pending.
 	if len(got) != 2 || got[0].ItemHash > got[1].ItemHash || !hasFile(got, a.ItemHash, 1) || !hasFile(got, b.ItemHash, 2) {
 		t.Fatalf("tally = %v", got)
 	}
 	// Exactly 2/3 is not more than 2/3.
-	if got, _ := c.App.Tally(snap, votes[:2], 30); len(got) != 0 {
-		t.Fatalf("20 of 30 attested %v", got)
+	if got, _ := c.App.TallyCommitted(votes[:2], 30); len(got.Files) != 0 {
+		t.Fatalf("20 of 30 attested %v", got.Files)
+	}
+	// The record check is the tally: the record itself passes, one with a
+	// file dropped, added, resized or out of order does not.
+	if err := c.App.CheckAttestation(rec, votes, 40); err != nil {
+		t.Fatalf("the tally's own record: %v", err)
+	}
+	for name, files := range map[string][]*pb.AttestedFile{
+		"dropped":  got[:1],
+		"added":    append(append([]*pb.AttestedFile{}, got...), f(done, 7)),
+		"resized":  {f(a, 2), got[1]},
+		"reversed": {got[1], got[0]},
+	} {
+		err := c.App.CheckAttestation(&pb.Attestation{Files: files}, votes, 40)
+		if !errors.Is(err, attest.ErrRecordMismatch) {
+			t.Errorf("a record with a file %s: %v, want a mismatch", name, err)
+		}
 	}
 }
 
@@ -167,8 +187,8 @@ func hasFile(files []*pb.AttestedFile, hash string, size uint64) bool {
 // 1 MiB a message may take; it still decodes, up to the block size.
 func TestAvailabilityRecordBeyondMaxTxBytes(t *testing.T) {
 	evidence := make([]byte, app.MaxTxBytes)
-	tx := app.EncodeAvailability(&pb.Availability{ExtendedCommit: evidence})
-	if len(tx) <= app.MaxTxBytes || app.DecodeAvailability(tx) == nil {
+	tx := app.EncodeAttestation(&pb.Attestation{ExtendedCommit: evidence})
+	if len(tx) <= app.MaxTxBytes || app.DecodeAttestation(tx) == nil {
 		t.Fatalf("a %d-byte availability record does not decode", len(tx))
 	}
 	m := sign(t, apptest.Key("big"), client.Post("TEST", "note", strings.Repeat("x", 150_000), ""))
@@ -176,8 +196,8 @@ func TestAvailabilityRecordBeyondMaxTxBytes(t *testing.T) {
 	if _, err := app.DecodeTx(app.EncodeTx(m)); !errors.Is(err, message.ErrTooLarge) {
 		t.Fatalf("a message beyond %d bytes: %v", app.MaxTxBytes, err)
 	}
-	huge := app.EncodeAvailability(&pb.Availability{ExtendedCommit: make([]byte, app.MaxBlockBytes)})
-	if app.DecodeAvailability(huge) != nil {
+	huge := app.EncodeAttestation(&pb.Attestation{ExtendedCommit: make([]byte, app.MaxBlockBytes)})
+	if app.DecodeAttestation(huge) != nil {
 		t.Fatal("a record beyond the block size decodes")
 	}
 }

@@ -1,0 +1,25 @@
+package attest
+
+import (
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/payment"
+)
+
+// MessageKeeper is what attestation reads and changes of STORE messages:
+// the pending queue and its outcomes. x/message's Keeper is one.
+type MessageKeeper interface {
+	Params(kv state.KV) (message.Params, error)
+	GetMessage(kv state.KV, hash string) (*pb.MessageRecord, error)
+	// Due lists the pending STOREs whose deadline is at or before height.
+	Due(kv state.KV, height int64) ([]string, error)
+	ProcessStore(kv state.KV, rec *pb.MessageRecord, size uint64, charge *pb.Charge, fx *message.Effects) error
+	RejectStore(kv state.KV, rec *pb.MessageRecord, reason string, fx *message.Effects) error
+}
+
+// Payments decides who pays for a STORE once its size is attested.
+// x/payment's Registers is one.
+type Payments interface {
+	Incoming(kv state.KV, it payment.Item) (payment.Provider, error)
+}

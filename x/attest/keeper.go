@@ -1,0 +1,35 @@
+package attest
+
+import (
+	"errors"
+
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/message"
+)
+
+// ErrRecordMismatch refuses a record that is not what its evidence
+// attests. It refuses a block, not a transaction: it has no code.
+var ErrRecordMismatch = errors.New("the attestation record is not what its evidence attests")
+
+// Keeper applies attested records. It keeps no state of its own: what waits
+// for attestation is the other modules' (a STORE waits in x/message's
+// pending queue), which keeps each module the owner of its keys.
+type Keeper struct {
+	messages MessageKeeper
+	payments Payments
+	// params are x/message's, which hold the STORE limits and deadline;
+	// they change only at genesis.
+	params message.Params
+}
+
+// NewKeeper returns a keeper over the messages it attests and the payments
+// that charge them.
+func NewKeeper(messages MessageKeeper, payments Payments) *Keeper {
+	return &Keeper{messages: messages, payments: payments}
+}
+
+// LoadParams reads the params the keeper applies records with.
+func (k *Keeper) LoadParams(kv state.KV) (err error) {
+	k.params, err = k.messages.Params(kv)
+	return err
+}

@@ -1,0 +1,105 @@
+package attest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+)
+
+// backed reports whether power is more than 2/3 of total. Voting power is
+// bounded by CometBFT (at most 2^57 in all), so 3*power cannot overflow.
+func backed(power, total int64) bool { return power*3 > total*2 }
+
+// tally returns the claims that votes with more than 2/3 of total power
+// make, in the order they were first seen. A validator counts once per
+// subject: the first claim it makes about a subject is its claim, whatever
+// it repeats or contradicts after it.
+func tally[C comparable](votes []Vote, total int64, claims func(*pb.VoteExtension) []C, subject func(C) string) []C {
+	power := map[C]int64{}
+	var order []C
+	for _, v := range votes {
+		seen := map[string]bool{}
+		for _, c := range claims(v.Ext) {
+			s := subject(c)
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			if _, ok := power[c]; !ok {
+				order = append(order, c)
+			}
+			power[c] += v.Power
+		}
+	}
+	out := order[:0]
+	for _, c := range order {
+		if backed(power[c], total) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// fileClaim is a validator's claim that a STORE's file is held, at a size.
+type fileClaim struct {
+	hash string
+	size uint64
+}
+
+func fileClaims(ext *pb.VoteExtension) []fileClaim {
+	out := make([]fileClaim, len(ext.GetFiles()))
+	for i, f := range ext.GetFiles() {
+		out[i] = fileClaim{f.ItemHash, f.Size}
+	}
+	return out
+}
+
+// Tally is the record that votes, out of total voting power, attest in
+// state kv: for each kind, what validators with more than 2/3 of the power
+// agree on and state still waits for, in canonical order. It is a pure
+// function of kv and the votes: the proposer builds its record with it and
+// every validator checks the record against it (Check). The record carries
+// no evidence; the caller adds it.
+func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, error) {
+	rec := &pb.Attestation{}
+	files := tally(votes, total, fileClaims, func(c fileClaim) string { return c.hash })
+	slices.SortFunc(files, func(x, y fileClaim) int { return strings.Compare(x.hash, y.hash) })
+	for _, f := range files {
+		m, err := k.messages.GetMessage(kv, f.hash)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil && m.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING {
+			rec.Files = append(rec.Files, &pb.AttestedFile{ItemHash: f.hash, Size: f.size})
+		}
+	}
+	return rec, nil
+}
+
+// Empty reports whether a record attests nothing.
+func Empty(rec *pb.Attestation) bool { return len(rec.GetFiles()) == 0 }
+
+// Check returns an error unless rec lists exactly what Tally finds in kv
+// for votes: a claim added, dropped, changed or reordered is refused. An
+// error from kv is returned as is; the caller tells it from a refusal
+// with errors.Is(err, ErrRecordMismatch).
+func (k Keeper) Check(kv state.KV, rec *pb.Attestation, votes []Vote, total int64) error {
+	want, err := k.Tally(kv, votes, total)
+	if err != nil {
+		return err
+	}
+	if len(want.Files) != len(rec.Files) {
+		return fmt.Errorf("%w: it lists %d files, the evidence attests %d", ErrRecordMismatch, len(rec.Files), len(want.Files))
+	}
+	for i := range want.Files {
+		if !proto.Equal(want.Files[i], rec.Files[i]) {
+			return fmt.Errorf("%w: file %d is %v, the evidence attests %v", ErrRecordMismatch, i, rec.Files[i], want.Files[i])
+		}
+	}
+	return nil
+}
