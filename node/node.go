@@ -11,6 +11,9 @@ import (
 	dbm "github.com/cometbft/cometbft-db"
 
 	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/crypto"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/crypto/secp256k1"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	cmtnode "github.com/cometbft/cometbft/node"
@@ -299,8 +302,42 @@ func ExportGenesis(home string) (*types.GenesisDoc, error) {
 	}
 	doc.AppState = appState
 	doc.InitialHeight = height + 1
+	// The validators are the set that signs the next height, which block
+	// hooks may have changed since genesis.
+	ci, err := a.ChainInfo(height + 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(ci.Validators) > 0 {
+		if doc.Validators, err = genesisValidators(ci.Validators, doc.Validators); err != nil {
+			return nil, err
+		}
+	}
 	if t := a.LastBlockTime(); t > 0 {
 		doc.GenesisTime = time.Unix(0, t).UTC()
 	}
 	return doc, doc.ValidateAndComplete()
+}
+
+// genesisValidators is vals as a genesis document lists them, keeping the
+// names the previous document gave them.
+func genesisValidators(vals []app.Validator, previous []types.GenesisValidator) ([]types.GenesisValidator, error) {
+	names := map[string]string{}
+	for _, v := range previous {
+		names[string(v.Address)] = v.Name
+	}
+	out := make([]types.GenesisValidator, len(vals))
+	for i, v := range vals {
+		var pk crypto.PubKey
+		switch v.PubKeyType {
+		case ed25519.KeyType:
+			pk = ed25519.PubKey(v.PubKey)
+		case secp256k1.KeyType:
+			pk = secp256k1.PubKey(v.PubKey)
+		default:
+			return nil, fmt.Errorf("validator %X: key type %q", v.Address, v.PubKeyType)
+		}
+		out[i] = types.GenesisValidator{Address: pk.Address(), PubKey: pk, Power: v.Power, Name: names[string(v.Address)]}
+	}
+	return out, nil
 }
