@@ -39,7 +39,7 @@ func (a apiClient) do(method, path, ctype string, body []byte) (int, map[string]
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
+	defer res.Body.Close() //nolint:errcheck // read only: a failed close loses nothing
 	raw, _ := io.ReadAll(res.Body)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
@@ -75,7 +75,11 @@ func waitStatus(t *testing.T, a apiClient, hash, want string) {
 
 func TestAPI(t *testing.T) {
 	n := testnode.Start(t, testnode.Init(t, "api", node.InitOptions{}), true)
-	defer n.Stop()
+	defer func() {
+		if err := n.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	a := apiClient{t, "http://" + n.APIAddress}
 	k := keys.FromSeed("api-test")
 	sign := func(d client.Draft) *pb.AlephMessage {
@@ -133,6 +137,9 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("page 2: %d %v", code, out)
 		}
 		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1")
+		if code != 200 || len(out["messages"].([]any)) != 1 {
+			t.Fatalf("page 1: %d %v", code, out)
+		}
 		first := out["messages"].([]any)[0].(map[string]any)["item_hash"]
 		cursor, _ := out["next_cursor"].(string)
 		code, out = a.get("/api/v0/messages.json?addresses=" + post.Sender + "&msgTypes=POST&pagination=1&cursor=" + cursor)
@@ -175,7 +182,7 @@ func TestAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
+		defer conn.Close() //nolint:errcheck // the server may have closed it first, as the test asks
 		var m map[string]any
 		if err := conn.ReadJSON(&m); err != nil || m["channel"] != "API" {
 			t.Fatalf("history: %v %v", m, err)
@@ -183,7 +190,9 @@ func TestAPI(t *testing.T) {
 		// A client only listens: a large frame from it ends the connection
 		// (the server may close it before the whole frame is written).
 		_ = conn.WriteMessage(websocket.TextMessage, make([]byte, 64<<10))
-		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if err := conn.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		var timeout net.Error
 		if _, _, err := conn.ReadMessage(); err == nil || (errors.As(err, &timeout) && timeout.Timeout()) {
 			t.Fatalf("after a 64 KiB frame: %v, want the server to close the connection", err)
@@ -351,7 +360,11 @@ func TestIndexCatchesUp(t *testing.T) {
 		hashes = append(hashes, m.ItemHash)
 	}
 	n = testnode.RestartWithoutIndex(t, n, home)
-	defer n.Stop()
+	defer func() {
+		if err := n.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	a = apiClient{t, "http://" + n.APIAddress}
 	deadline := time.Now().Add(20 * time.Second)
 	for _, h := range hashes {

@@ -59,7 +59,11 @@ func BenchmarkIndexMessages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer x.Close()
+	defer func() {
+		if err := x.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	heavy := "0x1111111111111111111111111111111111111111"
 	start := time.Now()
 	const perBlock = 10_000
@@ -92,7 +96,9 @@ func BenchmarkIndexMessages(b *testing.B) {
 				b.Fatalf("%s: %d %s", url, rec.Code, rec.Body)
 			}
 			last = nil
-			json.Unmarshal(rec.Body.Bytes(), &last)
+			if err := json.Unmarshal(rec.Body.Bytes(), &last); err != nil {
+				b.Fatalf("%s: %v", url, err)
+			}
 		}
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		b.Logf("%-28s p50 %8s  p99 %8s  (total %v, %d requests)", name, lat[n/2].Round(time.Microsecond),
@@ -132,7 +138,9 @@ func cursorAt(b *testing.B, h http.Handler, url string, n int) string {
 		var out struct {
 			Next string `json:"next_cursor"`
 		}
-		json.Unmarshal(rec.Body.Bytes(), &out)
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			b.Fatalf("page %d: %v", i+1, err)
+		}
 		if out.Next == "" {
 			b.Fatalf("no next_cursor after page %d", i+1)
 		}

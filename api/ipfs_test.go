@@ -72,7 +72,11 @@ func newUploadServer(t testing.TB) *uploadServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { x.Close() })
+	t.Cleanup(func() {
+		if err := x.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	files := openStore(t)
 	pool := &mempool{}
 	srv := api.New(x, pool, files)
@@ -84,7 +88,11 @@ func openStore(t testing.TB) *content.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return s
 }
 
@@ -126,9 +134,9 @@ func multipartBody(parts ...part) (ctype string, body []byte) {
 		} else {
 			pw, _ = w.CreateFormField(p.name)
 		}
-		pw.Write(p.data)
+		_, _ = pw.Write(p.data) // into a bytes.Buffer, which never fails
 	}
-	w.Close()
+	_ = w.Close() // likewise
 	return w.FormDataContentType(), b.Bytes()
 }
 
@@ -155,7 +163,7 @@ func addedCID(t testing.TB, data []byte, v1 bool) string {
 
 func randomBytes(seed uint64, n int) []byte {
 	b := make([]byte, n)
-	rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)}).Read(b)
+	_, _ = rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)}).Read(b) // never fails
 	return b
 }
 
@@ -397,19 +405,30 @@ func TestSetIPFS(t *testing.T) {
 // served by its CID.
 func TestIPFSStoreOnNode(t *testing.T) {
 	n := testnode.Start(t, testnode.Init(t, "ipfs", node.InitOptions{}), true)
-	defer n.Stop()
+	defer func() {
+		if err := n.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	storeOnNode(t, n)
 }
 
 // TestIPFSStoreOnKuboNode: the same through a node whose IPFS backend is a
 // real kubo daemon (--ipfs-api); the daemon ends up pinning the file.
 func TestIPFSStoreOnKuboNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs a kubo daemon; make test runs it")
+	}
 	d := kubotest.Start(t)
 	n, err := node.Start(testnode.Init(t, "kubo", node.InitOptions{}), node.Options{Quiet: true, APIAddr: testnode.FreeAddr(t), IPFSAPI: d.API})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.Stop()
+	defer func() {
+		if err := n.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	root := storeOnNode(t, n)
 	for i := 0; ; i++ {
 		if pins := d.Run(t, "pin", "ls", "--type=recursive", "-q"); strings.Contains(pins, root) {

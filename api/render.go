@@ -61,8 +61,7 @@ func statusView(e *index.Entry) map[string]any {
 	out := map[string]any{"status": e.Status, "item_hash": e.ItemHash, "reception_time": receptionTime(e)}
 	switch e.Status {
 	case index.StatusRejected:
-		var raw json.RawMessage = e.Message
-		out["message"] = raw
+		out["message"] = json.RawMessage(e.Message)
 		out["error_code"] = e.ErrorCode
 		out["details"] = e.Details
 	default:

@@ -54,9 +54,11 @@ func (s *Server) watchMessages(c *gin.Context) {
 	if err != nil {
 		return // the upgrader answered
 	}
-	defer conn.Close()
+	defer conn.Close() //nolint:errcheck // the client may be gone already; nothing is lost
 	conn.SetReadLimit(wsReadLimit)
-	conn.SetReadDeadline(time.Now().Add(wsPongWait))
+	if err := conn.SetReadDeadline(time.Now().Add(wsPongWait)); err != nil {
+		return // the connection is broken
+	}
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wsPongWait)) })
 	closed := make(chan struct{})
 	go func() { // notice the client leaving, or going silent
@@ -70,7 +72,9 @@ func (s *Server) watchMessages(c *gin.Context) {
 	ping := time.NewTicker(wsPingEvery)
 	defer ping.Stop()
 	send := func(v any) bool {
-		conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if conn.SetWriteDeadline(time.Now().Add(10*time.Second)) != nil {
+			return false // the connection is broken
+		}
 		return conn.WriteJSON(v) == nil
 	}
 	from := s.idx.Height()

@@ -24,7 +24,9 @@ func BenchmarkIngest(b *testing.B) {
 			b.SetBytes(int64(len(buf)))
 			for i := 0; b.Loop(); i++ {
 				b.StopTimer()
-				io.ReadFull(data(uint64(1000+i), int64(len(buf))), buf)
+				if _, err := io.ReadFull(data(uint64(1000+i), int64(len(buf))), buf); err != nil {
+					b.Fatal(err)
+				}
 				b.StartTimer()
 				if _, _, err := e.Add(context.Background(), bytes.NewReader(buf), v.opts); err != nil {
 					b.Fatal(err)

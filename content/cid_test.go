@@ -51,7 +51,11 @@ func openIPFS(t testing.TB, dir string) (*content.Store, *content.Embedded) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	e, err := s.IPFS()
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +69,7 @@ func addFile(t *testing.T, b content.Backend, name string, opts content.AddOptio
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read only: a failed close loses nothing
 	c, n, err := b.Add(context.Background(), f, opts)
 	if err != nil {
 		t.Fatalf("%T add %s: %v", b, filepath.Base(name), err)
@@ -80,6 +84,9 @@ var sizes = []int64{0, 1 << 10, 300 << 10, 5 << 20, 64 << 20}
 // store, in CIDv0 and in CIDv1 with raw leaves: all three CIDs agree. The
 // empty file's CIDs are also pinned to their well-known values.
 func TestCIDsMatchKubo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs a kubo daemon; make test runs it")
+	}
 	d := kubotest.Start(t)
 	k, err := content.NewKubo(d.API)
 	if err != nil {
@@ -120,6 +127,9 @@ func TestCIDsMatchKubo(t *testing.T) {
 // TestRoundTrip adds through each backend, then reads back through Cat
 // (whole, and after a seek into the middle of a leaf) and Stat.
 func TestRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs a kubo daemon; make test runs it")
+	}
 	d := kubotest.Start(t)
 	k, err := content.NewKubo(d.API)
 	if err != nil {
@@ -145,7 +155,7 @@ func TestRoundTrip(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					defer r.Close()
+					defer r.Close() //nolint:errcheck // read only: a failed close loses nothing
 					if got, want := digest(t, r), digest(t, data(uint64(i), size)); got != want {
 						t.Fatalf("cat: sha256 %s, want %s", got, want)
 					}
@@ -154,7 +164,9 @@ func TestRoundTrip(t *testing.T) {
 						t.Fatal(err)
 					}
 					want := make([]byte, min(size-off, 1000))
-					io.ReadFull(skip(data(uint64(i), size), off), want)
+					if _, err := io.ReadFull(skip(data(uint64(i), size), off), want); err != nil {
+						t.Fatal(err)
+					}
 					got := make([]byte, len(want))
 					if _, err := io.ReadFull(r, got); err != nil || !bytes.Equal(got, want) {
 						t.Fatalf("read at %d after seek: %v", off, err)
@@ -190,6 +202,9 @@ func TestRoundTrip(t *testing.T) {
 // Import.UnixFSFileMaxLinks differs from the default, which the RPC client
 // cannot override: Add names both CIDs and leaves nothing pinned.
 func TestKuboCIDMismatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs a kubo daemon; make test runs it")
+	}
 	d := kubotest.Start(t, "Import.UnixFSFileMaxLinks", "2")
 	k, err := content.NewKubo(d.API)
 	if err != nil {
@@ -214,7 +229,8 @@ func digest(t *testing.T, r io.Reader) string {
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
 
+// skip drops the first n bytes of r, a test stream that cannot fail.
 func skip(r io.Reader, n int64) io.Reader {
-	io.CopyN(io.Discard, r, n)
+	_, _ = io.CopyN(io.Discard, r, n)
 	return r
 }

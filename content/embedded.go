@@ -61,7 +61,7 @@ func (s *Store) IPFS() (*Embedded, error) {
 	bs := blockstore.NewBlockstore(ds, blockstore.NoPrefix(), blockstore.WriteThrough(true))
 	keys, ok := bs.(blockstore.AllKeysChanWithErrer)
 	if !ok {
-		ds.Close()
+		_ = ds.Close() // the missing interface is the error to report
 		return nil, errors.New("boxo's blockstore no longer reports listing errors")
 	}
 	s.ipfs = &Embedded{
@@ -89,7 +89,7 @@ func (e *Embedded) Add(ctx context.Context, r io.Reader, opts AddOptions) (cid.C
 	batch := ipld.NewBufferedDAG(ctx, e.dag)
 	root, n, err := importFile(ctx, r, opts, batch)
 	if err != nil {
-		batch.Commit() // waits for writes in flight; GC collects what they leave
+		_ = batch.Commit() // waits for writes in flight; GC collects what they leave; the import's error is the one to report
 		return cid.Undef, n, err
 	}
 	if err := batch.Commit(); err != nil {
@@ -126,7 +126,7 @@ func (e *Embedded) Stat(ctx context.Context, c cid.Cid) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer r.Close()
+	defer r.Close() //nolint:errcheck // read only: a failed close loses nothing
 	return int64(r.Size()), nil
 }
 

@@ -157,7 +157,7 @@ func catAll(t *testing.T, b content.Backend, c cid.Cid) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	defer r.Close() //nolint:errcheck // read only: a failed close loses nothing
 	return readAll(r)
 }
 

@@ -116,7 +116,7 @@ func (u *upload) Read(p []byte) (int, error) {
 		}
 	}
 	if err == io.EOF {
-		u.w.Close()
+		_ = u.w.Close() // a pipe's Close always returns nil
 	}
 	return n, err
 }
@@ -138,7 +138,7 @@ func (k *Kubo) Cat(ctx context.Context, c cid.Cid) (io.ReadSeekCloser, error) {
 	}
 	f, ok := nd.(io.ReadSeekCloser) // the RPC client's files seek
 	if !ok {
-		nd.Close()
+		_ = nd.Close() // not a file is the error to report
 		return nil, fmt.Errorf("kubo cat %s: not a file", c)
 	}
 	return f, nil

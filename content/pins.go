@@ -151,7 +151,7 @@ func WriteFileDurably(dir, name string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
+	defer os.Remove(tmp.Name()) //nolint:errcheck // a no-op after the rename, where it fails as it should
 	_, err = tmp.Write(b)
 	if err == nil {
 		err = tmp.Sync()

@@ -32,7 +32,9 @@ func TestPutGet(t *testing.T) {
 		t.Fatalf("get: %d %v", size, err)
 	}
 	got, _ := io.ReadAll(r)
-	r.Close()
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Equal(got, data) {
 		t.Fatal("content differs")
 	}

@@ -16,6 +16,9 @@ import (
 // against a dev node with its HTTP API: posts, aggregates, a STORE upload
 // and download, listings, getMessage, forget and the websocket.
 func TestAlephSDK(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs the Aleph SDK from npm under node against a node; make test runs it")
+	}
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed for the SDK test (Debian: apt-get install nodejs npm)", tool)
@@ -31,7 +34,11 @@ func TestAlephSDK(t *testing.T) {
 	}
 
 	n := testnode.Start(t, testnode.Init(t, "sdk-e2e", node.InitOptions{TimeoutCommit: 200 * time.Millisecond}), true)
-	defer n.Stop()
+	defer func() {
+		if err := n.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 
 	run := exec.Command("node", "--test", "sdk.test.mjs")
 	run.Dir = sdk

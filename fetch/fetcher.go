@@ -215,7 +215,7 @@ func (f *Fetcher) fromPeer(ctx context.Context, peer, hash string, keep func(io.
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer resp.Body.Close() //nolint:errcheck // read only: a failed close loses nothing
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("%s: %s", url, resp.Status)
 	}

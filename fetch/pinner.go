@@ -156,7 +156,7 @@ func (p *Pinner) settle(ctx context.Context) error {
 	if len(p.wanted) == 0 {
 		return nil
 	}
-	defer p.saveWanted() // best effort: a file settled twice is harmless
+	defer p.saveWanted() //nolint:errcheck // best effort: a file settled twice is harmless
 	for file, typ := range p.wanted {
 		stores, err := p.chain.FileStores(ctx, file)
 		if err != nil {

@@ -107,7 +107,7 @@ func filePeer(t *testing.T, data []byte) (hash, url string, ready *atomic.Bool) 
 			http.NotFound(w, r)
 			return
 		}
-		w.Write(data)
+		_, _ = w.Write(data) // the fetcher under test reports a short body
 	}))
 	t.Cleanup(peer.Close)
 	return hash, peer.URL, ready

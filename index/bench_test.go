@@ -28,7 +28,11 @@ func benchmarkIndexBlock(b *testing.B, handOff bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer x.Close()
+	defer func() {
+		if err := x.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -37,7 +37,9 @@ func Open(dir string) (*Index, error) {
 		}
 		return x, err
 	}
-	x.Close()
+	if err := x.Close(); err != nil {
+		return nil, fmt.Errorf("close index in another format: %w", err)
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("remove index in another format: %w", err)
 	}
@@ -82,7 +84,7 @@ func load(db iavldb.DB) (*Index, error) {
 		x.format = binary.BigEndian.Uint64(f)
 	}
 	if err = errors.Join(err, ferr); err != nil {
-		db.Close()
+		_ = db.Close() // the read error is the one to report
 		return nil, fmt.Errorf("read index metadata: %w", err)
 	}
 	return x, nil
@@ -93,7 +95,7 @@ func (x *Index) setFormat() error {
 		return nil
 	}
 	wb := x.db.NewBatch()
-	defer wb.Close()
+	defer wb.Close() //nolint:errcheck // it only releases the batch; WriteSync reports errors
 	if err := wb.Set(formatKey, binary.BigEndian.AppendUint64(nil, formatVersion)); err != nil {
 		return err
 	}

@@ -156,12 +156,18 @@ func TestOlderFormatIsRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	wb := old.NewBatch()
-	wb.Set([]byte{0x00, 'h'}, binary.BigEndian.AppendUint64(nil, 7))
-	wb.Set(append([]byte{0x01}, "some-hash"...), []byte(`{"item_hash":"some-hash"}`))
+	if err := wb.Set([]byte{0x00, 'h'}, binary.BigEndian.AppendUint64(nil, 7)); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.Set(append([]byte{0x01}, "some-hash"...), []byte(`{"item_hash":"some-hash"}`)); err != nil {
+		t.Fatal(err)
+	}
 	if err := wb.WriteSync(); err != nil {
 		t.Fatal(err)
 	}
-	old.Close()
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	x, err := index.Open(dir)
 	if err != nil {
@@ -174,13 +180,19 @@ func TestOlderFormatIsRebuilt(t *testing.T) {
 	if err := x.IndexBlock(index.Block{Height: 1, TimeUnixNano: 1, Txs: []index.TxResult{ok(m)}}); err != nil {
 		t.Fatal(err)
 	}
-	x.Close()
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	x, err = index.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer x.Close()
+	defer func() {
+		if err := x.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	e, err := x.Get(m.ItemHash)
 	if err != nil || e == nil || x.Rebuilding || x.Height() != 1 {
 		t.Fatalf("current index reopened: entry %v (%v), rebuilding %v, height %d", e, err, x.Rebuilding, x.Height())

@@ -175,7 +175,7 @@ func (x *Index) BecameLive(from, to int64) ([]*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
+	defer it.Close() //nolint:errcheck // it.Error() below reports a failed read
 	var out []*Entry
 	for ; it.Valid(); it.Next() {
 		r := state.ReadKey(it.Key(), len(prefix))
@@ -192,7 +192,7 @@ func (x *Index) BecameLive(from, to int64) ([]*Entry, error) {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out, it.Error()
 }
 
 func (f Filter) matches(e *Entry, statuses map[string]bool) bool {
@@ -284,7 +284,7 @@ func (x *Index) Messages(f Filter, ascending bool, offset, limit int, total bool
 
 // walk visits the entries of plan p in time order, merging its value
 // streams and skipping duplicates, until fn says stop.
-func (x *Index) walk(p plan, f Filter, ascending bool, skip int, fn func(*Entry) (bool, error)) error {
+func (x *Index) walk(p plan, f Filter, ascending bool, skip int, fn func(*Entry) (bool, error)) (err error) {
 	type stream struct {
 		it interface {
 			Valid() bool
@@ -298,8 +298,12 @@ func (x *Index) walk(p plan, f Filter, ascending bool, skip int, fn func(*Entry)
 	}
 	var streams []*stream
 	defer func() {
+		// A stream stopped by a failed read looks exhausted: its Close
+		// reports the error.
 		for _, s := range streams {
-			s.it.Close()
+			if cerr := s.it.Close(); err == nil {
+				err = cerr
+			}
 		}
 	}()
 	for _, vals := range p.values {

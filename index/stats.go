@@ -15,7 +15,7 @@ func (x *Index) Channels() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
+	defer it.Close() //nolint:errcheck // it.Error() below reports a failed read
 	for ; it.Valid(); it.Next() {
 		if len(it.Value()) == 8 && binary.BigEndian.Uint64(it.Value()) == 0 {
 			continue

@@ -308,7 +308,7 @@ func tags(itemContent []byte) []string {
 
 func (b *batch) commit(height int64) error {
 	wb := b.x.db.NewBatch()
-	defer wb.Close()
+	defer wb.Close() //nolint:errcheck // it only releases the batch; Write reports errors
 	for _, e := range b.touched {
 		v, err := encodeEntry(e)
 		if err != nil {

@@ -80,7 +80,7 @@ func (r *Ring) create(name string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer os.Remove(tmp.Name()) //nolint:errcheck // best effort: the key is linked into place or refused either way
 	_, err = tmp.Write(b)
 	if err == nil {
 		err = tmp.Sync()
@@ -100,7 +100,7 @@ func (r *Ring) create(name string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer d.Close() //nolint:errcheck // a directory opened to sync it: Sync reports errors
 	return d.Sync()
 }
 

@@ -57,7 +57,7 @@ func (s *sender) send(ctx context.Context, batch [][]byte) (int, error) {
 	}
 	ok, err := s.exchange(batch)
 	if err != nil {
-		s.conn.Close()
+		_ = s.conn.Close() // the exchange's error is the one to report
 		s.conn = nil
 	}
 	return ok, err
@@ -94,7 +94,7 @@ func (s *sender) exchange(batch [][]byte) (int, error) {
 // close ends the sender's connection.
 func (s *sender) close() {
 	if s.conn != nil {
-		s.conn.Close()
+		_ = s.conn.Close() // the run is over: nothing waits on this connection
 		s.conn = nil
 	}
 }

@@ -66,6 +66,9 @@ func sameAnswers(t *testing.T, nw *network, hashes []string, which ...int) {
 
 // TestFaults runs one 4-validator network through the fault cases in turn.
 func TestFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs a network of alephd processes; make test runs it")
+	}
 	nw := newNetwork(t, 4)
 	nw.waitHeight(2, 60*time.Second, all(4)...)
 
@@ -84,7 +87,7 @@ func TestFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close() // read to its end already
 		for _, want := range []string{"cometbft_p2p_peer_receive_bytes_total{chID=", "cometbft_p2p_message_receive_bytes_total{chain_id="} {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("node 0's /metrics lacks %s", want)

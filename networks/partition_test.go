@@ -103,16 +103,17 @@ func (h *hosts) forward(on bool) {
 }
 
 func (h *hosts) cleanup() {
+	// Best effort: a setup that failed halfway made only some of these.
 	for i := 0; i < 4; i++ {
-		h.ip("netns", "del", fmt.Sprintf("%sn%d", h.tag, i))
+		_ = h.ip("netns", "del", fmt.Sprintf("%sn%d", h.tag, i))
 	}
-	h.ip("netns", "del", h.router)
+	_ = h.ip("netns", "del", h.router)
 	for side := 1; side <= 2; side++ {
-		h.ip("link", "del", fmt.Sprintf("%sb%d", h.tag, side))
-		h.ip("link", "del", fmt.Sprintf("%sr%d", h.tag, side))
+		_ = h.ip("link", "del", fmt.Sprintf("%sb%d", h.tag, side))
+		_ = h.ip("link", "del", fmt.Sprintf("%sr%d", h.tag, side))
 	}
 	for i := 0; i < 4; i++ {
-		h.ip("link", "del", fmt.Sprintf("%sv%d", h.tag, i))
+		_ = h.ip("link", "del", fmt.Sprintf("%sv%d", h.tag, i))
 	}
 }
 
@@ -120,6 +121,9 @@ func (h *hosts) cleanup() {
 // neither side commits; healed, the chain commits again and every node
 // agrees. Where namespaces cannot be made, this case alone is skipped.
 func TestPartition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs a network of alephd processes; make test runs it")
+	}
 	h := newHosts(t)
 	if h == nil {
 		t.Skip("network namespaces (ip netns, veth, bridges) are unavailable on this machine: the partition case needs them")

@@ -65,7 +65,11 @@ func TestIndexFromMemoryMatchesBlockStore(t *testing.T) {
 	}
 	fromMemory := snapshot(n.Index)
 	n = testnode.RestartWithoutIndex(t, n, home)
-	defer n.Stop()
+	defer func() {
+		if err := n.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	fromStore := snapshot(n.Index)
 	if fromMemory != fromStore {
 		t.Fatalf("index fed from memory:\n%s\nrebuilt from the block store:\n%s", fromMemory, fromStore)

@@ -150,7 +150,11 @@ func TestLifecycle(t *testing.T) {
 	home2 := filepath.Join(t.TempDir(), "restarted")
 	initHome(t, home2, node.InitOptions{Genesis: genesis, PrivValidatorKey: filepath.Join(home, "config", "priv_validator_key.json")})
 	n2, c2 := start(t, home2)
-	defer n2.Stop()
+	defer func() {
+		if err := n2.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	// CometBFT reports a height once the block is stored, just before the
 	// app commits it: wait one more block so the first commit is done.
 	if err := c2.WaitForHeight(ctx(t), doc.InitialHeight+1); err != nil {

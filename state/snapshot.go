@@ -128,6 +128,6 @@ func StreamHash(v int64, r io.Reader) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer scratch.Close()
+	defer scratch.Close() //nolint:errcheck // an in-memory tree, dropped: nothing to lose
 	return scratch.ImportVersion(v, r)
 }

@@ -48,7 +48,7 @@ func load(db iavldb.DB, cacheSize int) (*Store, error) {
 	// node cache instead.
 	tree := iavl.NewMutableTree(db, cacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
 	if _, err := tree.Load(); err != nil {
-		db.Close()
+		_ = db.Close() // the load error is the one to report
 		return nil, fmt.Errorf("load state tree: %w", err)
 	}
 	return &Store{db: db, tree: tree}, nil
@@ -188,8 +188,12 @@ type iterator interface {
 	Close() error
 }
 
-func drain(it iterator, fn func(k, v []byte) bool) error {
-	defer it.Close()
+func drain(it iterator, fn func(k, v []byte) bool) (err error) {
+	defer func() {
+		if cerr := it.Close(); err == nil {
+			err = cerr // never swallow a storage error (STYLE 4)
+		}
+	}()
 	for ; it.Valid(); it.Next() {
 		if !fn(it.Key(), it.Value()) {
 			break

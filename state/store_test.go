@@ -32,7 +32,11 @@ func TestStoreCommitReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
+	defer func() {
+		if err := s2.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if s2.Version() != 1 || !bytes.Equal(s2.Hash(), hash) {
 		t.Fatalf("reopened at v%d hash %X, want v1 %X", s2.Version(), s2.Hash(), hash)
 	}
@@ -66,7 +70,9 @@ func TestCacheMatchesModel(t *testing.T) {
 		key := func() []byte { return []byte{byte('a' + rng.Intn(12))} }
 		for i := 0; i < 8; i++ { // committed base
 			k := key()
-			s.Working().Set(k, []byte{byte(i)})
+			if err := s.Working().Set(k, []byte{byte(i)}); err != nil {
+				t.Fatal(err)
+			}
 			model[string(k)] = string([]byte{byte(i)})
 		}
 		c := NewCache(s.Working())
@@ -82,7 +88,9 @@ func TestCacheMatchesModel(t *testing.T) {
 				k := key()
 				switch rng.Intn(4) {
 				case 0:
-					c.Delete(k)
+					if err := c.Delete(k); err != nil {
+						t.Fatal(err)
+					}
 					delete(model, string(k))
 				case 1:
 					got, _ := c.Get(k)
@@ -91,17 +99,22 @@ func TestCacheMatchesModel(t *testing.T) {
 					}
 				default:
 					v := []byte{byte(100 + 40*round + i)}
-					c.Set(k, v)
+					if err := c.Set(k, v); err != nil {
+						t.Fatal(err)
+					}
 					model[string(k)] = string(v)
 				}
 			}
 		}
 		for _, reverse := range []bool{false, true} {
 			var got []string
-			c.Iterate([]byte("b"), []byte("j"), reverse, func(k, v []byte) bool {
+			err := c.Iterate([]byte("b"), []byte("j"), reverse, func(k, v []byte) bool {
 				got = append(got, string(k)+"="+string(v))
 				return true
 			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			var want []string
 			for k, v := range model {
 				if k >= "b" && k < "j" {
@@ -149,9 +162,13 @@ func TestExportImportVersion(t *testing.T) {
 	src, _ := OpenMemory()
 	for v := 0; v < 3; v++ {
 		for i := 0; i < 200; i++ {
-			src.Working().Set([]byte{byte(i), byte(v)}, bytes.Repeat([]byte{byte(i)}, i%17+1))
+			if err := src.Working().Set([]byte{byte(i), byte(v)}, bytes.Repeat([]byte{byte(i)}, i%17+1)); err != nil {
+				t.Fatal(err)
+			}
 		}
-		src.Commit()
+		if _, _, err := src.Commit(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var stream bytes.Buffer
 	if err := src.ExportVersion(2, &stream); err != nil {
@@ -194,9 +211,13 @@ func TestTrackAbsence(t *testing.T) {
 	}
 	key := func(i int) []byte { return append(bytes.Clone(prefix), []byte(fmt.Sprintf("msg-%d", i))...) }
 	for i := 0; i < 500; i++ {
-		s.Working().Set(key(i), []byte{byte(i) | 1})
+		if err := s.Working().Set(key(i), []byte{byte(i) | 1}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	s.Working().Set([]byte{0x02, 'x'}, []byte{1})
+	if err := s.Working().Set([]byte{0x02, 'x'}, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
 	check := func(what string, kv KV, n int) {
 		t.Helper()
 		for i := 0; i < n; i++ {
@@ -223,13 +244,19 @@ func TestTrackAbsence(t *testing.T) {
 	if err := s.ExportVersion(1, &stream); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	s, err = Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if err := s.TrackAbsence(prefix); err != nil {
 		t.Fatal(err)
 	}

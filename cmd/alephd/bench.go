@@ -27,18 +27,18 @@ submit->commit latency p50/p99.`,
 			if len(cfg.Nodes) == 0 {
 				cfg.Nodes = []string{client.DefaultRPC}
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "signing messages, then sending for %s to %v...\n", cfg.Duration, cfg.Nodes)
+			_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "signing messages, then sending for %s to %v...\n", cfg.Duration, cfg.Nodes) // progress only
 			rep, err := loadgen.Run(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				b, _ := json.MarshalIndent(rep, "", "  ")
-				fmt.Fprintln(cmd.OutOrStdout(), string(b))
-				return nil
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
+				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), rep)
-			return nil
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), rep)
+			return err
 		},
 	}
 	load.Flags().StringSliceVar(&cfg.Nodes, "node", nil, "RPC address of a node (repeatable; default "+client.DefaultRPC+")")

@@ -37,8 +37,8 @@ func genesisCmd() *cobra.Command {
 			if err := node.AddGenesisBalance(home, addr, units); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "genesis: %s holds %s ALEPH\n", addr, args[1])
-			return nil
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "genesis: %s holds %s ALEPH\n", addr, args[1])
+			return err
 		},
 	})
 	return cmd

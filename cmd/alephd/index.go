@@ -32,13 +32,15 @@ by block, before new blocks are followed.`,
 				if err != nil {
 					return node.InUse(home, err)
 				}
-				db.Close()
+				if err := db.Close(); err != nil {
+					return err
+				}
 			}
 			if err := os.RemoveAll(dir); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %s; the next start rebuilds it from the block store\n", dir)
-			return nil
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "removed %s; the next start rebuilds it from the block store\n", dir)
+			return err
 		},
 	})
 	return cmd

@@ -29,8 +29,8 @@ restarts from an existing genesis, such as one written by 'alephd export'.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "initialized %s for chain %s (initial height %d)\n", home, doc.ChainID, doc.InitialHeight)
-			return nil
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "initialized %s for chain %s (initial height %d)\n", home, doc.ChainID, doc.InitialHeight)
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&o.ChainID, "chain-id", "", "chain id of a new chain")

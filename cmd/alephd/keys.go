@@ -32,8 +32,8 @@ func keysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", k.Name, k.Address)
-			return nil
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", k.Name, k.Address)
+			return err
 		},
 	}
 	add.Flags().StringVar(&importHex, "private-key", "", "import this hex private key instead of generating one; - reads it from stdin")
@@ -46,8 +46,8 @@ func keysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), k.Address)
-			return nil
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), k.Address)
+			return err
 		},
 	}
 	list := &cobra.Command{
@@ -60,7 +60,9 @@ func keysCmd() *cobra.Command {
 				return err
 			}
 			for _, k := range ks {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", k.Name, k.Address)
+				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", k.Name, k.Address); err != nil {
+					return err
+				}
 			}
 			return nil
 		},

@@ -16,6 +16,9 @@ import (
 // a genesis balance and an oracle, personal storage filling up, an oracle
 // report, an endorsement paying for someone else, and the queries.
 func TestPaymentsCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs alephd binaries; make test runs it")
+	}
 	n := &testNode{home: t.TempDir() + "/home", rpc: "tcp://" + testnode.FreeAddr(t), api: testnode.FreeAddr(t)}
 	key := func(name string) string {
 		out, code := alephd(t, "keys", "add", name, "--home", n.home)
@@ -100,7 +103,7 @@ func TestPaymentsCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	defer res.Body.Close() //nolint:errcheck // read only: a failed close loses nothing
 	var bal struct {
 		Balance      json.Number            `json:"balance"`
 		LockedAmount json.Number            `json:"locked_amount"`

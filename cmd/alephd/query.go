@@ -155,6 +155,6 @@ func printJSON(cmd *cobra.Command, res *client.QueryResponse, v any) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(cmd.OutOrStdout(), string(b))
-	return nil
+	_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
+	return err
 }

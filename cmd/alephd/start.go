@@ -67,14 +67,15 @@ chain id alephd-dev and a funded key named "dev".`,
 			if n.APIAddress != "" {
 				api = "http://" + n.APIAddress
 			}
-			fmt.Fprintf(out, "alephd %s started\n  chain id: %s\n  home:     %s\n  rpc:      %s\n  api:      %s\n", version, chainID(n), home, n.RPCAddress(), api)
+			// The node runs whether or not its banner reaches a terminal.
+			_, _ = fmt.Fprintf(out, "alephd %s started\n  chain id: %s\n  home:     %s\n  rpc:      %s\n  api:      %s\n", version, chainID(n), home, n.RPCAddress(), api)
 			if devAddr != "" {
-				fmt.Fprintf(out, "  dev key:  %s (name %q, %s ALEPH; sign with --key %s)\n", devAddr, devKeyName, devFunds, devKeyName)
+				_, _ = fmt.Fprintf(out, "  dev key:  %s (name %q, %s ALEPH; sign with --key %s)\n", devAddr, devKeyName, devFunds, devKeyName)
 			}
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 			<-sig
-			fmt.Fprintln(out, "stopping (interrupt again to exit at once)")
+			_, _ = fmt.Fprintln(out, "stopping (interrupt again to exit at once)")
 			go func() { // a second interrupt: the operator does not want to wait
 				<-sig
 				os.Exit(130)

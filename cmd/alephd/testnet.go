@@ -26,7 +26,9 @@ API api-base+i). Start each with 'alephd start --home DIR/nodeI', or all with
 				return err
 			}
 			for _, n := range nodes {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s\tp2p %s\trpc %s\tapi %s\n", n.Home, n.P2P, n.RPC, n.API)
+				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%s\tp2p %s\trpc %s\tapi %s\n", n.Home, n.P2P, n.RPC, n.API); err != nil {
+					return err
+				}
 			}
 			return nil
 		},

@@ -190,7 +190,9 @@ func submitTx(cmd *cobra.Command, tx []byte, itemHash string) error {
 		return err
 	}
 	out, _ := json.MarshalIndent(res, "", "  ")
-	fmt.Fprintln(cmd.OutOrStdout(), string(out))
+	if _, err := fmt.Fprintln(cmd.OutOrStdout(), string(out)); err != nil {
+		return err
+	}
 	if !res.OK() {
 		cmd.SilenceErrors = true
 		return errRejected

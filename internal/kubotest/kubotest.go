@@ -76,14 +76,26 @@ func Start(t *testing.T, config ...string) *Daemon {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); log.Close() }()
+	// exited closes when the daemon has exited; waitErr is read only after.
+	// A closed channel, unlike a sent value, can be waited on twice: by the
+	// start-up loop below and by the cleanup.
+	var waitErr error
+	exited := make(chan struct{})
+	go func() {
+		waitErr = cmd.Wait()
+		_ = log.Close() // read by name, after a failure
+		close(exited)
+	}()
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Logf("interrupt kubo: %v", err) // it may have exited already
+		}
 		select {
 		case <-exited:
 		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
+			if err := cmd.Process.Kill(); err != nil {
+				t.Logf("kill kubo: %v", err)
+			}
 			<-exited
 		}
 	})
@@ -94,9 +106,9 @@ func Start(t *testing.T, config ...string) *Daemon {
 			return d
 		}
 		select {
-		case err := <-exited:
+		case <-exited:
 			b, _ := os.ReadFile(log.Name())
-			t.Fatalf("kubo daemon exited: %v\n%s", err, b)
+			t.Fatalf("kubo daemon exited: %v\n%s", waitErr, b)
 		default:
 		}
 		if time.Now().After(deadline) {

@@ -12,7 +12,11 @@ import (
 func put(t *testing.T, db iavldb.DB, kv ...string) {
 	t.Helper()
 	b := db.NewBatch()
-	defer b.Close()
+	defer func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	for i := 0; i < len(kv); i += 2 {
 		if err := b.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
 			t.Fatal(err)
@@ -39,7 +43,11 @@ func keys(t *testing.T, db iavldb.DB, reverse bool, start, end string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer it.Close()
+	defer func() {
+		if err := it.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	var out []string
 	for ; it.Valid(); it.Next() {
 		out = append(out, fmt.Sprintf("%s=%s", it.Key(), it.Value()))
@@ -99,7 +107,11 @@ func TestBatchesGetsAndIterators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if got := keys(t, db, false, "", ""); got != "[a=1 c=3 d=4]" {
 		t.Fatalf("after reopening: %s", got)
 	}
@@ -125,7 +137,11 @@ func TestOpensCosmosDBDatabases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if v, _ := db.Get([]byte("k0999")); string(v) != "999" {
 		t.Fatalf("k0999 = %q", v)
 	}
@@ -137,7 +153,9 @@ func TestOpensCosmosDBDatabases(t *testing.T) {
 	for ; it.Valid(); it.Next() {
 		n++
 	}
-	it.Close()
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if n != 1000 {
 		t.Fatalf("%d keys after reopening, want 1000", n)
 	}

@@ -61,7 +61,7 @@ func free(base, n int) bool {
 		if err != nil {
 			return false
 		}
-		l.Close()
+		_ = l.Close() // only a probe that the port is free
 	}
 	return true
 }
@@ -87,7 +87,7 @@ func reserve(base, n int) (release func(), ok bool) {
 	var files []string
 	undo := func() {
 		for _, f := range files {
-			os.Remove(f)
+			_ = os.Remove(f) // best effort: a stale reservation is taken over later
 		}
 	}
 	for p := base; p < base+n; p++ {
@@ -115,7 +115,7 @@ func reserve(base, n int) (release func(), ok bool) {
 func claim(f string) bool {
 	h, err := os.OpenFile(f, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err == nil {
-		h.Close()
+		_ = h.Close() // an empty file: its name is the reservation
 		return true
 	}
 	if !errors.Is(err, fs.ErrExist) {
