@@ -3,7 +3,6 @@ package networks_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,22 +18,9 @@ import (
 	"github.com/alephd/alephd/node"
 )
 
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "alephd-networks")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "alephd")
-	if out, err := exec.Command("go", "build", "-o", binary, "../cmd/alephd").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build alephd: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// TestMain removes the alephd binary that testnode.Alephd builds for the
+// tests here; under -short they skip and nothing is built.
+func TestMain(m *testing.M) { os.Exit(testnode.Main(m)) }
 
 // network is a testnet of alephd processes.
 type network struct {
@@ -93,6 +79,7 @@ func (nw *network) startIn(i int, ns string) {
 	if err != nil {
 		nw.t.Fatal(err)
 	}
+	binary := testnode.Alephd(nw.t)
 	cmd := exec.Command(binary, "start", "--home", nw.nodes[i].Home)
 	if ns != "" {
 		cmd = exec.Command("ip", "netns", "exec", ns, binary, "start", "--home", nw.nodes[i].Home)

@@ -21,28 +21,14 @@ import (
 	"github.com/alephd/alephd/internal/testnode"
 )
 
-// binary is alephd built once for the tests that run it as a process.
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "alephd-e2e")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "alephd")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build alephd: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// TestMain removes the alephd binary that testnode.Alephd builds for the
+// tests that run it as a process; under -short they skip and nothing is built.
+func TestMain(m *testing.M) { os.Exit(testnode.Main(m)) }
 
 // alephd runs the binary and returns its stdout and exit code.
 func alephd(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(testnode.Alephd(t), args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -78,7 +64,7 @@ func (n *testNode) start(t *testing.T) *client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.cmd = exec.Command(binary, "start", "--home", n.home, "--api-addr", n.api)
+	n.cmd = exec.Command(testnode.Alephd(t), "start", "--home", n.home, "--api-addr", n.api)
 	n.cmd.Stdout, n.cmd.Stderr = log, log
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
