@@ -97,6 +97,9 @@ func (n *testNode) signal(sig syscall.Signal) {
 // fixtures with `alephd tx submit`: those a fresh chain can accept are
 // accepted, and tampered copies are refused with a log that says why.
 func TestSubmitMainnetVectors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs alephd binaries; make test runs it")
+	}
 	n := newNode(t)
 	n.start(t)
 	var file struct {
@@ -172,6 +175,9 @@ func TestSubmitMainnetVectors(t *testing.T) {
 // TestKill9LosesNothing submits messages while the node is killed with
 // SIGKILL; after a restart every acknowledged message is still there.
 func TestKill9LosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs alephd binaries; make test runs it")
+	}
 	n := newNode(t)
 	c := n.start(t)
 	k := apptest.Key("kill9")
@@ -262,6 +268,9 @@ func TestKill9LosesNothing(t *testing.T) {
 // and an `index rebuild` are refused with a message that says why, and the
 // running node's index is left alone.
 func TestAHomeInUseIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs alephd binaries; make test runs it")
+	}
 	n := newNode(t)
 	n.start(t)
 	defer n.signal(syscall.SIGTERM)
