@@ -4,7 +4,7 @@ BIN       := bin/alephd
 # cgo on: go-ethereum's libsecp256k1 recovers signatures ~3.5x faster than pure Go.
 export CGO_ENABLED := 1
 
-.PHONY: help build run test test-race test-sim bench bench-localnet lint proto-gen localnet-start localnet-stop localnet-reset e2e clean
+.PHONY: help build run test test-unit test-race test-sim bench bench-localnet lint proto-gen localnet-start localnet-stop localnet-reset e2e clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -17,6 +17,9 @@ run: build ## Run a single-validator dev chain (home ~/.alephd-dev, RPC 127.0.0.
 
 test: ## Run every test
 	$(GO) test -count=1 -timeout 30m ./... # the first run on a machine also builds kubo for the content tests (~6 min)
+
+test-unit: ## fast: skips process-level tests (networks, binaries, SDK, kubo)
+	$(GO) test -short -count=1 ./...
 
 test-race: ## Run every test with the race detector
 	$(GO) test -race -count=1 ./...
