@@ -3,9 +3,11 @@ package app_test
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand"
 	"testing"
 	"time"
@@ -14,7 +16,9 @@ import (
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/payment"
 )
 
 // at pins a draft's envelope and content time, so signed bytes are fixed.
@@ -34,8 +38,11 @@ func sign(t testing.TB, k *ecdsa.PrivateKey, d client.Draft) *pb.AlephMessage {
 }
 
 // scenario is a fixed history touching every message type and rule: posts
-// and amends, aggregates out of order, a delegation, a STORE, FORGETs, and
-// a few rejections.
+// and amends, aggregates out of order, a delegation, a STORE, FORGETs and a
+// few rejections; then payments: an oracle's balance report, a channel
+// endorsement paying for another's posts, a report that shrinks it, and
+// garbage collection of what it no longer pays for once the grace period
+// ends. Meanwhile a module changes the validator set (scenarioUpdates).
 func scenario(t testing.TB) [][]*pb.AlephMessage {
 	alice, bob := apptest.Key("alice"), apptest.Key("bob")
 	post := sign(t, alice, at(client.Post("TEST", "blog", map[string]any{"title": "hello"}, ""), "1700000001"))
@@ -53,16 +60,84 @@ func scenario(t testing.TB) [][]*pb.AlephMessage {
 	forgetAmend := sign(t, alice, at(client.Forget("TEST", []string{amend1.ItemHash}, nil, "typo"), "1700000020"))
 	forgetOthers := sign(t, bob, at(client.Forget("TEST", []string{post.ItemHash}, nil, ""), "1700000021")) // rejected
 	forgetAgg := sign(t, alice, at(client.Forget("TEST", nil, []string{"profile"}, ""), "1700000022"))
+
+	oracle, carol, dave := apptest.Key("oracle"), apptest.Key("carol"), apptest.Key("dave")
+	report := func(amount, secs string) *pb.AlephMessage {
+		return sign(t, oracle, at(client.BalancesUpdate("BALANCES", "ETH", 1, map[string]string{apptest.Address(carol): amount}), secs))
+	}
+	endorse := sign(t, carol, at(client.Endorse("ECON", "3"), "1700000031"))
+	davePost := func(n int) *pb.AlephMessage {
+		return sign(t, dave, at(client.Post("ECON", "note", map[string]any{"n": n}, ""), fmt.Sprint(1700000040+n)))
+	}
 	return [][]*pb.AlephMessage{
 		{post, aggLate, security},
 		{amend1, amend2, aggEarly, byBob, store},
 		{forgetAmend, forgetOthers, post}, // post again: a duplicate
 		{forgetAgg},
+		{report("5", "1700000030")},
+		{endorse},
+		{davePost(1), davePost(2), davePost(3)},
+		{report("1", "1700000050")}, // the endorsement shrinks to 1: two posts are removing
+		{},
+		{}, // the grace period (2 blocks) ends: removed
 	}
 }
 
+// scenarioGrace is the golden chain's grace period, in blocks.
+const scenarioGrace = 2
+
+// scenarioValidators are the golden chain's validators: three keys of 32
+// fixed bytes (the app checks no signature of theirs).
+func scenarioValidators() []app.Validator {
+	var out []app.Validator
+	for _, seed := range []string{"v1", "v2", "v3"} {
+		pk := sha256.Sum256([]byte(seed))
+		out = append(out, app.Validator{Address: app.Ed25519Address(pk[:]), PubKeyType: app.PubKeyEd25519, PubKey: pk[:], Power: 10})
+	}
+	return out
+}
+
+// scenarioUpdates changes the golden chain's validator set: at height 6 v3
+// joins with power 5 and v1 leaves; at height 8 v2 goes to power 20.
+func scenarioUpdates(b app.Block) []app.Validator {
+	v := scenarioValidators()
+	switch b.Height {
+	case 6:
+		v[2].Power = 5
+		v[0].Power = 0
+		return []app.Validator{v[2], v[0]}
+	case 8:
+		v[1].Power = 20
+		return []app.Validator{v[1]}
+	}
+	return nil
+}
+
+// newScenarioChain is the golden chain at genesis: the dev genesis with
+// the oracle, a short grace period, v1 and v2 as validators, and a module
+// that makes scenarioUpdates.
+func newScenarioChain(t testing.TB) *apptest.Chain {
+	var g map[string]json.RawMessage
+	if err := json.Unmarshal(app.DevGenesis(apptest.Address(apptest.Key("oracle"))), &g); err != nil {
+		t.Fatal(err)
+	}
+	var pay payment.Genesis
+	if err := json.Unmarshal(g["payment"], &pay); err != nil {
+		t.Fatal(err)
+	}
+	pay.Params.GraceBlocks = scenarioGrace
+	g["payment"], _ = json.Marshal(pay)
+	doc, _ := json.Marshal(g)
+	changer := app.Module{Name: "validator-changer", EndBlock: func(_ state.KV, b app.Block, out *app.BlockEffects) error {
+		out.ValidatorUpdates = append(out.ValidatorUpdates, scenarioUpdates(b)...)
+		return nil
+	}}
+	return apptest.NewWith(t, doc, app.Options{Modules: []app.Module{changer}},
+		app.ChainInfo{ChainID: "golden", Validators: scenarioValidators()[:2], VoteExtensionsFrom: 1})
+}
+
 func run(t testing.TB, blocks [][]*pb.AlephMessage) *apptest.Chain {
-	c := apptest.New(t, nil)
+	c := newScenarioChain(t)
 	for i := range blocks {
 		runBlock(c, blocks, i)
 	}
@@ -91,7 +166,7 @@ func runBlock(c *apptest.Chain, blocks [][]*pb.AlephMessage, i int) []app.TxResu
 
 // goldenAppHash pins the app hash of scenario. It changes only when the
 // state machine changes on purpose: say why in the commit that updates it.
-const goldenAppHash = "fb288dc3137ddcce2a78507354116d78843b7a27b124b380804588f724dae256"
+const goldenAppHash = "61cb38704bb393f3d5fc3afe688bf09de37f6165dd066547cbd0aa0980bd8ef6"
 
 // TestGoldenAppHash guards against accidental consensus changes.
 func TestGoldenAppHash(t *testing.T) {
@@ -106,7 +181,7 @@ func TestGoldenAppHash(t *testing.T) {
 // hash stands for known-good behaviour.
 func TestScenarioOutcomes(t *testing.T) {
 	blocks := scenario(t)
-	c := apptest.New(t, nil)
+	c := newScenarioChain(t)
 	codes := func(rs []app.TxResult) string {
 		s := ""
 		for _, r := range rs {
@@ -114,7 +189,8 @@ func TestScenarioOutcomes(t *testing.T) {
 		}
 		return s
 	}
-	want := []string{"/0 /0 /0 ", "/0 /0 /0 /0 /0 ", fmt.Sprintf("/0 message/%d message/%d ", message.ErrForgetNotAllowed.Code, message.ErrDuplicate.Code), "/0 "}
+	want := []string{"/0 /0 /0 ", "/0 /0 /0 /0 /0 ", fmt.Sprintf("/0 message/%d message/%d ", message.ErrForgetNotAllowed.Code, message.ErrDuplicate.Code), "/0 ",
+		"/0 ", "/0 ", "/0 /0 /0 ", "/0 ", "", ""}
 	var results [][]app.TxResult
 	for i := range blocks {
 		rs := runBlock(c, blocks, i)
@@ -122,6 +198,17 @@ func TestScenarioOutcomes(t *testing.T) {
 			t.Fatalf("block %d codes = %q, want %q (%v)", i+1, got, want[i], c.Results)
 		}
 		results = append(results, rs)
+		if c.Height == 6 { // the first change: v3 joins, v1 leaves, from 8
+			v := scenarioValidators()
+			before := map[string]int64{fmt.Sprintf("%X", v[0].Address): 10, fmt.Sprintf("%X", v[1].Address): 10}
+			after := map[string]int64{fmt.Sprintf("%X", v[1].Address): 10, fmt.Sprintf("%X", v[2].Address): 5}
+			if got := validatorPowers(t, c, 7); !maps.Equal(got, before) {
+				t.Errorf("validators of height 7: %v, want %v", got, before)
+			}
+			if got := validatorPowers(t, c, 8); !maps.Equal(got, after) || len(c.ValidatorUpdates) != 2 {
+				t.Errorf("validators of height 8: %v, want %v; updates returned: %v", got, after, c.ValidatorUpdates)
+			}
+		}
 	}
 	// The FORGETs report what they forgot: one amend; both profile elements.
 	if f := results[2][0].Forgotten; len(f) != 1 || f[0] != blocks[1][0].ItemHash {
@@ -150,13 +237,52 @@ func TestScenarioOutcomes(t *testing.T) {
 	if got := c.Status(store.ItemHash); got != "processed" {
 		t.Fatalf("the attested STORE is %s", got)
 	}
+	// The endorsement shrank with carol's balance: of dave's posts it paid
+	// for, the newest two went to removing, and were removed when the grace
+	// period ended, at the end of the last block.
+	dave := blocks[6]
+	for i, want := range []string{"processed", "removed", "removed"} {
+		if got := c.Status(dave[i].ItemHash); got != want {
+			t.Errorf("dave's post %d is %s, want %s", i+1, got, want)
+		}
+	}
+	if len(c.EndBlock) != 2 || c.EndBlock[0].Status != "removed" {
+		t.Errorf("the last block's removals: %+v", c.EndBlock)
+	}
+	// The validator set changed at heights 6 and 8, each from two heights
+	// on; a set no check can ask for any more was pruned.
+	if got := validatorPowers(t, c, 7); len(got) != 0 {
+		t.Errorf("the set of height 7, replaced at 8, is still kept: %v", got)
+	}
+	v := scenarioValidators()
+	wantSet := map[string]int64{fmt.Sprintf("%X", v[1].Address): 20, fmt.Sprintf("%X", v[2].Address): 5}
+	for _, h := range []int64{10, 11} {
+		if got := validatorPowers(t, c, h); !maps.Equal(got, wantSet) {
+			t.Errorf("validators of height %d: %v, want %v", h, got, wantSet)
+		}
+	}
+}
+
+// validatorPowers is the set that signs height h, by address, in c's
+// committed state.
+func validatorPowers(t *testing.T, c *apptest.Chain, h int64) map[string]int64 {
+	t.Helper()
+	ci, err := c.App.ChainInfo(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, v := range ci.Validators {
+		out[fmt.Sprintf("%X", v.Address)] = v.Power
+	}
+	return out
 }
 
 // TestDeterminism runs the same history in two fresh apps and compares the
 // app hash after every block.
 func TestDeterminism(t *testing.T) {
 	blocks := scenario(t)
-	a, b := apptest.New(t, nil), apptest.New(t, nil)
+	a, b := newScenarioChain(t), newScenarioChain(t)
 	for i := range blocks {
 		runBlock(a, blocks, i)
 		runBlock(b, blocks, i)

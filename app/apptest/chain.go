@@ -33,17 +33,22 @@ type Chain struct {
 	Hash []byte
 	// EndBlock lists the end-of-block status changes of the last block.
 	EndBlock []message.StatusChange
+	// ValidatorUpdates are the last block's changes to the validator set.
+	ValidatorUpdates []app.Validator
 }
 
 // Open returns an app over a new in-memory store, before InitChain (a node
 // that is about to state-sync is one).
-func Open(t testing.TB) (*app.App, *state.Store) {
+func Open(t testing.TB) (*app.App, *state.Store) { return OpenWith(t, app.Options{}) }
+
+// OpenWith is Open with options (extra modules, say).
+func OpenWith(t testing.TB, opts app.Options) (*app.App, *state.Store) {
 	t.Helper()
 	store, err := state.OpenMemory()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(store, app.Options{})
+	a, err := app.New(store, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +59,19 @@ func Open(t testing.TB) (*app.App, *state.Store) {
 // address has free personal storage).
 func New(t testing.TB, appState json.RawMessage) *Chain {
 	t.Helper()
-	a, store := Open(t)
+	return NewWith(t, appState, app.Options{}, app.ChainInfo{})
+}
+
+// NewWith starts a chain from app_state with options and what CometBFT's
+// genesis says beyond app_state (chain id, validators); an empty ChainInfo
+// is a chain without consensus.
+func NewWith(t testing.TB, appState json.RawMessage, opts app.Options, ci app.ChainInfo) *Chain {
+	t.Helper()
+	a, store := OpenWith(t, opts)
 	if appState == nil {
 		appState = app.DevGenesis()
 	}
-	hash, err := a.InitChain(1, GenesisTime.UnixNano(), appState, app.ChainInfo{})
+	hash, err := a.InitChain(1, GenesisTime.UnixNano(), appState, ci)
 	if err != nil {
 		t.Fatalf("init chain: %v", err)
 	}
@@ -99,7 +112,7 @@ func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
 	if _, err := c.App.Commit(); err != nil {
 		c.T.Fatalf("commit %d: %v", c.Height, err)
 	}
-	c.Results, c.Hash, c.EndBlock = res.Txs, res.AppHash, res.StatusChanges
+	c.Results, c.Hash, c.EndBlock, c.ValidatorUpdates = res.Txs, res.AppHash, res.StatusChanges, res.ValidatorUpdates
 	if err := c.App.Invariants(); err != nil {
 		c.T.Fatalf("after block %d: %v", c.Height, err)
 	}
