@@ -50,11 +50,29 @@ func (Keeper) Params(kv state.KV) (Params, error) {
 	return p, state.GetParams(kv, paramsKey, "message", &p)
 }
 
+// Validate checks what genesis can be checked for without state: the
+// params, and that each message decodes with a known status.
+func (g Genesis) Validate() error {
+	if err := g.Params.Validate(); err != nil {
+		return fmt.Errorf("message params: %w", err)
+	}
+	for i, gm := range g.Messages {
+		m, err := FromJSON(gm.Message)
+		if err != nil {
+			return fmt.Errorf("genesis message %d: %w", i, err)
+		}
+		if status, ok := pb.MessageStatus_value[gm.Status]; !ok || status == 0 {
+			return fmt.Errorf("genesis message %s: unknown status %q", m.ItemHash, gm.Status)
+		}
+	}
+	return nil
+}
+
 // Init writes params and imported records, then rebuilds the indexes the
 // records imply (amends, aggregates, files).
 func (k Keeper) Init(kv state.KV, g Genesis) error {
-	if err := g.Params.Validate(); err != nil {
-		return fmt.Errorf("message params: %w", err)
+	if err := g.Validate(); err != nil {
+		return err
 	}
 	pj, _ := json.Marshal(g.Params)
 	if err := kv.Set(paramsKey, pj); err != nil {

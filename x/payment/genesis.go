@@ -30,11 +30,26 @@ type Genesis struct {
 // DefaultGenesis has the default params and no endorsement.
 func DefaultGenesis() Genesis { return Genesis{Params: DefaultParams(), Endorsements: []Endorsement{}} }
 
+// Validate checks what genesis can be checked for without state: the
+// params and each endorsement's amount and channel. That endorsements fit
+// their endorsers' balances is checked by Init, which has the balances.
+func (g Genesis) Validate() error {
+	if err := g.Params.Validate(); err != nil {
+		return fmt.Errorf("payment params: %w", err)
+	}
+	for _, e := range g.Endorsements {
+		if _, err := balance.ParseAmount(e.Amount); err != nil || e.Channel == "" {
+			return fmt.Errorf("endorsement %s -> %q: %v", e.Endorser, e.Channel, err)
+		}
+	}
+	return nil
+}
+
 // Init writes genesis. It runs after the message and balance modules:
 // it rebuilds usage from the imported message records.
 func (k *Keeper) Init(kv state.KV, g Genesis) error {
-	if err := g.Params.Validate(); err != nil {
-		return fmt.Errorf("payment params: %w", err)
+	if err := g.Validate(); err != nil {
+		return err
 	}
 	pj, _ := json.Marshal(g.Params)
 	if err := kv.Set(paramsKey, pj); err != nil {

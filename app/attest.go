@@ -1,0 +1,67 @@
+package app
+
+import (
+	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/attest"
+	"github.com/alephd/alephd/x/message"
+)
+
+// Attestation records (x/attest) enter a block first, from its proposer,
+// with the previous height's extended commit as evidence. The ABCI adapter
+// checks the evidence's signatures against ChainInfo's validators of that
+// height; what follows here is over committed state: the state the
+// proposal's block starts from.
+
+// ErrAttestationTx refuses an attestation record sent as a transaction, or
+// anywhere but first in a block.
+var ErrAttestationTx = errs.Register("app", 2, "attestation records are made by block proposers")
+
+// TallyCommitted is the record that votes, out of total power, attest over
+// the committed state. PrepareProposal builds its record with it.
+func (a *App) TallyCommitted(votes []attest.Vote, total int64) (*pb.Attestation, error) {
+	snap, err := a.store.At(0)
+	if err != nil {
+		return nil, err
+	}
+	return a.attest.Tally(snap, votes, total)
+}
+
+// CheckAttestation returns an error unless rec is what votes, out of total
+// power, attest over the committed state. PrepareProposal checks its own
+// record with it and ProcessProposal every proposer's: one function, so an
+// honest proposer never makes a block the others refuse. A refusal wraps
+// attest.ErrRecordMismatch; any other error is a storage failure.
+func (a *App) CheckAttestation(rec *pb.Attestation, votes []attest.Vote, total int64) error {
+	snap, err := a.store.At(0)
+	if err != nil {
+		return err
+	}
+	return a.attest.Check(snap, rec, votes, total)
+}
+
+// PendingStores lists STOREs waiting for attestation in the committed
+// state, nearest deadline first, at most limit (0: all). The node's fetcher
+// and vote extensions read it.
+func (a *App) PendingStores(limit int) ([]message.PendingStore, error) {
+	if a.store.Version() == 0 {
+		return nil, nil
+	}
+	snap, err := a.store.At(0)
+	if err != nil {
+		return nil, err
+	}
+	return a.messages.Pending(snap, limit)
+}
+
+// LiveFiles lists the files of live STOREs in the committed state.
+func (a *App) LiveFiles() ([]string, error) {
+	if a.store.Version() == 0 {
+		return nil, nil
+	}
+	snap, err := a.store.At(0)
+	if err != nil {
+		return nil, err
+	}
+	return a.messages.LiveFiles(snap)
+}
