@@ -116,7 +116,9 @@ func TestSubmitMainnetVectors(t *testing.T) {
 	accepted := 0
 	for i, m := range file.Messages {
 		path := filepath.Join(dir, fmt.Sprintf("v%02d.json", i))
-		os.WriteFile(path, m, 0o644)
+		if err := os.WriteFile(path, m, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		args := []string{"tx", "submit", path, "--node", n.rpc}
 		out, code := alephd(t, args...)
 		var res client.Result
@@ -144,7 +146,9 @@ func TestSubmitMainnetVectors(t *testing.T) {
 	}
 
 	var m map[string]any
-	json.Unmarshal(file.Messages[2], &m)
+	if err := json.Unmarshal(file.Messages[2], &m); err != nil {
+		t.Fatal(err)
+	}
 	for name, tamper := range map[string]func(map[string]any){
 		"content":   func(m map[string]any) { m["item_content"] = strings.Replace(m["item_content"].(string), "1", "2", 1) },
 		"sender":    func(m map[string]any) { m["sender"] = apptest.Address(apptest.Key("intruder")) },
@@ -161,7 +165,9 @@ func TestSubmitMainnetVectors(t *testing.T) {
 		tamper(c)
 		b, _ := json.Marshal(map[string]any{"message": c, "sync": true})
 		path := filepath.Join(dir, name+".json")
-		os.WriteFile(path, b, 0o644)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		out, code := alephd(t, "tx", "submit", path, "--node", n.rpc)
 		if code != 1 || !strings.Contains(out, `"code": `) || strings.Contains(out, `"code": 0`) {
 			t.Errorf("tampered %s: exit %d, %s", name, code, out)
@@ -248,8 +254,9 @@ func TestKill9LosesNothing(t *testing.T) {
 				Status string `json:"status"`
 			}
 			if err == nil {
-				json.NewDecoder(res.Body).Decode(&body)
-				res.Body.Close()
+				// A body that does not decode leaves Status empty: poll again.
+				_ = json.NewDecoder(res.Body).Decode(&body)
+				_ = res.Body.Close() // read only
 			}
 			if body.Status == "processed" {
 				break

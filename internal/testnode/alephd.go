@@ -48,7 +48,7 @@ func Alephd(t testing.TB) string {
 func Main(m *testing.M) int {
 	code := m.Run()
 	if alephd.dir != "" {
-		os.RemoveAll(alephd.dir)
+		_ = os.RemoveAll(alephd.dir) // a temporary build directory: best effort
 	}
 	return code
 }
