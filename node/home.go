@@ -173,6 +173,10 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read genesis %s: %w", o.Genesis, err)
 		}
+		// Refuse now what InitChain would refuse at the first start.
+		if err := app.ValidateGenesis(doc.AppState); err != nil {
+			return nil, fmt.Errorf("genesis %s: app_state: %w", o.Genesis, err)
+		}
 		return doc, doc.SaveAs(c.GenesisFile())
 	}
 	if o.ChainID == "" {
