@@ -163,7 +163,9 @@ func (s *Application) checkBeforeSignature(e *txEntry) (r app.TxResult, done boo
 	if !reached {
 		return r, true
 	}
-	s.txs.check(e)() // recover and cache
+	// The error is the verdict, and check caches it on e: the pipeline run
+	// again under the lock reads it from there, so it is not needed here.
+	_ = s.txs.check(e)()
 	return r, false
 }
 

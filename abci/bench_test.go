@@ -81,7 +81,9 @@ func BenchmarkFinalizeBlock(b *testing.B) {
 		block := txs[i*perBlock : (i+1)*perBlock]
 		b.StopTimer() // admitted just before its block, as from a node's mempool
 		for _, tx := range block {
-			s.CheckTx(ctx, &abcitypes.RequestCheckTx{Tx: tx})
+			if _, err := s.CheckTx(ctx, &abcitypes.RequestCheckTx{Tx: tx}); err != nil {
+				b.Fatal(err)
+			}
 		}
 		b.StartTimer()
 		commit(b, s, int64(i+1), block)

@@ -76,8 +76,11 @@ func (s *snapshots) maybeTake(a exporter, h int64) {
 	go func() {
 		defer func() { s.mu.Lock(); s.taking = false; s.mu.Unlock() }()
 		if err := s.take(a, h); err != nil {
-			os.RemoveAll(s.path(h))
+			rmErr := os.RemoveAll(s.path(h))
 			fmt.Fprintf(os.Stderr, "alephd: snapshot at height %d failed: %v\n", h, err)
+			if rmErr != nil {
+				fmt.Fprintf(os.Stderr, "alephd: removing the failed snapshot at height %d: %v\n", h, rmErr)
+			}
 		}
 	}()
 }
@@ -88,7 +91,11 @@ type exporter interface {
 
 func (s *snapshots) take(a exporter, h int64) error {
 	tmp := s.path(h) + ".tmp"
-	os.RemoveAll(tmp)
+	// An earlier attempt's leftovers must go, or they would end up in this
+	// snapshot's folder.
+	if err := os.RemoveAll(tmp); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return err
 	}
@@ -162,7 +169,11 @@ func (s *snapshots) prune() {
 	}
 	for i, h := range s.heights() {
 		if i >= keep {
-			os.RemoveAll(s.path(h))
+			// The new snapshot is in place: a failure leaves an old one on
+			// disk, perhaps in part, and the next prune tries again.
+			if err := os.RemoveAll(s.path(h)); err != nil {
+				fmt.Fprintf(os.Stderr, "alephd: removing the snapshot at height %d: %v\n", h, err)
+			}
 		}
 	}
 }

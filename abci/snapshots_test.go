@@ -59,7 +59,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 
 	// A snapshot that does not lead to the trusted app hash is rejected.
 	bad := newAdapter(t)
-	bad.OfferSnapshot(ctx, &abcitypes.RequestOfferSnapshot{Snapshot: snap, AppHash: []byte("not the hash")})
+	if _, err := bad.OfferSnapshot(ctx, &abcitypes.RequestOfferSnapshot{Snapshot: snap, AppHash: []byte("not the hash")}); err != nil {
+		t.Fatal(err)
+	}
 	var r *abcitypes.ResponseApplySnapshotChunk
 	for i := uint32(0); i < snap.Chunks; i++ {
 		r, _ = bad.ApplySnapshotChunk(ctx, &abcitypes.RequestApplySnapshotChunk{Index: i, Chunk: chunk(i)})

@@ -139,7 +139,9 @@ func (c *txCache) prepare(a *app.App, txs [][]byte) []*txEntry {
 			for i := range work {
 				e := c.entry(a, txs[i])
 				if !c.verified(e) && e.parsed.Err == nil {
-					c.check(e)()
+					// Recovers and caches the verdict on e, which is what the
+					// returned error is: FinalizeBlock reads it from the cache.
+					_ = c.check(e)()
 				}
 				entries[i] = e
 			}

@@ -153,7 +153,9 @@ func runBlock(c *apptest.Chain, blocks [][]*pb.AlephMessage, i int) []app.TxResu
 		for _, m := range blocks[i-1] {
 			if m.Type == message.TypeStore {
 				var content struct{ Size uint64 }
-				json.Unmarshal(m.ItemContent, &content)
+				if err := json.Unmarshal(m.ItemContent, &content); err != nil {
+					c.T.Fatal(err)
+				}
 				files = append(files, apptest.File(m, content.Size))
 			}
 		}
@@ -214,7 +216,7 @@ func TestScenarioOutcomes(t *testing.T) {
 	if f := results[2][0].Forgotten; len(f) != 1 || f[0] != blocks[1][0].ItemHash {
 		t.Fatalf("forgetting the amend reported %v", f)
 	}
-	if f := results[3][0].Forgotten; len(f) != 2 || !(f[0] == blocks[0][1].ItemHash || f[1] == blocks[0][1].ItemHash) {
+	if f := results[3][0].Forgotten; len(f) != 2 || (f[0] != blocks[0][1].ItemHash && f[1] != blocks[0][1].ItemHash) {
 		t.Fatalf("forgetting the profile aggregate reported %v", f)
 	}
 	post := blocks[0][0].ItemHash
@@ -223,7 +225,9 @@ func TestScenarioOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var view app.PostView
-	json.Unmarshal(res.Value, &view)
+	if err := json.Unmarshal(res.Value, &view); err != nil {
+		t.Fatal(err)
+	}
 	// amend1 (latest by time) was forgotten, so amend2 is the latest.
 	if view.LatestAmend != blocks[1][1].ItemHash || !bytes.Contains(view.Content, []byte("hello v1.5")) {
 		t.Fatalf("post view after forgetting the latest amend: %+v %s", view, view.Content)

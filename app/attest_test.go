@@ -18,7 +18,9 @@ import (
 // storeChain is a dev chain whose STOREs wait attestBlocks blocks.
 func storeChain(t *testing.T, attestBlocks int64) *apptest.Chain {
 	var g map[string]json.RawMessage
-	json.Unmarshal(app.DevGenesis(), &g)
+	if err := json.Unmarshal(app.DevGenesis(), &g); err != nil {
+		t.Fatal(err)
+	}
 	mg := message.DefaultGenesis()
 	mg.Params.StoreAttestBlocks = attestBlocks
 	mg.Params.MaxFileBytesStorage = 1 << 20

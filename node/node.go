@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,15 +49,13 @@ func openContent(home string, ac AppConfig) (*content.Store, *fetch.Fetcher, err
 	if ac.IPFSAPI != "" {
 		k, err := content.NewKubo(ac.IPFSAPI)
 		if err != nil {
-			files.Close()
-			return nil, nil, fmt.Errorf("ipfs_api %s: %w", ac.IPFSAPI, err)
+			return nil, nil, errors.Join(fmt.Errorf("ipfs_api %s: %w", ac.IPFSAPI, err), files.Close())
 		}
 		cfg.IPFS, cfg.Kubo = k, true
 	} else {
 		emb, err := files.IPFS()
 		if err != nil {
-			files.Close()
-			return nil, nil, err
+			return nil, nil, errors.Join(err, files.Close())
 		}
 		cfg.IPFS = emb
 	}
@@ -156,20 +155,18 @@ func Start(home string, o Options) (*Node, error) {
 	}
 	a, err := app.New(store, app.Options{KeepVersions: keepVersions})
 	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("open the state in %s: %w (a home written by an older alephd may not open with this one: "+
-			"export it with the binary that wrote it and init a new home from that genesis, or remove it to start over)", AppDBDir(home), err)
+		return nil, errors.Join(fmt.Errorf("open the state in %s: %w (a home written by an older alephd may not open with this one: "+
+			"export it with the binary that wrote it and init a new home from that genesis, or remove it to start over)", AppDBDir(home), err),
+			store.Close())
 	}
 	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
 	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("node key: %w", err)
+		return nil, errors.Join(fmt.Errorf("node key: %w", err), store.Close())
 	}
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 	ac, err := LoadAppConfig(home)
 	if err != nil {
-		store.Close()
-		return nil, err
+		return nil, errors.Join(err, store.Close())
 	}
 	snaps := abci.Snapshots{Dir: filepath.Join(home, "data", "snapshots"), Interval: ac.SnapshotInterval, Keep: 2}
 	if o.IPFSAPI != "" {
@@ -177,8 +174,7 @@ func Start(home string, o Options) (*Node, error) {
 	}
 	files, fetcher, err := openContent(home, ac)
 	if err != nil {
-		store.Close()
-		return nil, err
+		return nil, errors.Join(err, store.Close())
 	}
 	abciApp := abci.New(a, snaps)
 	abciApp.SetAttester(fetcher)
@@ -196,24 +192,17 @@ func Start(home string, o Options) (*Node, error) {
 		metricsProvider(c.Instrumentation),
 		logger)
 	if err != nil {
-		files.Close()
-		store.Close()
-		return nil, fmt.Errorf("create CometBFT node: %w", err)
+		return nil, errors.Join(fmt.Errorf("create CometBFT node: %w", err), files.Close(), store.Close())
 	}
 	idx, err := index.Open(IndexDir(home))
 	if err != nil {
-		files.Close()
-		store.Close()
-		return nil, err
+		return nil, errors.Join(err, files.Close(), store.Close())
 	}
 	if idx.Rebuilding {
 		logger.Info("the query index was in an older format: rebuilding it from the block store")
 	}
 	if err := n.Start(); err != nil {
-		idx.Close()
-		files.Close()
-		store.Close()
-		return nil, fmt.Errorf("start CometBFT node: %w", err)
+		return nil, errors.Join(fmt.Errorf("start CometBFT node: %w", err), idx.Close(), files.Close(), store.Close())
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	node := &Node{Config: c, App: a, Index: idx, RPC: rpclocal.New(n), cmt: n, store: store, dbs: dbs, stop: stop, done: make(chan struct{})}
@@ -232,13 +221,11 @@ func Start(home string, o Options) (*Node, error) {
 		if err != nil {
 			stop()
 			node.bg.Wait()
-			n.Stop()
+			stopErr := n.Stop()
 			n.Wait()
 			dbs.closeAll()
-			idx.Close()
-			files.Close()
-			store.Close()
-			return nil, fmt.Errorf("start the HTTP API on %s: %w", o.APIAddr, err)
+			// Arguments are evaluated in order: the index, the content store, then the state.
+			return nil, errors.Join(fmt.Errorf("start the HTTP API on %s: %w", o.APIAddr, err), stopErr, idx.Close(), files.Close(), store.Close())
 		}
 	}
 	go func() { // catches up from the block store first, then follows
@@ -255,30 +242,41 @@ func Start(home string, o Options) (*Node, error) {
 // RPCAddress is the CometBFT RPC listen address.
 func (n *Node) RPCAddress() string { return n.Config.RPC.ListenAddress }
 
-// Stop stops consensus and the index, and closes the state.
+// Stop stops consensus and the index, and closes the state. A failure to
+// stop the HTTP API or to close a store does not stop the rest of the
+// shutdown; Stop returns every such error, joined.
 func (n *Node) Stop() error {
+	var apiErr error
 	if n.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		n.api.Stop(ctx)
+		if err := n.api.Stop(ctx); err != nil {
+			apiErr = fmt.Errorf("stop the HTTP API: %w", err)
+		}
 		cancel()
 	}
 	n.stop()
 	<-n.done
 	n.bg.Wait()
 	if err := n.cmt.Stop(); err != nil {
-		return err
+		// Consensus may still be running on the stores: they stay open.
+		return errors.Join(apiErr, err)
 	}
-	n.Index.Close()
+	var idxErr, filesErr error
+	if err := n.Index.Close(); err != nil {
+		idxErr = fmt.Errorf("close the query index: %w", err)
+	}
 	n.cmt.Wait()
 	n.dbs.closeAll()
-	n.files.Close()
-	return n.store.Close()
+	if err := n.files.Close(); err != nil {
+		filesErr = fmt.Errorf("close the content store: %w", err)
+	}
+	return errors.Join(apiErr, idxErr, filesErr, n.store.Close())
 }
 
 // ExportGenesis opens a stopped node's home and returns its committed state
 // as a genesis document that `alephd init --genesis` starts a chain from: same
 // chain id and validators, starting at the next height.
-func ExportGenesis(home string) (*types.GenesisDoc, error) {
+func ExportGenesis(home string) (out *types.GenesisDoc, err error) {
 	c, err := LoadConfig(home)
 	if err != nil {
 		return nil, err
@@ -291,7 +289,11 @@ func ExportGenesis(home string) (*types.GenesisDoc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state (is the node still running?): %w", err)
 	}
-	defer store.Close()
+	defer func() { // a state that does not close cleanly is the caller's to know about
+		if cerr := store.Close(); cerr != nil {
+			out, err = nil, errors.Join(err, fmt.Errorf("close the state: %w", cerr))
+		}
+	}()
 	a, err := app.New(store, app.Options{})
 	if err != nil {
 		return nil, err

@@ -98,14 +98,14 @@ func TestVerifySignature(t *testing.T) {
 		want   error
 	}{
 		{"as signed", func(m *pb.AlephMessage) {}, nil},
-		{"sender in lower case", func(m *pb.AlephMessage) { m.Sender = strings.ToLower(m.Sender); client.SignMessage(alice, m) }, nil},
+		{"sender in lower case", func(m *pb.AlephMessage) { m.Sender = strings.ToLower(m.Sender); mustSign(t, alice, m) }, nil},
 		{"sender in upper case", func(m *pb.AlephMessage) {
 			m.Sender = "0x" + strings.ToUpper(m.Sender[2:])
-			client.SignMessage(alice, m)
+			mustSign(t, alice, m)
 		}, nil},
 		{"v as 0/1", withSig(func(sig []byte) string { sig[64] -= 27; return "0x" + hex.EncodeToString(sig) }), nil},
 		{"no 0x prefix", func(m *pb.AlephMessage) { m.Signature = m.Signature[2:] }, nil},
-		{"other BSC chain signed as such", func(m *pb.AlephMessage) { m.Chain = "BSC"; client.SignMessage(alice, m) }, nil},
+		{"other BSC chain signed as such", func(m *pb.AlephMessage) { m.Chain = "BSC"; mustSign(t, alice, m) }, nil},
 
 		{"sender changed", func(m *pb.AlephMessage) { m.Sender = addrOf(bob) }, message.ErrSignature},
 		{"chain changed", func(m *pb.AlephMessage) { m.Chain = "BSC" }, message.ErrSignature},
@@ -124,11 +124,11 @@ func TestVerifySignature(t *testing.T) {
 		{"empty", func(m *pb.AlephMessage) { m.Signature = "" }, message.ErrSignatureFormat},
 		{"sender not an address", func(m *pb.AlephMessage) { m.Sender = "VM on executor" }, message.ErrSignatureFormat},
 		{"sender too short", func(m *pb.AlephMessage) { m.Sender = m.Sender[:41] }, message.ErrSignatureFormat},
-		{"sender without 0x, signed as such", func(m *pb.AlephMessage) { m.Sender = m.Sender[2:]; client.SignMessage(alice, m) }, message.ErrSignatureFormat},
+		{"sender without 0x, signed as such", func(m *pb.AlephMessage) { m.Sender = m.Sender[2:]; mustSign(t, alice, m) }, message.ErrSignatureFormat},
 
 		{"non-EVM chain", func(m *pb.AlephMessage) { m.Chain = "SOL" }, message.ErrChain},
-		{"AVAX is not EVM here", func(m *pb.AlephMessage) { m.Chain = "AVAX"; client.SignMessage(alice, m) }, message.ErrChain},
-		{"chain in lower case", func(m *pb.AlephMessage) { m.Chain = "eth"; client.SignMessage(alice, m) }, message.ErrChain},
+		{"AVAX is not EVM here", func(m *pb.AlephMessage) { m.Chain = "AVAX"; mustSign(t, alice, m) }, message.ErrChain},
+		{"chain in lower case", func(m *pb.AlephMessage) { m.Chain = "eth"; mustSign(t, alice, m) }, message.ErrChain},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,7 +148,7 @@ func TestVerifySignature(t *testing.T) {
 func TestSignatureErrorLog(t *testing.T) {
 	m := sign(t, alice, client.Post("TEST", "note", "who signed?", ""))
 	m.Sender = addrOf(bob)
-	client.SignMessage(alice, m) // alice signs a payload that names bob
+	mustSign(t, alice, m) // alice signs a payload that names bob
 	c := newChain(t)
 	err := c.apply(m)
 	if !errors.Is(err, message.ErrSignature) {

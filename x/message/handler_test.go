@@ -106,7 +106,11 @@ func newChain(tb testing.TB) *chain {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { store.Close() })
+	tb.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
 	return &chain{tb: tb, store: store, env: testEnv()}
 }
 
@@ -233,6 +237,14 @@ func resign(tb testing.TB, key *ecdsa.PrivateKey, m *pb.AlephMessage) *pb.AlephM
 	return m
 }
 
+// mustSign signs m again as it is, with key.
+func mustSign(tb testing.TB, key *ecdsa.PrivateKey, m *pb.AlephMessage) {
+	tb.Helper()
+	if err := client.SignMessage(key, m); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // rawMessage builds a message of typ whose item_content is exactly content,
 // signed by key.
 func rawMessage(tb testing.TB, key *ecdsa.PrivateKey, typ, content string) *pb.AlephMessage {
@@ -285,7 +297,7 @@ func TestApplyRejections(t *testing.T) {
 		{"item_hash in upper case", func() *pb.AlephMessage {
 			m := note()
 			m.ItemHash = strings.ToUpper(m.ItemHash)
-			client.SignMessage(alice, m)
+			mustSign(t, alice, m)
 			return m
 		}, message.ErrHashMismatch},
 		{"item_content not UTF-8", func() *pb.AlephMessage {
@@ -362,7 +374,7 @@ func TestDuplicate(t *testing.T) {
 	// Same content and hash, signed again (a different but valid signature).
 	again := proto.Clone(p).(*pb.AlephMessage)
 	again.Channel = "OTHER" // not covered by the item hash
-	client.SignMessage(alice, again)
+	mustSign(t, alice, again)
 	c.mustReject(again, message.ErrDuplicate)
 
 	c.mustApply(sign(t, alice, client.Forget("TEST", []string{p.ItemHash}, nil, "")))

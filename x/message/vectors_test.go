@@ -87,7 +87,9 @@ func TestVectorsValidate(t *testing.T) {
 				t.Fatalf("item_content not kept byte-exact")
 			}
 			var compact bytes.Buffer
-			json.Compact(&compact, v.time)
+			if err := json.Compact(&compact, v.time); err != nil {
+				t.Fatalf("time %s: %v", v.time, err)
+			}
 			if m.Time != compact.String() {
 				t.Fatalf("time %s, sent %s", m.Time, v.time)
 			}
@@ -199,7 +201,11 @@ func TestVectorsApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	accepted, rejected := 0, 0
 	var hashes []string
 	for i, v := range loadVectors(t) {

@@ -25,12 +25,3 @@ var (
 	ErrEndorseBeyondBalance = errs.Register(Codespace, 8, "endorsements exceed balance")
 	// Code 9 (a STORE without a file size) is retired: sizes are attested.
 )
-
-// errNotCovered is what a provider answers for a message that is none of
-// its business (not its channel, no balance): not a refusal, just "ask the
-// next one". It never leaves this package.
-var errNotCovered = errNotCoveredT{}
-
-type errNotCoveredT struct{}
-
-func (errNotCoveredT) Error() string { return "not covered" }
