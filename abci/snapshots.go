@@ -76,7 +76,9 @@ func (s *snapshots) maybeTake(a exporter, h int64) {
 	go func() {
 		defer func() { s.mu.Lock(); s.taking = false; s.mu.Unlock() }()
 		if err := s.take(a, h); err != nil {
-			rmErr := os.RemoveAll(s.path(h))
+			// Only the unfinished folder goes: a snapshot already complete
+			// at this height (a replayed height) stays listed and whole.
+			rmErr := os.RemoveAll(s.path(h) + ".tmp")
 			fmt.Fprintf(os.Stderr, "alephd: snapshot at height %d failed: %v\n", h, err)
 			if rmErr != nil {
 				fmt.Fprintf(os.Stderr, "alephd: removing the failed snapshot at height %d: %v\n", h, rmErr)
