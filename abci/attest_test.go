@@ -475,4 +475,18 @@ func TestVoteExtensionCallsNeverFail(t *testing.T) {
 			t.Fatalf("VerifyVoteExtension(%x): %v, %v", ext[:2], v.GetStatus(), err)
 		}
 	}
+	// An adapter whose app is missing panics on its first read: the
+	// proposal calls answer anyway, PrepareProposal with the mempool's
+	// transactions and no record, ProcessProposal with a refusal.
+	broken := New(nil, Snapshots{})
+	m, _ := alephclient.Sign(apptest.Key("bob"), alephclient.Post("TEST", "note", "x", ""))
+	tx := app.EncodeTx(m)
+	prep, err := broken.PrepareProposal(context.Background(), &abcitypes.RequestPrepareProposal{Height: 5, Txs: [][]byte{tx}, MaxTxBytes: app.MaxBlockBytes, LocalLastCommit: c.last})
+	if err != nil || len(prep.Txs) != 1 || !bytes.Equal(prep.Txs[0], tx) {
+		t.Fatalf("PrepareProposal that panicked: %v, %d txs", err, len(prep.GetTxs()))
+	}
+	proc, err := broken.ProcessProposal(context.Background(), &abcitypes.RequestProcessProposal{Height: 5, Txs: prep.Txs, ProposedLastCommit: commitInfoOf(c.last)})
+	if err != nil || proc.Status != abcitypes.ResponseProcessProposal_REJECT {
+		t.Fatalf("ProcessProposal that panicked: %v, %v", proc.GetStatus(), err)
+	}
 }
