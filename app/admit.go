@@ -10,6 +10,7 @@ import (
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/payment"
 )
 
@@ -210,7 +211,16 @@ func (a *App) settle(kv state.KV, env message.Env, m *pb.AlephMessage, c *messag
 			if err := a.payments.BalanceChanged(kv, env, addr, fx); err != nil {
 				return err
 			}
+			if err := a.nodes.BalanceChanged(kv, addr); err != nil {
+				return err
+			}
 		}
+	case c.PostType == a.nodes.Params().OperationPostType && m.Channel == a.nodes.Params().Channel:
+		op, err := node.ParseOperation(m.ItemContent, m.ItemHash, c.Address, c.Ref, env.Height, env.TxIndex)
+		if err != nil {
+			return err
+		}
+		return a.nodes.Apply(kv, op)
 	case c.PostType == a.payments.Params().EndorsementPostType:
 		channel, amount, err := payment.ParseEndorsement(m.ItemContent)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/alephd/alephd/x/attest"
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/payment"
 )
 
@@ -31,6 +32,7 @@ type App struct {
 	payments  *payment.Keeper
 	registers *payment.Registers
 	attest    *attest.Keeper
+	nodes     *node.Keeper
 	// extra are modules after the built-in ones (Options.Modules).
 	extra []Module
 	// Params change only at genesis; they are read once, at InitChain, at
@@ -64,6 +66,7 @@ func New(store *state.Store, opts Options) (*App, error) {
 	a := &App{store: store, payments: payment.NewKeeper(message.Keeper{}, balance.Keeper{}), keepVersions: opts.KeepVersions, extra: opts.Modules}
 	a.registers = a.payments.Registers()
 	a.attest = attest.NewKeeper(a.messages, a.registers)
+	a.nodes = node.NewKeeper(a.balances)
 	// Every new message's duplicate check is a miss; keep misses off the tree.
 	if err := store.TrackAbsence(message.RecordPrefix); err != nil {
 		return nil, err

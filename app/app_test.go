@@ -8,15 +8,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math/big"
 	"math/rand"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
 )
@@ -69,6 +73,12 @@ func scenario(t testing.TB) [][]*pb.AlephMessage {
 	davePost := func(n int) *pb.AlephMessage {
 		return sign(t, dave, at(client.Post("ECON", "note", map[string]any{"n": n}, ""), fmt.Sprint(1700000040+n)))
 	}
+	nodeOwner, staker := apptest.Key("node-owner"), apptest.Key("staker")
+	nodeOp := func(k *ecdsa.PrivateKey, action, ref, secs string) *pb.AlephMessage {
+		return sign(t, k, at(client.Post("FOUNDATION", "corechan-operation", map[string]any{"action": action, "tags": []string{action}}, ref), secs))
+	}
+	createNode := nodeOp(nodeOwner, "create-node", "", "1700000060")
+	stake := nodeOp(staker, "stake", createNode.ItemHash, "1700000061")
 	return [][]*pb.AlephMessage{
 		{post, aggLate, security},
 		{amend1, amend2, aggEarly, byBob, store},
@@ -80,6 +90,8 @@ func scenario(t testing.TB) [][]*pb.AlephMessage {
 		{report("1", "1700000050")}, // the endorsement shrinks to 1: two posts are removing
 		{},
 		{}, // the grace period (2 blocks) ends: removed
+		{createNode},
+		{stake},
 	}
 }
 
@@ -114,8 +126,9 @@ func scenarioUpdates(b app.Block) []app.Validator {
 }
 
 // newScenarioChain is the golden chain at genesis: the dev genesis with
-// the oracle, a short grace period, v1 and v2 as validators, and a module
-// that makes scenarioUpdates.
+// the oracle, a short grace period, balances for a node owner and a
+// staker, v1 and v2 as validators, and a module that makes
+// scenarioUpdates.
 func newScenarioChain(t testing.TB) *apptest.Chain {
 	var g map[string]json.RawMessage
 	if err := json.Unmarshal(app.DevGenesis(apptest.Address(apptest.Key("oracle"))), &g); err != nil {
@@ -127,6 +140,14 @@ func newScenarioChain(t testing.TB) *apptest.Chain {
 	}
 	pay.Params.GraceBlocks = scenarioGrace
 	g["payment"], _ = json.Marshal(pay)
+	var bal balance.Genesis
+	if err := json.Unmarshal(g["balance"], &bal); err != nil {
+		t.Fatal(err)
+	}
+	bal.Balances = append(bal.Balances,
+		balance.Entry{Address: apptest.Address(apptest.Key("node-owner")), Amount: "250000000000000000000000"},
+		balance.Entry{Address: apptest.Address(apptest.Key("staker")), Amount: "20000000000000000000000"})
+	g["balance"], _ = json.Marshal(bal)
 	doc, _ := json.Marshal(g)
 	changer := app.Module{Name: "validator-changer", EndBlock: func(_ state.KV, b app.Block, out *app.BlockEffects) error {
 		out.ValidatorUpdates = append(out.ValidatorUpdates, scenarioUpdates(b)...)
@@ -168,7 +189,7 @@ func runBlock(c *apptest.Chain, blocks [][]*pb.AlephMessage, i int) []app.TxResu
 
 // goldenAppHash pins the app hash of scenario. It changes only when the
 // state machine changes on purpose: say why in the commit that updates it.
-const goldenAppHash = "61cb38704bb393f3d5fc3afe688bf09de37f6165dd066547cbd0aa0980bd8ef6"
+const goldenAppHash = "1529b4716f515150e17914c6c585fa91f310444692c12499711b474865bc6130"
 
 // TestGoldenAppHash guards against accidental consensus changes.
 func TestGoldenAppHash(t *testing.T) {
@@ -192,14 +213,18 @@ func TestScenarioOutcomes(t *testing.T) {
 		return s
 	}
 	want := []string{"/0 /0 /0 ", "/0 /0 /0 /0 /0 ", fmt.Sprintf("/0 message/%d message/%d ", message.ErrForgetNotAllowed.Code, message.ErrDuplicate.Code), "/0 ",
-		"/0 ", "/0 ", "/0 /0 /0 ", "/0 ", "", ""}
+		"/0 ", "/0 ", "/0 /0 /0 ", "/0 ", "", "", "/0 ", "/0 "}
 	var results [][]app.TxResult
+	var gcEnd []message.StatusChange
 	for i := range blocks {
 		rs := runBlock(c, blocks, i)
 		if got := codes(rs); got != want[i] {
 			t.Fatalf("block %d codes = %q, want %q (%v)", i+1, got, want[i], c.Results)
 		}
 		results = append(results, rs)
+		if c.Height == 10 {
+			gcEnd = c.EndBlock
+		}
 		if c.Height == 6 { // the first change: v3 joins, v1 leaves, from 8
 			v := scenarioValidators()
 			before := map[string]int64{fmt.Sprintf("%X", v[0].Address): 10, fmt.Sprintf("%X", v[1].Address): 10}
@@ -250,8 +275,17 @@ func TestScenarioOutcomes(t *testing.T) {
 			t.Errorf("dave's post %d is %s, want %s", i+1, got, want)
 		}
 	}
-	if len(c.EndBlock) != 2 || c.EndBlock[0].Status != "removed" {
-		t.Errorf("the last block's removals: %+v", c.EndBlock)
+	if len(gcEnd) != 2 || gcEnd[0].Status != "removed" {
+		t.Errorf("block 10's removals: %+v", gcEnd)
+	}
+	// The node owner's CCN holds the staker's whole balance.
+	res, err = c.App.Query(app.PathNode, []byte(blocks[10][0].ItemHash), 0, false)
+	if err != nil || res.Value == nil {
+		t.Fatalf("the created node: %v", err)
+	}
+	var n pb.NodeRecord
+	if err := proto.Unmarshal(res.Value, &n); err != nil || balance.Format(new(big.Int).SetBytes(n.TotalStaked)) != "20000" {
+		t.Errorf("the created node: %v, total staked %s", err, new(big.Int).SetBytes(n.TotalStaked))
 	}
 	// The validator set changed at heights 6 and 8, each from two heights
 	// on; a set no check can ask for any more was pruned.

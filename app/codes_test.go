@@ -51,6 +51,15 @@ var codes = []code{
 	{"message", 24, "invalid STORE content"},
 	{"message", 25, "aggregate too large"},
 
+	{"node", 1, "malformed node operation"},
+	{"node", 2, "the address already has a core channel node"},
+	{"node", 3, "balance below the threshold"},
+	{"node", 4, "no such node"},
+	{"node", 5, "only the node's owner may do this"},
+	{"node", 6, "link refused"},
+	{"node", 7, "stake refused"},
+	{"node", 8, "the address does not stake on this node"},
+
 	{"payment", 1, "no payment provider admits this message"},
 	{"payment", 2, "personal storage exhausted"},
 	{"payment", 3, "channel capacity exhausted"},

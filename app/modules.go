@@ -6,6 +6,7 @@ import (
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/payment"
 )
 
@@ -109,6 +110,18 @@ func (a *App) modules() []Module {
 			Params:     func() any { return a.balParams },
 			Invariants: a.balances.Invariants,
 			Queries:    []Query{{Path: PathBalance, Answer: a.queryBalance}},
+		},
+		{
+			// node reads balances (thresholds, shares) at genesis.
+			Name:            "node",
+			DefaultGenesis:  func() any { return node.DefaultGenesis() },
+			ValidateGenesis: validateWith(node.DefaultGenesis, node.Genesis.Validate),
+			InitGenesis:     initWith(node.DefaultGenesis, a.nodes.Init),
+			ExportGenesis:   func(kv state.KV) (any, error) { return a.nodes.Export(kv) },
+			LoadParams:      a.nodes.LoadParams,
+			Params:          func() any { return a.nodes.Params() },
+			Invariants:      a.nodes.Invariants,
+			Queries:         []Query{{Path: PathNode, Key: func(d []byte) ([]byte, error) { return node.NodeKey(string(d)), nil }}},
 		},
 		{
 			Name:            "payment",

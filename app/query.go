@@ -26,6 +26,7 @@ const (
 	PathAccount    = "/account"    // data: address -> payment.AccountView
 	PathChannel    = "/channel"    // data: channel -> payment.ChannelView
 	PathFile       = "/file"       // data: file hash -> FileView
+	PathNode       = "/node"       // raw; data: node hash -> NodeRecord protobuf
 )
 
 // FileView says which live STOREs keep a file (sha256 or CID) pinned.

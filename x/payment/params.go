@@ -60,6 +60,10 @@ func DefaultParams() Params {
 		CoreChannels: []CoreChannel{{
 			Channel: "ALEPH-IDENTITY", Types: []string{message.TypeAggregate},
 			AggregateKeys: []string{message.SecurityKey, "profile"},
+		}, {
+			// Node operations (x/node), free as on the Aleph network.
+			Channel: "FOUNDATION", Types: []string{message.TypePost},
+			PostTypes: []string{"corechan-operation"},
 		}},
 		CoreRateLimit:       100,
 		CoreWindowBlocks:    600,

@@ -1,0 +1,57 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/alephd/alephd/x/balance"
+)
+
+// Params are nodestatus's rules, as genesis sets them. Thresholds are in
+// whole ALEPH.
+type Params struct {
+	// OperationPostType and Channel name the POSTs that are operations: a
+	// POST of that type on another channel is an ordinary post.
+	OperationPostType string `json:"operation_post_type"`
+	Channel           string `json:"channel"`
+	// NodeThreshold is what a CCN's owner must hold to create and keep it;
+	// it is not counted as stake.
+	NodeThreshold uint64 `json:"node_threshold"`
+	// StakingThreshold is what an address must hold to stake.
+	StakingThreshold uint64 `json:"staking_threshold"`
+	// ActivationThreshold is the total stake at which a CCN is active.
+	ActivationThreshold uint64 `json:"activation_threshold"`
+	// MaxLinkedResourceNodes bounds the CRNs linked to one CCN.
+	MaxLinkedResourceNodes uint32 `json:"max_linked_resource_nodes"`
+}
+
+// DefaultParams are nodestatus's (settings.py), without its 1-ALEPH
+// tolerance: the thresholds are exact.
+func DefaultParams() Params {
+	return Params{
+		OperationPostType:      "corechan-operation",
+		Channel:                "FOUNDATION",
+		NodeThreshold:          200_000,
+		StakingThreshold:       10_000,
+		ActivationThreshold:    500_000,
+		MaxLinkedResourceNodes: 8,
+	}
+}
+
+// Validate checks the params.
+func (p Params) Validate() error {
+	switch {
+	case p.OperationPostType == "" || p.Channel == "":
+		return errors.New("operation_post_type and channel must be set")
+	case p.MaxLinkedResourceNodes == 0:
+		return errors.New("max_linked_resource_nodes must be at least 1")
+	case p.StakingThreshold == 0:
+		return fmt.Errorf("staking_threshold must be at least 1 ALEPH: a staker with nothing would stake on any number of nodes")
+	}
+	return nil
+}
+
+func tokens(whole uint64) *big.Int {
+	return new(big.Int).Mul(new(big.Int).SetUint64(whole), balance.Unit())
+}
