@@ -14,6 +14,7 @@ import (
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/payment"
 )
 
@@ -44,6 +45,11 @@ type generator struct {
 	// stores are STOREs sent, with their declared sizes, for validators'
 	// attestations to draw from.
 	stores []*pb.AttestedFile
+	// ccns and crns are the node creations sent (accepted or not), for
+	// node operations to target.
+	ccns, crns []string
+	// nodeOps are the node operations sent, by item_hash: their action.
+	nodeOps map[string]string
 }
 
 // attestBlocks is the simulation's attestation window: short, so that some
@@ -75,7 +81,7 @@ func (g *generator) attestations() []*pb.AttestedFile {
 const maxTokens = 60
 
 func newGenerator(cfg Config) *generator {
-	g := &generator{rng: rand.New(rand.NewSource(cfg.Seed))}
+	g := &generator{rng: rand.New(rand.NewSource(cfg.Seed)), nodeOps: map[string]string{}}
 	for i := 0; i < cfg.Accounts; i++ {
 		k := keys.FromSeed(fmt.Sprintf("sim-%d", i))
 		g.accounts = append(g.accounts, &account{key: k, addr: apptest.Address(k)})
@@ -101,6 +107,12 @@ func (g *generator) genesis() json.RawMessage {
 	msg := message.DefaultGenesis()
 	msg.Params.StoreAttestBlocks = attestBlocks
 	parts["message"], _ = json.Marshal(msg)
+	// Node thresholds scaled to the simulation's balances, so that nodes
+	// are created, staked, activated and lost as balances move.
+	nd := node.DefaultGenesis()
+	nd.Params.NodeThreshold, nd.Params.StakingThreshold, nd.Params.ActivationThreshold = 40, 10, 100
+	nd.Params.MaxLinkedResourceNodes = 2
+	parts["node"], _ = json.Marshal(nd)
 	pay := payment.DefaultGenesis()
 	pay.Params.GraceBlocks = 5
 	pay.Params.CoreRateLimit, pay.Params.CoreWindowBlocks = 20, 10
@@ -134,6 +146,8 @@ func (g *generator) next(t time.Time) *pb.AlephMessage {
 	a := g.pick()
 	ch := []string{"SIM", "SIM2"}[g.rng.Intn(2)]
 	switch r := g.rng.Intn(100); {
+	case r < 10: // a node operation
+		return g.nodeOperation(a, t)
 	case r < 28: // post
 		m := g.sign(a, client.Post(ch, []string{"blog", "note", "comment"}[g.rng.Intn(3)], map[string]any{"n": g.n, "tags": []string{"t" + fmt.Sprint(g.rng.Intn(3))}}, ""), t)
 		a.posts = append(a.posts, m.ItemHash)
@@ -200,4 +214,43 @@ func (g *generator) next(t time.Time) *pb.AlephMessage {
 		return m
 	}
 	return g.sign(a, client.Post(ch, "note", g.n, ""), t)
+}
+
+// nodeOperation draws a corechan-operation: mostly valid ones, on nodes
+// created before, and some that the registry's rules refuse.
+func (g *generator) nodeOperation(a *account, t time.Time) *pb.AlephMessage {
+	one := func(list []string) string {
+		if len(list) == 0 {
+			return "none"
+		}
+		return list[g.rng.Intn(len(list))]
+	}
+	var action, ref string
+	details := map[string]any{}
+	switch r := g.rng.Intn(10); {
+	case r < 2:
+		action = node.ActionCreateNode
+		details["multiaddress"] = fmt.Sprintf("/ip4/10.0.0.%d/tcp/4025", g.rng.Intn(6))
+		details["locked"] = g.rng.Intn(4) == 0
+		details["authorized"] = []string{g.pick().addr}
+	case r < 3:
+		action = node.ActionCreateResourceNode
+		details["type"] = "compute"
+		details["address"] = fmt.Sprintf("https://crn%d.sim", g.rng.Intn(6))
+	case r < 4:
+		action, ref = []string{node.ActionLink, node.ActionUnlink}[g.rng.Intn(2)], one(g.crns)
+	case r < 8:
+		action, ref = []string{node.ActionStake, node.ActionStakeSplit, node.ActionStakeSplit, node.ActionUnstake}[g.rng.Intn(4)], one(g.ccns)
+	default:
+		action, ref = node.ActionDropNode, one(append(append([]string{}, g.ccns...), g.crns...))
+	}
+	m := g.sign(a, client.Post("FOUNDATION", "corechan-operation", map[string]any{"action": action, "tags": []string{action}, "details": details}, ref), t)
+	g.nodeOps[m.ItemHash] = action
+	switch action {
+	case node.ActionCreateNode:
+		g.ccns = append(g.ccns, m.ItemHash)
+	case node.ActionCreateResourceNode:
+		g.crns = append(g.crns, m.ItemHash)
+	}
+	return m
 }

@@ -37,7 +37,8 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 	c := apptest.New(t, g.genesis())
 	var hashes [][]byte
 	accepted, removing, removed := 0, 0, 0
-	stores := map[string]int{} // attestation outcomes
+	stores := map[string]int{}  // attestation outcomes
+	nodeOps := map[string]int{} // node operations: action accepted, or "refused"
 	for b := 0; b < cfg.Blocks; b++ {
 		at := apptest.Time(c.Height + 1)
 		files := g.attestations() // of earlier blocks' STOREs
@@ -59,6 +60,12 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 			if r.Code == 0 {
 				accepted++
 			}
+			if action, ok := g.nodeOps[r.ItemHash]; ok {
+				if r.Code != 0 {
+					action = "refused"
+				}
+				nodeOps[action]++
+			}
 			for _, sc := range r.StatusChanges {
 				if sc.Status == "removing" {
 					removing++
@@ -74,7 +81,10 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 		}
 		hashes = append(hashes, c.Hash)
 	}
-	t.Logf("seed %d: %d messages entered removing, %d were removed; STOREs: %v", cfg.Seed, removing, removed, stores)
+	t.Logf("seed %d: %d messages entered removing, %d were removed; STOREs: %v; node operations: %v", cfg.Seed, removing, removed, stores, nodeOps)
+	if nodeOps["create-node"] == 0 || nodeOps["stake-split"]+nodeOps["stake"] == 0 || nodeOps["refused"] == 0 {
+		t.Errorf("seed %d: node operations %v; the mix should create nodes, stake on them and refuse some", cfg.Seed, nodeOps)
+	}
 	if stores["processed"] == 0 || stores["rejected"] == 0 || stores["expired"] == 0 {
 		t.Errorf("seed %d: STORE attestation outcomes %v; the mix should process, reject and expire some", cfg.Seed, stores)
 	}
