@@ -103,11 +103,12 @@ func (s *Application) InitChain(_ context.Context, req *abcitypes.RequestInitCha
 	if p := req.ConsensusParams; p != nil && p.Abci != nil {
 		ci.VoteExtensionsFrom = p.Abci.VoteExtensionsEnableHeight
 	}
-	hash, err := s.app.InitChain(req.InitialHeight, req.Time.UnixNano(), req.AppStateBytes, ci)
+	hash, validators, err := s.app.InitChain(req.InitialHeight, req.Time.UnixNano(), req.AppStateBytes, ci)
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
-	return &abcitypes.ResponseInitChain{AppHash: hash}, nil
+	// A set from stake replaces the genesis document's.
+	return &abcitypes.ResponseInitChain{AppHash: hash, Validators: validatorUpdatesOf(validators)}, nil
 }
 
 func (s *Application) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) (resp *abcitypes.ResponseCheckTx, err error) {

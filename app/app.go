@@ -173,28 +173,43 @@ func (a *App) Invariants() error {
 }
 
 // InitChain writes genesis and returns the genesis app hash. The genesis
-// time is the chain's clock until the first block.
-func (a *App) InitChain(initialHeight, genesisTimeUnixNano int64, appState json.RawMessage, ci ChainInfo) ([]byte, error) {
+// time is the chain's clock until the first block. When a module's state
+// gives a validator set (stake, in x/node), that set replaces the genesis
+// document's, and InitChain returns it for CometBFT; otherwise validators
+// is nil and the document's set stands.
+func (a *App) InitChain(initialHeight, genesisTimeUnixNano int64, appState json.RawMessage, ci ChainInfo) (hash []byte, validators []Validator, err error) {
 	if initialHeight > 1 {
 		a.store.SetInitialVersion(initialHeight)
 	}
 	cache := state.NewCache(a.store.Working())
 	if err := a.InitGenesis(cache, appState); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	for _, m := range a.modules() {
+		if m.Validators == nil {
+			continue
+		}
+		vals, err := m.Validators(cache)
+		if err != nil {
+			return nil, nil, fmt.Errorf("genesis validators of %s: %w", m.Name, err)
+		}
+		if len(vals) > 0 && ci.ChainID != "" {
+			ci.Validators, validators = vals, vals
+		}
 	}
 	if err := writeChainInfo(cache, initialHeight, ci); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := a.setBlockTime(cache, genesisTimeUnixNano); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := cache.Write(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := a.loadParams(a.store.Working()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return a.store.WorkingHash(), a.resetCheck()
+	return a.store.WorkingHash(), validators, a.resetCheck()
 }
 
 func (a *App) setBlockTime(kv state.KV, t int64) error {
@@ -290,6 +305,13 @@ func (a *App) FinalizeBlock(b Block, prep Prepared) (BlockResult, error) {
 	}
 	if err := a.runBlockHooks(working, b, &hooks, func(m Module) func(state.KV, Block, *BlockEffects) error { return m.EndBlock }); err != nil {
 		return BlockResult{}, err
+	}
+	if hooks.ValidatorSet != nil {
+		diff, err := validatorDiff(working, hooks.ValidatorSet)
+		if err != nil {
+			return BlockResult{}, fmt.Errorf("end of block %d: %w", b.Height, err)
+		}
+		hooks.ValidatorUpdates = append(hooks.ValidatorUpdates, diff...)
 	}
 	if len(hooks.ValidatorUpdates) > 0 {
 		updates, err := updateValidators(working, b.Height, hooks.ValidatorUpdates)

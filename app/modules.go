@@ -39,6 +39,11 @@ type Module struct {
 	// Invariants checks the module's state; an error is a broken invariant.
 	Invariants func(kv state.KV) error
 
+	// Validators is the validator set the module's state gives, empty when
+	// it has no say (yet). InitChain asks it: a set replaces the genesis
+	// document's.
+	Validators func(kv state.KV) ([]Validator, error)
+
 	// Queries are the module's query paths.
 	Queries []Query
 }
@@ -50,6 +55,9 @@ type BlockEffects struct {
 	// ValidatorUpdates change the validator set from two heights on, as
 	// CometBFT applies them: an update of power 0 removes a validator.
 	ValidatorUpdates []Validator
+	// ValidatorSet, when set, is the whole set wanted from two heights on:
+	// the app turns it into the updates from the latest set.
+	ValidatorSet []Validator
 }
 
 // Query is one query path. A raw query names one key, whose stored bytes
@@ -122,6 +130,17 @@ func (a *App) modules() []Module {
 			Params:          func() any { return a.nodes.Params() },
 			Invariants:      a.nodes.Invariants,
 			Queries:         []Query{{Path: PathNode, Key: func(d []byte) ([]byte, error) { return node.NodeKey(string(d)), nil }}},
+			Validators:      a.stakeValidators,
+			EndBlock: func(kv state.KV, b Block, out *BlockEffects) error {
+				if !a.nodes.EpochEnd(b.Height) {
+					return nil
+				}
+				vals, err := a.stakeValidators(kv)
+				if len(vals) > 0 {
+					out.ValidatorSet = vals
+				}
+				return err
+			},
 		},
 		{
 			Name:            "payment",

@@ -173,6 +173,44 @@ func updateValidators(kv state.KV, height int64, updates []Validator) ([]Validat
 	return updates, saveValidatorSet(kv, height+2, next)
 }
 
+// validatorDiff is the updates that turn the latest set into want: new
+// and re-powered validators, and power 0 for those want leaves out.
+func validatorDiff(kv state.KV, want []Validator) ([]Validator, error) {
+	current, err := latestValidatorSet(kv)
+	if err != nil {
+		return nil, err
+	}
+	var out []Validator
+	for _, v := range want {
+		at := slices.IndexFunc(current, func(c Validator) bool { return bytes.Equal(c.Address, v.Address) })
+		if at < 0 || current[at].Power != v.Power {
+			out = append(out, v)
+		}
+	}
+	for _, c := range current {
+		if !slices.ContainsFunc(want, func(v Validator) bool { return bytes.Equal(c.Address, v.Address) }) {
+			gone := c
+			gone.Power = 0
+			out = append(out, gone)
+		}
+	}
+	return out, nil
+}
+
+// stakeValidators is the validator set stake gives (x/node), as the app
+// keeps validators.
+func (a *App) stakeValidators(kv state.KV) ([]Validator, error) {
+	vals, err := a.nodes.Validators(kv)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Validator, len(vals))
+	for i, v := range vals {
+		out[i] = Validator{Address: Ed25519Address(v.PubKey), PubKeyType: PubKeyEd25519, PubKey: v.PubKey, Power: v.Power}
+	}
+	return out, nil
+}
+
 // pruneValidatorSets deletes the sets replaced at or before height: checks
 // from the next block on ask for height or later.
 func pruneValidatorSets(kv state.KV, height int64) error {

@@ -71,7 +71,7 @@ func NewWith(t testing.TB, appState json.RawMessage, opts app.Options, ci app.Ch
 	if appState == nil {
 		appState = app.DevGenesis()
 	}
-	hash, err := a.InitChain(1, GenesisTime.UnixNano(), appState, ci)
+	hash, _, err := a.InitChain(1, GenesisTime.UnixNano(), appState, ci)
 	if err != nil {
 		t.Fatalf("init chain: %v", err)
 	}

@@ -28,6 +28,8 @@ var (
 	carol  = apptest.Key("node-carol") // 30,000: may stake
 	dave   = apptest.Key("node-dave")  // 12,000: may stake
 	erin   = apptest.Key("node-erin")  // 5,000: may do neither
+	frank  = apptest.Key("node-frank") // 250,000: may run a CCN
+	greta  = apptest.Key("node-greta") // 30,000: may stake
 )
 
 // chain is an app whose genesis gives the accounts above their balances,
@@ -38,7 +40,11 @@ type chain struct {
 	clock int
 }
 
-func newChain(t *testing.T) *chain {
+func newChain(t *testing.T) *chain { return newChainWith(t, nil, app.ChainInfo{}) }
+
+// newChainWith is newChain with the node params edited and the chain info
+// given (a chain id makes InitChain keep a validator set).
+func newChainWith(t *testing.T, edit func(*node.Genesis), ci app.ChainInfo) *chain {
 	t.Helper()
 	parts := map[string]json.RawMessage{}
 	if err := json.Unmarshal(app.DefaultGenesis(), &parts); err != nil {
@@ -49,13 +55,18 @@ func newChain(t *testing.T) *chain {
 	for _, e := range []struct {
 		k     *ecdsa.PrivateKey
 		whole int64
-	}{{alice, 250_000}, {bob, 250_000}, {carol, 30_000}, {dave, 12_000}, {erin, 5_000}} {
+	}{{alice, 250_000}, {bob, 250_000}, {carol, 30_000}, {dave, 12_000}, {erin, 5_000}, {frank, 250_000}, {greta, 30_000}} {
 		// On the ETH source, so that the oracle's reports replace them.
 		bal.Balances = append(bal.Balances, balance.Entry{Address: apptest.Address(e.k), Amount: fmt.Sprint(e.whole) + "000000000000000000", Source: "ETH"})
 	}
 	parts["balance"], _ = json.Marshal(bal)
+	if edit != nil {
+		g := node.DefaultGenesis()
+		edit(&g)
+		parts["node"], _ = json.Marshal(g)
+	}
 	doc, _ := json.Marshal(parts)
-	return &chain{Chain: apptest.New(t, doc), t: t}
+	return &chain{Chain: apptest.NewWith(t, doc, app.Options{}, ci), t: t}
 }
 
 // op signs a node operation as the Aleph account page sends it.

@@ -24,6 +24,11 @@ type Params struct {
 	ActivationThreshold uint64 `json:"activation_threshold"`
 	// MaxLinkedResourceNodes bounds the CRNs linked to one CCN.
 	MaxLinkedResourceNodes uint32 `json:"max_linked_resource_nodes"`
+	// MaxValidators bounds the validator set stake gives.
+	MaxValidators uint32 `json:"max_validators"`
+	// EpochBlocks is how often, in blocks, the validator set is recomputed
+	// from stake (at heights that are multiples of it).
+	EpochBlocks int64 `json:"epoch_blocks"`
 }
 
 // DefaultParams are nodestatus's (settings.py), without its 1-ALEPH
@@ -36,6 +41,8 @@ func DefaultParams() Params {
 		StakingThreshold:       10_000,
 		ActivationThreshold:    500_000,
 		MaxLinkedResourceNodes: 8,
+		MaxValidators:          100,
+		EpochBlocks:            600,
 	}
 }
 
@@ -46,6 +53,10 @@ func (p Params) Validate() error {
 		return errors.New("operation_post_type and channel must be set")
 	case p.MaxLinkedResourceNodes == 0:
 		return errors.New("max_linked_resource_nodes must be at least 1")
+	case p.MaxValidators == 0:
+		return errors.New("max_validators must be at least 1")
+	case p.EpochBlocks < 1:
+		return errors.New("epoch_blocks must be at least 1")
 	case p.StakingThreshold == 0:
 		return fmt.Errorf("staking_threshold must be at least 1 ALEPH: a staker with nothing would stake on any number of nodes")
 	}

@@ -272,7 +272,7 @@ func TestGenesisEndorsementsWithinBalance(t *testing.T) {
 		parts["payment"], _ = json.Marshal(pay)
 		doc, _ := json.Marshal(parts)
 		a, _ := apptest.Open(t)
-		_, err := a.InitChain(1, 0, doc, app.ChainInfo{ChainID: "t"})
+		_, _, err := a.InitChain(1, 0, doc, app.ChainInfo{ChainID: "t"})
 		if c.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "beyond its balance")) {
 			t.Errorf("endorsing %s of 2 ALEPH in genesis: %v", c.amount, err)
 		}

@@ -1,0 +1,76 @@
+package node
+
+import (
+	"bytes"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
+)
+
+// Validator is a CCN's claim to validate: its consensus key and its power,
+// its total stake in whole ALEPH.
+type Validator struct {
+	Node   string
+	PubKey []byte // ed25519, 32 bytes
+	Power  int64
+}
+
+// Validators is the validator set stake gives: the top max_validators
+// active CCNs that named a consensus key, by total stake, ties broken by
+// node hash; power is the stake in whole ALEPH. A key named by two nodes
+// counts once, for the first of them in that order. An empty set means
+// that stake decides nothing yet (no CCN qualifies): the caller keeps the
+// set it has, so the set never becomes empty.
+func (k *Keeper) Validators(kv state.KV) ([]Validator, error) {
+	type candidate struct {
+		n     *pb.NodeRecord
+		total *big.Int
+	}
+	var cands []candidate
+	var bad error
+	err := state.IteratePrefix(kv, []byte{ModulePrefix, prefixNode}, false, func(_, v []byte) bool {
+		n := new(pb.NodeRecord)
+		if bad = unmarshal(v, n); bad != nil {
+			return false
+		}
+		if n.Kind == pb.NodeKind_NODE_KIND_CORE && len(n.ConsensusPubkey) == 32 && k.Active(n) {
+			cands = append(cands, candidate{n, amountOf(n.TotalStaked)})
+		}
+		return true
+	})
+	if err != nil || bad != nil {
+		return nil, errorsJoin(err, bad)
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if c := b.total.Cmp(a.total); c != 0 {
+			return c
+		}
+		return strings.Compare(a.n.Hash, b.n.Hash)
+	})
+	var out []Validator
+	for _, c := range cands {
+		if uint32(len(out)) == k.params.MaxValidators {
+			break
+		}
+		if slices.ContainsFunc(out, func(v Validator) bool { return bytes.Equal(v.PubKey, c.n.ConsensusPubkey) }) {
+			continue
+		}
+		power := balance.WholeTokens(c.total)
+		if !power.IsInt64() {
+			return nil, fmt.Errorf("node %s: a stake of %s ALEPH is beyond a voting power", c.n.Hash, power)
+		}
+		out = append(out, Validator{Node: c.n.Hash, PubKey: slices.Clone(c.n.ConsensusPubkey), Power: power.Int64()})
+	}
+	return out, nil
+}
+
+// EpochEnd reports whether height ends an epoch: the validator set is
+// recomputed then.
+func (k *Keeper) EpochEnd(height int64) bool {
+	return k.params.EpochBlocks > 0 && height%k.params.EpochBlocks == 0
+}
