@@ -56,6 +56,9 @@ type InitOptions struct {
 	PersistentPeers string
 	// AppState is the app_state of a new chain; nil is app.DefaultGenesis().
 	AppState json.RawMessage
+	// StakedValidator makes a new chain's validator a stake-backed core
+	// channel node (WithStakedValidators), as the dev chain's is.
+	StakedValidator bool
 }
 
 // IsInitialized reports whether home has a config and a genesis.
@@ -196,6 +199,12 @@ func Init(home string, o InitOptions) (*types.GenesisDoc, error) {
 	}
 	if doc.AppState == nil {
 		doc.AppState = app.DefaultGenesis()
+	}
+	if o.StakedValidator {
+		var err error
+		if doc.AppState, err = WithStakedValidators(doc.AppState, o.ChainID, doc.Validators); err != nil {
+			return nil, err
+		}
 	}
 	if err := doc.ValidateAndComplete(); err != nil {
 		return nil, err

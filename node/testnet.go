@@ -144,6 +144,12 @@ func Testnet(dir string, o TestnetOptions) ([]TestnetNode, error) {
 	if doc.AppState == nil {
 		doc.AppState = app.DevGenesis()
 	}
+	// Each validator is a stake-backed CCN, so the set that stake gives
+	// (x/node) is this one until stake moves it.
+	var err error
+	if doc.AppState, err = WithStakedValidators(doc.AppState, o.ChainID, vals); err != nil {
+		return nil, err
+	}
 	if err := doc.ValidateAndComplete(); err != nil {
 		return nil, err
 	}

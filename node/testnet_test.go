@@ -1,10 +1,15 @@
 package node_test
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 
 	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/types"
 
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/node"
 )
 
@@ -65,4 +70,34 @@ func writeTestnet(t *testing.T, n int) ([]node.TestnetNode, []*cfg.Config) {
 		configs = append(configs, c)
 	}
 	return nodes, configs
+}
+
+// TestTestnetValidatorsAreStakeBacked: every validator `alephd testnet`
+// writes is a CCN that names its key and is staked past activation, so the
+// set stake gives at InitChain is the genesis document's, each with the
+// power of its stake.
+func TestTestnetValidatorsAreStakeBacked(t *testing.T) {
+	nodes, configs := writeTestnet(t, 3)
+	doc, err := types.GenesisDocFromFile(configs[0].GenesisFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := apptest.Open(t)
+	var genesis []app.Validator
+	for _, v := range doc.Validators {
+		genesis = append(genesis, app.Validator{Address: v.Address, PubKeyType: v.PubKey.Type(), PubKey: v.PubKey.Bytes(), Power: v.Power})
+	}
+	_, vals, err := a.InitChain(1, doc.GenesisTime.UnixNano(), doc.AppState, app.ChainInfo{ChainID: doc.ChainID, Validators: genesis})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vals) != len(nodes) {
+		t.Fatalf("stake gives %d validators; the network has %d", len(vals), len(nodes))
+	}
+	for _, v := range doc.Validators {
+		at := slices.IndexFunc(vals, func(s app.Validator) bool { return bytes.Equal(s.PubKey, v.PubKey.Bytes()) })
+		if at < 0 || vals[at].Power != 500_000 {
+			t.Errorf("validator %s: not in the set stake gives, or not with its stake's power: %+v", v.Name, vals)
+		}
+	}
 }

@@ -127,7 +127,7 @@ func ensureDevHome(home string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := node.Init(home, node.InitOptions{ChainID: devChainID, Moniker: "alephd-dev", AppState: appState}); err != nil {
+	if _, err := node.Init(home, node.InitOptions{ChainID: devChainID, Moniker: "alephd-dev", AppState: appState, StakedValidator: true}); err != nil {
 		return "", err
 	}
 	return k.Address, nil
