@@ -129,8 +129,14 @@ func (a *App) modules() []Module {
 			LoadParams:      a.nodes.LoadParams,
 			Params:          func() any { return a.nodes.Params() },
 			Invariants:      a.nodes.Invariants,
-			Queries:         []Query{{Path: PathNode, Key: func(d []byte) ([]byte, error) { return node.NodeKey(string(d)), nil }}},
-			Validators:      a.stakeValidators,
+			Queries: []Query{
+				{Path: PathNode, Key: func(d []byte) ([]byte, error) { return node.NodeKey(string(d)), nil }},
+				{Path: PathNodeView, Answer: jsonAnswer(a.nodes.View)},
+				{Path: PathNodes, Answer: func(kv state.KV, _ []byte) ([]byte, error) { return jsonOf(a.nodes.Registry(kv)) }},
+				{Path: PathStakes, Answer: jsonAnswer(a.nodes.StakesOf)},
+				{Path: PathValidators, Answer: a.queryValidators},
+			},
+			Validators: a.stakeValidators,
 			EndBlock: func(kv state.KV, b Block, out *BlockEffects) error {
 				if !a.nodes.EpochEnd(b.Height) {
 					return nil
@@ -183,6 +189,13 @@ func validateWith[G any](def func() G, validate func(G) error) func(json.RawMess
 		}
 		return validate(g)
 	}
+}
+
+func jsonOf(v any, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 // jsonAnswer answers a query with a view's JSON.

@@ -27,6 +27,10 @@ const (
 	PathChannel    = "/channel"    // data: channel -> payment.ChannelView
 	PathFile       = "/file"       // data: file hash -> FileView
 	PathNode       = "/node"       // raw; data: node hash -> NodeRecord protobuf
+	PathNodeView   = "/node/view"  // data: node hash -> node.CoreNodeView or node.ResourceNodeView
+	PathNodes      = "/nodes"      // -> node.CoreChannel: every node, in the corechannel aggregate's shape
+	PathStakes     = "/stakes"     // data: address -> node.StakesView
+	PathValidators = "/validators" // -> []ValidatorView: the set that signs the next height
 )
 
 // FileView says which live STOREs keep a file (sha256 or CID) pinned.

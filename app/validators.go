@@ -3,11 +3,14 @@ package app
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/alephd/alephd/state"
 )
@@ -232,6 +235,40 @@ func pruneValidatorSets(kv state.KV, height int64) error {
 		}
 	}
 	return nil
+}
+
+// ValidatorView is a validator as the validators query shows it.
+type ValidatorView struct {
+	Address string `json:"address"` // hex, as CometBFT shows it
+	PubKey  string `json:"pub_key"` // base64, as priv_validator_key.json holds it
+	Power   int64  `json:"power"`
+	// Node is the CCN that names this key, if any.
+	Node string `json:"node,omitempty"`
+}
+
+// queryValidators answers the newest validator set, which CometBFT applies
+// from at most two heights after the committed one.
+func (a *App) queryValidators(kv state.KV, _ []byte) ([]byte, error) {
+	vals, err := latestValidatorSet(kv)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := a.nodes.Registry(kv)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ValidatorView, len(vals))
+	for i, v := range vals {
+		key := base64.StdEncoding.EncodeToString(v.PubKey)
+		out[i] = ValidatorView{Address: strings.ToUpper(hex.EncodeToString(v.Address)), PubKey: key, Power: v.Power}
+		for _, n := range reg.Nodes {
+			if n.ConsensusPubkey == key {
+				out[i].Node = n.Hash
+				break
+			}
+		}
+	}
+	return json.Marshal(out)
 }
 
 // ChainInfo reads the chain id, the vote-extension height and the

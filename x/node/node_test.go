@@ -215,6 +215,35 @@ func TestStakes(t *testing.T) {
 	if gb := c.total(b); gb != "0" {
 		t.Fatalf("after dave unstaked: b %s", gb)
 	}
+	// The views: a node with its stakers, an address's stakes, the whole
+	// registry in the corechannel aggregate's shape.
+	var view node.CoreNodeView
+	c.query(app.PathNodeView, a, &view)
+	if view.Status != node.StatusWaiting || view.TotalStaked != "30000" || view.Stakers[strings.ToLower(apptest.Address(carol))] != "30000" {
+		t.Fatalf("node view: %+v", view)
+	}
+	var stakes node.StakesView
+	c.query(app.PathStakes, apptest.Address(carol), &stakes)
+	if stakes.Share != "30000" || len(stakes.Stakes) != 1 || stakes.Stakes[a] != "30000" {
+		t.Fatalf("carol's stakes: %+v", stakes)
+	}
+	var reg node.CoreChannel
+	c.query(app.PathNodes, "", &reg)
+	if len(reg.Nodes) != 2 || len(reg.ResourceNodes) != 0 {
+		t.Fatalf("registry: %+v", reg)
+	}
+}
+
+// query answers path for data from the committed state into v.
+func (c *chain) query(path, data string, v any) {
+	c.t.Helper()
+	res, err := c.App.Query(path, []byte(data), 0, false)
+	if err == nil {
+		err = json.Unmarshal(res.Value, v)
+	}
+	if err != nil {
+		c.t.Fatalf("query %s %s: %v", path, data, err)
+	}
 }
 
 func TestBalanceMovesStakesAndNodes(t *testing.T) {

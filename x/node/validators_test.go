@@ -104,6 +104,11 @@ func TestValidatorsFollowStake(t *testing.T) {
 	if got := powers(t, c, 17, "a", "b", "f"); !maps.Equal(got, map[string]int64{"f": 50_000, "a": 30_000}) {
 		t.Fatalf("after f rose and b fell: %v", got)
 	}
+	var vals []app.ValidatorView
+	c.query(app.PathValidators, "", &vals)
+	if len(vals) != 2 || vals[0].Node == "" || vals[1].Node == "" || vals[0].Power+vals[1].Power != 80_000 {
+		t.Fatalf("the validators query: %+v", vals)
+	}
 }
 
 // TestGenesisValidatorsFromStake: a genesis with an active, keyed CCN
