@@ -189,7 +189,7 @@ func runBlock(c *apptest.Chain, blocks [][]*pb.AlephMessage, i int) []app.TxResu
 
 // goldenAppHash pins the app hash of scenario. It changes only when the
 // state machine changes on purpose: say why in the commit that updates it.
-const goldenAppHash = "a3c8ce02332183037fac6aceab37860d54260e149384a896c7e12c0a2159964c"
+const goldenAppHash = "91e0123e5bfd1fba66eb1f1c1be900fbb5bd8ebaee25708a56a8de7b19051183"
 
 // TestGoldenAppHash guards against accidental consensus changes.
 func TestGoldenAppHash(t *testing.T) {

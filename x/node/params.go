@@ -29,6 +29,10 @@ type Params struct {
 	// EpochBlocks is how often, in blocks, the validator set is recomputed
 	// from stake (at heights that are multiples of it).
 	EpochBlocks int64 `json:"epoch_blocks"`
+	// CoreChannelAddress is the address whose `corechannel` aggregate the
+	// API answers with the registry, as aleph-nodestatus publishes it, so
+	// that Aleph tools read it unchanged.
+	CoreChannelAddress string `json:"corechannel_address"`
 }
 
 // DefaultParams are nodestatus's (settings.py), without its 1-ALEPH
@@ -43,6 +47,7 @@ func DefaultParams() Params {
 		MaxLinkedResourceNodes: 8,
 		MaxValidators:          100,
 		EpochBlocks:            600,
+		CoreChannelAddress:     "0xa1B3bb7d2332383D96b7796B908fB7f7F3c2Be10", // aleph-nodestatus's
 	}
 }
 
