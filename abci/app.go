@@ -175,7 +175,8 @@ func (s *Application) FinalizeBlock(_ context.Context, req *abcitypes.RequestFin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	res, err := s.app.FinalizeBlock(
-		app.Block{Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Txs: req.Txs},
+		app.Block{Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Txs: req.Txs,
+			LastCommit: lastCommitOf(req.DecidedLastCommit), Misbehavior: misbehaviorOf(req.Misbehavior)},
 		func(i int) (*app.Parsed, app.SignatureCheck) { return entries[i].parsed, s.txs.check(entries[i]) },
 	)
 	s.txs.forget(entries)

@@ -355,6 +355,25 @@ func pubKeyProto(v app.Validator) cmtcrypto.PublicKey {
 	}
 }
 
+// lastCommitOf is who signed the previous block, for the app.
+func lastCommitOf(ci abcitypes.CommitInfo) []app.Vote {
+	out := make([]app.Vote, len(ci.Votes))
+	for i, v := range ci.Votes {
+		out[i] = app.Vote{Address: v.Validator.Address, Signed: v.BlockIdFlag == cmtproto.BlockIDFlagCommit}
+	}
+	return out
+}
+
+// misbehaviorOf is the double-signing evidence of a block, for the app.
+// Light-client attacks name validators too; they are misbehavior alike.
+func misbehaviorOf(ms []abcitypes.Misbehavior) []app.Misbehavior {
+	out := make([]app.Misbehavior, len(ms))
+	for i, m := range ms {
+		out[i] = app.Misbehavior{Address: m.Validator.Address, Height: m.Height}
+	}
+	return out
+}
+
 // validatorsOf converts CometBFT's validators for the app.
 func validatorsOf(updates []abcitypes.ValidatorUpdate) ([]app.Validator, error) {
 	out := make([]app.Validator, 0, len(updates))

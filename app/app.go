@@ -219,11 +219,28 @@ func (a *App) setBlockTime(kv state.KV, t int64) error {
 	return kv.Set(lastBlockTimeKey, b[:])
 }
 
-// Block is what consensus decided: the txs to run at a height and time.
+// Block is what consensus decided: the txs to run at a height and time,
+// and what it says of the validators.
 type Block struct {
 	Height       int64
 	TimeUnixNano int64
 	Txs          [][]byte
+	// LastCommit is who signed the previous block, by consensus address.
+	LastCommit []Vote
+	// Misbehavior is the evidence of double signing this block carries.
+	Misbehavior []Misbehavior
+}
+
+// Vote is one validator's part in a commit.
+type Vote struct {
+	Address []byte
+	Signed  bool // its precommit for the block is in the commit
+}
+
+// Misbehavior is proof that a validator signed two blocks at one height.
+type Misbehavior struct {
+	Address []byte
+	Height  int64
 }
 
 // TxResult is the outcome of one transaction.

@@ -59,6 +59,7 @@ var codes = []code{
 	{"node", 6, "link refused"},
 	{"node", 7, "stake refused"},
 	{"node", 8, "the address does not stake on this node"},
+	{"node", 9, "unjail refused"},
 
 	{"payment", 1, "no payment provider admits this message"},
 	{"payment", 2, "personal storage exhausted"},

@@ -137,6 +137,7 @@ func (a *App) modules() []Module {
 				{Path: PathValidators, Answer: a.queryValidators},
 			},
 			Validators: a.stakeValidators,
+			BeginBlock: a.nodeFaults,
 			EndBlock: func(kv state.KV, b Block, out *BlockEffects) error {
 				if !a.nodes.EpochEnd(b.Height) {
 					return nil

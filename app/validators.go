@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/node"
 )
 
 // The validator set is kept in state, height by height: checking an
@@ -56,11 +56,8 @@ type ChainInfo struct {
 }
 
 // Ed25519Address is CometBFT's address of an ed25519 key: the first 20
-// bytes of its SHA-256.
-func Ed25519Address(pubKey []byte) []byte {
-	h := sha256.Sum256(pubKey)
-	return h[:20]
-}
+// bytes of its SHA-256 (x/node's, which indexes CCNs by it).
+func Ed25519Address(pubKey []byte) []byte { return node.ConsensusAddress(pubKey) }
 
 func validatorSetKey(firstHeight int64) []byte {
 	k := make([]byte, len(validatorSetPrefix)+8)
@@ -198,6 +195,30 @@ func validatorDiff(kv state.KV, want []Validator) ([]Validator, error) {
 		}
 	}
 	return out, nil
+}
+
+// nodeFaults hands the last commit and the block's evidence to x/node,
+// which jails CCNs that double signed or missed too many blocks; a jailed
+// validator leaves the set at once (from two heights on), not at the
+// epoch's end.
+func (a *App) nodeFaults(kv state.KV, b Block, out *BlockEffects) error {
+	votes := make([]node.Vote, len(b.LastCommit))
+	for i, v := range b.LastCommit {
+		votes[i] = node.Vote{Address: v.Address, Signed: v.Signed}
+	}
+	misbehavior := make([][]byte, len(b.Misbehavior))
+	for i, m := range b.Misbehavior {
+		misbehavior[i] = m.Address
+	}
+	jailed, err := a.nodes.BeginBlock(kv, b.Height, votes, misbehavior)
+	if err != nil || !jailed {
+		return err
+	}
+	vals, err := a.stakeValidators(kv)
+	if len(vals) > 0 {
+		out.ValidatorSet = vals
+	}
+	return err
 }
 
 // stakeValidators is the validator set stake gives (x/node), as the app

@@ -35,6 +35,12 @@ type Chain struct {
 	EndBlock []message.StatusChange
 	// ValidatorUpdates are the last block's changes to the validator set.
 	ValidatorUpdates []app.Validator
+	// LastCommit is who each next block says signed the one before; set
+	// it to play validators that sign or miss blocks.
+	LastCommit []app.Vote
+	// Misbehavior is the double-signing evidence the next block carries
+	// (then it is cleared).
+	Misbehavior []app.Misbehavior
 }
 
 // Open returns an app over a new in-memory store, before InitChain (a node
@@ -96,7 +102,8 @@ func (c *Chain) Block(msgs ...*pb.AlephMessage) []app.TxResult {
 func (c *Chain) BlockTxs(txs ...[]byte) []app.TxResult {
 	c.T.Helper()
 	c.Height++
-	b := app.Block{Height: c.Height, TimeUnixNano: Time(c.Height).UnixNano(), Txs: txs}
+	b := app.Block{Height: c.Height, TimeUnixNano: Time(c.Height).UnixNano(), Txs: txs, LastCommit: c.LastCommit, Misbehavior: c.Misbehavior}
+	c.Misbehavior = nil
 	res, err := c.App.FinalizeBlock(b, func(i int) (*app.Parsed, app.SignatureCheck) {
 		p := c.App.Parse(txs[i])
 		return p, func() error {

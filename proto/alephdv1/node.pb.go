@@ -107,8 +107,12 @@ type NodeRecord struct {
 	// consensus_pubkey is the CometBFT ed25519 key a CCN validates with (32
 	// bytes), if it named one.
 	ConsensusPubkey []byte `protobuf:"bytes,23,opt,name=consensus_pubkey,json=consensusPubkey,proto3" json:"consensus_pubkey,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// jailed is set on a CCN that double-signed or missed too many blocks:
+	// it validates no more until its owner unjails it, from jailed_until on.
+	Jailed        bool  `protobuf:"varint,24,opt,name=jailed,proto3" json:"jailed,omitempty"`
+	JailedUntil   int64 `protobuf:"varint,25,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NodeRecord) Reset() {
@@ -302,6 +306,20 @@ func (x *NodeRecord) GetConsensusPubkey() []byte {
 	return nil
 }
 
+func (x *NodeRecord) GetJailed() bool {
+	if x != nil {
+		return x.Jailed
+	}
+	return false
+}
+
+func (x *NodeRecord) GetJailedUntil() int64 {
+	if x != nil {
+		return x.JailedUntil
+	}
+	return 0
+}
+
 // StakerRecord is what an address stakes: the CCNs it stakes on, in the
 // order it staked them, and the share each gets, floor(balance / nodes).
 type StakerRecord struct {
@@ -360,7 +378,7 @@ var File_alephd_v1_node_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_node_proto_rawDesc = "" +
 	"\n" +
-	"\x14alephd/v1/node.proto\x12\talephd.v1\"\xc5\x05\n" +
+	"\x14alephd/v1/node.proto\x12\talephd.v1\"\x80\x06\n" +
 	"\n" +
 	"NodeRecord\x12\x12\n" +
 	"\x04hash\x18\x01 \x01(\tR\x04hash\x12'\n" +
@@ -388,7 +406,9 @@ const file_alephd_v1_node_proto_rawDesc = "" +
 	"\x06parent\x18\x14 \x01(\tR\x06parent\x12%\n" +
 	"\x0eresource_nodes\x18\x15 \x03(\tR\rresourceNodes\x12!\n" +
 	"\ftotal_staked\x18\x16 \x01(\fR\vtotalStaked\x12)\n" +
-	"\x10consensus_pubkey\x18\x17 \x01(\fR\x0fconsensusPubkey\":\n" +
+	"\x10consensus_pubkey\x18\x17 \x01(\fR\x0fconsensusPubkey\x12\x16\n" +
+	"\x06jailed\x18\x18 \x01(\bR\x06jailed\x12!\n" +
+	"\fjailed_until\x18\x19 \x01(\x03R\vjailedUntil\":\n" +
 	"\fStakerRecord\x12\x14\n" +
 	"\x05nodes\x18\x01 \x03(\tR\x05nodes\x12\x14\n" +
 	"\x05share\x18\x02 \x01(\fR\x05share*Q\n" +

@@ -15,4 +15,5 @@ var (
 	ErrLink         = errs.Register(Codespace, 6, "link refused")
 	ErrStake        = errs.Register(Codespace, 7, "stake refused")
 	ErrUnknownStake = errs.Register(Codespace, 8, "the address does not stake on this node")
+	ErrJail         = errs.Register(Codespace, 9, "unjail refused")
 )

@@ -83,6 +83,11 @@ func (k *Keeper) Init(kv state.KV, g Genesis) error {
 			if err := kv.Set(ownerKey(balance.Canonical(n.Owner)), []byte(n.Hash)); err != nil {
 				return err
 			}
+			if len(n.ConsensusPubkey) > 0 {
+				if err := kv.Set(consensusKey(ConsensusAddress(n.ConsensusPubkey)), []byte(n.Hash)); err != nil {
+					return err
+				}
+			}
 		}
 		if host != "" {
 			if err := kv.Set(hostKey(kind, host), []byte(n.Hash)); err != nil {

@@ -125,6 +125,12 @@ func (k *Keeper) checkNode(kv state.KV, n *pb.NodeRecord, totals map[string]*big
 			return fmt.Errorf("core channel node %s lists staker %s, who does not stake on it", n.Hash, s)
 		}
 	}
+	if len(n.ConsensusPubkey) > 0 {
+		holder, err := kv.Get(consensusKey(ConsensusAddress(n.ConsensusPubkey)))
+		if err != nil || string(holder) != n.Hash {
+			return errors.Join(err, fmt.Errorf("core channel node %s: its consensus key is indexed to %q", n.Hash, holder))
+		}
+	}
 	owner := balance.Canonical(n.Owner)
 	if own, err := k.CoreNodeOf(kv, owner); err != nil || own != n.Hash {
 		return errors.Join(err, fmt.Errorf("core channel node %s: its owner %s is indexed to %q", n.Hash, owner, own))

@@ -12,6 +12,8 @@ const (
 	prefixStaker     byte = 0x03 // staker (canonical) -> StakerRecord
 	prefixNodeStaker byte = 0x04 // CCN hash, staker (canonical) -> (present)
 	prefixHost       byte = 0x05 // kind, host -> hash of the node that holds it
+	prefixConsensus  byte = 0x06 // consensus address -> hash of the CCN naming its key
+	prefixLiveness   byte = 0x07 // CCN hash -> blocks seen, missed, and the window's bitmap
 )
 
 var paramsKey = []byte{ModulePrefix, prefixParams}
@@ -39,6 +41,14 @@ func nodeStakersPrefix(node string) []byte {
 
 func hostKey(kind, host string) []byte {
 	return state.NewKey(ModulePrefix, prefixHost).String(kind).String(host).Bytes()
+}
+
+func consensusKey(addr []byte) []byte {
+	return state.NewKey(ModulePrefix, prefixConsensus).String(string(addr)).Bytes()
+}
+
+func livenessKey(node string) []byte {
+	return state.NewKey(ModulePrefix, prefixLiveness).String(node).Bytes()
 }
 
 var present = []byte{1}

@@ -23,6 +23,7 @@ const (
 	ActionStakeSplit         = "stake-split"
 	ActionUnstake            = "unstake"
 	ActionDropNode           = "drop-node"
+	ActionUnjail             = "unjail"
 )
 
 // Operation is one node operation: who acts, on what.
@@ -80,8 +81,10 @@ func (k *Keeper) Apply(kv state.KV, op *Operation) error {
 		return k.unstake(kv, op)
 	case ActionDropNode:
 		return k.drop(kv, op)
+	case ActionUnjail:
+		return k.unjail(kv, op)
 	}
-	return errs.Wrapf(ErrOperation, "unknown action %q; known: create-node, create-resource-node, link, unlink, stake, stake-split, unstake, drop-node", op.Action)
+	return errs.Wrapf(ErrOperation, "unknown action %q; known: create-node, create-resource-node, link, unlink, stake, stake-split, unstake, drop-node, unjail", op.Action)
 }
 
 // fields reads the node fields an operation's details may set.
@@ -138,6 +141,18 @@ func (k *Keeper) createCoreNode(kv state.KV, op *Operation) error {
 	n.Address, n.Type, n.StreamReward, n.TermsAndConditions = "", "", "", ""
 	if n.Multiaddress, err = k.claimHost(kv, "ccn", multiaddressHost(n.Multiaddress), n.Multiaddress, n.Hash); err != nil {
 		return err
+	}
+	if len(n.ConsensusPubkey) > 0 {
+		holder, err := kv.Get(consensusKey(ConsensusAddress(n.ConsensusPubkey)))
+		if err != nil {
+			return err
+		}
+		if holder != nil {
+			return errs.Wrapf(ErrOperation, "consensus key %s is node %s's already: each validator needs its own", base64.StdEncoding.EncodeToString(n.ConsensusPubkey), holder)
+		}
+		if err := kv.Set(consensusKey(ConsensusAddress(n.ConsensusPubkey)), []byte(n.Hash)); err != nil {
+			return err
+		}
 	}
 	if err := k.saveNode(kv, n); err != nil {
 		return err
@@ -401,6 +416,14 @@ func (k *Keeper) removeCoreNode(kv state.KV, hash string) error {
 		}
 	}
 	if err := k.releaseHost(kv, "ccn", multiaddressHost(n.Multiaddress), hash); err != nil {
+		return err
+	}
+	if len(n.ConsensusPubkey) > 0 {
+		if err := kv.Delete(consensusKey(ConsensusAddress(n.ConsensusPubkey))); err != nil {
+			return err
+		}
+	}
+	if err := kv.Delete(livenessKey(hash)); err != nil {
 		return err
 	}
 	if err := kv.Delete(ownerKey(balance.Canonical(n.Owner))); err != nil {

@@ -29,6 +29,14 @@ type Params struct {
 	// EpochBlocks is how often, in blocks, the validator set is recomputed
 	// from stake (at heights that are multiples of it).
 	EpochBlocks int64 `json:"epoch_blocks"`
+	// DowntimeWindow is how many of a validator's last blocks count for
+	// downtime, and DowntimeMaxMissedBps the share of them (basis points)
+	// it may miss: a CCN that misses more is jailed for JailBlocks.
+	DowntimeWindow       int64  `json:"downtime_window"`
+	DowntimeMaxMissedBps uint32 `json:"downtime_max_missed_bps"`
+	// JailBlocks is how long a jailed CCN waits before its owner may unjail
+	// it; double signing jails as long as downtime.
+	JailBlocks int64 `json:"jail_blocks"`
 	// CoreChannelAddress is the address whose `corechannel` aggregate the
 	// API answers with the registry, as aleph-nodestatus publishes it, so
 	// that Aleph tools read it unchanged.
@@ -47,6 +55,9 @@ func DefaultParams() Params {
 		MaxLinkedResourceNodes: 8,
 		MaxValidators:          100,
 		EpochBlocks:            600,
+		DowntimeWindow:         1000,
+		DowntimeMaxMissedBps:   5000,
+		JailBlocks:             600,
 		CoreChannelAddress:     "0xa1B3bb7d2332383D96b7796B908fB7f7F3c2Be10", // aleph-nodestatus's
 	}
 }
@@ -62,6 +73,12 @@ func (p Params) Validate() error {
 		return errors.New("max_validators must be at least 1")
 	case p.EpochBlocks < 1:
 		return errors.New("epoch_blocks must be at least 1")
+	case p.DowntimeWindow < 1 || p.DowntimeWindow > 100_000:
+		return errors.New("downtime_window must be 1 to 100,000 blocks")
+	case p.DowntimeMaxMissedBps > 10_000:
+		return errors.New("downtime_max_missed_bps is a share in basis points: at most 10,000")
+	case p.JailBlocks < 0:
+		return errors.New("jail_blocks must not be negative")
 	case p.StakingThreshold == 0:
 		return fmt.Errorf("staking_threshold must be at least 1 ALEPH: a staker with nothing would stake on any number of nodes")
 	}

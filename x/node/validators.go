@@ -21,7 +21,7 @@ type Validator struct {
 }
 
 // Validators is the validator set stake gives: the top max_validators
-// active CCNs that named a consensus key, by total stake, ties broken by
+// active, unjailed CCNs that named a consensus key, by total stake, ties broken by
 // node hash; power is the stake in whole ALEPH. A key named by two nodes
 // counts once, for the first of them in that order. An empty set means
 // that stake decides nothing yet (no CCN qualifies): the caller keeps the
@@ -38,7 +38,7 @@ func (k *Keeper) Validators(kv state.KV) ([]Validator, error) {
 		if bad = unmarshal(v, n); bad != nil {
 			return false
 		}
-		if n.Kind == pb.NodeKind_NODE_KIND_CORE && len(n.ConsensusPubkey) == 32 && k.Active(n) {
+		if n.Kind == pb.NodeKind_NODE_KIND_CORE && len(n.ConsensusPubkey) == 32 && !n.Jailed && k.Active(n) {
 			cands = append(cands, candidate{n, amountOf(n.TotalStaked)})
 		}
 		return true

@@ -130,3 +130,64 @@ func TestGenesisValidatorsFromStake(t *testing.T) {
 		t.Fatalf("the genesis set: %v; want the staked node alone", got)
 	}
 }
+
+// TestFaultsJail: a validator that misses more than half of its last 4
+// blocks is jailed and leaves the set at once; its owner may unjail it
+// only once the jail ends, and it comes back at the next epoch's end.
+// Double signing jails at once.
+func TestFaultsJail(t *testing.T) {
+	edit := func(g *node.Genesis) {
+		smallStakes(g)
+		g.Params.EpochBlocks, g.Params.DowntimeWindow, g.Params.DowntimeMaxMissedBps, g.Params.JailBlocks = 20, 4, 5000, 5
+	}
+	c := newChainWith(t, edit, app.ChainInfo{ChainID: "faults", Validators: []app.Validator{genesisValidator}, VoteExtensionsFrom: 1})
+	a := c.must(alice, node.ActionCreateNode, "", keyDetail("a")) // 1
+	b := c.must(bob, node.ActionCreateNode, "", keyDetail("b"))   // 2
+	c.must(carol, node.ActionStake, a, nil)                       // 3
+	c.must(greta, node.ActionStake, b, nil)                       // 4
+	for c.Height < 20 {                                           // 20: epoch end
+		c.MustBlock()
+	}
+	if got := powers(t, c, 22, "a", "b"); len(got) != 2 {
+		t.Fatalf("the set from 22: %v", got)
+	}
+	addrA, addrB := node.ConsensusAddress(consensusKey("a")), node.ConsensusAddress(consensusKey("b"))
+	// a signs 2 of 4: not more than half missed. Then it misses a third.
+	c.LastCommit = []app.Vote{{Address: addrA, Signed: true}, {Address: addrB, Signed: true}}
+	c.MustBlock()
+	c.MustBlock()
+	c.LastCommit[0].Signed = false
+	c.MustBlock()
+	c.MustBlock() // 24: 2 of 4 missed
+	var view node.CoreNodeView
+	if c.query(app.PathNodeView, a, &view); view.Jailed {
+		t.Fatal("jailed at 2 missed of 4")
+	}
+	c.MustBlock() // 25: 3 of the last 4 missed
+	if c.query(app.PathNodeView, a, &view); !view.Jailed || view.JailedUntil != 30 {
+		t.Fatalf("not jailed at 3 missed of 4: %+v", view)
+	}
+	if len(c.ValidatorUpdates) != 1 || c.ValidatorUpdates[0].Power != 0 || !bytes.Equal(c.ValidatorUpdates[0].Address, addrA) {
+		t.Fatalf("the jailed validator's update: %+v", c.ValidatorUpdates)
+	}
+	// Out of the set, a is in no commit; the rest of the test plays b alone
+	// signing.
+	c.LastCommit = []app.Vote{{Address: addrB, Signed: true}}
+	c.refused(alice, node.ActionUnjail, a, nil, node.ErrJail, "until height 30") // 26
+	c.refused(bob, node.ActionUnjail, a, nil, node.ErrNotOwner, "does not own")  // 27
+	c.refused(bob, node.ActionUnjail, b, nil, node.ErrJail, "not jailed")        // 28
+	c.MustBlock()                                                                // 29
+	c.must(alice, node.ActionUnjail, a, nil)                                     // 30
+	for c.Height < 40 {                                                          // 40: epoch end
+		c.MustBlock()
+	}
+	if got := powers(t, c, 42, "a", "b"); got["a"] != 30_000 {
+		t.Fatalf("unjailed a is not back at the epoch's end: %v", got)
+	}
+	// Double signing: b is jailed in the block that carries the evidence.
+	c.Misbehavior = []app.Misbehavior{{Address: addrB, Height: c.Height}}
+	c.MustBlock()
+	if c.query(app.PathNodeView, b, &view); !view.Jailed {
+		t.Fatal("a double signer is not jailed")
+	}
+}

@@ -37,6 +37,8 @@ type CoreNodeView struct {
 	Stakers         map[string]json.Number `json:"stakers"`
 	ResourceNodes   []string               `json:"resource_nodes"`
 	ConsensusPubkey string                 `json:"consensus_pubkey,omitempty"`
+	Jailed          bool                   `json:"jailed"`
+	JailedUntil     int64                  `json:"jailed_until,omitempty"`
 	Height          int64                  `json:"height"`
 }
 
@@ -110,7 +112,7 @@ func (k *Keeper) view(kv state.KV, n *pb.NodeRecord) (any, error) {
 	v := CoreNodeView{
 		Hash: n.Hash, Owner: n.Owner, Name: n.Name, Multiaddress: n.Multiaddress, Picture: n.Picture, Banner: n.Banner,
 		Description: n.Description, Reward: n.Reward, Manager: n.Manager, Locked: n.Locked, Authorized: nonNil(n.Authorized),
-		RegistrationURL: n.RegistrationUrl, Status: StatusWaiting, TotalStaked: aleph(n.TotalStaked),
+		RegistrationURL: n.RegistrationUrl, Status: StatusWaiting, TotalStaked: aleph(n.TotalStaked), Jailed: n.Jailed, JailedUntil: n.JailedUntil,
 		Stakers: map[string]json.Number{}, ResourceNodes: nonNil(n.ResourceNodes), Height: n.Height,
 	}
 	if k.Active(n) {
