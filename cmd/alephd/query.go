@@ -117,6 +117,7 @@ in the next block's header before anything is printed.`,
 		jsonQuery("account ADDRESS", "Show an address's balance, endorsements and personal storage (capacity, used, removing)", app.PathAccount),
 		jsonQuery("channel CHANNEL", "Show a channel's endorsements and the capacity they buy", app.PathChannel),
 		jsonQuery("params", "Show the chain's params (message limits, balances, payments)", app.PathParams))
+	cmd.AddCommand(nodeQueryCmds()...)
 	return cmd
 }
 

@@ -132,6 +132,7 @@ endorsement is a POST of type "aleph-endorsement" posted on CHANNEL.`,
 		},
 	}
 	cmd.AddCommand(post, aggregate, forget, submit, endorse, report)
+	cmd.AddCommand(nodeTxCmd(), crnTxCmd())
 	return cmd
 }
 
