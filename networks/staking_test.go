@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/keys"
@@ -40,6 +42,9 @@ func stakingGenesis(t *testing.T, owner, staker *ecdsa.PrivateKey) []byte {
 	}
 	ng := xnode.DefaultGenesis()
 	ng.Params.EpochBlocks = stakingEpoch
+	// A stopped validator is jailed within seconds; a slow one that signs
+	// a quarter of its blocks is not.
+	ng.Params.DowntimeWindow, ng.Params.DowntimeMaxMissedBps = 20, 7500
 	g["node"], _ = json.Marshal(ng)
 	var bal balance.Genesis
 	if err := json.Unmarshal(g["balance"], &bal); err != nil {
@@ -127,7 +132,9 @@ func (nw *network) signedBy(i int, h int64, addr []byte) bool {
 // joins; its owner registers it as a CCN naming its consensus key, a staker
 // stakes it past activation, and at the next epoch's end it enters
 // CometBFT's validator set and signs blocks. STOREs are attested across
-// the change. When its staker unstakes, it leaves at the epoch after.
+// the change. When its staker unstakes, it leaves at the epoch after. Then
+// a genesis validator is killed: past the downtime window it is jailed and
+// leaves the set, and the other three keep committing.
 func TestStakeMovesTheValidatorSet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process-level: runs a network of alephd processes; make test runs it")
@@ -200,4 +207,56 @@ func TestStakeMovesTheValidatorSet(t *testing.T) {
 	left := nw.height(0)
 	nw.waitHeight(left+3, 30*time.Second, all(4)...)
 	nw.agree(left+2, 0, 1, 2, 3, j)
+
+	// A validator stopped past the downtime window is jailed and leaves
+	// the set; the other three keep committing.
+	stopped := validatorAddress(t, nw.nodes[3].Home)
+	nw.signal(3, syscall.SIGKILL)
+	if nw.waitValidators(0, 3, stopped, 60*time.Second) {
+		t.Fatal("the stopped validator is still in the set")
+	}
+	var view xnode.CoreNodeView
+	for _, n := range nw.registry(0).Nodes {
+		if n.ConsensusPubkey == base64.StdEncoding.EncodeToString(validatorKey(t, nw.nodes[3].Home)) {
+			view = n
+		}
+	}
+	if !view.Jailed {
+		t.Fatalf("the stopped validator's node is not jailed: %+v", view)
+	}
+	after := nw.height(0)
+	nw.waitHeight(after+5, 30*time.Second, 0, 1, 2, j)
+	nw.agree(after+4, 0, 1, 2, j)
+}
+
+// validatorKey is the consensus public key of the node in home.
+func validatorKey(t *testing.T, home string) []byte {
+	t.Helper()
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	pub, err := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile()).GetPubKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub.Bytes()
+}
+
+func validatorAddress(t *testing.T, home string) []byte {
+	return xnode.ConsensusAddress(validatorKey(t, home))
+}
+
+// registry is the node registry on node i.
+func (nw *network) registry(i int) xnode.CoreChannel {
+	nw.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	q, err := nw.rpc[i].Query(ctx, app.PathNodes, nil, 0, false)
+	if err != nil {
+		nw.t.Fatal(err)
+	}
+	var reg xnode.CoreChannel
+	if err := json.Unmarshal(q.Value, &reg); err != nil {
+		nw.t.Fatal(err)
+	}
+	return reg
 }
