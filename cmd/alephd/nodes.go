@@ -29,7 +29,7 @@ import (
 func nodeTxCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "node",
-		Short: "Core channel node operations: create, stake, unstake, link a resource node, drop",
+		Short: "Core channel node operations: create, stake, unstake, link a resource node, drop, unjail",
 		Long: `Core channel node (CCN) operations. Each is a POST of type corechan-operation on
 the chain's node channel (both from app_state.node.params: FOUNDATION by default),
 with content {"action", "details"} and ref the target node, as aleph-nodestatus
@@ -103,7 +103,8 @@ can become a validator with that key. The item_hash printed is the node's hash.`
 		onNode("unstake HASH", xnode.ActionUnstake, "End the signer's stake on a CCN"),
 		onNode("drop HASH", xnode.ActionDropNode, "Drop a node the signer owns (a CCN: its stakes end and its resource nodes are unlinked)"),
 		onNode("link CRN_HASH", xnode.ActionLink, "Link a resource node to the signer's CCN"),
-		onNode("unlink CRN_HASH", xnode.ActionUnlink, "Unlink a resource node (by its owner or its CCN's)"))
+		onNode("unlink CRN_HASH", xnode.ActionUnlink, "Unlink a resource node (by its owner or its CCN's)"),
+		onNode("unjail HASH", xnode.ActionUnjail, "End the jail of the signer's CCN, once jail_blocks have passed since it was jailed"))
 	return cmd
 }
 

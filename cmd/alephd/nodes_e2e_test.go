@@ -80,6 +80,9 @@ func TestNodesCLI(t *testing.T) {
 	if r := tx("node", "stake", ccn, "--key", "owner"); r.Codespace != xnode.Codespace || !strings.Contains(r.Log, "owner cannot stake") {
 		t.Fatalf("the owner staking its own node: %+v", r)
 	}
+	if r := tx("node", "unjail", ccn, "--key", "owner"); r.Codespace != xnode.Codespace || r.Code != 9 || !strings.Contains(r.Log, "is not jailed") {
+		t.Fatalf("unjail of a node never jailed: %+v", r)
+	}
 	if r := tx("node", "stake", ccn, "--key", "staker"); !r.OK() {
 		t.Fatalf("stake: %+v", r)
 	}
