@@ -215,6 +215,17 @@ func (a *App) settle(kv state.KV, env message.Env, m *pb.AlephMessage, c *messag
 				return err
 			}
 		}
+	case c.PostType == message.AmendType && m.Channel == a.nodes.Params().Channel:
+		// An amend of a node edits it; any other amend is only an amend.
+		isNode, err := a.nodes.IsNode(kv, c.Ref)
+		if err != nil || !isNode {
+			return err
+		}
+		op, err := node.ParseAmend(m.ItemContent, m.ItemHash, c.Address, c.Ref, env.Height, env.TxIndex)
+		if err != nil {
+			return err
+		}
+		return a.nodes.Apply(kv, op)
 	case c.PostType == a.nodes.Params().OperationPostType && m.Channel == a.nodes.Params().Channel:
 		op, err := node.ParseOperation(m.ItemContent, m.ItemHash, c.Address, c.Ref, env.Height, env.TxIndex)
 		if err != nil {

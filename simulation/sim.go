@@ -145,8 +145,8 @@ func (g *generator) sign(a *account, d client.Draft, t time.Time) *pb.AlephMessa
 func (g *generator) next(t time.Time) *pb.AlephMessage {
 	a := g.pick()
 	ch := []string{"SIM", "SIM2"}[g.rng.Intn(2)]
-	switch r := g.rng.Intn(100); {
-	case r < 10: // a node operation
+	switch r := g.rng.Intn(110); {
+	case r >= 100: // a node operation, on top of the mix below
 		return g.nodeOperation(a, t)
 	case r < 28: // post
 		m := g.sign(a, client.Post(ch, []string{"blog", "note", "comment"}[g.rng.Intn(3)], map[string]any{"n": g.n, "tags": []string{"t" + fmt.Sprint(g.rng.Intn(3))}}, ""), t)
@@ -241,6 +241,11 @@ func (g *generator) nodeOperation(a *account, t time.Time) *pb.AlephMessage {
 		action, ref = []string{node.ActionLink, node.ActionUnlink}[g.rng.Intn(2)], one(g.crns)
 	case r < 8:
 		action, ref = []string{node.ActionStake, node.ActionStakeSplit, node.ActionStakeSplit, node.ActionUnstake}[g.rng.Intn(4)], one(g.ccns)
+	case r < 9:
+		// An edit: accepted only from the node's owner (or its delegate).
+		target := one(append(append([]string{}, g.ccns...), g.crns...))
+		edit := map[string]any{"name": fmt.Sprint("n", g.n), "multiaddress": fmt.Sprintf("/ip4/10.0.0.%d/tcp/1", g.rng.Intn(6))}
+		return g.sign(a, client.Post("FOUNDATION", "amend", map[string]any{"details": edit}, target), t)
 	default:
 		action, ref = node.ActionDropNode, one(append(append([]string{}, g.ccns...), g.crns...))
 	}

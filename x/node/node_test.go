@@ -366,3 +366,51 @@ func (c *chain) stakes(k *ecdsa.PrivateKey) *pb.StakerRecord {
 }
 
 func unmarshal(b []byte, m proto.Message) error { return proto.Unmarshal(b, m) }
+
+// amend signs an edit of node ref as the account page sends it.
+func (c *chain) amend(k *ecdsa.PrivateKey, ref string, details map[string]any) app.TxResult {
+	c.t.Helper()
+	d := client.Post("FOUNDATION", "amend", map[string]any{"details": details}, ref)
+	c.clock++
+	d.Time = apptest.GenesisTime.Add(time.Duration(c.clock) * time.Millisecond)
+	m, err := client.Sign(k, d)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.Block(m)[0]
+}
+
+// TestAmendNodes: the owner edits a node's fields with an amend; a field
+// left out keeps its value; a taken host is stored empty, a taken
+// consensus key refused; nobody else may edit it.
+func TestAmendNodes(t *testing.T) {
+	c := newChain(t)
+	a := c.must(alice, node.ActionCreateNode, "", map[string]any{"name": "a", "multiaddress": "/ip4/10.0.0.1/tcp/4025", "description": "first"})
+	b := c.must(bob, node.ActionCreateNode, "", map[string]any{"multiaddress": "/ip4/10.0.0.2/tcp/4025", "consensus_pubkey": base64.StdEncoding.EncodeToString(make([]byte, 32))})
+	crn := c.must(erin, node.ActionCreateResourceNode, "", map[string]any{"type": "compute", "address": "https://one.example"})
+
+	if r := c.amend(alice, a, map[string]any{"name": "renamed", "locked": true, "authorized": []string{apptest.Address(carol)}}); r.Code != 0 {
+		t.Fatalf("the owner's edit: %s", r.Log)
+	}
+	n := c.node(a)
+	if n.Name != "renamed" || !n.Locked || len(n.Authorized) != 1 || n.Description != "first" || n.Multiaddress == "" {
+		t.Fatalf("after the edit: %+v", n)
+	}
+	c.must(carol, node.ActionStake, a, nil) // authorized on the locked node
+	// Moving to b's host stores no multiaddress; the old host is free again.
+	if r := c.amend(alice, a, map[string]any{"multiaddress": "/ip4/10.0.0.2/tcp/9"}); r.Code != 0 || c.node(a).Multiaddress != "" {
+		t.Fatalf("an edit to a taken host: %s, %q", r.Log, c.node(a).Multiaddress)
+	}
+	if r := c.amend(bob, b, map[string]any{"multiaddress": "/ip4/10.0.0.1/tcp/1"}); r.Code != 0 || c.node(b).Multiaddress == "" {
+		t.Fatalf("an edit to the host a left: %s, %q", r.Log, c.node(b).Multiaddress)
+	}
+	if r := c.amend(alice, a, map[string]any{"consensus_pubkey": base64.StdEncoding.EncodeToString(make([]byte, 32))}); r.Codespace != node.Codespace || r.Code != node.ErrOperation.Code {
+		t.Fatalf("an edit to b's consensus key: %s/%d %s", r.Codespace, r.Code, r.Log)
+	}
+	if r := c.amend(bob, a, map[string]any{"name": "mine"}); r.Code == 0 || c.node(a).Name != "renamed" {
+		t.Fatalf("someone else's edit: %+v", r)
+	}
+	if r := c.amend(erin, crn, map[string]any{"address": "https://two.example", "name": "crn"}); r.Code != 0 || c.node(crn).Address != "https://two.example" {
+		t.Fatalf("a CRN's edit: %s", r.Log)
+	}
+}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/url"
 	"slices"
@@ -63,6 +64,35 @@ func ParseOperation(itemContent []byte, hash, owner, ref string, height int64, t
 	return op, nil
 }
 
+// ParseAmend reads a node's edit: an `amend` POST whose ref is the node,
+// with the new fields in content.details, as nodestatus reads it.
+func ParseAmend(itemContent []byte, hash, owner, ref string, height int64, txIndex uint32) (*Operation, error) {
+	post, err := jsonobj.Decode(itemContent)
+	if err != nil {
+		return nil, errs.Wrapf(ErrOperation, "item_content: %v", err)
+	}
+	content, err := jsonobj.Decode(post["content"])
+	if err != nil {
+		return nil, errs.Wrapf(ErrOperation, "content must be an object with details: %v", err)
+	}
+	op := &Operation{Hash: hash, Owner: balance.Canonical(owner), Ref: ref, Height: height, TxIndex: txIndex, Action: actionAmend, Details: jsonobj.Object{}}
+	if content.Has("details") {
+		if op.Details, err = jsonobj.Decode(content["details"]); err != nil {
+			return nil, errs.Wrapf(ErrOperation, "content.details must be an object: %v", err)
+		}
+	}
+	return op, nil
+}
+
+// actionAmend is an edit's action: amends are POSTs of type amend, not
+// operations with an action of their own.
+const actionAmend = "amend"
+
+// IsNode reports whether hash names a registered node.
+func (k *Keeper) IsNode(kv state.KV, hash string) (bool, error) {
+	return kv.Has(NodeKey(hash))
+}
+
 // Apply carries out an operation in kv, or refuses it with a registered
 // error (and the caller drops kv's writes).
 func (k *Keeper) Apply(kv state.KV, op *Operation) error {
@@ -83,6 +113,8 @@ func (k *Keeper) Apply(kv state.KV, op *Operation) error {
 		return k.drop(kv, op)
 	case ActionUnjail:
 		return k.unjail(kv, op)
+	case actionAmend:
+		return k.amend(kv, op)
 	}
 	return errs.Wrapf(ErrOperation, "unknown action %q; known: create-node, create-resource-node, link, unlink, stake, stake-split, unstake, drop-node, unjail", op.Action)
 }
@@ -442,4 +474,67 @@ func (k *Keeper) removeResourceNode(kv state.KV, n *pb.NodeRecord) error {
 		return err
 	}
 	return kv.Delete(NodeKey(n.Hash))
+}
+
+// amend edits a node's fields, at its owner's or manager's request. A
+// field left out of details keeps its value. A new multiaddress or URL
+// host is claimed as at creation (a taken one is stored empty); a new
+// consensus key must be no other node's.
+func (k *Keeper) amend(kv state.KV, op *Operation) error {
+	n, err := k.target(kv, op, pb.NodeKind_NODE_KIND_UNSPECIFIED)
+	if err != nil {
+		return err
+	}
+	if balance.Canonical(n.Owner) != op.Owner && balance.Canonical(n.Manager) != op.Owner {
+		return errs.Wrapf(ErrNotOwner, "%s is neither the owner nor the manager of node %s", op.Owner, n.Hash)
+	}
+	oldMultiaddress, oldAddress, oldKey := n.Multiaddress, n.Address, n.ConsensusPubkey
+	kind := n.Kind
+	if err := fields(op, n); err != nil {
+		return err
+	}
+	n.Kind = kind
+	if n.Kind == pb.NodeKind_NODE_KIND_RESOURCE {
+		n.Multiaddress, n.ConsensusPubkey, n.RegistrationUrl = "", nil, ""
+		if op.Details.Has("address") && n.Address != oldAddress {
+			if err := k.releaseHost(kv, "crn", urlHost(oldAddress), n.Hash); err != nil {
+				return err
+			}
+			if n.Address, err = k.claimHost(kv, "crn", urlHost(n.Address), n.Address, n.Hash); err != nil {
+				return err
+			}
+		}
+		return k.saveNode(kv, n)
+	}
+	n.Address, n.Type, n.StreamReward, n.TermsAndConditions = "", "", "", ""
+	if op.Details.Has("multiaddress") && n.Multiaddress != oldMultiaddress {
+		if err := k.releaseHost(kv, "ccn", multiaddressHost(oldMultiaddress), n.Hash); err != nil {
+			return err
+		}
+		if n.Multiaddress, err = k.claimHost(kv, "ccn", multiaddressHost(n.Multiaddress), n.Multiaddress, n.Hash); err != nil {
+			return err
+		}
+	}
+	if !bytes.Equal(n.ConsensusPubkey, oldKey) {
+		holder, err := kv.Get(consensusKey(ConsensusAddress(n.ConsensusPubkey)))
+		if err != nil {
+			return err
+		}
+		if holder != nil {
+			return errs.Wrapf(ErrOperation, "consensus key %s is node %s's already: each validator needs its own", base64.StdEncoding.EncodeToString(n.ConsensusPubkey), holder)
+		}
+		if len(oldKey) > 0 {
+			if err := kv.Delete(consensusKey(ConsensusAddress(oldKey))); err != nil {
+				return err
+			}
+		}
+		if err := kv.Set(consensusKey(ConsensusAddress(n.ConsensusPubkey)), []byte(n.Hash)); err != nil {
+			return err
+		}
+		// A new key starts a new downtime window.
+		if err := kv.Delete(livenessKey(n.Hash)); err != nil {
+			return err
+		}
+	}
+	return k.saveNode(kv, n)
 }

@@ -61,9 +61,10 @@ func DefaultParams() Params {
 			Channel: "ALEPH-IDENTITY", Types: []string{message.TypeAggregate},
 			AggregateKeys: []string{message.SecurityKey, "profile"},
 		}, {
-			// Node operations (x/node), free as on the Aleph network.
+			// Node operations and node edits (x/node), free as on the
+			// Aleph network.
 			Channel: "FOUNDATION", Types: []string{message.TypePost},
-			PostTypes: []string{"corechan-operation"},
+			PostTypes: []string{"corechan-operation", message.AmendType},
 		}},
 		CoreRateLimit:       100,
 		CoreWindowBlocks:    600,
