@@ -79,6 +79,8 @@ func (p Params) Validate() error {
 		return errors.New("downtime_max_missed_bps is a share in basis points: at most 10,000")
 	case p.JailBlocks < 0:
 		return errors.New("jail_blocks must not be negative")
+	case p.ActivationThreshold == 0:
+		return errors.New("activation_threshold must be at least 1 ALEPH: a validator needs a voting power of at least 1")
 	case p.StakingThreshold == 0:
 		return fmt.Errorf("staking_threshold must be at least 1 ALEPH: a staker with nothing would stake on any number of nodes")
 	}

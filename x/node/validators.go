@@ -2,7 +2,7 @@ package node
 
 import (
 	"bytes"
-	"fmt"
+	"math"
 	"math/big"
 	"slices"
 	"strings"
@@ -12,8 +12,14 @@ import (
 	"github.com/alephd/alephd/x/balance"
 )
 
+// maxTotalPower is CometBFT's bound on a validator set's total power
+// (types.MaxTotalVotingPower, int64 max / 8). A set beyond it is refused,
+// and the chain would halt.
+const maxTotalPower = math.MaxInt64 / 8
+
 // Validator is a CCN's claim to validate: its consensus key and its power,
-// its total stake in whole ALEPH.
+// its total stake in whole ALEPH (capped so that a whole set stays within
+// CometBFT's bound, whatever an oracle reports).
 type Validator struct {
 	Node   string
 	PubKey []byte // ed25519, 32 bytes
@@ -61,8 +67,14 @@ func (k *Keeper) Validators(kv state.KV) ([]Validator, error) {
 			continue
 		}
 		power := balance.WholeTokens(c.total)
-		if !power.IsInt64() {
-			return nil, fmt.Errorf("node %s: a stake of %s ALEPH is beyond a voting power", c.n.Hash, power)
+		// Each seat's power is capped at its share of CometBFT's bound, so
+		// no report, however wrong, makes a set CometBFT refuses. Real
+		// stakes are far below it (ALEPH's supply is under 10^9).
+		if limit := big.NewInt(maxTotalPower / int64(k.params.MaxValidators)); power.Cmp(limit) > 0 {
+			power = limit
+		}
+		if power.Sign() <= 0 {
+			continue // power 0 would be a removal; activation needs at least 1 ALEPH anyway
 		}
 		out = append(out, Validator{Node: c.n.Hash, PubKey: slices.Clone(c.n.ConsensusPubkey), Power: power.Int64()})
 	}
