@@ -11,6 +11,7 @@ import (
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	cmttypes "github.com/cometbft/cometbft/types"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/alephd/alephd/app"
 	pb "github.com/alephd/alephd/proto/alephdv1"
@@ -112,9 +113,13 @@ func commitInfoOf(ec abcitypes.ExtendedCommitInfo) abcitypes.CommitInfo {
 func (s *Application) PrepareProposal(_ context.Context, req *abcitypes.RequestPrepareProposal) (resp *abcitypes.ResponsePrepareProposal, err error) {
 	txs := make([][]byte, 0, len(req.Txs)+1)
 	var size int64
+	// CometBFT refuses (and halts on) a proposal whose transactions take
+	// more than MaxTxBytes as the block's Data protobuf, which counts each
+	// transaction's field tag and length too: a full mempool reap plus the
+	// record would otherwise pass it by a few bytes a transaction.
 	add := func(tx []byte) {
-		if size+int64(len(tx)) <= req.MaxTxBytes {
-			txs, size = append(txs, tx), size+int64(len(tx))
+		if n := txProtoSize(tx); size+n <= req.MaxTxBytes {
+			txs, size = append(txs, tx), size+n
 		}
 	}
 	defer func() {
@@ -145,6 +150,13 @@ func (s *Application) PrepareProposal(_ context.Context, req *abcitypes.RequestP
 		add(tx)
 	}
 	return &abcitypes.ResponsePrepareProposal{Txs: txs}, nil
+}
+
+// txProtoSize is what tx adds to a block's Data protobuf (repeated bytes
+// txs = 1): its tag, its length as a varint, and its bytes; the sum over a
+// block's transactions is CometBFT's types.ComputeProtoSizeForTxs.
+func txProtoSize(tx []byte) int64 {
+	return int64(protowire.SizeTag(1) + protowire.SizeBytes(len(tx)))
 }
 
 // proposerless drops records from mempool transactions: only the proposer

@@ -490,3 +490,47 @@ func TestVoteExtensionCallsNeverFail(t *testing.T) {
 		t.Fatalf("ProcessProposal that panicked: %v, %v", proc.GetStatus(), err)
 	}
 }
+
+// TestProposalFitsABlock: a mempool reap that fills the block to
+// MaxTxBytes, as CometBFT's counts it (the Data protobuf, tags and lengths
+// included), still makes a proposal CometBFT accepts once the record goes
+// first: transactions are dropped from the end to make room. (A proposal
+// over the limit halts a CometBFT v0.38 node: "transaction data size
+// exceeds maximum".)
+func TestProposalFitsABlock(t *testing.T) {
+	vals := []testValidator{newTestValidator("A", 10)}
+	c := newValChain(t, vals...)
+	c.commit(c.propose())
+	var reap []cmttypes.Tx
+	for i := 0; ; i++ {
+		m, err := alephclient.Sign(apptest.Key("bob"), alephclient.Post("TEST", "note", strings.Repeat("x", 100+i%7), ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reap = append(reap, app.EncodeTx(m)); len(reap) == 500 {
+			break
+		}
+	}
+	// The reap fills the block exactly.
+	maxTxBytes := cmttypes.ComputeProtoSizeForTxs(reap)
+	txs := make([][]byte, len(reap))
+	for i, tx := range reap {
+		txs[i] = tx
+	}
+	res, err := c.s.PrepareProposal(context.Background(), &abcitypes.RequestPrepareProposal{
+		Height: c.height + 1, Txs: txs, MaxTxBytes: maxTxBytes, LocalLastCommit: c.last, Time: time.Now(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]cmttypes.Tx, len(res.Txs))
+	for i, tx := range res.Txs {
+		out[i] = tx
+	}
+	if size := cmttypes.ComputeProtoSizeForTxs(out); size > maxTxBytes {
+		t.Fatalf("the proposal takes %d bytes; CometBFT allows %d", size, maxTxBytes)
+	}
+	if app.DecodeAttestation(res.Txs[0]) == nil || len(res.Txs) >= len(txs)+1 {
+		t.Fatalf("the proposal does not open with the record, or drops no transaction to make room: %d of %d", len(res.Txs), len(txs)+1)
+	}
+}
