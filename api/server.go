@@ -57,7 +57,7 @@ type Server struct {
 func New(idx *index.Index, node Backend, files *content.Store) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{idx: idx, node: node, files: files, limits: defaultLimits, engine: gin.New()}
-	s.engine.Use(gin.Recovery(), limitBody)
+	s.engine.Use(gin.Recovery(), cors, limitBody)
 	metrics := s.metricsHandler() // its latency middleware must precede the routes
 	s.routes()
 	s.engine.GET("/metrics", metrics)
