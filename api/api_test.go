@@ -170,11 +170,36 @@ func TestAPI(t *testing.T) {
 			addrs = append(addrs, fmt.Sprintf("0x%040x", i))
 		}
 		tooMany := strings.Join(addrs, ",")
-		for _, q := range []string{"nope=1", "page=0", "pagination=201", "sortOrder=2", "startDate=abc", "channels=%ff", "cursor=!!",
+		for _, q := range []string{"page=0", "message_types=NOTE", "start_date=-1", "paymentTypes=gold", "contentFormat=all", "pagination=201", "sortOrder=2", "startDate=abc", "channels=%ff", "cursor=!!",
 			"msgTypes=POST,NOTE", "addresses=" + tooMany, "startDate=" + strings.Repeat("1", 65)} {
 			if code, _ := a.get("/api/v0/messages.json?" + q); code != 422 {
 				t.Errorf("%s: %d, want 422", q, code)
 			}
+		}
+		// As pydantic: unknown parameters are ignored, and pyaleph's field
+		// names work as their aliases do (the alias wins when both are given).
+		base := "/api/v0/messages.json?addresses=" + post.Sender
+		for _, pair := range [][2]string{
+			{"msgTypes=POST&msgStatuses=processed&contentTypes=blog&sortOrder=1", "message_types=POST&message_statuses=processed&content_types=blog&sort_order=1&nope=1"},
+			{"msgType=POST&startDate=1&endBlock=1000", "message_type=POST&start_date=1&end_block=1000"},
+			{"msgTypes=POST&sortBy=tx-time&pagination=1", "message_types=POST&sort_by=tx-time&pagination=1&msgTypes[]=STORE"},
+			{"msgTypes=POST&paymentTypes=hold,credit", "msgTypes=POST&message_types=AGGREGATE&payment_types=hold"},
+			{"excludeContent=true", "content_format=none&foo=bar"},
+			{"contentFormat=headers&excludeContent=true", "content_format=headers"},
+		} {
+			code, want := a.get(base + "&" + pair[0])
+			code2, got := a.get(base + "&" + pair[1])
+			if code != 200 || code2 != 200 || len(want["messages"].([]any)) == 0 || fmt.Sprint(want) != fmt.Sprint(got) {
+				t.Errorf("%s and %s differ: %d %v\n%d %v", pair[0], pair[1], code, want, code2, got)
+			}
+		}
+		// alephd pays every message from held ALEPH: only hold matches.
+		if code, out := a.get(base + "&paymentTypes=superfluid,credit"); code != 200 || len(out["messages"].([]any)) != 0 {
+			t.Errorf("paymentTypes without hold: %d %v", code, out)
+		}
+		code, out = a.get("/api/v0/messages.json?hashes=" + post.ItemHash + "&contentFormat=headers")
+		if m := out["messages"].([]any); code != 200 || len(m) != 1 || fmt.Sprint(m[0].(map[string]any)["content"]) != fmt.Sprint(map[string]any{"address": post.Sender, "type": "blog"}) {
+			t.Errorf("contentFormat=headers: %d %v", code, out)
 		}
 	})
 	t.Run("websocket", func(t *testing.T) {

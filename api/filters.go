@@ -32,21 +32,76 @@ type listQuery struct {
 	ascending bool
 	page      int
 	perPage   int
-	// excludeContent leaves each message's content out (pyaleph's
-	// excludeContent).
-	excludeContent bool
+	// contentFormat is how much of each message's content is shown:
+	// contentFull, contentHeaders or contentNone (pyaleph's contentFormat,
+	// or excludeContent=true when that is unset).
+	contentFormat string
 }
 
-// listParams are the query parameters listings accept; any other is refused
-// so a typo is not silently ignored.
+// paramNames maps pyaleph's field names to the aliases alephd reads:
+// pyaleph's query models populate by name as well as by alias, so
+// message_types works as msgTypes does. When both are given the alias
+// wins, as in pydantic. The list is pyaleph's MessageQueryParams,
+// MessageHashesQueryParams and PostQueryParams; parameters without an
+// alias (addresses, page, …) have one name only.
+var paramNames = map[string]string{
+	"sort_by": "sortBy", "sort_order": "sortOrder", "message_type": "msgType",
+	"message_types": "msgTypes", "message_statuses": "msgStatuses",
+	"content_hashes": "contentHashes", "content_keys": "contentKeys",
+	"content_types": "contentTypes", "payment_types": "paymentTypes",
+	"exclude_content": "excludeContent", "content_format": "contentFormat",
+	"start_date": "startDate", "end_date": "endDate", "start_block": "startBlock",
+	"end_block": "endBlock", "post_types": "types",
+}
+
+// listParams are the query parameters listings read. Any other is ignored,
+// as pydantic ignores an unknown field: clients written for pyaleph send
+// parameters of their own.
 var listParams = map[string]bool{
 	"msgType": true, "msgTypes": true, "addresses": true, "owners": true, "refs": true,
 	"contentHashes": true, "contentKeys": true, "contentTypes": true, "chains": true,
 	"channels": true, "tags": true, "hashes": true, "startDate": true, "endDate": true,
 	"startBlock": true, "endBlock": true, "msgStatuses": true, "sortBy": true,
 	"sortOrder": true, "pagination": true, "page": true, "excludeContent": true,
+	"paymentTypes": true, "contentFormat": true,
 	// posts.json names some filters differently
 	"types": true, "history": true, "cursor": true,
+}
+
+// paymentTypes are aleph-message's PaymentType values. alephd pays every
+// message from held ALEPH (balance quotas, see Payments in the README) and
+// the index records no payment type per message, so paymentTypes is
+// checked, then a list naming hold filters nothing and one without
+// hold matches no message: pyaleph's answer for a node where everything is hold.
+var paymentTypes = map[string]bool{"hold": true, "superfluid": true, "credit": true}
+
+// noItemHash is not an item hash (those are hex or CIDs).
+const noItemHash = "-"
+
+// Content formats, pyaleph's contentFormat: full content, a per-type
+// summary of it (headers), or none.
+const (
+	contentFull    = "full"
+	contentHeaders = "headers"
+	contentNone    = "none"
+)
+
+// canonical rewrites pyaleph's field names in q to their aliases, in place,
+// and drops what no listing reads.
+func canonical(q url.Values) {
+	for name, alias := range paramNames {
+		if vs, ok := q[name]; ok {
+			if _, both := q[alias]; !both {
+				q[alias] = vs
+			}
+			delete(q, name)
+		}
+	}
+	for k := range q {
+		if !listParams[k] {
+			delete(q, k)
+		}
+	}
 }
 
 // limit is the most entries a page may hold: pagination=0 means all, up
@@ -95,13 +150,11 @@ func seconds(v string) (int64, error) {
 }
 
 // parseList reads a listing's filters, sort and paging. pathPage is the page
-// from /page/{n}.json, if any.
+// from /page/{n}.json, if any. q is left as canonical leaves it.
 func parseList(q url.Values, pathPage string) (listQuery, error) {
-	lq := listQuery{page: 1, perPage: defaultPerPage}
+	lq := listQuery{page: 1, perPage: defaultPerPage, contentFormat: contentFull}
+	canonical(q)
 	for k, vs := range q {
-		if !listParams[k] {
-			return lq, fmt.Errorf("unknown filter %q", k)
-		}
 		for _, v := range vs {
 			if !utf8.ValidString(v) {
 				return lq, fmt.Errorf("filter %q is not valid UTF-8", k)
@@ -171,9 +224,31 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 	switch get("excludeContent") {
 	case "", "false", "0":
 	case "true", "1":
-		lq.excludeContent = true
+		lq.contentFormat = contentNone
 	default:
 		return lq, fmt.Errorf("excludeContent must be true or false")
+	}
+	switch v := get("contentFormat"); v {
+	case "":
+	case contentFull, contentHeaders, contentNone:
+		lq.contentFormat = v
+	default:
+		return lq, fmt.Errorf("contentFormat must be full, headers or none")
+	}
+	if v := get("paymentTypes"); v != "" {
+		hold := false
+		for _, pt := range splitList(v) {
+			if !paymentTypes[pt] {
+				return lq, fmt.Errorf("unknown payment type %q (hold, superfluid or credit)", pt)
+			}
+			hold = hold || pt == "hold"
+		}
+		if !hold {
+			// An item hash no message has: every listing and the
+			// websocket then match nothing, through the index's own
+			// hash filter.
+			f.Hashes = []string{noItemHash}
+		}
 	}
 	switch get("sortBy") {
 	case "", "time":

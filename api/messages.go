@@ -268,11 +268,7 @@ func (s *Server) listMessages(c *gin.Context) {
 	}
 	msgs := make([]map[string]any, 0, len(page.Entries))
 	for _, e := range page.Entries {
-		v := messageView(e)
-		if lq.excludeContent {
-			delete(v, "content")
-		}
-		msgs = append(msgs, v)
+		msgs = append(msgs, withContent(messageView(e), e, lq.contentFormat))
 	}
 	if cursorMode {
 		c.JSON(http.StatusOK, gin.H{

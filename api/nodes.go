@@ -82,13 +82,7 @@ func (s *Server) getAggregatesOrRegistry(c *gin.Context) {
 		s.getAggregates(c)
 		return
 	}
-	// The same parameters and envelope as getAggregates.
-	for k := range c.Request.URL.Query() {
-		if k != "keys" && k != "limit" && k != "with_info" && k != "value_only" {
-			fail(c, http.StatusUnprocessableEntity, "unknown parameter "+strconv.Quote(k))
-			return
-		}
-	}
+	// The same parameters and envelope as getAggregates; others are ignored, as pydantic does.
 	limit := 1000
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)

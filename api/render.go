@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/alephd/alephd/index"
@@ -76,4 +77,29 @@ func statusView(e *index.Entry) map[string]any {
 		}
 	}
 	return out
+}
+
+// withContent trims a message view's content to a contentFormat: none
+// leaves it out, headers keeps pyaleph's per-type summary of it (the owner,
+// and the post type and ref of a POST, the key of an AGGREGATE, the file
+// hash and ref of a STORE), from the fields the index keeps.
+func withContent(v map[string]any, e *index.Entry, format string) map[string]any {
+	switch format {
+	case contentNone:
+		delete(v, "content")
+	case contentHeaders:
+		h := map[string]any{"address": e.Owner}
+		for _, f := range [...]struct {
+			typ, key, value string
+		}{
+			{"POST", "type", e.PostType}, {"POST", "ref", e.Ref}, {"AGGREGATE", "key", e.Key},
+			{"STORE", "item_hash", e.ContentHash}, {"STORE", "ref", e.Ref},
+		} {
+			if strings.EqualFold(e.Type, f.typ) && f.value != "" {
+				h[f.key] = f.value
+			}
+		}
+		v["content"] = h
+	}
+	return v
 }

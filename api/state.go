@@ -18,12 +18,6 @@ import (
 // getAggregates is GET /api/v0/aggregates/{address}.json?keys=a,b&limit=n.
 func (s *Server) getAggregates(c *gin.Context) {
 	address := strings.TrimSuffix(c.Param("address"), ".json")
-	for k := range c.Request.URL.Query() {
-		if k != "keys" && k != "limit" && k != "with_info" && k != "value_only" {
-			fail(c, http.StatusUnprocessableEntity, "unknown parameter "+strconv.Quote(k))
-			return
-		}
-	}
 	limit := 1000
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -50,6 +50,9 @@ func (s *Server) watchMessages(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
+	if lq.contentFormat != contentFull {
+		lq.contentFormat = contentNone // as pyaleph's websocket: content or none
+	}
 	conn, err := upgrader.Upgrade(c.Writer, c.Request, nil)
 	if err != nil {
 		return // the upgrader answered
@@ -89,7 +92,7 @@ func (s *Server) watchMessages(c *gin.Context) {
 			return
 		}
 		for i := len(page.Entries) - 1; i >= 0; i-- { // oldest first
-			if !send(messageView(page.Entries[i])) {
+			if !send(withContent(messageView(page.Entries[i]), page.Entries[i], lq.contentFormat)) {
 				return
 			}
 		}
@@ -105,7 +108,7 @@ func (s *Server) watchMessages(c *gin.Context) {
 					return
 				}
 				for _, e := range page.Entries {
-					if !send(messageView(e)) {
+					if !send(withContent(messageView(e), e, lq.contentFormat)) {
 						return
 					}
 				}
@@ -121,7 +124,7 @@ func (s *Server) watchMessages(c *gin.Context) {
 				return
 			}
 			for _, e := range attested {
-				if lq.filter.Matches(e) && !send(messageView(e)) {
+				if lq.filter.Matches(e) && !send(withContent(messageView(e), e, lq.contentFormat)) {
 					return
 				}
 			}
