@@ -234,6 +234,14 @@ func TestAPI(t *testing.T) {
 			p["content"].(map[string]any)["title"] != "v2" {
 			t.Fatalf("v0 post: %v", p)
 		}
+		// pyaleph's field name post_types is read as types; unknown
+		// parameters are ignored.
+		if code, out2 := a.get("/api/v0/posts.json?addresses=" + post.Sender + "&post_types=blog&page_size=3"); code != 200 || fmt.Sprint(out2) != fmt.Sprint(out) {
+			t.Fatalf("post_types: %d %v, want %v", code, out2, out)
+		}
+		if code, out := a.get("/api/v0/posts.json?addresses=" + post.Sender + "&post_types=note"); code != 200 || len(out["posts"].([]any)) != 0 {
+			t.Fatalf("post_types=note: %d %v", code, out)
+		}
 		code, out = a.get("/api/v1/posts.json?channels=API")
 		if next, present := out["next_cursor"]; code != 200 || len(out["posts"].([]any)) != 1 || !present || next != nil {
 			t.Fatalf("v1: %d %v", code, out)
