@@ -221,6 +221,13 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 			}
 		}
 	}
+	// As pyaleph's validators; 0 is unset.
+	if f.StartTime != 0 && f.EndTime != 0 && f.EndTime < f.StartTime {
+		return lq, fmt.Errorf("endDate cannot be lower than startDate")
+	}
+	if f.StartBlock != 0 && f.EndBlock != 0 && f.EndBlock < f.StartBlock {
+		return lq, fmt.Errorf("endBlock cannot be lower than startBlock")
+	}
 	switch get("excludeContent") {
 	case "", "false", "0":
 	case "true", "1":
