@@ -123,6 +123,8 @@ func (s *Server) routes() {
 	v0.GET("/storage/count/:hash", s.fileCount)
 	v0.GET("/storage/metadata/:hash", s.fileMetadata)
 	v0.GET("/storage/by-message-hash/:hash", s.fileByMessage)
+	v0.GET("/storage/by-ref/:ref", s.fileByRef)
+	v0.GET("/storage/by-ref/:ref/:tag", s.fileByRef) // :ref is then the address: gin wants one name per segment
 	v0.GET("/storage/:hash", s.getFile)
 	v0.GET("/channels/list.json", s.channels)
 	v0.GET("/addresses/stats.json", s.addressStats)

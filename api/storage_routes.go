@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"github.com/ipfs/go-cid"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/content"
@@ -113,29 +114,126 @@ func (s *Server) fileByMessage(c *gin.Context) {
 		fail(c, http.StatusNotFound, "no file found for message "+hash)
 		return
 	}
-	var fields struct {
-		ItemHash string `json:"item_hash"`
-		Ref      string `json:"ref"`
-		Address  string `json:"address"`
-	}
-	cont, _ := json.Marshal(contentOf(e))
-	if err := json.Unmarshal(cont, &fields); err != nil || fields.ItemHash == "" {
-		fail(c, http.StatusNotFound, "no file found for message "+hash)
-		return
-	}
-	f, size, _, err := s.openFile(c.Request.Context(), fields.ItemHash)
-	if err != nil {
-		failOpen(c, fields.ItemHash, err)
-		return
-	}
-	_ = f.Close() // read only: a failed close loses nothing
-	ref, owner := fields.Ref, fields.Address
+	ref := storeRef(e)
 	if ref == "" {
 		ref = hash
 	}
+	s.storeFile(c, e, ref)
+}
+
+// fileByRef is GET /api/v0/storage/by-ref/{ref} and
+// /storage/by-ref/{address}/{ref}: the file of the newest processed STORE
+// under a tag, as pyaleph's file tags. A ref that is an item hash is the tag
+// of that STORE and of the STOREs its owner sent with it as ref; any other
+// ref is a tag of its owner, so needs the address.
+func (s *Server) fileByRef(c *gin.Context) {
+	ref, owner := c.Param("ref"), ""
+	if tag := c.Param("tag"); tag != "" {
+		ref, owner = tag, ref
+	}
+	if len(ref) > 256 || len(owner) > 128 {
+		fail(c, http.StatusBadRequest, "ref or address too long")
+		return
+	}
+	var orig *index.Entry
+	if isItemHash(ref) {
+		e, err := s.idx.Get(ref)
+		if err != nil {
+			fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
+			return
+		}
+		if e == nil || e.Type != message.TypeStore || e.Status != index.StatusProcessed {
+			fail(c, http.StatusNotFound, "no file found for tag "+ref)
+			return
+		}
+		orig, owner = e, e.Owner
+	} else if owner == "" {
+		fail(c, http.StatusBadRequest, "address is required for user-defined ref")
+		return
+	}
+	newest, err := s.newestStore(owner, ref)
+	if err != nil {
+		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
+		return
+	}
+	latest := orig
+	if newest != nil && (orig == nil || newest.TimeNano >= orig.TimeNano) {
+		latest = newest
+	}
+	if latest == nil {
+		fail(c, http.StatusNotFound, "no file found for tag "+owner+"/"+ref)
+		return
+	}
+	s.storeFile(c, latest, ref)
+}
+
+// storeFile answers pyaleph's FileMetadataResponse for the STORE e.
+func (s *Server) storeFile(c *gin.Context, e *index.Entry, ref string) {
+	if e.ContentHash == "" {
+		fail(c, http.StatusNotFound, "no file found for message "+e.ItemHash)
+		return
+	}
+	f, size, _, err := s.openFile(c.Request.Context(), e.ContentHash)
+	if err != nil {
+		failOpen(c, e.ContentHash, err)
+		return
+	}
+	_ = f.Close() // read only: a failed close loses nothing
+	owner := e.Owner
 	if owner == "" {
 		owner = e.Sender
 	}
-	c.JSON(http.StatusOK, gin.H{"ref": ref, "owner": owner, "file_hash": fields.ItemHash,
-		"download_url": "/api/v0/storage/raw/" + fields.ItemHash, "size": size})
+	c.JSON(http.StatusOK, gin.H{"ref": ref, "owner": owner, "file_hash": e.ContentHash,
+		"download_url": "/api/v0/storage/raw/" + e.ContentHash, "size": size})
+}
+
+// isItemHash is pyaleph's ItemHash check: a sha256 or a CID.
+func isItemHash(s string) bool {
+	if content.ValidHash(s) {
+		return true
+	}
+	_, err := cid.Decode(s)
+	return err == nil
+}
+
+// maxTagScan bounds how many of an owner's STOREs a by-ref lookup reads:
+// the index keeps no STORE refs, so the lookup walks the owner's STOREs,
+// newest first.
+const maxTagScan = 10_000
+
+// newestStore is owner's newest processed STORE whose content.ref is ref,
+// or nil.
+func (s *Server) newestStore(owner, ref string) (*index.Entry, error) {
+	f := index.Filter{Types: []string{message.TypeStore}, Owners: []string{owner}}
+	for scanned := 0; scanned < maxTagScan; {
+		page, err := s.idx.Messages(f, false, 0, 200, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page.Entries {
+			if storeRef(e) == ref {
+				return e, nil
+			}
+		}
+		scanned += len(page.Entries)
+		if page.Next == nil {
+			break
+		}
+		f.After = page.Next
+	}
+	return nil, nil
+}
+
+// storeRef is a STORE's content.ref: a string, or a ChainRef's item_hash.
+func storeRef(e *index.Entry) string {
+	raw := contentOf(e)["ref"]
+	var ref string
+	if json.Unmarshal(raw, &ref) == nil {
+		return ref
+	}
+	var chainRef struct {
+		ItemHash string `json:"item_hash"`
+	}
+	_ = json.Unmarshal(raw, &chainRef)
+	return chainRef.ItemHash
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/keys"
 	"github.com/alephd/alephd/node"
+	pb "github.com/alephd/alephd/proto/alephdv1"
 )
 
 // TestStorageRoutes drives pyaleph's storage read routes on a real node:
@@ -35,15 +37,8 @@ func TestStorageRoutes(t *testing.T) {
 		}
 		return strings.TrimSpace(string(raw))
 	}
-	store, err := client.Sign(k, client.Store("STORAGE", hash, "storage", int64(len(file))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctype, body := multipartBody(metadataSync(store, true), filePart(file))
-	if code, out, _ := a.do(http.MethodPost, "/api/v0/storage/add_file", ctype, body); code != 200 && code != 202 {
-		t.Fatalf("add_file: %d %v", code, out)
-	}
-	waitStatus(t, a, store.ItemHash, "processed")
+	store := sign(t, k, client.Store("STORAGE", hash, "storage", int64(len(file))))
+	upload(t, a, store, file)
 
 	if got := count(hash); got != "1" {
 		t.Errorf("count after the STORE: %s, want 1", got)
@@ -76,7 +71,31 @@ func TestStorageRoutes(t *testing.T) {
 	if res.StatusCode != 200 || res.Header.Get("Content-Length") != strconv.Itoa(len(file)) {
 		t.Errorf("HEAD raw: %d, Content-Length %q", res.StatusCode, res.Header.Get("Content-Length"))
 	}
+	byRef := func(path, wantRef, wantHash string) {
+		t.Helper()
+		code, out := a.get("/api/v0/storage/by-ref/" + path)
+		if code != 200 || out["ref"] != wantRef || out["file_hash"] != wantHash || out["owner"] != store.Sender {
+			t.Errorf("by-ref/%s: %d %v, want ref %s, file %s", path, code, out, wantRef, wantHash)
+		}
+	}
+	byRef(store.ItemHash, store.ItemHash, hash)
+	// A newer STORE of the same owner with the first as ref is the tag's
+	// latest version; one with a user-defined ref is a tag of its owner.
+	v2 := []byte("version two of the file")
+	sum2 := sha256.Sum256(v2)
+	hash2 := hex.EncodeToString(sum2[:])
+	d := client.Store("STORAGE", hash2, "storage", int64(len(v2)))
+	d.Content["ref"] = store.ItemHash
+	upload(t, a, sign(t, k, d), v2)
+	byRef(store.ItemHash, store.ItemHash, hash2)
+	d = client.Store("STORAGE", hash, "storage", int64(len(file)))
+	d.Content["ref"] = "my-file"
+	upload(t, a, sign(t, k, d), file)
+	byRef(store.Sender+"/my-file", "my-file", hash)
 	for path, want := range map[string]int{
+		"/api/v0/storage/by-ref/my-file":                             400,
+		"/api/v0/storage/by-ref/" + store.Sender + "/other":          404,
+		"/api/v0/storage/by-ref/" + strings.Repeat("0", 64):          404,
 		"/api/v0/storage/metadata/" + strings.Repeat("0", 64):        404,
 		"/api/v0/storage/metadata/not-a-hash":                        400,
 		"/api/v0/storage/by-message-hash/" + strings.Repeat("0", 64): 404,
@@ -99,4 +118,23 @@ func TestStorageRoutes(t *testing.T) {
 			t.Errorf("HEAD %s: %d, want %d", path, res.StatusCode, want)
 		}
 	}
+}
+
+func sign(t *testing.T, k *ecdsa.PrivateKey, d client.Draft) *pb.AlephMessage {
+	t.Helper()
+	m, err := client.Sign(k, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// upload sends file with its STORE and waits for the STORE to be processed.
+func upload(t *testing.T, a apiClient, store *pb.AlephMessage, file []byte) {
+	t.Helper()
+	ctype, body := multipartBody(metadataSync(store, true), filePart(file))
+	if code, out, _ := a.do(http.MethodPost, "/api/v0/storage/add_file", ctype, body); code != 200 && code != 202 {
+		t.Fatalf("add_file: %d %v", code, out)
+	}
+	waitStatus(t, a, store.ItemHash, "processed")
 }
