@@ -101,7 +101,8 @@ func (s *Server) routes() {
 	r := s.engine
 	v0 := r.Group("/api/v0")
 	v0.POST("/messages", s.postMessage)
-	v0.POST("/ipfs/pubsub/pub", s.pubsubPub)
+	v0.POST("/ipfs/pubsub/pub", s.pubsubTopic)
+	v0.POST("/p2p/pubsub/pub", s.pubsubTopic)
 	v0.GET("/messages.json", s.listMessages)
 	v0.GET("/messages/page/:page", s.listMessages)
 	v0.GET("/messages/hashes", s.messageHashes)
@@ -139,6 +140,13 @@ func (s *Server) routes() {
 	v0.GET("/info/public.json", s.publicInfo)
 	v0.GET("/version", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"version": Version}) })
 	r.GET("/api/ws0/messages", s.watchMessages)
+	r.GET("/", s.index)
+	r.GET("/metrics.json", s.getMetricsJSON) // pyaleph's path
+	v0.GET("/metrics.json", s.getMetricsJSON)
+	v0.GET("/credit_balances", noCredits)
+	v0.GET("/addresses/:address/credit_history", noCredits)
+	v0.GET("/addresses/:address/credit_history/summary", noCredits)
+	v0.GET("/messages/:hash/consumed_credits", noCredits)
 }
 
 // fail answers a client error with a message the client can act on.
