@@ -174,17 +174,8 @@ func (k *Keeper) createCoreNode(kv state.KV, op *Operation) error {
 	if n.Multiaddress, err = k.claimHost(kv, "ccn", multiaddressHost(n.Multiaddress), n.Multiaddress, n.Hash); err != nil {
 		return err
 	}
-	if len(n.ConsensusPubkey) > 0 {
-		holder, err := kv.Get(consensusKey(ConsensusAddress(n.ConsensusPubkey)))
-		if err != nil {
-			return err
-		}
-		if holder != nil {
-			return errs.Wrapf(ErrOperation, "consensus key %s is node %s's already: each validator needs its own", base64.StdEncoding.EncodeToString(n.ConsensusPubkey), holder)
-		}
-		if err := kv.Set(consensusKey(ConsensusAddress(n.ConsensusPubkey)), []byte(n.Hash)); err != nil {
-			return err
-		}
+	if err := k.claimConsensusKey(kv, n.Hash, n.ConsensusPubkey, nil); err != nil {
+		return err
 	}
 	if err := k.saveNode(kv, n); err != nil {
 		return err
@@ -210,6 +201,29 @@ func (k *Keeper) createResourceNode(kv state.KV, op *Operation) error {
 		return err
 	}
 	return k.saveNode(kv, n)
+}
+
+// claimConsensusKey indexes key (if any) to node hash in place of old (if
+// any), refusing a key another node names: each validator needs its own.
+func (k *Keeper) claimConsensusKey(kv state.KV, hash string, key, old []byte) error {
+	if len(key) > 0 {
+		holder, err := kv.Get(consensusKey(ConsensusAddress(key)))
+		if err != nil {
+			return err
+		}
+		if holder != nil {
+			return errs.Wrapf(ErrOperation, "consensus key %s is node %s's already: each validator needs its own", base64.StdEncoding.EncodeToString(key), holder)
+		}
+	}
+	if len(old) > 0 {
+		if err := kv.Delete(consensusKey(ConsensusAddress(old))); err != nil {
+			return err
+		}
+	}
+	if len(key) == 0 {
+		return nil
+	}
+	return kv.Set(consensusKey(ConsensusAddress(key)), []byte(hash))
 }
 
 // claimHost returns value if no other node holds host, and records that
@@ -516,19 +530,7 @@ func (k *Keeper) amend(kv state.KV, op *Operation) error {
 		}
 	}
 	if !bytes.Equal(n.ConsensusPubkey, oldKey) {
-		holder, err := kv.Get(consensusKey(ConsensusAddress(n.ConsensusPubkey)))
-		if err != nil {
-			return err
-		}
-		if holder != nil {
-			return errs.Wrapf(ErrOperation, "consensus key %s is node %s's already: each validator needs its own", base64.StdEncoding.EncodeToString(n.ConsensusPubkey), holder)
-		}
-		if len(oldKey) > 0 {
-			if err := kv.Delete(consensusKey(ConsensusAddress(oldKey))); err != nil {
-				return err
-			}
-		}
-		if err := kv.Set(consensusKey(ConsensusAddress(n.ConsensusPubkey)), []byte(n.Hash)); err != nil {
+		if err := k.claimConsensusKey(kv, n.Hash, n.ConsensusPubkey, oldKey); err != nil {
 			return err
 		}
 		// A new key starts a new downtime window.
