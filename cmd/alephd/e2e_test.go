@@ -48,6 +48,18 @@ type testNode struct {
 	cmd            *exec.Cmd
 }
 
+// tx runs `alephd tx ARGS` against the node and returns its result; the
+// exit code must agree with it.
+func (n *testNode) tx(t *testing.T, args ...string) client.Result {
+	t.Helper()
+	out, code := alephd(t, append(append([]string{"tx"}, args...), "--home", n.home, "--node", n.rpc)...)
+	var res client.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || (code == 0) != res.OK() {
+		t.Fatalf("tx %v: exit %d, %s", args, code, out)
+	}
+	return res
+}
+
 func newNode(t *testing.T) *testNode {
 	t.Helper()
 	n := &testNode{home: filepath.Join(t.TempDir(), "home"), rpc: "tcp://" + testnode.FreeAddr(t), api: testnode.FreeAddr(t)}

@@ -43,15 +43,7 @@ func TestNodesCLI(t *testing.T) {
 	n.start(t)
 	defer n.signal(syscall.SIGTERM)
 
-	tx := func(args ...string) client.Result {
-		t.Helper()
-		out, code := alephd(t, append(append([]string{"tx"}, args...), "--home", n.home, "--node", n.rpc)...)
-		var res client.Result
-		if err := json.Unmarshal([]byte(out), &res); err != nil || (code == 0) != res.OK() {
-			t.Fatalf("tx %v: exit %d, %s", args, code, out)
-		}
-		return res
-	}
+	tx := func(args ...string) client.Result { t.Helper(); return n.tx(t, args...) }
 	query := func(out any, args ...string) {
 		t.Helper()
 		raw := must(append(append([]string{"query"}, args...), "--node", n.rpc)...)

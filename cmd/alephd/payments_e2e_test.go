@@ -45,15 +45,7 @@ func TestPaymentsCLI(t *testing.T) {
 		t.Fatalf("genesis add-balance after the first start: exit %d, %s", code, out)
 	}
 
-	tx := func(args ...string) client.Result {
-		t.Helper()
-		out, code := alephd(t, append(append([]string{"tx"}, args...), "--home", n.home, "--node", n.rpc)...)
-		var res client.Result
-		if err := json.Unmarshal([]byte(out), &res); err != nil || (code == 0) != res.OK() {
-			t.Fatalf("tx %v: exit %d, %s", args, code, out)
-		}
-		return res
-	}
+	tx := func(args ...string) client.Result { t.Helper(); return n.tx(t, args...) }
 	for i := 0; i < 3; i++ {
 		if r := tx("post", "note", `{"n":1}`, "--key", "alice"); !r.OK() {
 			t.Fatalf("post %d on 3 ALEPH: %+v", i, r)
