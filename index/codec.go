@@ -12,8 +12,9 @@ import (
 // formatVersion names the on-disk encoding of entries and keys. An index
 // written in another format is dropped on open and rebuilt from the block
 // store (Open). Version 1 kept entries as JSON; version 2 as IndexEntry
-// protobufs, which encode in a fraction of the time.
-const formatVersion = 2
+// protobufs, which encode in a fraction of the time; version 3 adds the
+// posts, aggregates, files, file tags and address ranks of listings.go.
+const formatVersion = 3
 
 // encodeEntry is an entry's stored form. The message is kept as its
 // protobuf; its JSON is rendered when the entry is read.

@@ -52,6 +52,10 @@ type Entry struct {
 	msg *pb.AlephMessage
 	// contentDropped: forgotten or removed, served without item_content.
 	contentDropped bool
+	// contentTime is content.time, when hasContentTime: posts, aggregates
+	// and files are ordered by it, as pyaleph orders them (contentTimeOf).
+	contentTime    int64
+	hasContentTime bool
 }
 
 // Seconds renders a Unix-nanosecond time as pyaleph's float seconds, exactly.

@@ -1,7 +1,10 @@
 package index
 
 import (
+	"encoding/base64"
 	"encoding/binary"
+	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/alephd/alephd/state"
@@ -52,4 +55,127 @@ func (x *Index) AddressStats(addrs []string) (map[string]map[string]int64, error
 		out[a] = st
 	}
 	return out, nil
+}
+
+// countedValues lists the last values of counters under prefix (a
+// dimension and the values before the last) whose count is not zero, in
+// key order.
+func (x *Index) countedValues(prefix []byte) ([]string, error) {
+	out := []string{}
+	it, err := x.db.Iterator(prefix, state.PrefixEnd(prefix))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close() //nolint:errcheck // it.Error() below reports a failed read
+	for ; it.Valid(); it.Next() {
+		if len(it.Value()) == 8 && binary.BigEndian.Uint64(it.Value()) == 0 {
+			continue
+		}
+		r := state.ReadKey(it.Key(), len(prefix))
+		if v := r.String(); r.Err() == nil {
+			out = append(out, v)
+		}
+	}
+	return out, it.Error()
+}
+
+// AddressPostTypes lists the post types of an address's live POSTs (sent
+// by it, amends included), sorted, as pyaleph's post_types.
+func (x *Index) AddressPostTypes(addr string) ([]string, error) {
+	out, err := x.countedValues(countKey(dimSenderPostType, []string{lowerAddr(addr)}))
+	sort.Strings(out)
+	return out, err
+}
+
+// AddressChannels lists the channels of an address's live messages, sorted.
+func (x *Index) AddressChannels(addr string) ([]string, error) {
+	out, err := x.countedValues(countKey(dimSenderChannel, []string{lowerAddr(addr)}))
+	sort.Strings(out)
+	return out, err
+}
+
+// RankQuery selects addresses by their live messages, as pyaleph's v1
+// address stats.
+type RankQuery struct {
+	// SortBy is "" (the total) or a type of MessageTypes.
+	SortBy    string
+	Ascending bool
+	// Contains keeps addresses containing it, case-insensitively: the
+	// listing then reads every address up to the page's end.
+	Contains      string
+	Offset, Limit int
+	// After resumes after a cursor from RankPage.Next.
+	After string
+	Total bool
+}
+
+// RankPage is one page of ranked addresses, each as last sent.
+type RankPage struct {
+	Addresses []string
+	Total     int64
+	Next      string
+}
+
+// Ranked lists addresses by a message count, largest first unless
+// ascending (ties by address: ascending when largest first, descending
+// otherwise).
+func (x *Index) Ranked(q RankQuery) (RankPage, error) {
+	var page RankPage
+	var sortID byte
+	if q.SortBy != "" {
+		var ok bool
+		if sortID, ok = rankSort(q.SortBy); !ok {
+			return page, fmt.Errorf("unknown message type %q", q.SortBy)
+		}
+	}
+	var after []byte
+	if q.After != "" {
+		var err error
+		if after, err = base64.RawURLEncoding.DecodeString(q.After); err != nil || len(after) < 9 || len(after) > 300 {
+			return page, fmt.Errorf("cursor %q is not one this node gave", q.After)
+		}
+		q.Offset = 0
+	}
+	contains := strings.ToLower(q.Contains)
+	prefix := []byte{prefixRank, sortID}
+	matched, skipped := int64(0), 0
+	var last []byte
+	err := x.mergeKeys([][]byte{prefix}, !q.Ascending, after, func(suffix []byte) (bool, error) {
+		r := state.ReadKey(suffix, 8)
+		addr := r.String()
+		if r.Err() != nil {
+			return false, fmt.Errorf("%w: address rank key %x", errCorrupt, suffix)
+		}
+		if contains != "" && !strings.Contains(addr, contains) {
+			return true, nil
+		}
+		matched++
+		if skipped < q.Offset {
+			skipped++
+			return true, nil
+		}
+		if len(page.Addresses) < q.Limit {
+			v, err := x.db.Get(append(append([]byte{}, prefix...), suffix...))
+			if err != nil {
+				return false, err
+			}
+			page.Addresses = append(page.Addresses, string(v))
+			last = suffix
+		}
+		return (q.Total && contains != "") || len(page.Addresses) < q.Limit, nil
+	})
+	if err != nil {
+		return page, err
+	}
+	if len(page.Addresses) == q.Limit && last != nil {
+		page.Next = base64.RawURLEncoding.EncodeToString(last)
+	}
+	if q.Total {
+		if contains != "" {
+			page.Total = matched
+		} else {
+			page.Total, err = x.count(dimAddresses, nil)
+		}
+	}
+	return page, err
 }

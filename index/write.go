@@ -54,15 +54,24 @@ type batch struct {
 	// keys are the secondary keys to set or delete, in order: a later
 	// operation on a key wins, as in the Pebble batch they go to.
 	keys []keyOp
+	// lists is what the listings beyond messages (posts, aggregates,
+	// files, address ranks) changed in this block (listings.go).
+	lists listBatch
 }
 
 type keyOp struct {
-	key []byte
-	set bool
+	key   []byte
+	set   bool
+	value []byte // set's value; nil stores an empty one
 }
 
 // mark sets (or, if !set, deletes) a secondary key.
-func (b *batch) mark(key []byte, set bool) { b.keys = append(b.keys, keyOp{key, set}) }
+func (b *batch) mark(key []byte, set bool) { b.keys = append(b.keys, keyOp{key: key, set: set}) }
+
+// markValue sets a key with a value.
+func (b *batch) markValue(key, value []byte) {
+	b.keys = append(b.keys, keyOp{key: key, set: true, value: value})
+}
 
 // put adds a new entry to the block.
 func (b *batch) put(e *Entry) {
@@ -91,6 +100,7 @@ func (b *batch) countLive(e *Entry, delta int64) {
 			b.counts[string(countKey(d, vals))] += delta
 		}
 	}
+	b.countSender(e, delta)
 }
 
 // IndexBlock adds a committed block. Blocks must come in height order; a
@@ -100,6 +110,7 @@ func (x *Index) IndexBlock(blk Block) error {
 		return nil
 	}
 	b := &batch{x: x, height: blk.Height, entries: make(map[string]*Entry, len(blk.Txs)), counts: map[string]int64{}}
+	b.lists.init()
 	for i, tr := range blk.Txs {
 		if err := b.add(blk, uint32(i), tr); err != nil {
 			return fmt.Errorf("index block %d tx %d: %w", blk.Height, i, err)
@@ -137,6 +148,7 @@ func parse(tr TxResult) (m *pb.AlephMessage, c *message.Content, timeNano int64)
 func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 	m, c, timeNano := parse(tr)
 	if m == nil { // not a message: an availability record moves STOREs
+		b.attested(tr)
 		return b.statusChanges(tr.StatusChanges)
 	}
 	e := &Entry{
@@ -164,6 +176,10 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 	if c != nil {
 		e.Owner, e.PostType, e.Ref, e.Key, e.ContentHash = c.Address, c.PostType, c.Ref, c.Key, c.FileHash
 		e.Tags = tags(m.ItemContent)
+		e.contentTime, e.hasContentTime = c.TimeNano, true
+		if m.Type == message.TypeStore { // x/message reads no STORE ref
+			e.Ref = storeRef(m.ItemContent)
+		}
 	}
 	// A copy refused earlier (state keeps no rejected messages, so the same
 	// message may come again) leaves the listings it was in.
@@ -254,6 +270,7 @@ func (b *batch) begin(e *Entry) {
 		}
 	}
 	b.countLive(e, 1)
+	b.listBegin(e)
 }
 
 // end takes a live message out of the listings: forgotten or removed. A
@@ -271,6 +288,7 @@ func (b *batch) end(t *Entry, status string) {
 	}
 	b.x.metrics.messages.WithLabelValues(t.Type, status).Inc()
 	b.countLive(t, -1)
+	b.listEnd(t)
 	// Secondary keys hold live messages only, so listings can skip pages
 	// by key; the "all" ones keep it for msgStatuses=forgotten.
 	for _, d := range dimensions {
@@ -307,6 +325,7 @@ func tags(itemContent []byte) []string {
 }
 
 func (b *batch) commit(height int64) error {
+	b.flushLists()
 	wb := b.x.db.NewBatch()
 	defer wb.Close() //nolint:errcheck // it only releases the batch; Write reports errors
 	for _, e := range b.touched {
@@ -321,7 +340,11 @@ func (b *batch) commit(height int64) error {
 	for _, op := range lastOps(b.keys) {
 		var err error
 		if op.set {
-			err = wb.Set(op.key, []byte{})
+			v := op.value
+			if v == nil {
+				v = []byte{}
+			}
+			err = wb.Set(op.key, v)
 		} else {
 			err = wb.Delete(op.key)
 		}
@@ -338,12 +361,19 @@ func (b *batch) commit(height int64) error {
 		if len(cur) == 8 {
 			n = int64(binary.BigEndian.Uint64(cur))
 		}
+		old := n
 		n += b.counts[k]
 		var v [8]byte
 		binary.BigEndian.PutUint64(v[:], uint64(n))
 		if err := wb.Set([]byte(k), v[:]); err != nil {
 			return err
 		}
+		if err := b.rank([]byte(k), old, n); err != nil {
+			return err
+		}
+	}
+	if err := b.flushRanks(wb); err != nil {
+		return err
 	}
 	var hv [8]byte
 	binary.BigEndian.PutUint64(hv[:], uint64(height))

@@ -10,19 +10,19 @@ import (
 // order, whatever order the block made them in.
 func TestLastOpsKeepsTheLaterOperationInKeyOrder(t *testing.T) {
 	ops := []keyOp{
-		{[]byte("b"), true},
-		{[]byte("a"), true},
-		{[]byte("c"), true},
-		{[]byte("a"), false}, // a forget in the same block: the delete wins
-		{[]byte("b"), false},
-		{[]byte("b"), true}, // deleted, then set again: the set wins
-		{[]byte("ab"), false},
+		{[]byte("b"), true, nil},
+		{[]byte("a"), true, nil},
+		{[]byte("c"), true, nil},
+		{[]byte("a"), false, nil}, // a forget in the same block: the delete wins
+		{[]byte("b"), false, nil},
+		{[]byte("b"), true, nil}, // deleted, then set again: the set wins
+		{[]byte("ab"), false, nil},
 	}
 	want := []keyOp{
-		{[]byte("a"), false},
-		{[]byte("ab"), false},
-		{[]byte("b"), true},
-		{[]byte("c"), true},
+		{[]byte("a"), false, nil},
+		{[]byte("ab"), false, nil},
+		{[]byte("b"), true, nil},
+		{[]byte("c"), true, nil},
 	}
 	if got := lastOps(ops); !reflect.DeepEqual(got, want) {
 		t.Fatalf("lastOps = %v, want %v", got, want)
