@@ -65,10 +65,10 @@ type File struct {
 
 // FilePage is a page of an address's files, with its totals.
 type FilePage struct {
-	Files          []File
-	Count          int64
-	TotalSize      int64
-	Next           *Cursor
+	Files     []File
+	Count     int64
+	TotalSize int64
+	Next      *Cursor
 }
 
 // Files lists owner's files by content time, newest first unless
