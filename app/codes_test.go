@@ -25,6 +25,7 @@ var codes = []code{
 
 	{"balance", 1, "malformed balances-update"},
 	{"balance", 2, "stale balances-update"},
+	{"balance", 3, "balances attested by validators"},
 
 	{"message", 1, "transaction is not an alephd envelope"},
 	{"message", 2, "missing message field"},
@@ -50,6 +51,7 @@ var codes = []code{
 	{"message", 23, "FORGET names no target"},
 	{"message", 24, "invalid STORE content"},
 	{"message", 25, "aggregate too large"},
+	{"message", 26, "sender is not an address of its chain"},
 
 	{"node", 1, "malformed node operation"},
 	{"node", 2, "the address already has a core channel node"},

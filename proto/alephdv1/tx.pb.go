@@ -187,8 +187,13 @@ type Attestation struct {
 	// extended_commit is the CometBFT ExtendedCommitInfo protobuf the
 	// proposer received for the previous height.
 	ExtendedCommit []byte `protobuf:"bytes,2,opt,name=extended_commit,json=extendedCommit,proto3" json:"extended_commit,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// eth is the ALEPH token's balance changes over a range of Ethereum
+	// blocks, when validators with more than 2/3 of the power voted the
+	// same range and digest (EthVote), and the range continues the last
+	// one applied.
+	Eth           *EthUpdate `protobuf:"bytes,3,opt,name=eth,proto3" json:"eth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Attestation) Reset() {
@@ -235,6 +240,205 @@ func (x *Attestation) GetExtendedCommit() []byte {
 	return nil
 }
 
+func (x *Attestation) GetEth() *EthUpdate {
+	if x != nil {
+		return x.Eth
+	}
+	return nil
+}
+
+// EthUpdate is the net balance change of every address the token's
+// Transfer logs touch in blocks from..to (inclusive) of the configured
+// Ethereum chain.
+type EthUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	From  uint64                 `protobuf:"varint,1,opt,name=from,proto3" json:"from,omitempty"`
+	To    uint64                 `protobuf:"varint,2,opt,name=to,proto3" json:"to,omitempty"`
+	// changes are by address, ascending, each once, none zero.
+	Changes       []*EthChange `protobuf:"bytes,3,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EthUpdate) Reset() {
+	*x = EthUpdate{}
+	mi := &file_alephd_v1_tx_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EthUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EthUpdate) ProtoMessage() {}
+
+func (x *EthUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_tx_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EthUpdate.ProtoReflect.Descriptor instead.
+func (*EthUpdate) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *EthUpdate) GetFrom() uint64 {
+	if x != nil {
+		return x.From
+	}
+	return 0
+}
+
+func (x *EthUpdate) GetTo() uint64 {
+	if x != nil {
+		return x.To
+	}
+	return 0
+}
+
+func (x *EthUpdate) GetChanges() []*EthChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+// EthChange is one address's net change over a range.
+type EthChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// address is lower-case 0x-prefixed hex.
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// amount is the magnitude in base units (10^-18 ALEPH), big-endian,
+	// without leading zero bytes.
+	Amount []byte `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// negative is set when the address lost amount.
+	Negative      bool `protobuf:"varint,3,opt,name=negative,proto3" json:"negative,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EthChange) Reset() {
+	*x = EthChange{}
+	mi := &file_alephd_v1_tx_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EthChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EthChange) ProtoMessage() {}
+
+func (x *EthChange) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_tx_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EthChange.ProtoReflect.Descriptor instead.
+func (*EthChange) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *EthChange) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *EthChange) GetAmount() []byte {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *EthChange) GetNegative() bool {
+	if x != nil {
+		return x.Negative
+	}
+	return false
+}
+
+// EthVote is what a validator read of the token over blocks from..to:
+// digest is x/balance's EthDigest of the changes, so the extension stays
+// small whatever the token's traffic.
+type EthVote struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	From          uint64                 `protobuf:"varint,1,opt,name=from,proto3" json:"from,omitempty"`
+	To            uint64                 `protobuf:"varint,2,opt,name=to,proto3" json:"to,omitempty"`
+	Digest        []byte                 `protobuf:"bytes,3,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EthVote) Reset() {
+	*x = EthVote{}
+	mi := &file_alephd_v1_tx_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EthVote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EthVote) ProtoMessage() {}
+
+func (x *EthVote) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_tx_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EthVote.ProtoReflect.Descriptor instead.
+func (*EthVote) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *EthVote) GetFrom() uint64 {
+	if x != nil {
+		return x.From
+	}
+	return 0
+}
+
+func (x *EthVote) GetTo() uint64 {
+	if x != nil {
+		return x.To
+	}
+	return 0
+}
+
+func (x *EthVote) GetDigest() []byte {
+	if x != nil {
+		return x.Digest
+	}
+	return nil
+}
+
 // AttestedFile is a STORE message whose file a validator holds and verified.
 type AttestedFile struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -248,7 +452,7 @@ type AttestedFile struct {
 
 func (x *AttestedFile) Reset() {
 	*x = AttestedFile{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[2]
+	mi := &file_alephd_v1_tx_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -260,7 +464,7 @@ func (x *AttestedFile) String() string {
 func (*AttestedFile) ProtoMessage() {}
 
 func (x *AttestedFile) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[2]
+	mi := &file_alephd_v1_tx_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -273,7 +477,7 @@ func (x *AttestedFile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttestedFile.ProtoReflect.Descriptor instead.
 func (*AttestedFile) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{2}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AttestedFile) GetItemHash() string {
@@ -295,14 +499,17 @@ func (x *AttestedFile) GetSize() uint64 {
 type VoteExtension struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// files are the pending STOREs whose files the node fetched and verified.
-	Files         []*AttestedFile `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	Files []*AttestedFile `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	// eth is the next range of Ethereum blocks the node read, final by the
+	// chain's finality rule.
+	Eth           *EthVote `protobuf:"bytes,2,opt,name=eth,proto3" json:"eth,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VoteExtension) Reset() {
 	*x = VoteExtension{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[3]
+	mi := &file_alephd_v1_tx_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -314,7 +521,7 @@ func (x *VoteExtension) String() string {
 func (*VoteExtension) ProtoMessage() {}
 
 func (x *VoteExtension) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[3]
+	mi := &file_alephd_v1_tx_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -327,12 +534,19 @@ func (x *VoteExtension) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoteExtension.ProtoReflect.Descriptor instead.
 func (*VoteExtension) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{3}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *VoteExtension) GetFiles() []*AttestedFile {
 	if x != nil {
 		return x.Files
+	}
+	return nil
+}
+
+func (x *VoteExtension) GetEth() *EthVote {
+	if x != nil {
+		return x.Eth
 	}
 	return nil
 }
@@ -359,7 +573,7 @@ type AlephMessage struct {
 
 func (x *AlephMessage) Reset() {
 	*x = AlephMessage{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[4]
+	mi := &file_alephd_v1_tx_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -371,7 +585,7 @@ func (x *AlephMessage) String() string {
 func (*AlephMessage) ProtoMessage() {}
 
 func (x *AlephMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[4]
+	mi := &file_alephd_v1_tx_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -384,7 +598,7 @@ func (x *AlephMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlephMessage.ProtoReflect.Descriptor instead.
 func (*AlephMessage) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{4}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AlephMessage) GetChain() string {
@@ -486,7 +700,7 @@ type MessageRecord struct {
 
 func (x *MessageRecord) Reset() {
 	*x = MessageRecord{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[5]
+	mi := &file_alephd_v1_tx_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -498,7 +712,7 @@ func (x *MessageRecord) String() string {
 func (*MessageRecord) ProtoMessage() {}
 
 func (x *MessageRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[5]
+	mi := &file_alephd_v1_tx_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -511,7 +725,7 @@ func (x *MessageRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageRecord.ProtoReflect.Descriptor instead.
 func (*MessageRecord) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{5}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MessageRecord) GetMessage() *AlephMessage {
@@ -633,7 +847,7 @@ type AggregateRecord struct {
 
 func (x *AggregateRecord) Reset() {
 	*x = AggregateRecord{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[6]
+	mi := &file_alephd_v1_tx_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +859,7 @@ func (x *AggregateRecord) String() string {
 func (*AggregateRecord) ProtoMessage() {}
 
 func (x *AggregateRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[6]
+	mi := &file_alephd_v1_tx_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +872,7 @@ func (x *AggregateRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AggregateRecord.ProtoReflect.Descriptor instead.
 func (*AggregateRecord) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{6}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AggregateRecord) GetContent() []byte {
@@ -723,7 +937,7 @@ type AggregateField struct {
 
 func (x *AggregateField) Reset() {
 	*x = AggregateField{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[7]
+	mi := &file_alephd_v1_tx_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +949,7 @@ func (x *AggregateField) String() string {
 func (*AggregateField) ProtoMessage() {}
 
 func (x *AggregateField) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[7]
+	mi := &file_alephd_v1_tx_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +962,7 @@ func (x *AggregateField) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AggregateField.ProtoReflect.Descriptor instead.
 func (*AggregateField) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{7}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AggregateField) GetName() string {
@@ -794,7 +1008,7 @@ type Charge struct {
 
 func (x *Charge) Reset() {
 	*x = Charge{}
-	mi := &file_alephd_v1_tx_proto_msgTypes[8]
+	mi := &file_alephd_v1_tx_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +1020,7 @@ func (x *Charge) String() string {
 func (*Charge) ProtoMessage() {}
 
 func (x *Charge) ProtoReflect() protoreflect.Message {
-	mi := &file_alephd_v1_tx_proto_msgTypes[8]
+	mi := &file_alephd_v1_tx_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +1033,7 @@ func (x *Charge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Charge.ProtoReflect.Descriptor instead.
 func (*Charge) Descriptor() ([]byte, []int) {
-	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{8}
+	return file_alephd_v1_tx_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Charge) GetProvider() string {
@@ -872,15 +1086,29 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\x02Tx\x123\n" +
 	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessage\x12:\n" +
 	"\vattestation\x18\x03 \x01(\v2\x16.alephd.v1.AttestationH\x00R\vattestationB\x06\n" +
-	"\x04bodyJ\x04\b\x02\x10\x03\"e\n" +
+	"\x04bodyJ\x04\b\x02\x10\x03\"\x8d\x01\n" +
 	"\vAttestation\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12'\n" +
-	"\x0fextended_commit\x18\x02 \x01(\fR\x0eextendedCommit\"?\n" +
+	"\x0fextended_commit\x18\x02 \x01(\fR\x0eextendedCommit\x12&\n" +
+	"\x03eth\x18\x03 \x01(\v2\x14.alephd.v1.EthUpdateR\x03eth\"_\n" +
+	"\tEthUpdate\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\x04R\x04from\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\x04R\x02to\x12.\n" +
+	"\achanges\x18\x03 \x03(\v2\x14.alephd.v1.EthChangeR\achanges\"Y\n" +
+	"\tEthChange\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\fR\x06amount\x12\x1a\n" +
+	"\bnegative\x18\x03 \x01(\bR\bnegative\"E\n" +
+	"\aEthVote\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\x04R\x04from\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\x04R\x02to\x12\x16\n" +
+	"\x06digest\x18\x03 \x01(\fR\x06digest\"?\n" +
 	"\fAttestedFile\x12\x1b\n" +
 	"\titem_hash\x18\x01 \x01(\tR\bitemHash\x12\x12\n" +
-	"\x04size\x18\x02 \x01(\x04R\x04size\">\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\"d\n" +
 	"\rVoteExtension\x12-\n" +
-	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\"\xf9\x01\n" +
+	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12$\n" +
+	"\x03eth\x18\x02 \x01(\v2\x12.alephd.v1.EthVoteR\x03eth\"\xf9\x01\n" +
 	"\fAlephMessage\x12\x14\n" +
 	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x16\n" +
 	"\x06sender\x18\x02 \x01(\tR\x06sender\x12\x12\n" +
@@ -948,33 +1176,39 @@ func file_alephd_v1_tx_proto_rawDescGZIP() []byte {
 }
 
 var file_alephd_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_alephd_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_alephd_v1_tx_proto_goTypes = []any{
 	(MessageStatus)(0),      // 0: alephd.v1.MessageStatus
 	(*Tx)(nil),              // 1: alephd.v1.Tx
 	(*Attestation)(nil),     // 2: alephd.v1.Attestation
-	(*AttestedFile)(nil),    // 3: alephd.v1.AttestedFile
-	(*VoteExtension)(nil),   // 4: alephd.v1.VoteExtension
-	(*AlephMessage)(nil),    // 5: alephd.v1.AlephMessage
-	(*MessageRecord)(nil),   // 6: alephd.v1.MessageRecord
-	(*AggregateRecord)(nil), // 7: alephd.v1.AggregateRecord
-	(*AggregateField)(nil),  // 8: alephd.v1.AggregateField
-	(*Charge)(nil),          // 9: alephd.v1.Charge
+	(*EthUpdate)(nil),       // 3: alephd.v1.EthUpdate
+	(*EthChange)(nil),       // 4: alephd.v1.EthChange
+	(*EthVote)(nil),         // 5: alephd.v1.EthVote
+	(*AttestedFile)(nil),    // 6: alephd.v1.AttestedFile
+	(*VoteExtension)(nil),   // 7: alephd.v1.VoteExtension
+	(*AlephMessage)(nil),    // 8: alephd.v1.AlephMessage
+	(*MessageRecord)(nil),   // 9: alephd.v1.MessageRecord
+	(*AggregateRecord)(nil), // 10: alephd.v1.AggregateRecord
+	(*AggregateField)(nil),  // 11: alephd.v1.AggregateField
+	(*Charge)(nil),          // 12: alephd.v1.Charge
 }
 var file_alephd_v1_tx_proto_depIdxs = []int32{
-	5, // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
-	2, // 1: alephd.v1.Tx.attestation:type_name -> alephd.v1.Attestation
-	3, // 2: alephd.v1.Attestation.files:type_name -> alephd.v1.AttestedFile
-	3, // 3: alephd.v1.VoteExtension.files:type_name -> alephd.v1.AttestedFile
-	5, // 4: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
-	0, // 5: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
-	9, // 6: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
-	8, // 7: alephd.v1.AggregateRecord.fields:type_name -> alephd.v1.AggregateField
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	8,  // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
+	2,  // 1: alephd.v1.Tx.attestation:type_name -> alephd.v1.Attestation
+	6,  // 2: alephd.v1.Attestation.files:type_name -> alephd.v1.AttestedFile
+	3,  // 3: alephd.v1.Attestation.eth:type_name -> alephd.v1.EthUpdate
+	4,  // 4: alephd.v1.EthUpdate.changes:type_name -> alephd.v1.EthChange
+	6,  // 5: alephd.v1.VoteExtension.files:type_name -> alephd.v1.AttestedFile
+	5,  // 6: alephd.v1.VoteExtension.eth:type_name -> alephd.v1.EthVote
+	8,  // 7: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
+	0,  // 8: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
+	12, // 9: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
+	11, // 10: alephd.v1.AggregateRecord.fields:type_name -> alephd.v1.AggregateField
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_alephd_v1_tx_proto_init() }
@@ -992,7 +1226,7 @@ func file_alephd_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alephd_v1_tx_proto_rawDesc), len(file_alephd_v1_tx_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -61,7 +61,7 @@ func (g Genesis) Validate() error {
 	type id struct{ addr, source string }
 	seen := map[id]bool{}
 	for _, e := range g.Balances {
-		if e.source() == SourceGenesis && !common.IsHexAddress(e.Address) {
+		if (e.source() == SourceGenesis || e.source() == SourceEth && g.Params.Ethereum != nil) && !common.IsHexAddress(e.Address) {
 			return fmt.Errorf("genesis balance: %q is not an Ethereum address", e.Address)
 		}
 		if e.Address == "" || len(e.Address) > maxAddressLen {
@@ -75,6 +75,11 @@ func (g Genesis) Validate() error {
 			return fmt.Errorf("genesis balance: %s listed twice for %s", e.Address, e.source())
 		}
 		seen[k] = true
+	}
+	for _, r := range g.Reported {
+		if eth := g.Params.Ethereum; eth != nil && r.Source == SourceEth && r.MainHeight < eth.StartBlock {
+			return fmt.Errorf("reported %s height %d is before ethereum.start_block %d", SourceEth, r.MainHeight, eth.StartBlock)
+		}
 	}
 	return nil
 }
@@ -91,6 +96,14 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 	for _, e := range g.Balances {
 		amount, _ := ParseAmount(e.Amount)
 		if _, err := k.SetComponent(kv, e.Address, e.source(), amount); err != nil {
+			return err
+		}
+	}
+	if eth := g.Params.Ethereum; eth != nil {
+		// Genesis ETH balances are those at the start block: the first
+		// attested range starts after it. An exported chain's reported
+		// height, below, overrides it.
+		if err := kv.Set(reportedKey(SourceEth), binary.BigEndian.AppendUint64(nil, eth.StartBlock)); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,10 @@ type Params struct {
 	// UpdatePostType is the POST type of a balance report (pyaleph's
 	// "balances-update").
 	UpdatePostType string `json:"update_post_type"`
+	// Ethereum, when set, names the ERC-20 token whose balances validators
+	// read on Ethereum and attest (SourceEth); oracles then report other
+	// chains only.
+	Ethereum *EthParams `json:"ethereum,omitempty"`
 }
 
 // DefaultParams trust no oracle: balances come from genesis only.
@@ -30,6 +34,9 @@ func (p Params) Validate() error {
 	}
 	if p.UpdatePostType == "" {
 		return fmt.Errorf("update_post_type must be set")
+	}
+	if p.Ethereum != nil {
+		return p.Ethereum.Validate()
 	}
 	return nil
 }

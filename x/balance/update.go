@@ -23,6 +23,9 @@ var (
 	ErrBadUpdate = errs.Register(Codespace, 1, "malformed balances-update")
 	// ErrStaleUpdate rejects a report older than one already applied.
 	ErrStaleUpdate = errs.Register(Codespace, 2, "stale balances-update")
+	// ErrAttestedChain rejects an oracle's report for the chain whose
+	// balances validators attest themselves.
+	ErrAttestedChain = errs.Register(Codespace, 3, "balances attested by validators")
 )
 
 // maxAddressLen bounds an address in a report.
@@ -126,6 +129,13 @@ func Canonical(addr string) string {
 // applied for the same chain is refused: reports may arrive out of order,
 // and the older one must not undo the newer.
 func (k Keeper) Apply(kv state.KV, u *Update) ([]string, error) {
+	p, err := k.Params(kv)
+	if err != nil {
+		return nil, err
+	}
+	if p.Ethereum != nil && u.Source == SourceEth {
+		return nil, errs.Wrapf(ErrAttestedChain, "%s balances of token %s are read on Ethereum by the validators, not reported by an oracle", SourceEth, p.Ethereum.Token)
+	}
 	b, err := kv.Get(reportedKey(u.Source))
 	if err != nil {
 		return nil, err
