@@ -1,14 +1,13 @@
 package app
 
 import (
-	"strings"
-
 	"google.golang.org/protobuf/proto"
 
 	"github.com/alephd/alephd/errs"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/chains"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/payment"
@@ -198,7 +197,7 @@ func (a *App) settle(kv state.KV, env message.Env, m *pb.AlephMessage, c *messag
 		return nil
 	}
 	switch {
-	case c.PostType == a.balParams.UpdatePostType && a.balParams.IsOracle(m.Sender) && strings.EqualFold(m.Sender, c.Address):
+	case c.PostType == a.balParams.UpdatePostType && a.balParams.IsOracle(m.Sender) && chains.SameAddress(m.Sender, c.Address):
 		u, err := balance.ParseUpdate(m.ItemContent)
 		if err != nil {
 			return err

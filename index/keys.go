@@ -2,11 +2,9 @@ package index
 
 import (
 	"encoding/binary"
-	"strings"
-
-	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/chains"
 )
 
 // Key prefixes.
@@ -40,12 +38,7 @@ func (d dimension) sortValue(e *Entry) int64 {
 // blockOrder orders by (height, tx index): pyaleph's "tx-time".
 func blockOrder(e *Entry) int64 { return e.Height<<24 | int64(e.TxIndex) }
 
-func lowerAddr(a string) string {
-	if common.IsHexAddress(a) {
-		return strings.ToLower(a)
-	}
-	return a
-}
+func lowerAddr(a string) string { return chains.NormalizeAddress(a) }
 
 func one(v string) [][]string {
 	if v == "" {

@@ -5,9 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"strings"
 
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/chains"
 )
 
 // Filter selects messages, as pyaleph's messages.json query does. Empty
@@ -155,7 +155,7 @@ func anyOf(list []string, v string, fold bool) bool {
 		return true
 	}
 	for _, x := range list {
-		if x == v || (fold && strings.EqualFold(x, v)) {
+		if x == v || (fold && chains.SameAddress(x, v)) {
 			return true
 		}
 	}

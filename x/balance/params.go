@@ -2,9 +2,10 @@ package balance
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/alephd/alephd/x/chains"
 )
 
 // Params say who may report balances.
@@ -44,7 +45,7 @@ func (p Params) Validate() error {
 // IsOracle reports whether addr is an oracle.
 func (p Params) IsOracle(addr string) bool {
 	for _, o := range p.Oracles {
-		if strings.EqualFold(o, addr) {
+		if chains.SameAddress(o, addr) {
 			return true
 		}
 	}

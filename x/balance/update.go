@@ -7,11 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/alephd/alephd/errs"
 	"github.com/alephd/alephd/internal/jsonobj"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/chains"
 )
 
 // Codespace names this module's rejections.
@@ -114,15 +113,10 @@ func ParseUpdate(itemContent []byte) (*Update, error) {
 	return u, nil
 }
 
-// Canonical is the form an address is keyed by: Ethereum addresses are one
-// account whatever their case, so they are lower-cased; others (base58
-// and the like) are case-sensitive and kept as they are.
-func Canonical(addr string) string {
-	if common.IsHexAddress(addr) {
-		return strings.ToLower(addr)
-	}
-	return addr
-}
+// Canonical is the form an address is keyed by: chains.NormalizeAddress,
+// the one rule for every module (0x addresses lower-cased; base58, SS58
+// and bech32 addresses exact).
+func Canonical(addr string) string { return chains.NormalizeAddress(addr) }
 
 // Apply sets the reported balances and returns the addresses whose total
 // changed, in order. A report for a lower main_height than one already

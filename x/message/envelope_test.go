@@ -122,12 +122,13 @@ func TestVerifySignature(t *testing.T) {
 		{"not hex", func(m *pb.AlephMessage) { m.Signature = "0x" + strings.Repeat("zz", 65) }, message.ErrSignatureFormat},
 		{"odd hex", func(m *pb.AlephMessage) { m.Signature = m.Signature[:len(m.Signature)-1] }, message.ErrSignatureFormat},
 		{"empty", func(m *pb.AlephMessage) { m.Signature = "" }, message.ErrSignatureFormat},
-		{"sender not an address", func(m *pb.AlephMessage) { m.Sender = "VM on executor" }, message.ErrSignatureFormat},
-		{"sender too short", func(m *pb.AlephMessage) { m.Sender = m.Sender[:41] }, message.ErrSignatureFormat},
-		{"sender without 0x, signed as such", func(m *pb.AlephMessage) { m.Sender = m.Sender[2:]; mustSign(t, alice, m) }, message.ErrSignatureFormat},
+		{"sender not an address", func(m *pb.AlephMessage) { m.Sender = "VM on executor" }, message.ErrSender},
+		{"sender too short", func(m *pb.AlephMessage) { m.Sender = m.Sender[:41] }, message.ErrSender},
+		{"sender without 0x, signed as such", func(m *pb.AlephMessage) { m.Sender = m.Sender[2:]; mustSign(t, alice, m) }, message.ErrSender},
 
-		{"non-EVM chain", func(m *pb.AlephMessage) { m.Chain = "SOL" }, message.ErrChain},
-		{"AVAX is not EVM here", func(m *pb.AlephMessage) { m.Chain = "AVAX"; mustSign(t, alice, m) }, message.ErrChain},
+		{"EVM key on SOL", func(m *pb.AlephMessage) { m.Chain = "SOL" }, message.ErrSender},
+		{"AVAX is not EVM (pyaleph verifies Avalanche key pairs)", func(m *pb.AlephMessage) { m.Chain = "AVAX"; mustSign(t, alice, m) }, message.ErrSender},
+		{"chain pyaleph does not verify", func(m *pb.AlephMessage) { m.Chain = "AURORA"; mustSign(t, alice, m) }, message.ErrChain},
 		{"chain in lower case", func(m *pb.AlephMessage) { m.Chain = "eth"; mustSign(t, alice, m) }, message.ErrChain},
 	}
 	for _, tc := range cases {

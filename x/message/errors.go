@@ -34,4 +34,7 @@ var (
 	// ErrAggregateTooLarge refuses an element that would take its
 	// aggregate beyond the max_aggregate_bytes param.
 	ErrAggregateTooLarge = errs.Register(Codespace, 25, "aggregate too large")
+	// ErrSender refuses a sender that is not an address of the message's
+	// chain (package chains lists each chain's format).
+	ErrSender = errs.Register(Codespace, 26, "sender is not an address of its chain")
 )

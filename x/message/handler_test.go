@@ -311,8 +311,8 @@ func TestApplyRejections(t *testing.T) {
 			return m
 		}, message.ErrSignature},
 		{"unsupported chain", func() *pb.AlephMessage {
-			d := client.Post("TEST", "note", "sol", "")
-			d.Chain = "SOL"
+			d := client.Post("TEST", "note", "aurora", "")
+			d.Chain = "AURORA" // in aleph-message's Chain, but pyaleph verifies no AURORA signature
 			return sign(t, alice, d)
 		}, message.ErrChain},
 		{"content address of another account", func() *pb.AlephMessage {
@@ -542,6 +542,7 @@ func TestErrorCodes(t *testing.T) {
 		{message.ErrAmendOfAmend, 16}, {message.ErrAmendOwner, 17}, {message.ErrForgetTarget, 18},
 		{message.ErrForgetNotAllowed, 19}, {message.ErrForgetForget, 20}, {message.ErrAggregateContent, 21},
 		{message.ErrForgetEmpty, 23}, {message.ErrStoreContent, 24}, {message.ErrAggregateTooLarge, 25},
+		{message.ErrSender, 26},
 	}
 	for _, w := range want {
 		space, code, log := errs.ABCIInfo(errs.Wrapf(w.err, "detail"))

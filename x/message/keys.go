@@ -1,11 +1,8 @@
 package message
 
 import (
-	"strings"
-
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/chains"
 )
 
 // ModulePrefix is the first byte of every key this module owns.
@@ -26,15 +23,10 @@ const (
 // IAVL refuses empty values.
 var present = []byte{1}
 
-// ownerKey canonicalizes an owner for keys: Ethereum addresses are one
-// account whatever their case, so they are indexed in lower case. The record
-// keeps the address exactly as sent.
-func ownerKey(addr string) string {
-	if common.IsHexAddress(addr) {
-		return strings.ToLower(addr)
-	}
-	return addr
-}
+// ownerKey canonicalizes an owner for keys (chains.NormalizeAddress: 0x
+// addresses in lower case, others exact). The record keeps the address
+// exactly as sent.
+func ownerKey(addr string) string { return chains.NormalizeAddress(addr) }
 
 // RecordPrefix is the prefix of message records, which are never deleted
 // (a forgotten message keeps its record): the app tells the store to keep

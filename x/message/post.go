@@ -1,11 +1,10 @@
 package message
 
 import (
-	"strings"
-
 	"github.com/alephd/alephd/errs"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/chains"
 )
 
 // AmendType is the POST type that replaces the content of the post in ref.
@@ -29,7 +28,7 @@ func (k Keeper) applyPost(kv state.KV, m *pb.AlephMessage, c *Content) error {
 	if origContent.PostType == AmendType {
 		return errs.Wrapf(ErrAmendOfAmend, "ref %s is itself an amend; amend the original post %s instead", c.Ref, origContent.Ref)
 	}
-	if !strings.EqualFold(c.Address, orig.Owner) {
+	if !chains.SameAddress(c.Address, orig.Owner) {
 		return errs.Wrapf(ErrAmendOwner, "amend is for %s but post %s belongs to %s", c.Address, c.Ref, orig.Owner)
 	}
 	// The right to amend is the right to create the original.

@@ -2,10 +2,10 @@ package message
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/alephd/alephd/internal/jsonobj"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/chains"
 )
 
 // SecurityKey is the aggregate through which an owner delegates rights.
@@ -55,7 +55,7 @@ func contains(list []string, v string) bool {
 
 func (a authorization) allows(sender string, act action) bool {
 	switch {
-	case !strings.EqualFold(a.Address, sender):
+	case !chains.SameAddress(a.Address, sender):
 		return false
 	case a.Chain != "" && a.Chain != act.chain:
 		return false
@@ -75,7 +75,7 @@ func (a authorization) allows(sender string, act action) bool {
 // itself, or an entry of the owner's security aggregate matches the action,
 // as pyaleph's permissions.py decides. Delegation is not transitive.
 func (k Keeper) authorized(kv state.KV, sender, owner string, act action) (bool, error) {
-	if strings.EqualFold(sender, owner) {
+	if chains.SameAddress(sender, owner) {
 		return true, nil
 	}
 	agg, err := k.GetAggregate(kv, owner, SecurityKey)

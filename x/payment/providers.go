@@ -10,6 +10,7 @@ import (
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/chains"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -97,7 +98,7 @@ func (core) Name() string { return ProviderCore }
 
 func (c core) isOracleReport(it Item) bool {
 	return it.Type == message.TypePost && it.PostType == c.k.balParams.UpdatePostType &&
-		strings.EqualFold(it.Sender, it.Owner) && c.k.balParams.IsOracle(it.Sender)
+		chains.SameAddress(it.Sender, it.Owner) && c.k.balParams.IsOracle(it.Sender)
 }
 
 func (c core) Admits(kv state.KV, it Item) error {
