@@ -32,6 +32,7 @@ type Application struct {
 	txs       *txCache
 	snaps     *snapshots
 	attester  Attester
+	eth       EthReader
 	logger    cmtlog.Logger
 	finalized Finalized
 	// committed is the last height whose state is committed, readable

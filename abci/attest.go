@@ -38,7 +38,8 @@ const pendingScan = 4 * attest.MaxVoteFiles
 // the node must halt anyway.
 
 // ExtendVote reports what this node saw: the pending STOREs whose files it
-// verified. It reads committed state and the attester's cache, never the
+// verified, and the next range of Ethereum blocks its reader read. It
+// reads committed state and the attester's and reader's caches, never the
 // network.
 func (s *Application) ExtendVote(_ context.Context, req *abcitypes.RequestExtendVote) (resp *abcitypes.ResponseExtendVote, err error) {
 	defer func() {
@@ -47,22 +48,24 @@ func (s *Application) ExtendVote(_ context.Context, req *abcitypes.RequestExtend
 			resp, err = &abcitypes.ResponseExtendVote{}, nil
 		}
 	}()
-	if s.attester == nil {
-		return &abcitypes.ResponseExtendVote{}, nil
+	ext := &pb.VoteExtension{}
+	if s.attester != nil {
+		var pending []message.PendingStore
+		s.locked(func() { pending, err = s.app.PendingStores(pendingScan) })
+		if err != nil {
+			return nil, fmt.Errorf("extend vote at %d: %w", req.Height, err)
+		}
+		if len(pending) > 0 {
+			ext.Files = s.attester.Verified(pending)
+			if len(ext.Files) > attest.MaxVoteFiles {
+				ext.Files = ext.Files[:attest.MaxVoteFiles]
+			}
+		}
 	}
-	var pending []message.PendingStore
-	s.locked(func() { pending, err = s.app.PendingStores(pendingScan) })
-	if err != nil {
+	if ext.Eth, err = s.ethVote(); err != nil {
 		return nil, fmt.Errorf("extend vote at %d: %w", req.Height, err)
 	}
-	if len(pending) == 0 {
-		return &abcitypes.ResponseExtendVote{}, nil
-	}
-	files := s.attester.Verified(pending)
-	if len(files) > attest.MaxVoteFiles {
-		files = files[:attest.MaxVoteFiles]
-	}
-	return &abcitypes.ResponseExtendVote{VoteExtension: attest.EncodeVote(&pb.VoteExtension{Files: files})}, nil
+	return &abcitypes.ResponseExtendVote{VoteExtension: attest.EncodeVote(ext)}, nil
 }
 
 // VerifyVoteExtension accepts any well-formed extension: what it claims
@@ -184,8 +187,12 @@ func (s *Application) proposeRecord(height int64, ec abcitypes.ExtendedCommitInf
 		return nil, err
 	}
 	var record *pb.Attestation
-	s.locked(func() { record, err = s.app.TallyCommitted(votesOf(ec), totalPower(ci.Validators)) })
+	votes, total := votesOf(ec), totalPower(ci.Validators)
+	s.locked(func() { record, err = s.app.TallyCommitted(votes, total) })
 	if err != nil {
+		return nil, err
+	}
+	if err := s.withEthChanges(record, votes, total); err != nil {
 		return nil, err
 	}
 	record.ExtendedCommit = evidence

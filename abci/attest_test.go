@@ -68,6 +68,12 @@ type valChain struct {
 
 func newValChain(t *testing.T, vals ...testValidator) *valChain {
 	t.Helper()
+	return newValChainWith(t, storeGenesis(t), vals...)
+}
+
+// newValChainWith is newValChain over the genesis app_state appState.
+func newValChainWith(t *testing.T, appState []byte, vals ...testValidator) *valChain {
+	t.Helper()
 	c := &valChain{t: t, sets: map[int64][]testValidator{1: vals, 2: vals}, updates: map[int64][]app.Validator{}, exts: map[string][]byte{}}
 	changer := app.Module{Name: "validator-changer", EndBlock: func(_ state.KV, b app.Block, out *app.BlockEffects) error {
 		out.ValidatorUpdates = append(out.ValidatorUpdates, c.updates[b.Height]...)
@@ -87,7 +93,7 @@ func newValChain(t *testing.T, vals ...testValidator) *valChain {
 		genesis = append(genesis, abcitypes.ValidatorUpdate{PubKey: cmtcrypto.PublicKey{Sum: &cmtcrypto.PublicKey_Ed25519{Ed25519: v.key.PubKey().Bytes()}}, Power: v.power})
 	}
 	if _, err := c.s.InitChain(context.Background(), &abcitypes.RequestInitChain{
-		ChainId: testChainID, InitialHeight: 1, Time: time.Now(), AppStateBytes: storeGenesis(t), Validators: genesis,
+		ChainId: testChainID, InitialHeight: 1, Time: time.Now(), AppStateBytes: appState, Validators: genesis,
 		ConsensusParams: &cmtproto.ConsensusParams{Abci: &cmtproto.ABCIParams{VoteExtensionsEnableHeight: 1}},
 	}); err != nil {
 		t.Fatal(err)

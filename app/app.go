@@ -65,7 +65,7 @@ type Options struct {
 func New(store *state.Store, opts Options) (*App, error) {
 	a := &App{store: store, payments: payment.NewKeeper(message.Keeper{}, balance.Keeper{}), keepVersions: opts.KeepVersions, extra: opts.Modules}
 	a.registers = a.payments.Registers()
-	a.attest = attest.NewKeeper(a.messages, a.registers)
+	a.attest = attest.NewKeeper(a.messages, a.registers, a.balances, a.balancesChanged)
 	a.nodes = node.NewKeeper(a.balances)
 	// Every new message's duplicate check is a miss; keep misses off the tree.
 	if err := store.TrackAbsence(message.RecordPrefix); err != nil {

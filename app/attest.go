@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/alephd/alephd/errs"
 	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/attest"
 	"github.com/alephd/alephd/x/message"
 )
@@ -64,4 +65,45 @@ func (a *App) LiveFiles() ([]string, error) {
 		return nil, err
 	}
 	return a.messages.LiveFiles(snap)
+}
+
+// balancesChanged re-checks what each address's balance pays for and
+// stakes, after an attested Ethereum range moved it, as after an oracle's
+// report: endorsements beyond it shrink, its newest messages go to
+// removing if it no longer covers them, its stakes are re-split.
+func (a *App) balancesChanged(kv state.KV, env message.Env, addrs []string, fx *message.Effects) error {
+	for _, addr := range addrs {
+		if err := a.payments.BalanceChanged(kv, env, addr, fx); err != nil {
+			return err
+		}
+		if err := a.nodes.BalanceChanged(kv, addr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EthClaimCommitted is the Ethereum range and digest that votes, out of
+// total power, attest over the committed state; nil if none. The proposer
+// adds the changes its node read for it to the record.
+func (a *App) EthClaimCommitted(votes []attest.Vote, total int64) (*pb.EthVote, error) {
+	snap, err := a.store.At(0)
+	if err != nil {
+		return nil, err
+	}
+	return a.attest.EthClaim(snap, votes, total)
+}
+
+// EthNext is, in the committed state, the first Ethereum block of the next
+// range to attest, and whether the chain reads a token at all. The node's
+// reader and its vote extensions read it.
+func (a *App) EthNext() (uint64, bool, error) {
+	if a.store.Version() == 0 {
+		return 0, false, nil
+	}
+	snap, err := a.store.At(0)
+	if err != nil {
+		return 0, false, err
+	}
+	return a.balances.EthNext(snap)
 }

@@ -3,6 +3,7 @@ package attest
 import (
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
 )
@@ -23,3 +24,18 @@ type MessageKeeper interface {
 type Payments interface {
 	Incoming(kv state.KV, it payment.Item) (payment.Provider, error)
 }
+
+// Balances is where attested Ethereum balances go. x/balance's Keeper is
+// one.
+type Balances interface {
+	Params(kv state.KV) (balance.Params, error)
+	// EthNext is the first block of the next range to attest, and whether
+	// a token is configured.
+	EthNext(kv state.KV) (uint64, bool, error)
+	ApplyEth(kv state.KV, u *pb.EthUpdate) ([]string, error)
+}
+
+// BalancesChanged carries out the consequences of balances that changed:
+// payments re-checked, endorsements shrunk, stakes re-split. The app
+// gives it, as it does for an oracle's report.
+type BalancesChanged func(kv state.KV, env message.Env, addrs []string, fx *message.Effects) error

@@ -35,6 +35,9 @@ func (k *Keeper) Apply(kv state.KV, env message.Env, rec *pb.Attestation, fx *me
 			return err
 		}
 	}
+	if rec.Eth != nil {
+		return k.applyEth(kv, env, rec.Eth, fx)
+	}
 	return nil
 }
 

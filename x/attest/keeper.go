@@ -17,15 +17,17 @@ var ErrRecordMismatch = errors.New("the attestation record is not what its evide
 type Keeper struct {
 	messages MessageKeeper
 	payments Payments
+	balances Balances
+	changed  BalancesChanged
 	// params are x/message's, which hold the STORE limits and deadline;
 	// they change only at genesis.
 	params message.Params
 }
 
 // NewKeeper returns a keeper over the messages it attests and the payments
-// that charge them.
-func NewKeeper(messages MessageKeeper, payments Payments) *Keeper {
-	return &Keeper{messages: messages, payments: payments}
+// that charge them, the balances it attests and what follows their change.
+func NewKeeper(messages MessageKeeper, payments Payments, balances Balances, changed BalancesChanged) *Keeper {
+	return &Keeper{messages: messages, payments: payments, balances: balances, changed: changed}
 }
 
 // LoadParams reads the params the keeper applies records with.

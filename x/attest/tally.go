@@ -64,7 +64,9 @@ func fileClaims(ext *pb.VoteExtension) []fileClaim {
 // agree on and state still waits for, in canonical order. It is a pure
 // function of kv and the votes: the proposer builds its record with it and
 // every validator checks the record against it (Check). The record carries
-// no evidence; the caller adds it.
+// no evidence; the caller adds it. Its Ethereum changes are not in the
+// votes, only their digest (EthClaim): the proposer adds the changes its
+// node read.
 func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, error) {
 	rec := &pb.Attestation{}
 	files := tally(votes, total, fileClaims, func(c fileClaim) string { return c.hash })
@@ -82,7 +84,7 @@ func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, 
 }
 
 // Empty reports whether a record attests nothing.
-func Empty(rec *pb.Attestation) bool { return len(rec.GetFiles()) == 0 }
+func Empty(rec *pb.Attestation) bool { return len(rec.GetFiles()) == 0 && rec.GetEth() == nil }
 
 // Check returns an error unless rec lists exactly what Tally finds in kv
 // for votes: a claim added, dropped, changed or reordered is refused. An
@@ -101,5 +103,5 @@ func (k Keeper) Check(kv state.KV, rec *pb.Attestation, votes []Vote, total int6
 			return fmt.Errorf("%w: file %d is %v, the evidence attests %v", ErrRecordMismatch, i, rec.Files[i], want.Files[i])
 		}
 	}
-	return nil
+	return k.checkEth(kv, rec.Eth, votes, total)
 }

@@ -25,7 +25,7 @@ type Vote struct {
 // EncodeVote is the bytes of a vote extension; an extension that says
 // nothing is empty.
 func EncodeVote(ext *pb.VoteExtension) []byte {
-	if ext == nil || len(ext.Files) == 0 {
+	if ext == nil || len(ext.Files) == 0 && ext.Eth == nil {
 		return nil
 	}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(ext)
@@ -52,6 +52,9 @@ func DecodeVote(b []byte) (*pb.VoteExtension, error) {
 		if f.ItemHash == "" || len(f.ItemHash) > maxItemHash {
 			return nil, fmt.Errorf("vote extension attests item_hash %q", f.ItemHash)
 		}
+	}
+	if e := ext.Eth; e != nil && (e.To < e.From || len(e.Digest) != digestLen) {
+		return nil, fmt.Errorf("vote extension attests Ethereum blocks %d-%d with a %d-byte digest", e.From, e.To, len(e.Digest))
 	}
 	return ext, nil
 }

@@ -1,0 +1,97 @@
+package attest
+
+import (
+	"bytes"
+	"fmt"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/message"
+)
+
+// Ethereum balances. Each validator's node reads the token's Transfer logs
+// over the next range of final blocks (the one after the last attested)
+// and votes {from, to, digest of the net changes}. Once validators with
+// more than 2/3 of the power vote the same range and digest, the next
+// proposer carries the changes themselves, which every validator hashes
+// again; Apply moves the ETH balances and their consequences follow.
+
+// digestLen is a sha256's.
+const digestLen = 32
+
+// ethClaim is a validator's vote on a range of Ethereum blocks.
+type ethClaim struct {
+	from, to uint64
+	digest   string
+}
+
+func ethClaims(ext *pb.VoteExtension) []ethClaim {
+	if e := ext.GetEth(); e != nil {
+		return []ethClaim{{e.From, e.To, string(e.Digest)}}
+	}
+	return nil
+}
+
+// EthClaim is the range and digest that votes, out of total power, attest
+// and state waits for: more than 2/3 of the power behind the same claim,
+// whose range starts right after the last attested block, ends no later
+// than its aligned end (balance.EthParams.RangeEnd). nil when there is
+// none, or no token is configured. A pure function of kv and the votes.
+func (k Keeper) EthClaim(kv state.KV, votes []Vote, total int64) (*pb.EthVote, error) {
+	next, on, err := k.balances.EthNext(kv)
+	if err != nil || !on {
+		return nil, err
+	}
+	p, err := k.balances.Params(kv)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range tally(votes, total, ethClaims, func(ethClaim) string { return "eth" }) {
+		if c.from == next && c.to >= c.from && c.to <= p.Ethereum.RangeEnd(c.from) {
+			return &pb.EthVote{From: c.from, To: c.to, Digest: []byte(c.digest)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// checkEth returns an error unless u carries exactly the claim the votes
+// back: nothing when they back none; else the same range, changes in
+// canonical form within max_changes, whose digest is the claim's.
+func (k Keeper) checkEth(kv state.KV, u *pb.EthUpdate, votes []Vote, total int64) error {
+	want, err := k.EthClaim(kv, votes, total)
+	switch {
+	case err != nil:
+		return err
+	case want == nil && u == nil:
+		return nil
+	case want == nil:
+		return fmt.Errorf("%w: it carries Ethereum blocks %d-%d, the evidence attests none", ErrRecordMismatch, u.From, u.To)
+	case u == nil:
+		return fmt.Errorf("%w: it omits Ethereum blocks %d-%d, which the evidence attests", ErrRecordMismatch, want.From, want.To)
+	case u.From != want.From || u.To != want.To:
+		return fmt.Errorf("%w: it carries Ethereum blocks %d-%d, the evidence attests %d-%d", ErrRecordMismatch, u.From, u.To, want.From, want.To)
+	}
+	p, err := k.balances.Params(kv)
+	if err != nil {
+		return err
+	}
+	if err := balance.CheckEthChanges(u.Changes, p.Ethereum.MaxChanges); err != nil {
+		return fmt.Errorf("%w: Ethereum changes: %v", ErrRecordMismatch, err)
+	}
+	if !bytes.Equal(balance.EthDigest(u.From, u.To, u.Changes), want.Digest) {
+		return fmt.Errorf("%w: the Ethereum changes of blocks %d-%d do not hash to the digest the evidence attests", ErrRecordMismatch, u.From, u.To)
+	}
+	return nil
+}
+
+// applyEth moves the attested balances; their consequences (payments
+// re-checked, endorsements shrunk, stakes re-split) follow through the
+// app's hook.
+func (k *Keeper) applyEth(kv state.KV, env message.Env, u *pb.EthUpdate, fx *message.Effects) error {
+	changed, err := k.balances.ApplyEth(kv, u)
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	return k.changed(kv, env, changed, fx)
+}
