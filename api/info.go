@@ -19,22 +19,6 @@ func (s *Server) channels(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"channels": list})
 }
 
-// addressStats is GET /api/v0/addresses/stats.json?addresses=a,b: live
-// messages per address, in total and by type, from kept counters.
-func (s *Server) addressStats(c *gin.Context) {
-	addrs := splitList(c.Query("addresses"))
-	if len(addrs) == 0 || len(addrs) > maxPerPage {
-		fail(c, http.StatusUnprocessableEntity, "name 1 to 200 addresses: ?addresses=0x...,0x...")
-		return
-	}
-	stats, err := s.idx.AddressStats(addrs)
-	if err != nil {
-		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"data": stats})
-}
-
 // messageHashes is GET /api/v0/messages/hashes: messages.json's filters,
 // answering item hashes only.
 func (s *Server) messageHashes(c *gin.Context) {

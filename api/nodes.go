@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -64,12 +63,12 @@ func (s *Server) getValidators(c *gin.Context) {
 // the node params' corechannel_address, the `corechannel` aggregate is the
 // registry, as aleph-nodestatus publishes it there, so that Aleph tools
 // reading it work unchanged; its other keys, and other addresses, are
-// answered from state by getAggregates.
+// answered from state by addressAggregates.
 func (s *Server) getAggregatesOrRegistry(c *gin.Context) {
 	address := strings.TrimSuffix(c.Param("address"), ".json")
 	keys := splitList(c.Query("keys"))
 	if len(keys) > 0 && !slices.Contains(keys, corechannelKey) {
-		s.getAggregates(c)
+		s.addressAggregates(c)
 		return
 	}
 	var params struct {
@@ -79,26 +78,16 @@ func (s *Server) getAggregatesOrRegistry(c *gin.Context) {
 		return
 	}
 	if params.Node.CoreChannelAddress == "" || !strings.EqualFold(address, params.Node.CoreChannelAddress) {
-		s.getAggregates(c)
+		s.addressAggregates(c)
 		return
 	}
-	// The same parameters and envelope as getAggregates; others are ignored, as pydantic does.
-	limit := 1000
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			fail(c, http.StatusUnprocessableEntity, "limit must be a positive number")
-			return
-		}
-		limit = n
+	// The same parameters and answer as addressAggregates.
+	p, ok := parseAggregateParams(c)
+	if !ok {
+		return
 	}
-	all := map[string]json.RawMessage{}
-	raw, err := s.node.Query(c.Request.Context(), app.PathAggregates, []byte(address))
-	if err == nil && len(raw) > 0 {
-		err = json.Unmarshal(raw, &all)
-	}
-	if err != nil {
-		fail(c, http.StatusServiceUnavailable, "state query failed: "+err.Error())
+	all, ok := s.stateAggregates(c, address)
+	if !ok {
 		return
 	}
 	var registry json.RawMessage
@@ -106,19 +95,5 @@ func (s *Server) getAggregatesOrRegistry(c *gin.Context) {
 		return
 	}
 	all[corechannelKey] = registry
-	data := all
-	if len(keys) > 0 {
-		data = map[string]json.RawMessage{}
-		for _, k := range keys {
-			if v, ok := all[k]; ok {
-				data[k] = v
-			}
-		}
-	}
-	if len(data) > limit {
-		for _, k := range sortedNames(data)[limit:] {
-			delete(data, k)
-		}
-	}
-	c.JSON(http.StatusOK, gin.H{"address": address, "data": data, "info": gin.H{}})
+	s.answerAggregates(c, address, p, all)
 }

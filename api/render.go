@@ -103,3 +103,18 @@ func withContent(v map[string]any, e *index.Entry, format string) map[string]any
 	}
 	return v
 }
+
+// pyISOTime renders Unix nanoseconds as pyaleph renders a UTC datetime
+// with isoformat(): to the microsecond (rounded half to even, as Python
+// converts a float timestamp), the fraction only when not zero, "+00:00".
+func pyISOTime(ns int64) string {
+	us := ns / 1000
+	if r := ns % 1000; r > 500 || (r == 500 && us%2 != 0) {
+		us++
+	}
+	t := time.UnixMicro(us).UTC()
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02T15:04:05+00:00")
+	}
+	return t.Format("2006-01-02T15:04:05.000000+00:00")
+}

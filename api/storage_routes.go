@@ -122,10 +122,11 @@ func (s *Server) fileByMessage(c *gin.Context) {
 }
 
 // fileByRef is GET /api/v0/storage/by-ref/{ref} and
-// /storage/by-ref/{address}/{ref}: the file of the newest processed STORE
-// under a tag, as pyaleph's file tags. A ref that is an item hash is the tag
-// of that STORE and of the STOREs its owner sent with it as ref; any other
-// ref is a tag of its owner, so needs the address.
+// /storage/by-ref/{address}/{ref}: the file of the newest live STORE under
+// a file tag, as pyaleph's file tags. A ref that is an item hash is a tag
+// of the owner of that STORE (its own, when it has no ref, and that of the
+// STOREs its owner sent with it as ref); any other ref is a tag of an
+// owner, so needs the address. The index keeps the tags: one read.
 func (s *Server) fileByRef(c *gin.Context) {
 	ref, owner := c.Param("ref"), ""
 	if tag := c.Param("tag"); tag != "" {
@@ -135,30 +136,25 @@ func (s *Server) fileByRef(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "ref or address too long")
 		return
 	}
-	var orig *index.Entry
 	if isItemHash(ref) {
 		e, err := s.idx.Get(ref)
 		if err != nil {
 			fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
 			return
 		}
-		if e == nil || e.Type != message.TypeStore || e.Status != index.StatusProcessed {
+		if e == nil || e.Type != message.TypeStore {
 			fail(c, http.StatusNotFound, "no file found for tag "+ref)
 			return
 		}
-		orig, owner = e, e.Owner
+		owner = e.Owner
 	} else if owner == "" {
 		fail(c, http.StatusBadRequest, "address is required for user-defined ref")
 		return
 	}
-	newest, err := s.newestStore(owner, ref)
+	latest, err := s.idx.NewestTagged(owner, ref)
 	if err != nil {
 		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
 		return
-	}
-	latest := orig
-	if newest != nil && (orig == nil || newest.TimeNano >= orig.TimeNano) {
-		latest = newest
 	}
 	if latest == nil {
 		fail(c, http.StatusNotFound, "no file found for tag "+owner+"/"+ref)
@@ -194,34 +190,6 @@ func isItemHash(s string) bool {
 	}
 	_, err := cid.Decode(s)
 	return err == nil
-}
-
-// maxTagScan bounds how many of an owner's STOREs a by-ref lookup reads:
-// the index keeps no STORE refs, so the lookup walks the owner's STOREs,
-// newest first.
-const maxTagScan = 10_000
-
-// newestStore is owner's newest processed STORE whose content.ref is ref,
-// or nil.
-func (s *Server) newestStore(owner, ref string) (*index.Entry, error) {
-	f := index.Filter{Types: []string{message.TypeStore}, Owners: []string{owner}}
-	for scanned := 0; scanned < maxTagScan; {
-		page, err := s.idx.Messages(f, false, 0, 200, false)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range page.Entries {
-			if storeRef(e) == ref {
-				return e, nil
-			}
-		}
-		scanned += len(page.Entries)
-		if page.Next == nil {
-			break
-		}
-		f.After = page.Next
-	}
-	return nil, nil
 }
 
 // storeRef is a STORE's content.ref: a string, or a ChainRef's item_hash.
