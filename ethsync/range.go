@@ -1,0 +1,154 @@
+package ethsync
+
+import (
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/balance"
+)
+
+// TransferTopic is the ERC-20 Transfer(address,address,uint256) event's
+// first topic.
+var TransferTopic = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
+
+// Range is what the reader read of blocks From..To: each address's net
+// change, canonical (x/balance.CheckEthChanges), and their digest.
+type Range struct {
+	From, To uint64
+	Changes  []*pb.EthChange
+	Digest   []byte
+	// Transfers is how many Transfer logs the range holds.
+	Transfers int
+}
+
+// Vote is the range as a vote extension carries it.
+func (r *Range) Vote() *pb.EthVote { return &pb.EthVote{From: r.From, To: r.To, Digest: r.Digest} }
+
+// transfer is one Transfer log, decoded.
+type transfer struct {
+	block    uint64
+	from, to common.Address
+	value    *big.Int
+}
+
+// decodeTransfers reads the logs of token, in chain order. A log of
+// another shape under the Transfer topic (an ERC-721's, with 4 topics) is
+// not an ERC-20 transfer and is passed by; a removed log (reorged out)
+// should never come for final blocks and is passed by too.
+func decodeTransfers(logs []types.Log, token common.Address, from, to uint64) ([]transfer, error) {
+	slices.SortFunc(logs, func(a, b types.Log) int {
+		if a.BlockNumber != b.BlockNumber {
+			return cmpU64(a.BlockNumber, b.BlockNumber)
+		}
+		return int(a.Index) - int(b.Index)
+	})
+	out := make([]transfer, 0, len(logs))
+	for _, l := range logs {
+		if l.Removed || l.Address != token || len(l.Topics) != 3 || l.Topics[0] != TransferTopic || len(l.Data) != 32 {
+			continue
+		}
+		if l.BlockNumber < from || l.BlockNumber > to {
+			return nil, fmt.Errorf("the RPC answered a log of block %d for blocks %d-%d", l.BlockNumber, from, to)
+		}
+		out = append(out, transfer{
+			block: l.BlockNumber,
+			from:  common.BytesToAddress(l.Topics[1].Bytes()),
+			to:    common.BytesToAddress(l.Topics[2].Bytes()),
+			value: new(big.Int).SetBytes(l.Data),
+		})
+	}
+	return out, nil
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// buildRange nets the transfers of blocks from..to into a range. If more
+// than maxChanges addresses would change, the range ends before the block
+// that passes the bound: every reader cuts it at the same block. A first
+// block alone past the bound is an error: the chain's max_changes is below
+// what one Ethereum block can carry.
+func buildRange(ts []transfer, from, to uint64, maxChanges uint32) (*Range, error) {
+	deltas := map[common.Address]*big.Int{}
+	nonzero := 0
+	add := func(a common.Address, v *big.Int) {
+		if a == (common.Address{}) { // mints and burns: the zero address holds nothing
+			return
+		}
+		d := deltas[a]
+		if d == nil {
+			d = new(big.Int)
+			deltas[a] = d
+		}
+		was := d.Sign() != 0
+		d.Add(d, v)
+		switch is := d.Sign() != 0; {
+		case is && !was:
+			nonzero++
+		case was && !is:
+			nonzero--
+		}
+	}
+	end, n := to, 0
+	for i := 0; i < len(ts); {
+		// One block at a time, so a range ends only between blocks.
+		j := i
+		undo := map[common.Address]*big.Int{}
+		before := nonzero
+		for ; j < len(ts) && ts[j].block == ts[i].block; j++ {
+			for _, a := range []common.Address{ts[j].from, ts[j].to} {
+				if _, ok := undo[a]; !ok {
+					if d := deltas[a]; d != nil {
+						undo[a] = new(big.Int).Set(d)
+					} else {
+						undo[a] = nil
+					}
+				}
+			}
+			add(ts[j].from, new(big.Int).Neg(ts[j].value))
+			add(ts[j].to, ts[j].value)
+		}
+		if uint64(nonzero) > uint64(maxChanges) {
+			if ts[i].block == from {
+				return nil, fmt.Errorf("block %d alone changes %d addresses, more than max_changes %d", from, nonzero, maxChanges)
+			}
+			for a, d := range undo {
+				if d == nil {
+					delete(deltas, a)
+				} else {
+					deltas[a] = d
+				}
+			}
+			nonzero, end = before, ts[i].block-1
+			break
+		}
+		n += j - i
+		i = j
+	}
+	r := &Range{From: from, To: end, Transfers: n}
+	for a, d := range deltas {
+		if c := balance.EthChangeOf(a, d); c != nil {
+			r.Changes = append(r.Changes, c)
+		}
+	}
+	slices.SortFunc(r.Changes, func(x, y *pb.EthChange) int { return strings.Compare(x.Address, y.Address) })
+	if err := balance.CheckEthChanges(r.Changes, maxChanges); err != nil {
+		return nil, err // a net change past 2^256: not an ERC-20 this chain can follow
+	}
+	r.Digest = balance.EthDigest(r.From, r.To, r.Changes)
+	return r, nil
+}

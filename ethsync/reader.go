@@ -1,0 +1,323 @@
+package ethsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/balance"
+)
+
+// Chain is what the reader asks of an Ethereum RPC endpoint; go-ethereum's
+// ethclient.Client (and the simulated backend's client) is one.
+type Chain interface {
+	ChainID(ctx context.Context) (*big.Int, error)
+	HeaderByNumber(ctx context.Context, number *big.Int) (*types.Header, error)
+	FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error)
+}
+
+// Config tunes a reader.
+type Config struct {
+	// Params are the chain's (genesis) token params.
+	Params balance.EthParams
+	// Poll is how often the reader looks for newly final blocks (default
+	// 2 s; Ethereum makes a block every 12 s).
+	Poll time.Duration
+	// Ahead is how many ranges past the next one to attest it reads and
+	// keeps (default 4), so that the next vote never waits.
+	Ahead int
+	// CallTimeout bounds each RPC call (default 20 s).
+	CallTimeout time.Duration
+	// Info and Error log; nil drops the lines.
+	Info, Error func(msg string, kv ...any)
+	// Endpoint names the RPC in log lines.
+	Endpoint string
+}
+
+// Reader reads the token's ranges in the background (Run) and answers the
+// ABCI adapter from its cache. Safe for concurrent use.
+type Reader struct {
+	chain Chain
+	cfg   Config
+	token common.Address
+	wake  chan struct{}
+
+	mu      sync.Mutex
+	want    uint64            // first block of the next range to attest; 0: not known yet
+	ranges  map[uint64]*Range // by first block, contiguous from want
+	height  uint64            // last block of the last range read
+	final   uint64            // the endpoint's last final block
+	down    error             // the last RPC failure, until a call succeeds
+	chainOK bool              // the endpoint's chain id was checked
+}
+
+// New returns a reader over chain.
+func New(chain Chain, cfg Config) *Reader {
+	if cfg.Poll <= 0 {
+		cfg.Poll = 2 * time.Second
+	}
+	if cfg.Ahead <= 0 {
+		cfg.Ahead = 4
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 20 * time.Second
+	}
+	if cfg.Info == nil {
+		cfg.Info = func(string, ...any) {}
+	}
+	if cfg.Error == nil {
+		cfg.Error = func(string, ...any) {}
+	}
+	registerMetrics()
+	return &Reader{chain: chain, cfg: cfg, token: common.HexToAddress(cfg.Params.Token), wake: make(chan struct{}, 1), ranges: map[uint64]*Range{}}
+}
+
+// Dial returns a reader of the RPC endpoint at url (http, ws or ipc). It
+// does not connect yet: an endpoint that is down is the reader's to
+// report, not the node's to fail on.
+func Dial(url string, cfg Config) (*Reader, error) {
+	c, err := rpc.DialOptions(context.Background(), url)
+	if err != nil {
+		return nil, fmt.Errorf("eth_rpc %q: %w", url, err)
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = url
+	}
+	return New(ethclient.NewClient(c), cfg), nil
+}
+
+// Want says the next range to attest starts at from. Ranges before it are
+// dropped; the reader reads from there at once.
+func (r *Reader) Want(from uint64) {
+	r.mu.Lock()
+	changed := from != r.want
+	if changed {
+		r.want = from
+		for f := range r.ranges {
+			if f < from {
+				delete(r.ranges, f)
+			}
+		}
+	}
+	r.mu.Unlock()
+	if changed {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Vote is the reader's vote on the range that starts at from; nil if it
+// has not read it.
+func (r *Reader) Vote(from uint64) *pb.EthVote {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if g := r.ranges[from]; g != nil {
+		return g.Vote()
+	}
+	return nil
+}
+
+// Changes are the changes of range from..to, if the reader read it with
+// that digest.
+func (r *Reader) Changes(from, to uint64, digest []byte) ([]*pb.EthChange, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	g := r.ranges[from]
+	if g == nil || g.To != to || string(g.Digest) != string(digest) {
+		return nil, false
+	}
+	return g.Changes, true
+}
+
+// Range is the range read from from, if any.
+func (r *Reader) Range(from uint64) *Range {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ranges[from]
+}
+
+// Height is the last block of the last range read (0 before any).
+func (r *Reader) Height() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.height
+}
+
+// Final is the endpoint's last final block, as last seen.
+func (r *Reader) Final() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.final
+}
+
+// Run reads until ctx ends: at every poll, and as soon as Want moves.
+func (r *Reader) Run(ctx context.Context) {
+	t := time.NewTicker(r.cfg.Poll)
+	defer t.Stop()
+	for {
+		r.step(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-r.wake:
+		}
+	}
+}
+
+// step is one Sync, with its failure logged once while it lasts.
+func (r *Reader) step(ctx context.Context) {
+	err := r.Sync(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	r.mu.Lock()
+	wasDown := r.down
+	r.down = err
+	r.mu.Unlock()
+	switch {
+	case err != nil && wasDown == nil:
+		r.cfg.Error("Ethereum RPC failing: this node attests no Ethereum range until it answers (logged once)", "eth_rpc", r.cfg.Endpoint, "err", err)
+	case err == nil && wasDown != nil:
+		r.cfg.Info("Ethereum RPC answers again", "eth_rpc", r.cfg.Endpoint)
+	}
+}
+
+// Sync reads what is final and not read yet: up to Ahead ranges from the
+// one Want named. It returns the first RPC failure.
+func (r *Reader) Sync(ctx context.Context) error {
+	r.mu.Lock()
+	from, checked := r.want, r.chainOK
+	r.mu.Unlock()
+	if from == 0 {
+		return nil
+	}
+	if !checked {
+		if err := r.checkChain(ctx); err != nil {
+			return r.failed(err)
+		}
+	}
+	final, err := r.finalHead(ctx)
+	if err != nil {
+		return r.failed(err)
+	}
+	r.mu.Lock()
+	r.final = final
+	r.mu.Unlock()
+	metricFinal.Set(float64(final))
+	p := r.cfg.Params
+	for i := 0; i <= r.cfg.Ahead; i++ {
+		if g := r.Range(from); g != nil {
+			from = g.To + 1
+			continue
+		}
+		end := p.RangeEnd(from)
+		if end > final {
+			break
+		}
+		g, err := r.read(ctx, from, end)
+		if err != nil {
+			return r.failed(err)
+		}
+		r.mu.Lock()
+		if from < r.want { // the chain moved past it meanwhile
+			r.mu.Unlock()
+			break
+		}
+		r.ranges[from] = g
+		if g.To > r.height {
+			r.height = g.To
+		}
+		r.mu.Unlock()
+		metricTransfers.Add(float64(g.Transfers))
+		from = g.To + 1
+	}
+	r.mu.Lock()
+	h := r.height
+	r.mu.Unlock()
+	metricHeight.Set(float64(h))
+	if final > h {
+		metricLag.Set(float64(final - h))
+	} else {
+		metricLag.Set(0)
+	}
+	return nil
+}
+
+func (r *Reader) failed(err error) error {
+	metricErrors.Inc()
+	return err
+}
+
+// checkChain refuses an endpoint of another chain than the params name.
+func (r *Reader) checkChain(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
+	defer cancel()
+	id, err := r.chain.ChainID(ctx)
+	if err != nil {
+		return fmt.Errorf("eth_chainId: %w", err)
+	}
+	if !id.IsUint64() || id.Uint64() != r.cfg.Params.ChainID {
+		return fmt.Errorf("the endpoint serves chain id %s; genesis names %d", id, r.cfg.Params.ChainID)
+	}
+	r.mu.Lock()
+	r.chainOK = true
+	r.mu.Unlock()
+	return nil
+}
+
+// finalHead is the last block final by the params' rule.
+func (r *Reader) finalHead(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
+	defer cancel()
+	var tag *big.Int // the head
+	if r.cfg.Params.Finality == balance.FinalityTag {
+		tag = big.NewInt(int64(rpc.FinalizedBlockNumber))
+	}
+	h, err := r.chain.HeaderByNumber(ctx, tag)
+	if err != nil {
+		return 0, fmt.Errorf("read the %s block: %w", r.cfg.Params.Finality, err)
+	}
+	if h == nil || h.Number == nil || !h.Number.IsUint64() {
+		return 0, errors.New("the endpoint answered no block number")
+	}
+	n := h.Number.Uint64()
+	if tag == nil {
+		if n < r.cfg.Params.Confirmations {
+			return 0, nil
+		}
+		n -= r.cfg.Params.Confirmations
+	}
+	return n, nil
+}
+
+// read reads blocks from..end into a range (which may end earlier, at
+// max_changes).
+func (r *Reader) read(ctx context.Context, from, end uint64) (*Range, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
+	defer cancel()
+	logs, err := r.chain.FilterLogs(ctx, ethereum.FilterQuery{
+		FromBlock: new(big.Int).SetUint64(from), ToBlock: new(big.Int).SetUint64(end),
+		Addresses: []common.Address{r.token}, Topics: [][]common.Hash{{TransferTopic}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eth_getLogs of blocks %d-%d: %w", from, end, err)
+	}
+	ts, err := decodeTransfers(logs, r.token, from, end)
+	if err != nil {
+		return nil, err
+	}
+	return buildRange(ts, from, end, r.cfg.Params.MaxChanges)
+}

@@ -1,0 +1,242 @@
+package ethsync_test
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/alephd/alephd/ethsync"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/balance"
+)
+
+func params(s *sim, rng uint64, maxChanges uint32) balance.EthParams {
+	return balance.EthParams{ChainID: 1337, Token: s.addr.Hex(), StartBlock: s.deployed, Finality: balance.FinalityConfirmations,
+		Confirmations: 2, MaxBlockRange: rng, MaxChanges: maxChanges}
+}
+
+// apply adds a range's changes to balances.
+func apply(bal map[string]*big.Int, changes []*pb.EthChange) {
+	for _, c := range changes {
+		d := new(big.Int).SetBytes(c.Amount)
+		if c.Negative {
+			d.Neg(d)
+		}
+		if bal[c.Address] == nil {
+			bal[c.Address] = new(big.Int)
+		}
+		bal[c.Address].Add(bal[c.Address], d)
+	}
+}
+
+// TestReaderFollowsTransfers: on a real (simulated) chain, the reader
+// reads contiguous ranges of confirmed blocks, aligned on max_block_range;
+// the start block's balances plus the ranges' changes are the token's
+// balances; mints and burns move only their holder; blocks not confirmed
+// yet are not read.
+func TestReaderFollowsTransfers(t *testing.T) {
+	s := newSim(t)
+	deployer := s.opts.From
+	s.send(nil, "transfer", addr(1), tokens(100))
+	s.send(nil, "transfer", addr(2), tokens(50))
+	s.blocks(1)
+	s.send(nil, "multiTransfer", []common.Address{addr(3), addr(1)}, []*big.Int{tokens(7), tokens(1)})
+	s.send(nil, "mint", addr(4), tokens(9))
+	s.blocks(1)
+	s.send(nil, "burn", tokens(3))
+	s.blocks(8) // head: deployed + 10
+	r := ethsync.New(s.client, ethsync.Config{Params: params(s, 4, 100)})
+	ctx := context.Background()
+	if err := r.Sync(ctx); err != nil || r.Height() != 0 {
+		t.Fatalf("a reader told nothing read %d: %v", r.Height(), err)
+	}
+	r.Want(s.deployed + 1)
+	if err := r.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Confirmed: up to head-2 = deployed+8: ranges +1..+4 and +5..+8.
+	first, second := r.Range(s.deployed+1), r.Range(s.deployed+5)
+	if first == nil || first.To != s.deployed+4 || second == nil || second.To != s.deployed+8 || r.Range(s.deployed+9) != nil || r.Height() != s.deployed+8 {
+		t.Fatalf("ranges: %+v, %+v; height %d", first, second, r.Height())
+	}
+	if first.Transfers != 6 || len(first.Changes) != 5 {
+		t.Fatalf("first range: %d transfers, %d changes", first.Transfers, len(first.Changes))
+	}
+	bal := map[string]*big.Int{strings.ToLower(deployer.Hex()): new(big.Int).Set(supply)}
+	apply(bal, first.Changes)
+	apply(bal, second.Changes)
+	for _, a := range []common.Address{deployer, addr(1), addr(2), addr(3), addr(4)} {
+		if got, want := bal[strings.ToLower(a.Hex())], s.balanceOf(a); got.Cmp(want) != 0 {
+			t.Errorf("%s: start + changes = %s, the token says %s", a.Hex(), got, want)
+		}
+	}
+	if v := r.Vote(s.deployed + 1); v == nil || string(v.Digest) != string(balance.EthDigest(first.From, first.To, first.Changes)) {
+		t.Fatalf("vote: %v", v)
+	}
+	if _, ok := r.Changes(first.From, first.To, first.Digest); !ok {
+		t.Fatal("the changes of the range read are not served")
+	}
+	if _, ok := r.Changes(first.From, first.To+1, first.Digest); ok {
+		t.Fatal("changes served for another range")
+	}
+	// The chain attests the first range: the reader drops it.
+	r.Want(s.deployed + 5)
+	if r.Range(s.deployed+1) != nil || r.Vote(s.deployed+5) == nil {
+		t.Fatal("Want did not move the cache")
+	}
+}
+
+// TestReaderRangesAgree: two readers of the same chain at different
+// moments (one before more blocks were confirmed) vote the same digest for
+// every range both read: ranges end where the params say, not where a
+// reader's view of the head happened to be.
+func TestReaderRangesAgree(t *testing.T) {
+	s := newSim(t)
+	early := ethsync.New(s.client, ethsync.Config{Params: params(s, 5, 100)})
+	early.Want(s.deployed + 1)
+	for i := range 12 {
+		s.send(nil, "transfer", addr(i%3), tokens(int64(i+1)))
+		s.blocks(1)
+		if err := early.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	late := ethsync.New(s.client, ethsync.Config{Params: params(s, 5, 100)})
+	late.Want(s.deployed + 1)
+	if err := late.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for from := s.deployed + 1; from <= s.deployed+6; from += 5 {
+		a, b := early.Vote(from), late.Vote(from)
+		if a == nil || b == nil || a.To != b.To || string(a.Digest) != string(b.Digest) {
+			t.Fatalf("range from %d: early %v, late %v", from, a, b)
+		}
+	}
+}
+
+// TestReaderMaxChanges: a range ends before the block that would take it
+// past max_changes; a block that alone passes it is an error, never a
+// range over the bound.
+func TestReaderMaxChanges(t *testing.T) {
+	s := newSim(t)
+	s.send(nil, "transfer", addr(1), tokens(1)) // +1: deployer, 1
+	s.blocks(1)
+	s.send(nil, "transfer", addr(2), tokens(1)) // +2: 2
+	s.blocks(1)
+	s.send(nil, "multiTransfer", []common.Address{addr(3), addr(4), addr(5)}, []*big.Int{tokens(1), tokens(1), tokens(1)}) // +3: 3 more
+	s.blocks(12)
+	r := ethsync.New(s.client, ethsync.Config{Params: params(s, 10, 3)})
+	r.Want(s.deployed + 1)
+	err := r.Sync(context.Background())
+	g := r.Range(s.deployed + 1)
+	if g == nil || g.To != s.deployed+2 || len(g.Changes) != 3 {
+		t.Fatalf("first range %+v", g)
+	}
+	if err == nil || !strings.Contains(err.Error(), "alone changes 4 addresses, more than max_changes 3") {
+		t.Fatalf("a block past max_changes alone: %v", err)
+	}
+}
+
+// TestReaderWrongChain: an endpoint of another chain is refused.
+func TestReaderWrongChain(t *testing.T) {
+	s := newSim(t)
+	p := params(s, 5, 10)
+	p.ChainID = 1
+	r := ethsync.New(s.client, ethsync.Config{Params: p})
+	r.Want(s.deployed + 1)
+	if err := r.Sync(context.Background()); err == nil || !strings.Contains(err.Error(), "serves chain id 1337; genesis names 1") {
+		t.Fatalf("another chain's endpoint: %v", err)
+	}
+}
+
+// TestReaderFinalizedTag: under the finalized rule the reader reads up to
+// the chain's finalized block only (the simulated chain finalizes in
+// steps of 32).
+func TestReaderFinalizedTag(t *testing.T) {
+	s := newSim(t)
+	s.send(nil, "transfer", addr(1), tokens(1))
+	s.blocks(40)
+	p := params(s, 8, 10)
+	p.Finality, p.Confirmations = balance.FinalityTag, 0
+	r := ethsync.New(s.client, ethsync.Config{Params: p, Ahead: 100})
+	r.Want(s.deployed + 1)
+	if err := r.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	final := r.Final()
+	if final == 0 || final%32 != 0 || final > s.head() {
+		t.Fatalf("finalized %d at head %d", final, s.head())
+	}
+	if r.Height() > final || final-r.Height() >= 8 { // every whole range up to the finalized block
+		t.Fatalf("read up to %d with %d finalized", r.Height(), final)
+	}
+}
+
+// flaky is an endpoint that fails while down is set.
+type flaky struct {
+	ethsync.Chain
+	mu   sync.Mutex
+	down bool
+}
+
+func (f *flaky) set(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
+func (f *flaky) err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return errors.New("connection refused")
+	}
+	return nil
+}
+func (f *flaky) ChainID(ctx context.Context) (*big.Int, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Chain.ChainID(ctx)
+}
+func (f *flaky) HeaderByNumber(ctx context.Context, n *big.Int) (*types.Header, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Chain.HeaderByNumber(ctx, n)
+}
+func (f *flaky) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Chain.FilterLogs(ctx, q)
+}
+
+// TestReaderDownLoggedOnce: an endpoint that is down is logged once, not
+// at every poll, and once more when it answers again; meanwhile the reader
+// votes nothing new, then catches up.
+func TestReaderDownLoggedOnce(t *testing.T) {
+	s := newSim(t)
+	s.blocks(10)
+	f := &flaky{Chain: s.client, down: true}
+	var mu sync.Mutex
+	var lines []string
+	logf := func(msg string, _ ...any) { mu.Lock(); lines = append(lines, msg); mu.Unlock() }
+	r := ethsync.New(f, ethsync.Config{Params: params(s, 4, 10), Info: logf, Error: logf})
+	r.Want(s.deployed + 1)
+	for range 5 {
+		ethsync.Step(r, context.Background())
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], "logged once") || r.Vote(s.deployed+1) != nil {
+		t.Fatalf("while down: %q", lines)
+	}
+	f.set(false)
+	for range 3 {
+		ethsync.Step(r, context.Background())
+	}
+	if len(lines) != 2 || lines[1] != "Ethereum RPC answers again" || r.Vote(s.deployed+1) == nil {
+		t.Fatalf("after it came back: %q", lines)
+	}
+}
