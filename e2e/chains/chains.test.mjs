@@ -26,6 +26,7 @@ import * as substrate from '@aleph-sdk/substrate'
 import * as tezos from '@aleph-sdk/tezos'
 import { InMemorySigner } from '@taquito/signer'
 import { b58cencode, char2Bytes, prefix } from '@taquito/utils'
+import { Wallet } from 'ethers'
 
 const require = createRequire(import.meta.url)
 // The SDK's CommonJS build posts with this axios instance: record what it sends.
@@ -44,6 +45,15 @@ axios.interceptors.request.use((cfg) => {
   }
   return cfg
 })
+// The SDK turns a refusal into an error without the node's answer: keep it.
+let lastRefusal
+axios.interceptors.response.use(
+  (res) => res,
+  (err) => {
+    if (err.response) lastRefusal = `HTTP ${err.response.status}: ${JSON.stringify(err.response.data)}`
+    return Promise.reject(err)
+  },
+)
 
 const sha256hex = (s) => createHash('sha256').update(s).digest('hex')
 
@@ -68,10 +78,11 @@ async function messageStatus(hash) {
 async function sdkSend(send) {
   const before = sent.length
   let error
+  lastRefusal = undefined
   try {
     await send()
   } catch (e) {
-    error = e?.response ? `HTTP ${e.response.status}: ${JSON.stringify(e.response.data)}` : String(e)
+    error = lastRefusal ?? String(e)
   }
   assert.equal(sent.length, before + 1, `the SDK did not broadcast (${error})`)
   return { message: sent[sent.length - 1].message, error }
@@ -162,3 +173,143 @@ checkChain(
   async () => [(await nuls2.newAccount()).account, (await nuls2.newAccount()).account],
   'NULS message',
 )
+
+// ---- chains where SDK 1.7.4 signs what pyaleph refuses
+
+const bufferOf = (m) => `${m.chain}\n${m.sender}\n${m.type}\n${m.item_hash}`
+
+// The message the SDK built, under another chain/sender, hash recomputed.
+function reshape(m, chain, sender) {
+  return withContent({ ...m, chain, sender }, (c) => (c.address = sender))
+}
+
+// TEZOS: the SDK's micheline payload carries new Date(time) with time in
+// seconds, a January 1970 date; pyaleph (and alephd) check the message time.
+// tezosSign signs the payload a Tezos wallet signs, with the right time.
+async function tezosSign(m, signer, dAppUrl) {
+  const iso = new Date(Math.round(m.time * 1000)).toISOString()
+  const bytes = char2Bytes(['Tezos Signed Message:', dAppUrl, iso, bufferOf(m)].join(' '))
+  const payload = '05' + '0100' + char2Bytes(String(bytes.length)) + bytes
+  const { sig } = await signer.sign(payload)
+  return {
+    ...m,
+    signature: JSON.stringify({ signature: sig, publicKey: await signer.publicKey(), signingType: 'micheline', dAppUrl }),
+  }
+}
+
+for (const [curve, secret] of [
+  ['tz1 ed25519', () => b58cencode(nacl.sign.keyPair().secretKey, prefix.edsk)],
+  ['tz2 secp256k1', () => b58cencode(randomBytes(32), prefix.spsk)],
+  ['tz3 P-256', () => b58cencode(randomBytes(32), prefix.p2sk)],
+]) {
+  describe(`TEZOS ${curve}`, () => {
+    let account, signer, good
+    test("the SDK's micheline signature (January 1970 time) is refused, as by pyaleph", async () => {
+      const sk = secret()
+      signer = new InMemorySigner(sk)
+      account = await tezos.importAccountFromPrivateKey(sk)
+      for (const send of [sdkPost, sdkAggregate]) {
+        const { message, error } = await send(account)
+        assert.equal(message.chain, 'TEZOS')
+        assert.match(String(error), /HTTP 4\d\d.*TEZOS: .*micheline/, `the SDK's ${message.type} was not refused`)
+        assert.match(JSON.parse(message.signature).signature, /^sig/)
+      }
+    })
+    test('the same key signing the message time: POST and AGGREGATE are processed', async () => {
+      for (const send of [sdkPost, sdkAggregate]) {
+        const { message } = await send(account)
+        const m = await tezosSign(message, signer, account.dAppUrl)
+        await expectAccepted(m, `TEZOS ${message.type} signed with its time`)
+        good = m
+      }
+    })
+    test('a tampered copy is refused, naming the chain and its rule', async () => {
+      await expectRefused(withContent(good, (c) => (c.content.chain = 'tampered')), 'TEZOS tampered', 'TEZOS:', 'micheline')
+    })
+    test('a copy under another Tezos address is refused', async () => {
+      const other = (await tezos.newAccount()).signerAccount.address
+      await expectRefused(reshape(good, 'TEZOS', other), 'TEZOS other sender', 'TEZOS:', 'is not the hash of publicKey')
+    })
+  })
+}
+
+// AVAX key pairs (X-chain): the SDK sends chain "ETH" and a sender "X-1…"
+// without the "avax" prefix. pyaleph verifies AVAX messages from
+// "X-avax1…" senders; the same key pair signs that here.
+describe('AVAX X-chain key pair', () => {
+  let account, sender, good
+  async function avaxSign(m) {
+    const signature = await account.sign({ getVerificationBuffer: () => Buffer.from(bufferOf(m)) })
+    return { ...m, signature }
+  }
+  test("the SDK's message (chain ETH, sender X-1…) is refused, as by pyaleph", async () => {
+    account = await avalanche.importAccountFromPrivateKey(randomBytes(32).toString('hex'), avalanche.ChainType.X_CHAIN)
+    sender = BinTools.getInstance().addressToString('avax', 'X', account.keyPair.getAddress())
+    assert.match(account.address, /^X-1/)
+    assert.match(sender, /^X-avax1/)
+    const { message, error } = await sdkPost(account)
+    assert.equal(message.chain, 'ETH')
+    assert.match(String(error), /HTTP 4\d\d.*ETH: sender \\"X-1.*is not a 0x-prefixed Ethereum address/)
+  })
+  test('the same key pair signing as AVAX from X-avax1…: POST and AGGREGATE are processed', async () => {
+    for (const send of [sdkPost, sdkAggregate]) {
+      const { message } = await send(account)
+      good = await avaxSign(reshape(message, 'AVAX', sender))
+      await expectAccepted(good, `AVAX ${message.type}`)
+    }
+  })
+  test('a tampered copy is refused, naming the chain and its rule', async () => {
+    await expectRefused(withContent(good, (c) => (c.content.chain = 'tampered')), 'AVAX tampered', 'AVAX:', 'Avalanche message')
+  })
+  test('a copy under another X-avax1… address is refused', async () => {
+    const other = await avalanche.importAccountFromPrivateKey(randomBytes(32).toString('hex'), avalanche.ChainType.X_CHAIN)
+    const otherSender = BinTools.getInstance().addressToString('avax', 'X', other.keyPair.getAddress())
+    await expectRefused(reshape(good, 'AVAX', otherSender), 'AVAX other sender', 'AVAX:', 'recovers')
+  })
+  test('the SDK-style X-1… sender is refused on AVAX too', async () => {
+    await expectRefused(await avaxSign(reshape(good, 'AVAX', account.address)), 'AVAX X-1 sender', 'AVAX:', 'recovers')
+  })
+})
+
+// The EVM family: @aleph-sdk/avalanche's C-chain account (an @aleph-sdk/evm
+// EVMAccount) sends chain "ETH" for Avalanche and BASE alike; pyaleph
+// verifies it as ETH. The same key signing under other EVM chain values is
+// accepted too; under AVAX it is refused (pyaleph verifies AVAX as
+// Avalanche key pairs).
+describe('EVM family (C-chain account)', () => {
+  let account, wallet, good
+  test('SDK-signed POST and AGGREGATE (chain ETH) are processed', async () => {
+    const key = '0x' + randomBytes(32).toString('hex')
+    account = await avalanche.importAccountFromPrivateKey(key, avalanche.ChainType.C_CHAIN)
+    wallet = new Wallet(key)
+    for (const send of [sdkPost, sdkAggregate]) {
+      const { message, error } = await send(account)
+      assert.equal(error, undefined, `EVM ${message.type}: the SDK's broadcast failed`)
+      assert.equal(message.chain, 'ETH')
+      assert.equal(await messageStatus(message.item_hash), 'processed')
+      good = message
+    }
+  })
+  test('the same key signing as BASE, ARB, BSC, POL, OP: processed', async () => {
+    for (const chain of ['BASE', 'ARB', 'BSC', 'POL', 'OP']) {
+      const { message } = await sdkPost(account)
+      const m = withContent({ ...message, chain }, (c) => (c.content.chain = chain))
+      m.signature = await wallet.signMessage(bufferOf(m))
+      await expectAccepted(m, `EVM as ${chain}`)
+    }
+  })
+  test('a tampered copy is refused, naming the chain and its rule', async () => {
+    await expectRefused(withContent(good, (c) => (c.content.chain = 'tampered')), 'ETH tampered', 'ETH:', 'EIP-191')
+  })
+  test('a copy under another 0x address is refused', async () => {
+    const other = Wallet.createRandom().address
+    await expectRefused(reshape(good, 'ETH', other), 'ETH other sender', 'ETH:', 'recovers')
+  })
+  test('signed as AVAX from a 0x sender: refused, as by pyaleph', async () => {
+    const { message } = await sdkPost(account)
+    // New content: the node answers a known item_hash with its status.
+    const m = withContent({ ...message, chain: 'AVAX' }, (c) => (c.content.chain = 'AVAX'))
+    m.signature = await wallet.signMessage(bufferOf(m))
+    await expectRefused(m, 'EVM as AVAX', 'AVAX:', 'Avalanche key pairs')
+  })
+})
