@@ -170,7 +170,7 @@ func TestAPI(t *testing.T) {
 			addrs = append(addrs, fmt.Sprintf("0x%040x", i))
 		}
 		tooMany := strings.Join(addrs, ",")
-		for _, q := range []string{"page=0", "message_types=NOTE", "start_date=-1", "paymentTypes=gold", "contentFormat=all", "startDate=2&end_date=1", "start_block=5&endBlock=4", "pagination=201", "sortOrder=2", "startDate=abc", "channels=%ff", "cursor=!!",
+		for _, q := range []string{"page=0", "message_types=NOTE", "start_date=-1", "paymentTypes=gold", "contentFormat=all", "startDate=2&end_date=1", "start_block=5&endBlock=4", "pagination=10001", "cursor=&pagination=0", "sortOrder=2", "startDate=abc", "channels=%ff", "cursor=!!",
 			"msgTypes=POST,NOTE", "addresses=" + tooMany, "startDate=" + strings.Repeat("1", 65)} {
 			if code, _ := a.get("/api/v0/messages.json?" + q); code != 422 {
 				t.Errorf("%s: %d, want 422", q, code)

@@ -32,6 +32,10 @@ type listQuery struct {
 	ascending bool
 	page      int
 	perPage   int
+	// cursor is pyaleph's cursor mode: a cursor parameter was given, even
+	// empty (the SDKs' first cursor call sends cursor=). Nothing is
+	// counted and page is ignored; filter.After holds a non-empty cursor.
+	cursor bool
 	// contentFormat is how much of each message's content is shown:
 	// contentFull, contentHeaders or contentNone (pyaleph's contentFormat,
 	// or excludeContent=true when that is unset).
@@ -111,6 +115,14 @@ func (lq listQuery) limit() int {
 		return maxAll
 	}
 	return lq.perPage
+}
+
+// offset is how many matches precede the page: none in cursor mode.
+func (lq listQuery) offset() int {
+	if lq.cursor {
+		return 0
+	}
+	return (lq.page - 1) * lq.perPage
 }
 
 // checkStatus refuses a status pyaleph does not have.
@@ -281,9 +293,19 @@ func parseList(q url.Values, pathPage string) (listQuery, error) {
 		}
 	}
 	if v := get("pagination"); v != "" {
-		if lq.perPage, err = strconv.Atoi(v); err != nil || lq.perPage < 0 || lq.perPage > maxPerPage {
-			return lq, fmt.Errorf("pagination must be a number from 0 to %d", maxPerPage)
+		// pyaleph bounds pagination below only (ge=0); a public node also
+		// bounds one answer, at what pagination=0 (all) gets.
+		if lq.perPage, err = strconv.Atoi(v); err != nil || lq.perPage < 0 || lq.perPage > maxAll {
+			return lq, fmt.Errorf("pagination must be a number from 0 to %d", maxAll)
 		}
+	}
+	if _, lq.cursor = q["cursor"]; lq.cursor {
+		// pyaleph's validate_cursor_pagination: no "all" in cursor mode,
+		// and pages of at most CURSOR_MAX_PAGINATION (200), silently.
+		if lq.perPage == 0 {
+			return lq, fmt.Errorf("pagination=0 is not allowed with cursor-based pagination")
+		}
+		lq.perPage = min(lq.perPage, maxPerPage)
 	}
 	return lq, nil
 }

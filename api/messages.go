@@ -258,10 +258,7 @@ func (s *Server) listMessages(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	// With a cursor, as in pyaleph, nothing is counted: a client walking
-	// N messages page by page would otherwise walk them all at each page.
-	cursorMode := lq.filter.After != nil
-	page, err := s.idx.Messages(lq.filter, lq.ascending, (lq.page-1)*lq.perPage, lq.limit(), !cursorMode)
+	page, err := s.idx.Messages(lq.filter, lq.ascending, lq.offset(), lq.limit(), !lq.cursor)
 	if err != nil {
 		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
 		return
@@ -270,14 +267,21 @@ func (s *Server) listMessages(c *gin.Context) {
 	for _, e := range page.Entries {
 		msgs = append(msgs, withContent(messageView(e), e, lq.contentFormat))
 	}
-	if cursorMode {
-		c.JSON(http.StatusOK, gin.H{
-			"messages": msgs, "pagination_per_page": lq.perPage, "has_more": page.Next != nil, "next_cursor": nextCursor(page),
-		})
-		return
+	out := paging(lq, page, "messages")
+	out["messages"] = msgs
+	c.JSON(http.StatusOK, out)
+}
+
+// paging is a listing's pagination keys, as pyaleph's. In cursor mode
+// nothing is counted (a client walking N entries page by page would
+// otherwise walk them all at each page): pagination_per_page and
+// next_cursor, plus alephd's has_more. In page mode pyaleph's four
+// pagination keys, plus next_cursor, which lets a page-mode client switch
+// to cursors.
+func paging(lq listQuery, page index.Page, item string) gin.H {
+	if lq.cursor {
+		return gin.H{"pagination_per_page": lq.perPage, "next_cursor": nextCursor(page), "has_more": page.Next != nil}
 	}
-	c.JSON(http.StatusOK, gin.H{
-		"messages": msgs, "pagination_page": lq.page, "pagination_total": page.Total,
-		"pagination_per_page": lq.perPage, "pagination_item": "messages", "next_cursor": nextCursor(page),
-	})
+	return gin.H{"pagination_page": lq.page, "pagination_total": page.Total, "pagination_per_page": lq.perPage,
+		"pagination_item": item, "next_cursor": nextCursor(page)}
 }

@@ -83,6 +83,8 @@ func (s *Server) metricsJSON() (gin.H, error) {
 	} {
 		m["pyaleph_"+k] = 0
 	}
+	m["pyaleph_ws_messages_connections_active"] = s.ws.messages.Load()
+	m["pyaleph_ws_status_connections_active"] = s.ws.status.Load()
 	return m, nil
 }
 

@@ -34,24 +34,6 @@ func tokens(units string) json.Number {
 	return json.Number(balance.Format(n))
 }
 
-// getBalance is GET /api/v0/addresses/{address}/balance, in pyaleph's
-// shape: the balance in ALEPH, and locked_amount, here what the address
-// endorses to channels (those tokens pay for the channels, not for it).
-func (s *Server) getBalance(c *gin.Context) {
-	var v payment.AccountView
-	if !s.queryJSON(c, app.PathAccount, []byte(c.Param("address")), &v) {
-		return
-	}
-	details := gin.H{}
-	for _, e := range v.Sources {
-		details[e.Source] = tokens(e.Amount)
-	}
-	c.JSON(http.StatusOK, gin.H{
-		"address": c.Param("address"), "balance": tokens(v.Balance), "locked_amount": tokens(v.Endorsed),
-		"details": details, "personal_storage": v.PersonalStorage, "endorsements": v.Endorsements,
-	})
-}
-
 // getStorage is GET /api/v0/addresses/{address}/storage: balance,
 // endorsements and personal storage capacity and usage.
 func (s *Server) getStorage(c *gin.Context) {

@@ -49,6 +49,7 @@ type Server struct {
 	engine  *gin.Engine
 	http    *http.Server
 	pending sync.Map // item_hash -> time.Time of messages in the mempool
+	ws      wsGauges // open websocket connections
 	// pendingAdds counts submissions, to sweep pending now and then.
 	pendingAdds atomic.Uint64
 }
@@ -136,6 +137,21 @@ func (s *Server) routes() {
 	v0.GET("/addresses/:address/post_types", s.addressPostTypes)
 	v0.GET("/addresses/:address/channels", s.addressChannels)
 	v0.GET("/addresses/:address/balance", s.getBalance)
+	v0.GET("/balances", s.listBalances)
+	v0.GET("/price/:hash", s.messagePrice)
+	v0.POST("/price/estimate", s.messagePriceEstimate)
+	v0.GET("/costs", s.getCosts)
+	r.GET("/api/ws0/status", s.watchStatus)
+	v0.POST("/price/estimate/instance", s.instanceEstimate)
+	v0.POST("/price/recalculate", recalculate)
+	v0.POST("/price/:hash/recalculate", recalculate)
+	v0.GET("/authorizations/granted/:address", s.grantedAuthorizations)
+	v0.GET("/authorizations/received/:address", s.receivedAuthorizations)
+	v0.GET("/core/:node_id/metrics", noNodeMetrics)
+	v0.GET("/compute/:node_id/metrics", noNodeMetrics)
+	v0.POST("/ipfs/add_car", noCAR)
+	v0.GET("/programs/on/message", s.programsOnMessage)
+	r.GET("/version", version)
 	v0.GET("/addresses/:address/storage", s.getStorage)
 	v0.GET("/channels/:channel/endorsements", s.getChannelEndorsements)
 	v0.GET("/addresses/:address/stakes", s.getStakes)

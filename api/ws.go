@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -53,33 +54,14 @@ func (s *Server) watchMessages(c *gin.Context) {
 	if lq.contentFormat != contentFull {
 		lq.contentFormat = contentNone // as pyaleph's websocket: content or none
 	}
-	conn, err := upgrader.Upgrade(c.Writer, c.Request, nil)
-	if err != nil {
-		return // the upgrader answered
+	ws, ok := s.upgrade(c, &s.ws.messages)
+	if !ok {
+		return
 	}
-	defer conn.Close() //nolint:errcheck // the client may be gone already; nothing is lost
-	conn.SetReadLimit(wsReadLimit)
-	if err := conn.SetReadDeadline(time.Now().Add(wsPongWait)); err != nil {
-		return // the connection is broken
-	}
-	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wsPongWait)) })
-	closed := make(chan struct{})
-	go func() { // notice the client leaving, or going silent
-		defer close(closed)
-		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
-				return
-			}
-		}
-	}()
+	defer ws.close()
+	send, closed := ws.send, ws.closed
 	ping := time.NewTicker(wsPingEvery)
 	defer ping.Stop()
-	send := func(v any) bool {
-		if conn.SetWriteDeadline(time.Now().Add(10*time.Second)) != nil {
-			return false // the connection is broken
-		}
-		return conn.WriteJSON(v) == nil
-	}
 	from := s.idx.Height()
 	if history > 0 {
 		f := lq.filter
@@ -134,7 +116,7 @@ func (s *Server) watchMessages(c *gin.Context) {
 		select {
 		case <-changed:
 		case <-ping.C:
-			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)) != nil {
+			if !ws.ping() {
 				return
 			}
 		case <-closed:
@@ -143,4 +125,60 @@ func (s *Server) watchMessages(c *gin.Context) {
 			return
 		}
 	}
+}
+
+// wsGauges count open websocket connections, for /metrics and
+// /metrics.json (pyaleph's ws_*_connections_active).
+type wsGauges struct{ messages, status atomic.Int64 }
+
+// wsConn is an upgraded websocket: a client that only listens.
+type wsConn struct {
+	conn   *websocket.Conn
+	closed chan struct{} // closed when the client leaves or goes silent
+	gauge  *atomic.Int64
+}
+
+// upgrade upgrades the request, counts the connection in gauge, and reads
+// what the client sends (to notice it leave) in the background. false: the
+// upgrader answered.
+func (s *Server) upgrade(c *gin.Context, gauge *atomic.Int64) (*wsConn, bool) {
+	conn, err := upgrader.Upgrade(c.Writer, c.Request, nil)
+	if err != nil {
+		return nil, false
+	}
+	gauge.Add(1)
+	w := &wsConn{conn: conn, closed: make(chan struct{}), gauge: gauge}
+	conn.SetReadLimit(wsReadLimit)
+	if err := conn.SetReadDeadline(time.Now().Add(wsPongWait)); err != nil {
+		w.close()
+		return nil, false // the connection is broken
+	}
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wsPongWait)) })
+	go func() { // notice the client leaving, or going silent
+		defer close(w.closed)
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	return w, true
+}
+
+func (w *wsConn) close() {
+	_ = w.conn.Close() // the client may be gone already; nothing is lost
+	w.gauge.Add(-1)
+}
+
+// send writes v as one JSON text frame; false if the client is gone.
+func (w *wsConn) send(v any) bool {
+	if w.conn.SetWriteDeadline(time.Now().Add(10*time.Second)) != nil {
+		return false // the connection is broken
+	}
+	return w.conn.WriteJSON(v) == nil
+}
+
+// ping sends a ping; false if the client is gone.
+func (w *wsConn) ping() bool {
+	return w.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)) == nil
 }

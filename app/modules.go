@@ -117,7 +117,7 @@ func (a *App) modules() []Module {
 			},
 			Params:     func() any { return a.balParams },
 			Invariants: a.balances.Invariants,
-			Queries:    []Query{{Path: PathBalance, Answer: a.queryBalance}},
+			Queries:    []Query{{Path: PathBalance, Answer: a.queryBalance}, {Path: PathBalances, Answer: a.queryBalances}},
 		},
 		{
 			// node reads balances (thresholds, shares) at genesis.
