@@ -136,7 +136,7 @@ func mustSucceed(tb testing.TB, b Backend, tx *types.Transaction, what string) *
 	tb.Helper()
 	r := b.settle(tb, tx)
 	if r.Status != types.ReceiptStatusSuccessful {
-		tb.Fatalf("%s: transaction %s reverted in block %s", what, tx.Hash(), r.BlockNumber)
+		tb.Fatalf("%s: transaction %s reverted in block %s (gas used %d of %d)", what, tx.Hash(), r.BlockNumber, r.GasUsed, tx.Gas())
 	}
 	return r
 }
