@@ -152,6 +152,8 @@ func (s *Server) routes() {
 	v0.POST("/ipfs/add_car", noCAR)
 	v0.GET("/programs/on/message", s.programsOnMessage)
 	r.GET("/version", version)
+	r.GET("/api/openapi.json", s.getOpenAPI)
+	r.GET("/api/docs", s.getDocs)
 	v0.GET("/addresses/:address/storage", s.getStorage)
 	v0.GET("/channels/:channel/endorsements", s.getChannelEndorsements)
 	v0.GET("/addresses/:address/stakes", s.getStakes)
