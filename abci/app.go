@@ -225,6 +225,9 @@ func (s *Application) Commit(context.Context, *abcitypes.RequestCommit) (*abcity
 const ProofOpIAVL = "ics23:iavl"
 
 func (s *Application) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
+	if req.Path == app.PathEth {
+		return s.queryEth(), nil
+	}
 	var res app.QueryResult
 	var err error
 	s.locked(func() { res, err = s.app.Query(req.Path, req.Data, req.Height, req.Prove) })

@@ -1,6 +1,11 @@
 package abci
 
 import (
+	"encoding/json"
+
+	abcitypes "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/alephd/alephd/app"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/attest"
 )
@@ -20,8 +25,10 @@ type EthReader interface {
 	// Changes are the changes of the range from..to this node read, if
 	// their digest is digest.
 	Changes(from, to uint64, digest []byte) ([]*pb.EthChange, bool)
-	// Height is the last final block the reader has read up to.
+	// Height is the last block the reader has read up to; Final the last
+	// final block its endpoint reports.
 	Height() uint64
+	Final() uint64
 }
 
 // SetEthReader makes the node's vote extensions report the Ethereum ranges
@@ -70,4 +77,24 @@ func (s *Application) withEthChanges(record *pb.Attestation, votes []attest.Vote
 	}
 	record.Eth = &pb.EthUpdate{From: claim.From, To: claim.To, Changes: changes}
 	return nil
+}
+
+// queryEth answers app.PathEth: the committed state's view, and this
+// node's reader's heights.
+func (s *Application) queryEth() *abcitypes.ResponseQuery {
+	var v app.EthView
+	var err error
+	s.locked(func() { v, err = s.app.Eth() })
+	if err != nil {
+		return &abcitypes.ResponseQuery{Code: 1, Codespace: "query", Log: err.Error()}
+	}
+	if s.eth != nil {
+		h, f := s.eth.Height(), s.eth.Final()
+		v.ReaderHeight, v.FinalHeight = &h, &f
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return &abcitypes.ResponseQuery{Code: 1, Codespace: "query", Log: err.Error()}
+	}
+	return &abcitypes.ResponseQuery{Value: b, Height: s.committed.Load()}
 }

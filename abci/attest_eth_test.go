@@ -34,6 +34,7 @@ type testEthReader struct {
 
 func (r *testEthReader) Want(from uint64) { r.wanted = from }
 func (r *testEthReader) Height() uint64   { return 0 }
+func (r *testEthReader) Final() uint64    { return 0 }
 func (r *testEthReader) Vote(from uint64) *pb.EthVote {
 	if g, ok := r.ranges[from]; ok {
 		return &pb.EthVote{From: from, To: g.to, Digest: balance.EthDigest(from, g.to, g.changes)}
@@ -101,7 +102,9 @@ func (c *valChain) ethBalance(addr string) string {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	var v struct{ BalanceAleph string `json:"balance_aleph"` }
+	var v struct {
+		BalanceAleph string `json:"balance_aleph"`
+	}
 	if err := json.Unmarshal(res.Value, &v); err != nil {
 		c.t.Fatal(err)
 	}

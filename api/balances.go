@@ -80,6 +80,16 @@ func (s *Server) getBalance(c *gin.Context) {
 	if chain != "" {
 		shown, details = onChain, gin.H{}
 	}
+	// The ETH component's Ethereum height, when validators attest it
+	// (null otherwise: an oracle's ETH report keeps its own main_height).
+	var ethHeight any
+	var eth app.EthView
+	if !s.queryJSON(c, app.PathEth, nil, &eth) {
+		return
+	}
+	if eth.Token != nil {
+		ethHeight = eth.AttestedHeight
+	}
 	var creditList any // null unless asked, as pyaleph's
 	if creditDetails {
 		creditList = []any{}
@@ -88,7 +98,7 @@ func (s *Server) getBalance(c *gin.Context) {
 		"address": addr, "balance": tokens(shown.String()), "details": details,
 		"locked_amount":  tokens(locked(v, params.Payment, total).String()),
 		"credit_balance": 0, "credit_balance_details": creditList,
-		"personal_storage": v.PersonalStorage, "endorsements": v.Endorsements,
+		"personal_storage": v.PersonalStorage, "endorsements": v.Endorsements, "eth_height": ethHeight,
 	})
 }
 

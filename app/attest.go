@@ -5,6 +5,7 @@ import (
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/attest"
+	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -106,4 +107,41 @@ func (a *App) EthNext() (uint64, bool, error) {
 		return 0, false, err
 	}
 	return a.balances.EthNext(snap)
+}
+
+// PathEth answers EthView: the Ethereum token the chain reads and the last
+// block attested. The ABCI adapter answers it (adding its reader's
+// height), not a module: it is part state, part node.
+const PathEth = "/eth"
+
+// EthView is what the chain reads of Ethereum, and how far.
+type EthView struct {
+	// Token is nil when the chain reads no token: ETH balances, if any,
+	// are an oracle's.
+	Token *balance.EthParams `json:"token"`
+	// AttestedHeight is the last Ethereum block whose Transfer logs are in
+	// the ETH balances (the start block until a range is attested).
+	AttestedHeight uint64 `json:"attested_height"`
+	// ReaderHeight and FinalHeight are this node's reader's: the last
+	// block it read, and the last final block its RPC endpoint reports.
+	// Absent when the node has no eth_rpc.
+	ReaderHeight *uint64 `json:"reader_height,omitempty"`
+	FinalHeight  *uint64 `json:"final_height,omitempty"`
+}
+
+// Eth is the committed state's EthView (without the reader's part).
+func (a *App) Eth() (EthView, error) {
+	if a.store.Version() == 0 {
+		return EthView{}, nil
+	}
+	snap, err := a.store.At(0)
+	if err != nil {
+		return EthView{}, err
+	}
+	p, err := a.balances.Params(snap)
+	if err != nil || p.Ethereum == nil {
+		return EthView{}, err
+	}
+	h, err := a.balances.Reported(snap, balance.SourceEth)
+	return EthView{Token: p.Ethereum, AttestedHeight: h}, err
 }

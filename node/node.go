@@ -27,6 +27,7 @@ import (
 	"github.com/alephd/alephd/api"
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/ethsync"
 	"github.com/alephd/alephd/fetch"
 	"github.com/alephd/alephd/index"
 	"github.com/alephd/alephd/state"
@@ -92,6 +93,9 @@ type Node struct {
 	bg    sync.WaitGroup // the fetcher and the pinner
 	// APIAddress is where the HTTP API listens, if it runs.
 	APIAddress string
+	// Eth is the Ethereum token reader, if the node has an eth_rpc and
+	// genesis names a token.
+	Eth *ethsync.Reader
 }
 
 // openDBs remembers every database CometBFT opens. CometBFT v0.38 leaves the
@@ -134,6 +138,8 @@ type Options struct {
 	// IPFSAPI, if set, is a kubo daemon's RPC multiaddr, over app.toml's
 	// ipfs_api.
 	IPFSAPI string
+	// EthRPC, if set, is an Ethereum RPC endpoint, over app.toml's eth_rpc.
+	EthRPC string
 }
 
 // Start opens home's state and starts CometBFT on it. On a restart the
@@ -176,8 +182,22 @@ func Start(home string, o Options) (*Node, error) {
 	if err != nil {
 		return nil, errors.Join(err, store.Close())
 	}
+	if o.EthRPC != "" {
+		ac.EthRPC = o.EthRPC
+	}
+	eth, err := openEthReader(c.GenesisFile(), ac.EthRPC, logger.With("module", "alephd"))
+	if err != nil {
+		return nil, errors.Join(err, files.Close(), store.Close())
+	}
 	abciApp := abci.New(a, snaps)
 	abciApp.SetAttester(fetcher)
+	if eth != nil {
+		abciApp.SetEthReader(eth)
+		// Read from where the committed state waits, before the first vote.
+		if next, on, err := a.EthNext(); err == nil && on {
+			eth.Want(next)
+		}
+	}
 	abciApp.SetLogger(logger.With("module", "alephd"))
 	var recent *recentBlocks // the index's hand-off; only a node with an API has an index to feed
 	if o.APIAddr != "" {
@@ -210,6 +230,11 @@ func Start(home string, o Options) (*Node, error) {
 	pinner := fetch.NewPinner(fetcher, rpcChain{rpc: node.RPC, app: abciApp}, ContentDir(home))
 	node.bg.Add(2)
 	go func() { defer node.bg.Done(); fetcher.Run(ctx) }()
+	if eth != nil {
+		node.Eth = eth
+		node.bg.Add(1)
+		go func() { defer node.bg.Done(); eth.Run(ctx) }()
+	}
 	go func() {
 		defer node.bg.Done()
 		pinner.Run(ctx, pinPoll, func(msg string, kv ...any) { logger.Error(msg, kv...) })

@@ -224,6 +224,9 @@ type AppConfig struct {
 	// ContentPeers are other nodes' API base URLs, where this node fetches
 	// the files of STOREs it does not hold, to attest them.
 	ContentPeers []string
+	// EthRPC is this validator's Ethereum RPC endpoint, where it reads the
+	// ALEPH token genesis names; empty: the node attests no Ethereum range.
+	EthRPC string
 }
 
 // DefaultSnapshotInterval is how often a node snapshots its state by default.
@@ -241,7 +244,10 @@ func SaveAppConfig(home string, c AppConfig) error {
 		"# A kubo daemon's RPC address (e.g. /ip4/127.0.0.1/tcp/5001) for IPFS content; empty: the embedded store.\n" +
 		fmt.Sprintf("ipfs_api = %q\n", c.IPFSAPI) +
 		"# Other nodes' API base URLs, comma-separated: where files of STOREs this node lacks are fetched.\n" +
-		fmt.Sprintf("content_peers = %q\n", strings.Join(c.ContentPeers, ","))
+		fmt.Sprintf("content_peers = %q\n", strings.Join(c.ContentPeers, ",")) +
+		"# This validator's Ethereum RPC endpoint (http, ws or ipc), where it reads the ALEPH token genesis names\n" +
+		"# (balance.params.ethereum); empty: it attests no Ethereum balances. `alephd start --eth-rpc` overrides it.\n" +
+		fmt.Sprintf("eth_rpc = %q\n", c.EthRPC)
 	return os.WriteFile(appConfigPath(home), []byte(body), 0o644)
 }
 
@@ -266,6 +272,8 @@ func LoadAppConfig(home string) (AppConfig, error) {
 			c.APIAddr = v
 		case "ipfs_api":
 			c.IPFSAPI = v
+		case "eth_rpc":
+			c.EthRPC = v
 		case "content_peers":
 			c.ContentPeers = nil
 			for _, u := range strings.Split(v, ",") {

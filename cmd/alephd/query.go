@@ -113,6 +113,19 @@ in the next block's header before anything is printed.`,
 			},
 		}
 	}
+	eth := &cobra.Command{
+		Use:   "eth",
+		Short: "Show the Ethereum token the chain reads, the last block attested and this node's reader height",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := runQuery(cmd, app.PathEth, nil)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, res, json.RawMessage(res.Value))
+		},
+	}
+	cmd.AddCommand(eth)
 	cmd.AddCommand(msg, agg, post, bal,
 		jsonQuery("account ADDRESS", "Show an address's balance, endorsements and personal storage (capacity, used, removing)", app.PathAccount),
 		jsonQuery("channel CHANNEL", "Show a channel's endorsements and the capacity they buy", app.PathChannel),
@@ -129,7 +142,7 @@ func runQuery(cmd *cobra.Command, path string, data []byte) (*client.QueryRespon
 	height, _ := cmd.Flags().GetInt64("height")
 	prove, _ := cmd.Flags().GetBool("prove")
 	switch path {
-	case app.PathPost, app.PathAggregates, app.PathBalance, app.PathAccount, app.PathChannel, app.PathParams:
+	case app.PathPost, app.PathAggregates, app.PathBalance, app.PathAccount, app.PathChannel, app.PathParams, app.PathEth:
 		if prove {
 			return nil, fmt.Errorf("--prove works for `query message` and `query aggregate ADDRESS KEY`")
 		}

@@ -24,7 +24,7 @@ const (
 
 func startCmd() *cobra.Command {
 	var dev bool
-	var apiAddr, ipfsAPI string
+	var apiAddr, ipfsAPI, ethRPC string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run the node",
@@ -59,7 +59,7 @@ chain id alephd-dev and a funded key named "dev".`,
 				}
 				apiAddr = ac.APIAddr
 			}
-			n, err := node.Start(home, node.Options{APIAddr: apiAddr, IPFSAPI: ipfsAPI})
+			n, err := node.Start(home, node.Options{APIAddr: apiAddr, IPFSAPI: ipfsAPI, EthRPC: ethRPC})
 			if err != nil {
 				return err
 			}
@@ -85,6 +85,7 @@ chain id alephd-dev and a funded key named "dev".`,
 	}
 	cmd.Flags().StringVar(&apiAddr, "api-addr", node.DefaultAPIAddr, "HTTP API listen address (host:port; empty for none; default: config/app.toml, else 127.0.0.1:4024)")
 	cmd.Flags().StringVar(&ipfsAPI, "ipfs-api", "", "a kubo daemon's RPC multiaddr (e.g. /ip4/127.0.0.1/tcp/5001) for IPFS content; default: config/app.toml's ipfs_api, else the embedded store")
+	cmd.Flags().StringVar(&ethRPC, "eth-rpc", "", "this validator's Ethereum RPC endpoint (http, ws or ipc) for the ALEPH token genesis names; default: config/app.toml's eth_rpc, else none (the node attests no Ethereum balances)")
 	cmd.Flags().BoolVar(&dev, "dev", false, "run a single-validator dev chain, creating its home on first start")
 	return cmd
 }
