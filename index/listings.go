@@ -258,19 +258,19 @@ func (b *batch) flushRanks(wb iavldb.Batch) error {
 				c, ok = rc.total, true
 			}
 			if !ok {
-				n, err := b.x.count(dimAddressType, []string{addr, MessageTypes[s-1]})
-				if err != nil {
-					return err
+				// Unchanged, so 0 if the address starts or stops having
+				// messages, and its key needs no move otherwise: no read.
+				if was == is {
+					continue
 				}
-				c = [2]int64{n, n}
+				c = [2]int64{0, 0}
 			}
 			if was && (c[0] != c[1] || !is) {
 				if err := wb.Delete(rankKey(s, c[0], addr)); err != nil {
 					return err
 				}
 			}
-			// Rewritten even when unchanged: with the address's latest spelling.
-			if is {
+			if is && (c[0] != c[1] || !was) {
 				if err := wb.Set(rankKey(s, c[1], addr), []byte(name)); err != nil {
 					return err
 				}
