@@ -131,3 +131,17 @@ func multiTransferGas(tb testing.TB, b Backend, tok *Token, amount *big.Int) (ov
 	overhead = one - perEntry
 	return overhead + overhead/10, perEntry + perEntry/10
 }
+
+// StartWithLoad is the set-up of a reader benchmark in one call: geth --dev
+// on demand with blocks of 200M gas, the token deployed (1e9 tokens to
+// DevKey), n transfers of one token unit to n new holders, and the blocks
+// holding them finalized. The token's own Transfer logs from tok.Block to
+// load.To are the mint and those n.
+func StartWithLoad(tb testing.TB, n int) (*Chain, *Load) {
+	tb.Helper()
+	chain := Start(tb, WithOnDemand(), WithGasLimit(200_000_000))
+	tok := DeployToken(tb, chain, Ether(1_000_000_000))
+	load := MakeTransfers(tb, chain, tok, n, Holders("load", n), big.NewInt(1))
+	chain.WaitFinalized(tb, load.To)
+	return chain, load
+}

@@ -28,6 +28,23 @@ func TestMakeTransfersSim(t *testing.T) {
 	}
 }
 
+func TestStartWithLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts geth")
+	}
+	chain, load := StartWithLoad(t, 1000)
+	if f := chain.Finalized(t); f < load.To {
+		t.Fatalf("finalized %d, below the load's last block %d", f, load.To)
+	}
+	logs := transfers(t, chain.Client, load.Token, load.Token.Block, load.To)
+	if len(logs) != 1001 { // the mint and the load
+		t.Fatalf("%d Transfer logs, want 1001", len(logs))
+	}
+	if got := BalanceOf(t, load.Token, load.Holders[999]); got.Int64() != 1 {
+		t.Fatalf("last holder has %s, want 1", got)
+	}
+}
+
 // BenchmarkTransferLoad makes b.N times 10,000 Transfer logs on geth --dev
 // and reads them back with one eth_getLogs, reporting both rates: the
 // baseline a reader's throughput can be compared with on the same machine.
