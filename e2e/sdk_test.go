@@ -14,7 +14,10 @@ import (
 
 // TestAlephSDK runs sdk/sdk.test.mjs — @aleph-sdk/client 1.7.4 from npm —
 // against a dev node with its HTTP API: posts, aggregates, a STORE upload
-// and download, listings, getMessage, forget and the websocket.
+// and download, listings, getMessage, prices, forget and the websocket; the
+// 1.9 calls npm has not published (address stats and files, the aggregates
+// list, balances, file metadata, the node version, cursor iteration) as
+// sdk/sdk19.mjs replays them; and a browser's CORS preflight.
 func TestAlephSDK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process-level: runs the Aleph SDK from npm under node against a node; make test runs it")

@@ -20,6 +20,9 @@ import { AuthenticatedAlephHttpClient } from '@aleph-sdk/client'
 import { importAccountFromPrivateKey } from '@aleph-sdk/ethereum'
 import { BaseMessageClient, ItemType, MessageType } from '@aleph-sdk/message'
 import { Wallet } from 'ethers'
+import { request as httpRequest } from 'node:http'
+
+import { sdk19 } from './sdk19.mjs'
 
 // The @aleph-sdk packages have no "exports" map, so Node loads their CommonJS
 // builds (dist/index.cjs), which require('axios'). Load the same CJS axios
@@ -37,6 +40,7 @@ const AGG_KEY = `alephd-e2e-${RUN}`
 const STEP_TIMEOUT = 60_000
 
 const account = importAccountFromPrivateKey(KEY)
+const next = sdk19(API) // the SDK 1.9 calls npm does not serve yet (sdk19.mjs)
 const client = new AuthenticatedAlephHttpClient(account, API)
 // AlephHttpClient builds its BaseMessageClient with only the HTTP URL, so the
 // websocket URL would default to wss://api3.aleph.im. Point it at alephd.
@@ -330,6 +334,122 @@ describe(`alephd SDK e2e (api=${API}, channel=${CHANNEL})`, { concurrency: false
     assert.equal(paged.messages.length, 2)
     assert.equal(paged.pagination_page, 2)
     assert.equal(paged.pagination_per_page, 2)
+  })
+
+  step('prices: getCost of the STORE and getEstimatedCost of a new one (SDK 1.7.4)', async () => {
+    const store = need(state.store, 'store')
+    // GET /api/v0/price/{item_hash}
+    const cost = await client.storeClient.getCost(store.item_hash)
+    assert.equal(cost.payment_type, 'hold')
+    assert.equal(typeof cost.required_tokens, 'number')
+    assert.ok(cost.required_tokens > 0, `a STORE paid from personal storage costs something: ${JSON.stringify(cost)}`)
+    assert.match(cost.cost, /^\d+\.\d{18}$/)
+    assert.deepEqual(cost.detail.map((d) => d.type), ['MESSAGE', 'STORAGE'])
+    assert.equal(cost.charged_address.toLowerCase(), account.address.toLowerCase())
+
+    // POST /api/v0/price/estimate {message: {item_type, item_hash, item_content, type}};
+    // the SDK sends estimated_size_mib = ceil(file size in MiB) = 1.
+    const est = await client.storeClient.getEstimatedCost({ account, channel: CHANNEL, fileObject: new Blob([randomBytes(1000)]) })
+    assert.equal(est.payment_type, 'hold')
+    const storage = est.detail.find((d) => d.type === 'STORAGE')
+    assert.equal(storage?.size_mib, 1)
+    assert.ok(est.required_tokens >= cost.required_tokens)
+
+    // estimateInstanceCost (1.9): POST /api/v0/price/estimate/instance
+    const inst = await next.estimateInstanceCost({ content: { address: account.address, resources: { vcpus: 1, memory: 2048 } } })
+    assert.equal(inst.payment_type, 'hold')
+  })
+
+  step('SDK 1.9 node, address, aggregate, balance and file calls', async () => {
+    const store = need(state.store, 'store')
+    const aggregates = need(state.aggregates?.length === 2 ? state.aggregates : undefined, 'aggregates')
+    const fileHash = store.content.item_hash
+    const lower = account.address.toLowerCase()
+
+    const version = await next.getNodeVersion() // GET /version
+    assert.equal(typeof version.version, 'string')
+    assert.ok(Array.isArray((await next.getNodePublicInfo()).node_multi_addresses))
+    assert.ok((await next.listChannels()).channels.includes(CHANNEL))
+
+    // addresses[]=<address>, as axios sends an array
+    const stats = await next.getAddressStats({ addresses: [account.address] })
+    const mine = Object.entries(stats.data).find(([a]) => a.toLowerCase() === lower)?.[1]
+    assert.ok(mine, `stats.json has no entry for ${account.address}: ${JSON.stringify(stats)}`)
+    assert.equal(mine.post, 1)
+    assert.equal(mine.aggregate, 2)
+    assert.equal(mine.store, 1)
+    const v1 = await next.getAddressStatsV1({ addressContains: lower.slice(2, 12), pagination: 5 })
+    assert.ok(Object.keys(v1.data).some((a) => a.toLowerCase() === lower))
+    assert.equal(v1.pagination_item, 'addresses')
+
+    const files = await next.getAddressFiles(account.address)
+    assert.deepEqual(files.files.map((f) => f.file_hash), [fileHash])
+    assert.equal(files.files[0].item_hash, store.item_hash)
+    assert.equal(files.total_size, files.files[0].size)
+    assert.deepEqual((await next.getAddressPostTypes(account.address)).post_types, [POST_TYPE])
+    assert.deepEqual((await next.getAddressChannels(account.address)).channels, [CHANNEL])
+
+    const list = await next.getAggregatesList({ addresses: [account.address], keys: [AGG_KEY] })
+    assert.equal(list.aggregates.length, 1)
+    assert.equal(list.pagination_total, 1)
+    assert.ok(aggregates.length === 2)
+
+    const balance = await next.getBalance(account.address, { includeCreditDetails: true })
+    for (const k of ['address', 'balance', 'details', 'locked_amount', 'credit_balance']) assert.ok(k in balance, `balance lacks ${k}`)
+    assert.deepEqual(balance.credit_balance_details, [])
+    const balances = await next.getBalances({ pagination: 10, chains: ['ETH'] })
+    assert.ok(Array.isArray(balances.balances))
+    assert.equal(balances.pagination_item, 'balances')
+    assert.ok(balances.balances.every((b) => b.chain === 'ETH'))
+
+    const meta = await next.getFileMetadata(fileHash)
+    assert.equal(meta.file_hash, fileHash)
+    assert.equal(meta.size, files.files[0].size)
+    assert.equal((await next.getFileMetadataByMessageHash(store.item_hash)).file_hash, fileHash)
+  })
+
+  step('cursor iteration over messages and posts, as the SDK 1.9 iterators do it', async () => {
+    const post = need(state.post, 'post')
+    const first = await next.getMessagesCursor({ addresses: [account.address], channels: [CHANNEL], pagination: 1 })
+    // pyaleph's cursor mode from the first call (cursor=''): no page counts.
+    assert.ok(!('pagination_total' in first) && !('pagination_page' in first), JSON.stringify(first))
+    assert.equal(first.pagination_per_page, 1)
+    assert.equal(typeof first.next_cursor, 'string')
+
+    const seen = []
+    for await (const m of next.getMessagesIterator({ addresses: [account.address], channels: [CHANNEL], pagination: 1 })) seen.push(m.item_hash)
+    const paged = await client.getMessages({ addresses: [account.address], channels: [CHANNEL], pagination: 100 })
+    assert.deepEqual(seen, paged.messages.map((m) => m.item_hash), 'the cursor walk and one page list the same messages, in the same order')
+    assert.equal(new Set(seen).size, 4)
+
+    const posts = []
+    for await (const p of next.getPostsIterator({ channels: [CHANNEL], types: [POST_TYPE], pagination: 1 })) posts.push(p.item_hash)
+    assert.deepEqual(posts, [post.item_hash])
+  })
+
+  step('CORS: a browser preflight for a JSON POST, then a cross-origin GET', async () => {
+    const origin = 'https://app.example.test'
+    const call = (method, path, headers) =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(`${API}${path}`, { method, headers }, (res) => {
+          res.resume()
+          res.on('end', () => resolve(res))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    const pre = await call('OPTIONS', '/api/v0/messages', {
+      Origin: origin,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type,x-custom',
+    })
+    assert.ok(pre.statusCode === 200 || pre.statusCode === 204, `preflight: ${pre.statusCode}`)
+    assert.equal(pre.headers['access-control-allow-origin'], origin)
+    assert.match(pre.headers['access-control-allow-methods'] ?? '', /POST/)
+    assert.match((pre.headers['access-control-allow-headers'] ?? '').toLowerCase(), /content-type/)
+    const get = await call('GET', '/api/v0/messages.json?pagination=1', { Origin: origin })
+    assert.equal(get.statusCode, 200)
+    assert.equal(get.headers['access-control-allow-origin'], origin)
   })
 
   step('forget (sync) removes the post', async () => {
