@@ -4,12 +4,12 @@ import (
 	"fmt"
 
 	"github.com/cometbft/cometbft/types"
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
 	"github.com/alephd/alephd/keys"
 	"github.com/alephd/alephd/node"
 	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/chains"
 )
 
 func loadGenesis(path string) (*types.GenesisDoc, error) { return types.GenesisDocFromFile(path) }
@@ -23,10 +23,10 @@ func genesisCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			home := homeFlag(cmd)
 			addr := args[0]
-			if !common.IsHexAddress(addr) {
+			if !chains.IsAddress(addr) {
 				k, err := keys.Open(node.KeyringDir(home)).Get(addr)
 				if err != nil {
-					return fmt.Errorf("%q is neither an Ethereum address nor a key name: %w", addr, err)
+					return fmt.Errorf("%q is neither an address (of any chain alephd verifies) nor a key name: %w", addr, err)
 				}
 				addr = k.Address
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/chains"
 )
 
 // Entry is one balance component in genesis; Amount is a decimal integer in
@@ -61,8 +62,11 @@ func (g Genesis) Validate() error {
 	type id struct{ addr, source string }
 	seen := map[id]bool{}
 	for _, e := range g.Balances {
-		if (e.source() == SourceGenesis || e.source() == SourceEth && g.Params.Ethereum != nil) && !common.IsHexAddress(e.Address) {
+		if e.source() == SourceEth && g.Params.Ethereum != nil && !common.IsHexAddress(e.Address) {
 			return fmt.Errorf("genesis balance: %q is not an Ethereum address", e.Address)
+		}
+		if e.source() == SourceGenesis && !chains.IsAddress(e.Address) {
+			return fmt.Errorf("genesis balance: %q is not an address of a supported chain (0x…, a Solana key, SS58, tz1/tz2/tz3, bech32, NULS…, X-avax1…)", e.Address)
 		}
 		if e.Address == "" || len(e.Address) > maxAddressLen {
 			return fmt.Errorf("genesis balance: address %q must be 1-%d characters", e.Address, maxAddressLen)
