@@ -2,8 +2,10 @@ package gethtest
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -146,6 +148,13 @@ func TestGethDev(t *testing.T) {
 		if _, err := via.BlockNumber(context.Background()); err == nil {
 			t.Fatalf("proxy in mode %d: eth_blockNumber answered", m)
 		}
+	}
+	proxy.SetMode(Stall)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	_, err = via.BlockNumber(ctx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("stalled proxy: eth_blockNumber gave %v, want the caller's deadline", err)
 	}
 	proxy.SetMode(Pass)
 	if _, err := via.BlockNumber(context.Background()); err != nil {

@@ -32,6 +32,10 @@ const (
 	Drop
 	// Lying forwards requests and alters answers with the proxy's Lie.
 	Lying
+	// Stall holds every request without an answer until the client gives
+	// up or the mode changes, as a node that hangs: a caller without a
+	// timeout waits forever.
+	Stall
 )
 
 // Lie alters one JSON-RPC answer: method and params of the request, result
@@ -106,9 +110,23 @@ type rpcMessage struct {
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
+	p.serve(w, r)
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	switch Mode(p.mode.Load()) {
 	case Down:
 		http.Error(w, "gethtest proxy: down", http.StatusServiceUnavailable)
+		return
+	case Stall:
+		for Mode(p.mode.Load()) == Stall {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		p.serve(w, r) // in the mode that ended the stall
 		return
 	case Drop:
 		if hj, ok := w.(http.Hijacker); ok {
