@@ -50,7 +50,23 @@ type generator struct {
 	ccns, crns []string
 	// nodeOps are the node operations sent, by item_hash: their action.
 	nodeOps map[string]string
+	// ethNext is the first Ethereum block of the next range validators
+	// attest; ethHeld what the token holds for each account (by index),
+	// in whole ALEPH, as Ethereum would tell.
+	ethNext uint64
+	ethHeld map[int]int64
 }
+
+// The simulated token: genesis reads it from ethStart, ranges of at most
+// ethRange blocks.
+const (
+	ethStart = 1000
+	ethRange = 10
+)
+
+// ethParams is the token the simulated chain reads.
+var ethParams = balance.EthParams{ChainID: 1, Token: "0x27702a26126e0B3702af63Ee09aC4d1A084EF628", StartBlock: ethStart,
+	Finality: balance.FinalityTag, MaxBlockRange: ethRange, MaxChanges: 64}
 
 // attestBlocks is the simulation's attestation window: short, so that some
 // STOREs run out of it within a run.
@@ -81,7 +97,7 @@ func (g *generator) attestations() []*pb.AttestedFile {
 const maxTokens = 60
 
 func newGenerator(cfg Config) *generator {
-	g := &generator{rng: rand.New(rand.NewSource(cfg.Seed)), nodeOps: map[string]string{}}
+	g := &generator{rng: rand.New(rand.NewSource(cfg.Seed)), nodeOps: map[string]string{}, ethNext: ethStart + 1, ethHeld: map[int]int64{}}
 	for i := 0; i < cfg.Accounts; i++ {
 		k := keys.FromSeed(fmt.Sprintf("sim-%d", i))
 		g.accounts = append(g.accounts, &account{key: k, addr: apptest.Address(k)})
@@ -101,8 +117,16 @@ func (g *generator) genesis() json.RawMessage {
 	}
 	bal := balance.DefaultGenesis()
 	bal.Params.Oracles = []string{g.oracle.addr}
-	for _, a := range g.accounts[1:] {
+	bal.Params.Ethereum = &ethParams
+	for i, a := range g.accounts[1:] {
 		bal.Balances = append(bal.Balances, balance.Entry{Address: a.addr, Amount: fmt.Sprintf("%d000000000000000000", 20+g.rng.Intn(maxTokens))})
+		if i%2 == 0 { // half the accounts hold the token at the start block too
+			n := int64(g.rng.Intn(maxTokens))
+			g.ethHeld[i+1] = n
+			if n > 0 {
+				bal.Balances = append(bal.Balances, balance.Entry{Address: a.addr, Amount: fmt.Sprintf("%d000000000000000000", n), Source: balance.SourceEth})
+			}
+		}
 	}
 	msg := message.DefaultGenesis()
 	msg.Params.StoreAttestBlocks = attestBlocks
@@ -195,13 +219,17 @@ func (g *generator) next(t time.Time) *pb.AlephMessage {
 			break
 		}
 		return g.sign(a, client.Forget(ch, []string{other.messages[g.rng.Intn(len(other.messages))]}, nil, ""), t)
-	case r < 93: // the oracle moves a few balances, up or down
+	case r < 93: // the oracle moves a few balances on a chain validators do not read, up or down
 		g.reported++
 		bals := map[string]string{}
 		for i := 0; i < 1+g.rng.Intn(3); i++ {
 			bals[g.pick().addr] = fmt.Sprintf("%d.%d", g.rng.Intn(maxTokens), g.rng.Intn(10))
 		}
-		return g.sign(g.oracle, client.BalancesUpdate("SIM-ORACLE", "ETH", g.reported, bals), t)
+		chain := "SOL"
+		if g.rng.Intn(8) == 0 { // ETH is attested: refused (balance/3)
+			chain = "ETH"
+		}
+		return g.sign(g.oracle, client.BalancesUpdate("SIM-ORACLE", chain, g.reported, bals), t)
 	case r < 97: // endorse a channel, change an endorsement, or withdraw it
 		amount := fmt.Sprint(g.rng.Intn(maxTokens / 2))
 		if g.rng.Intn(4) == 0 {

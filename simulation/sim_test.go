@@ -3,6 +3,7 @@ package simulation
 import (
 	"bytes"
 	"encoding/hex"
+	"math/big"
 	"os"
 	"strconv"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/balance"
 )
 
 // config reads SIM_SEED and SIM_BLOCKS (defaults: seed 1, a short run).
@@ -39,6 +41,7 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 	accepted, removing, removed := 0, 0, 0
 	stores := map[string]int{}  // attestation outcomes
 	nodeOps := map[string]int{} // node operations: action accepted, or "refused"
+	ethRanges := 0
 	for b := 0; b < cfg.Blocks; b++ {
 		at := apptest.Time(c.Height + 1)
 		files := g.attestations() // of earlier blocks' STOREs
@@ -47,10 +50,21 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 			msgs = append(msgs, g.next(at))
 		}
 		var results []app.TxResult
-		if len(files) > 0 {
-			results = c.Attest(files, msgs...)
+		if eth := g.ethRange(); len(files) > 0 || eth != nil {
+			txs := [][]byte{app.EncodeAttestation(&pb.Attestation{Files: files, Eth: eth})}
+			for _, m := range msgs {
+				txs = append(txs, apptest.Tx(m))
+			}
+			results = c.BlockTxs(txs...)
+			if eth != nil {
+				ethRanges++
+			}
 			for _, sc := range results[0].StatusChanges {
-				stores[sc.Status]++
+				if sc.Status == "removing" { // an attested Ethereum range lowered its payer's balance
+					removing++
+				} else {
+					stores[sc.Status]++
+				}
 			}
 			results = results[1:]
 		} else {
@@ -81,7 +95,8 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 		}
 		hashes = append(hashes, c.Hash)
 	}
-	t.Logf("seed %d: %d messages entered removing, %d were removed; STOREs: %v; node operations: %v", cfg.Seed, removing, removed, stores, nodeOps)
+	t.Logf("seed %d: %d messages entered removing, %d were removed; STOREs: %v; node operations: %v; Ethereum ranges: %d", cfg.Seed, removing, removed, stores, nodeOps, ethRanges)
+	checkEth(t, c, g, cfg.Seed)
 	if nodeOps["create-node"] == 0 || nodeOps["stake-split"]+nodeOps["stake"] == 0 || nodeOps["refused"] == 0 {
 		t.Errorf("seed %d: node operations %v; the mix should create nodes, stake on them and refuse some", cfg.Seed, nodeOps)
 	}
@@ -132,5 +147,29 @@ func TestSimulationExportImport(t *testing.T) {
 	}
 	if !bytes.Equal(exported, again) {
 		t.Fatalf("seed %d: the imported chain exports a different state", cfg.Seed)
+	}
+}
+
+// checkEth: the ETH component of every account is what the token holds for
+// it, after every attested range; the last attested block is the last
+// range's.
+func checkEth(t *testing.T, c *apptest.Chain, g *generator, seed int64) {
+	t.Helper()
+	snap, err := c.Store.At(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k balance.Keeper
+	for i, a := range g.accounts {
+		got, err := k.Component(snap, a.addr, balance.SourceEth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := new(big.Int).Mul(big.NewInt(g.ethHeld[i]), balance.Unit()); got.Cmp(want) != 0 {
+			t.Errorf("seed %d: %s holds %s ETH-attested, the token %s", seed, a.addr, got, want)
+		}
+	}
+	if h, _ := k.Reported(snap, balance.SourceEth); h != g.ethNext-1 {
+		t.Errorf("seed %d: last attested Ethereum block %d, want %d", seed, h, g.ethNext-1)
 	}
 }

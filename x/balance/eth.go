@@ -89,8 +89,11 @@ func (p EthParams) Validate() error {
 // votes the same range whatever its reader's pace. A range with more than
 // MaxChanges addresses ends earlier.
 func (p EthParams) RangeEnd(from uint64) uint64 {
+	if from <= p.StartBlock {
+		return 0 // genesis holds those blocks: no range ends there
+	}
 	n := p.MaxBlockRange
-	return from + (n-1) - (from-p.StartBlock-1)%n
+	return from + (n - 1) - (from-p.StartBlock-1)%n
 }
 
 // EthDigest is what a validator votes for a range: sha256 over the range
