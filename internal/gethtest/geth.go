@@ -45,6 +45,9 @@ func DevAddress() common.Address { return crypto.PubkeyToAddress(DevKey().Public
 
 // Chain is a geth --dev process of the test's own, on loopback, in a
 // temporary datadir that survives Stop and Restart.
+//
+// Its methods are for the test's goroutine; the RPC it serves (URL, Client)
+// may be used from any number of goroutines or processes.
 type Chain struct {
 	URL    string            // HTTP JSON-RPC, http://127.0.0.1:port; the same after Restart
 	Client *ethclient.Client // on URL; it reconnects by itself after Restart

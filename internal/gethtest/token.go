@@ -43,6 +43,9 @@ func DeployToken(tb testing.TB, b Backend, initialSupply *big.Int) *Token {
 }
 
 // Transfer sends amount of tok from fromKey to to and waits for its block.
+// Like every helper here that signs, it takes the key's next nonce from the
+// chain's pending state: two goroutines signing with one key at once would
+// collide, so give each its own key (NewKey).
 func Transfer(tb testing.TB, b Backend, tok *Token, fromKey *ecdsa.PrivateKey, to common.Address, amount *big.Int) *types.Receipt {
 	tb.Helper()
 	tx, err := tok.AlephToken.Transfer(transactor(tb, fromKey), to, amount)
