@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,7 +60,9 @@ type Chain struct {
 	port     int // 0 until the first start, then the one geth bound
 	starts   int
 	proc     *process
-	mined    uint64 // withdrawals made by Mine, each with its own index
+	mined    atomic.Uint64 // withdrawals sent to seal blocks, each with its own index
+	interval time.Duration // WithBlockInterval's; 0 otherwise
+	miner    *miner        // sealing blocks every interval while geth runs
 }
 
 type process struct {
@@ -80,6 +83,15 @@ func WithPeriod(seconds uint64) Option { return func(c *Chain) { c.period = seco
 // transaction arrives or Mine asks for one, never by the clock. Tests then
 // move `finalized` in about a second (Mine, WaitFinalized) instead of 32 s.
 func WithOnDemand() Option { return WithPeriod(0) }
+
+// WithBlockInterval runs geth on demand (--dev.period 0) and seals an empty
+// block every d from a goroutine of the test, while geth runs: a chain that
+// moves by itself like --dev.period, but faster than its 1-second floor.
+// With d = 50ms `finalized` moves every 1.6 s instead of 32 s. Transactions
+// are still sealed as soon as they arrive.
+func WithBlockInterval(d time.Duration) Option {
+	return func(c *Chain) { c.period, c.interval = 0, d }
+}
 
 // WithGasLimit sets the block gas limit (--dev.gaslimit and --miner.gaslimit;
 // geth's default is 11,500,000 in dev mode). One transaction may use at most
@@ -110,10 +122,12 @@ func Start(tb testing.TB, opts ...Option) *Chain {
 	}
 	c.Client = client
 	c.waitReady()
+	c.startMiner()
 	return c
 }
 
-// Period is the chain's --dev.period; 0 means blocks on demand.
+// Period is the chain's --dev.period; 0 means blocks on demand (and, with
+// WithBlockInterval, from the test's own clock).
 func (c *Chain) Period() uint64 { return c.period }
 
 // Datadir is geth's data directory; its log of each start is geth-N.log there.
@@ -215,6 +229,7 @@ func (c *Chain) Stop() {
 }
 
 func (c *Chain) stop() {
+	c.stopMiner()
 	p := c.proc
 	c.proc = nil
 	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
@@ -239,6 +254,7 @@ func (c *Chain) Restart() {
 	}
 	c.start()
 	c.waitReady()
+	c.startMiner()
 }
 
 // RPC is the raw JSON-RPC client under Client, for the debug and dev
@@ -264,21 +280,14 @@ func (c *Chain) Head(tb testing.TB) uint64 {
 func (c *Chain) Finalized(tb testing.TB) uint64 { return finalized(tb, c.Client) }
 
 // Mine adds n blocks. On demand (WithOnDemand), each is sealed at once by a
-// zero-amount dev_addWithdrawal; otherwise Mine waits for the clock's blocks.
+// zero-amount dev_addWithdrawal; otherwise Mine waits for the clock's blocks
+// (geth's, or WithBlockInterval's).
 func (c *Chain) Mine(tb testing.TB, n int) {
 	tb.Helper()
 	head := c.Head(tb)
 	for i := 0; i < n; i++ {
-		if c.period == 0 {
-			c.mined++
-			w := map[string]any{
-				"index": hexutil.Uint64(c.mined), "validatorIndex": hexutil.Uint64(0),
-				"address": common.HexToAddress("0xdead"), "amount": hexutil.Uint64(0),
-			}
-			ctx, cancel := rpcCtx()
-			err := c.RPC().CallContext(ctx, nil, "dev_addWithdrawal", w)
-			cancel()
-			if err != nil {
+		if c.onDemand() {
+			if err := c.seal(); err != nil {
 				tb.Fatalf("dev_addWithdrawal: %v", err)
 			}
 		}
@@ -290,7 +299,7 @@ func (c *Chain) Mine(tb testing.TB, n int) {
 // waitHead returns once the head is at least n.
 func (c *Chain) waitHead(tb testing.TB, n uint64) {
 	tb.Helper()
-	limit := time.Duration(c.period+1) * 30 * time.Second
+	limit := c.blockTime() * 30
 	for deadline := time.Now().Add(limit); c.Head(tb) < n; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			tb.Fatalf("geth's head not at block %d after %s:\n%s", n, limit, c.Log())
@@ -302,12 +311,12 @@ func (c *Chain) waitHead(tb testing.TB, n uint64) {
 // at once on demand (it mines), up to 32 blocks of the clock otherwise.
 func (c *Chain) WaitFinalized(tb testing.TB, n uint64) {
 	tb.Helper()
-	limit := time.Duration(c.period+1) * 5 * time.Minute
+	limit := c.blockTime() * 32 * 10
 	for deadline := time.Now().Add(limit); c.Finalized(tb) < n; {
 		if time.Now().After(deadline) {
 			tb.Fatalf("block %d not finalized after %s (finalized %d, head %d)", n, limit, c.Finalized(tb), c.Head(tb))
 		}
-		if c.period == 0 {
+		if c.onDemand() {
 			c.Mine(tb, 1)
 		} else {
 			time.Sleep(200 * time.Millisecond)
@@ -339,7 +348,7 @@ func (c *Chain) Transactor(tb testing.TB, key *ecdsa.PrivateKey) *bind.TransactO
 
 func (c *Chain) settle(tb testing.TB, tx *types.Transaction) *types.Receipt {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(c.period+1)*60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), c.blockTime()*60)
 	defer cancel()
 	r, err := bind.WaitMined(ctx, c.Client, tx)
 	if err != nil {
@@ -373,4 +382,58 @@ func finalized(tb testing.TB, c Client) uint64 {
 		tb.Fatalf("finalized header: %v", err)
 	}
 	return h.Number.Uint64()
+}
+
+// onDemand reports whether blocks come only when asked for.
+func (c *Chain) onDemand() bool { return c.period == 0 && c.interval == 0 }
+
+// blockTime bounds the time between two blocks, for the helpers' deadlines.
+func (c *Chain) blockTime() time.Duration {
+	return max(time.Duration(c.period)*time.Second, c.interval, time.Second)
+}
+
+// seal asks geth, in dev mode with --dev.period 0, to seal a block now: a
+// withdrawal of zero wei wakes its sealer.
+func (c *Chain) seal() error {
+	w := map[string]any{
+		"index": hexutil.Uint64(c.mined.Add(1)), "validatorIndex": hexutil.Uint64(0),
+		"address": common.HexToAddress("0xdead"), "amount": hexutil.Uint64(0),
+	}
+	ctx, cancel := rpcCtx()
+	defer cancel()
+	return c.RPC().CallContext(ctx, nil, "dev_addWithdrawal", w)
+}
+
+type miner struct {
+	stop, done chan struct{}
+}
+
+func (c *Chain) startMiner() {
+	if c.interval == 0 {
+		return
+	}
+	m := &miner{stop: make(chan struct{}), done: make(chan struct{})}
+	c.miner = m
+	go func() {
+		defer close(m.done)
+		t := time.NewTicker(c.interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-m.stop:
+				return
+			case <-t.C:
+				// An error is geth going away; Stop ends this loop next.
+				_ = c.seal()
+			}
+		}
+	}()
+}
+
+func (c *Chain) stopMiner() {
+	if c.miner != nil {
+		close(c.miner.stop)
+		<-c.miner.done
+		c.miner = nil
+	}
 }

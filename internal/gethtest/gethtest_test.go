@@ -229,3 +229,22 @@ func blockHash(t *testing.T, c Client, n uint64) common.Hash {
 	}
 	return h.Hash()
 }
+
+// geth with blocks from the test's clock every 50 ms: finality moves by
+// itself, about every 1.6 s, and survives a restart.
+func TestGethBlockInterval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts geth")
+	}
+	chain := Start(t, WithBlockInterval(50*time.Millisecond))
+	tok := DeployToken(t, chain, Ether(10))
+	r := Transfer(t, chain, tok, DevKey(), alice, Ether(1))
+	chain.WaitFinalized(t, r.BlockNumber.Uint64()) // nobody mines here but the interval
+	chain.Stop()
+	chain.Restart()
+	h := chain.Head(t)
+	chain.Mine(t, 3) // waits for the interval's blocks
+	if chain.Head(t) < h+3 {
+		t.Fatal("no blocks from the interval after a restart")
+	}
+}
