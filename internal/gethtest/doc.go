@@ -18,7 +18,9 @@
 //     withdrawal arrives. The dev_addWithdrawal RPC (a zero-amount
 //     withdrawal) therefore seals an empty block on demand: Chain.Mine makes
 //     32 blocks, and so moves `finalized`, in about a second. WithOnDemand
-//     selects that mode.
+//     selects that mode; WithBlockInterval adds a goroutine that seals a
+//     block every interval, for a chain that moves by itself faster than
+//     --dev.period's 1-second floor.
 //   - debug_setHead rewinds the head; the next sealed blocks build a new
 //     branch on it, so blocks above the new head get new hashes: a reorg
 //     (Chain.SetHead). Transactions of the dropped blocks are not
