@@ -58,7 +58,10 @@ var (
 
 // ethGenesis is a dev genesis reading a token from block 100 on, ranges of
 // at most 10 blocks and 3 changes, alice holding 50 ALEPH on Ethereum.
-func ethGenesis(t *testing.T) []byte {
+func ethGenesis(t testing.TB) []byte { return ethGenesisWith(t, nil) }
+
+// ethGenesisWith is ethGenesis with its token params edited.
+func ethGenesisWith(t testing.TB, edit func(*balance.EthParams)) []byte {
 	var g map[string]json.RawMessage
 	if err := json.Unmarshal(storeGenesis(t), &g); err != nil {
 		t.Fatal(err)
@@ -69,6 +72,9 @@ func ethGenesis(t *testing.T) []byte {
 	}
 	bg.Params.Ethereum = &balance.EthParams{ChainID: 1337, Token: "0x5FbDB2315678afecb367f032d93F642f64180aa3", StartBlock: 100,
 		Finality: balance.FinalityConfirmations, Confirmations: 2, MaxBlockRange: 10, MaxChanges: 3}
+	if edit != nil {
+		edit(bg.Params.Ethereum)
+	}
 	bg.Balances = append(bg.Balances, balance.Entry{Address: ethAlice, Amount: "50000000000000000000", Source: balance.SourceEth})
 	g["balance"], _ = json.Marshal(bg)
 	doc, _ := json.Marshal(g)

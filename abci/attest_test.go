@@ -54,7 +54,7 @@ func (v testValidator) update(power int64) app.Validator {
 // sign each height as CometBFT would apply them: updates made at height h
 // sign from h+2 on.
 type valChain struct {
-	t      *testing.T
+	t      testing.TB
 	s      *Application
 	height int64 // last committed
 	sets   map[int64][]testValidator
@@ -66,13 +66,13 @@ type valChain struct {
 	exts map[string][]byte
 }
 
-func newValChain(t *testing.T, vals ...testValidator) *valChain {
+func newValChain(t testing.TB, vals ...testValidator) *valChain {
 	t.Helper()
 	return newValChainWith(t, storeGenesis(t), vals...)
 }
 
 // newValChainWith is newValChain over the genesis app_state appState.
-func newValChainWith(t *testing.T, appState []byte, vals ...testValidator) *valChain {
+func newValChainWith(t testing.TB, appState []byte, vals ...testValidator) *valChain {
 	t.Helper()
 	c := &valChain{t: t, sets: map[int64][]testValidator{1: vals, 2: vals}, updates: map[int64][]app.Validator{}, exts: map[string][]byte{}}
 	changer := app.Module{Name: "validator-changer", EndBlock: func(_ state.KV, b app.Block, out *app.BlockEffects) error {
@@ -102,7 +102,7 @@ func newValChainWith(t *testing.T, appState []byte, vals ...testValidator) *valC
 }
 
 // storeGenesis is a dev genesis whose STOREs may wait 20 blocks.
-func storeGenesis(t *testing.T) []byte {
+func storeGenesis(t testing.TB) []byte {
 	var g map[string]json.RawMessage
 	if err := json.Unmarshal(app.DevGenesis(), &g); err != nil {
 		t.Fatal(err)
