@@ -152,6 +152,9 @@ func TestBalancesAndPrices(t *testing.T) {
 		if code, _ := a.get("/api/v0/price/" + strings.Repeat("0", 64)); code != 404 {
 			t.Errorf("price of an unknown message: %d, want 404", code)
 		}
+		if code, _ := a.get("/api/v0/price/" + strings.Repeat("0", 200)); code != 400 {
+			t.Errorf("price of a 200-character hash: %d, want 400", code)
+		}
 		content, _ := json.Marshal(map[string]any{"address": f.owner, "item_type": "storage", "item_hash": f.file, "time": 1, "estimated_size_mib": 3})
 		body, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "STORE", "item_type": "inline", "item_hash": f.file, "item_content": string(content)}})
 		code, est, _ := a.do(http.MethodPost, "/api/v0/price/estimate", "application/json", body)

@@ -99,6 +99,10 @@ func priced(p payment.Params, provider, payer string, messages, bytes uint64, is
 // a final HTTP status.
 func (s *Server) messagePrice(c *gin.Context) {
 	hash := c.Param("hash")
+	if len(hash) > 128 {
+		fail(c, http.StatusBadRequest, "not an item hash")
+		return
+	}
 	e, err := s.idx.Get(hash)
 	if err != nil {
 		fail(c, http.StatusServiceUnavailable, "index unavailable: "+err.Error())
@@ -242,6 +246,9 @@ func (s *Server) getCosts(c *gin.Context) {
 		return
 	case details >= 2 && address == "" && itemHash == "":
 		fail(c, http.StatusUnprocessableEntity, "include_details=2 requires at least one of 'address' or 'item_hash' filters to avoid fetching breakdowns for all resources")
+		return
+	case len(itemHash) > 128 || len(address) > 128:
+		fail(c, http.StatusUnprocessableEntity, "item_hash and address are at most 128 characters")
 		return
 	case payType == "hold" && address == "" && itemHash == "":
 		fail(c, http.StatusUnprocessableEntity, "alephd sums hold costs per payer: name an address or an item_hash")
