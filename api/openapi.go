@@ -104,6 +104,10 @@ func (s *Server) openAPI() gin.H {
 	for _, r := range routes {
 		path := ginParam.ReplaceAllString(r.Path, "{$1}")
 		doc, known := routeDocs[r.Method+" "+r.Path]
+		if !known && r.Method == http.MethodHead { // headRoutes' mirror of a GET
+			doc, known = routeDocs[http.MethodGet+" "+r.Path]
+			doc.Summary = "the GET's status and headers: " + doc.Summary
+		}
 		op := gin.H{"summary": doc.Summary, "x-pyaleph": doc.Pyaleph, "responses": gin.H{"200": gin.H{"description": "OK"}}}
 		if !known {
 			op["summary"], op["x-undocumented"] = "(no description)", true
@@ -151,7 +155,10 @@ func (s *Server) getDocs(c *gin.Context) {
 	routes := s.engine.Routes()
 	slices.SortFunc(routes, func(a, b gin.RouteInfo) int { return strings.Compare(a.Path+a.Method, b.Path+b.Method) })
 	for _, r := range routes {
-		d := routeDocs[r.Method+" "+r.Path]
+		d, ok := routeDocs[r.Method+" "+r.Path]
+		if !ok && r.Method == http.MethodHead {
+			d = routeDocs[http.MethodGet+" "+r.Path]
+		}
 		rows = append(rows, row{r.Method, ginParam.ReplaceAllString(r.Path, "{$1}"), d.Summary, d.Pyaleph})
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -242,6 +243,24 @@ func TestPyalephRoutes(t *testing.T) {
 			t.Fatalf("HEAD raw: %v %v", err, res)
 		}
 		_ = res.Body.Close()
+		for _, r := range list.Routes {
+			if r.Method != http.MethodGet || r.Kind == "ws" {
+				continue
+			}
+			want := r.Status
+			if r.Alephd != nil && r.Alephd.Status != 0 {
+				want = r.Alephd.Status
+			}
+			res, err := http.Head(f.a.base + f.fill(r.Path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			_ = res.Body.Close()
+			if res.StatusCode != want || len(body) != 0 {
+				t.Errorf("HEAD %s: %d with %d bytes, want %d and no body", r.Path, res.StatusCode, len(body), want)
+			}
+		}
 	})
 }
 

@@ -62,6 +62,7 @@ func New(idx *index.Index, node Backend, files *content.Store) *Server {
 	metrics := s.metricsHandler() // its latency middleware must precede the routes
 	s.routes()
 	s.engine.GET("/metrics", metrics)
+	s.headRoutes() // last: it mirrors every GET route
 	return s
 }
 
