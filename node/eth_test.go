@@ -18,7 +18,12 @@ import (
 // ethAppState is the dev genesis reading tok from its deployment block on
 // (finalized blocks, ranges of 16), the developer account holding the
 // supply there.
-func ethAppState(t *testing.T, tok *gethtest.Token, supply *big.Int) json.RawMessage {
+func ethAppState(t testing.TB, tok *gethtest.Token, supply *big.Int) json.RawMessage {
+	return ethAppStateAt(t, tok, supply, tok.Block)
+}
+
+// ethAppStateAt is ethAppState read from block start on.
+func ethAppStateAt(t testing.TB, tok *gethtest.Token, supply *big.Int, start uint64) json.RawMessage {
 	t.Helper()
 	var g map[string]json.RawMessage
 	if err := json.Unmarshal(app.DevGenesis(), &g); err != nil {
@@ -28,8 +33,8 @@ func ethAppState(t *testing.T, tok *gethtest.Token, supply *big.Int) json.RawMes
 	if err := json.Unmarshal(g["balance"], &bg); err != nil {
 		t.Fatal(err)
 	}
-	bg.Params.Ethereum = &balance.EthParams{ChainID: gethtest.DevChainID, Token: tok.Address.Hex(), StartBlock: tok.Block,
-		Finality: balance.FinalityTag, MaxBlockRange: 16, MaxChanges: 1000}
+	bg.Params.Ethereum = &balance.EthParams{ChainID: gethtest.DevChainID, Token: tok.Address.Hex(), StartBlock: start,
+		Finality: balance.FinalityTag, MaxBlockRange: 16, MaxChanges: 20_000}
 	bg.Balances = append(bg.Balances, balance.Entry{Address: gethtest.DevAddress().Hex(), Amount: supply.String(), Source: balance.SourceEth})
 	g["balance"], _ = json.Marshal(bg)
 	doc, _ := json.Marshal(g)
@@ -37,7 +42,7 @@ func ethAppState(t *testing.T, tok *gethtest.Token, supply *big.Int) json.RawMes
 }
 
 // ethView asks the node's /eth query.
-func ethView(t *testing.T, c *client.Client) app.EthView {
+func ethView(t testing.TB, c *client.Client) app.EthView {
 	t.Helper()
 	res, err := c.Query(ctx(t), app.PathEth, nil, 0, false)
 	var v app.EthView
@@ -50,7 +55,7 @@ func ethView(t *testing.T, c *client.Client) app.EthView {
 	return v
 }
 
-func balanceOf(t *testing.T, c *client.Client, addr string) string {
+func balanceOf(t testing.TB, c *client.Client, addr string) string {
 	t.Helper()
 	res, err := c.Query(ctx(t), app.PathBalance, []byte(addr), 0, false)
 	var v struct {
@@ -67,7 +72,7 @@ func balanceOf(t *testing.T, c *client.Client, addr string) string {
 
 // waitFor polls until ok or a minute passes: it waits for an outcome, it
 // does not time one.
-func waitFor(t *testing.T, what string, ok func() bool) {
+func waitFor(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	for end := time.Now().Add(time.Minute); !ok(); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(end) {

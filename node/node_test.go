@@ -21,7 +21,7 @@ import (
 	"github.com/alephd/alephd/x/message"
 )
 
-func initHome(t *testing.T, home string, o node.InitOptions) node.InitOptions {
+func initHome(t testing.TB, home string, o node.InitOptions) node.InitOptions {
 	t.Helper()
 	o.RPCListen, o.P2PListen, o.TimeoutCommit = "tcp://"+testnode.FreeAddr(t), "tcp://"+testnode.FreeAddr(t), 100*time.Millisecond
 	if _, err := node.Init(home, o); err != nil {
@@ -43,7 +43,7 @@ func start(t *testing.T, home string) (*node.Node, *client.Client) {
 	return n, c
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return c
