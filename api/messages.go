@@ -76,7 +76,13 @@ func (s *Server) pubsubPub(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	s.submit(c, m, false)
+	// pyaleph answers these routes with its PublicationStatus alone,
+	// {status, failed}; alephd adds it to POST /api/v0/messages' answer.
+	status, out := s.publish(c, m, false)
+	if ps, ok := out["publication_status"].(gin.H); ok {
+		out["status"], out["failed"] = ps["status"], ps["failed"]
+	}
+	c.JSON(status, out)
 }
 
 // submit admits m through the mempool and, with sync, waits for its block;
