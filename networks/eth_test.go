@@ -2,7 +2,9 @@ package networks_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"os"
 	"os/exec"
@@ -21,6 +23,8 @@ import (
 	"github.com/alephd/alephd/keys"
 	"github.com/alephd/alephd/node"
 	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/message"
+	xnode "github.com/alephd/alephd/x/node"
 )
 
 // ethNet is a 4-validator network of alephd processes reading a token on a
@@ -39,7 +43,8 @@ func newEthNet(t *testing.T, validators int) *ethNet {
 	supply := gethtest.Ether(1_000_000)
 	tok := gethtest.DeployToken(t, chain, supply)
 	var g map[string]json.RawMessage
-	if err := json.Unmarshal(app.DevGenesis(), &g); err != nil {
+	// No free storage: personal storage is what the token pays for.
+	if err := json.Unmarshal(app.GenesisWith(0), &g); err != nil {
 		t.Fatal(err)
 	}
 	bg := balance.DefaultGenesis()
@@ -226,5 +231,128 @@ func TestEthFaults(t *testing.T) {
 			}
 		}
 	})
+	t.Run("payments and stakes follow Ethereum", func(t *testing.T) { ethConsequences(t, en) })
 	en.agree(en.height(0)-1, all(4)...)
+}
+
+// send moves n tokens on Ethereum from key to to, and waits for every
+// node to apply the range holding it.
+func (en *ethNet) send(t *testing.T, key *ecdsa.PrivateKey, to common.Address, n int64) {
+	t.Helper()
+	r := gethtest.Transfer(t, en.chain, en.tok, key, to, gethtest.Ether(n))
+	en.chain.WaitFinalized(t, r.BlockNumber.Uint64()+16)
+	en.waitAttested(r.BlockNumber.Uint64())
+	en.waitHeight(en.height(0)+1, 30*time.Second, all(len(en.nodes))...)
+}
+
+func (en *ethNet) status(t *testing.T, i int, hash string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := en.rpc[i].Query(ctx, app.PathMessage, []byte(hash), 0, false)
+	if err != nil || res.Value == nil {
+		t.Fatalf("node %d: message %s: %v", i, hash, err)
+	}
+	rec, err := app.DecodeMessageRecord(res.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return message.StatusName(rec.Status)
+}
+
+// ethConsequences: a transfer on Ethereum that drops an address below its
+// usage moves its newest messages to removing on every node; one that
+// lifts an address past the staking threshold lets it stake, and its stake
+// follows its next transfer.
+func ethConsequences(t *testing.T, en *ethNet) {
+	payer := gethtest.NewKey(t, en.chain, gethtest.Ether(1)) // ETH for gas, the same key signs on alephd
+	en.send(t, gethtest.DevKey(), gethtest.AddressOf(payer), 4)
+	var posts []string
+	for j := range 4 {
+		m, err := client.Sign(payer, client.Post("NET", "note", fmt.Sprintf("paid %d", j), ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err := en.rpc[j%4].Submit(ctx, m)
+		cancel()
+		if err != nil || !res.OK() {
+			t.Fatalf("post %d paid by 4 ALEPH: %+v %v", j, res, err)
+		}
+		posts = append(posts, m.ItemHash)
+	}
+	en.send(t, payer, gethtest.DevAddress(), 2)
+	for i := range en.nodes {
+		var got []string
+		for _, h := range posts {
+			got = append(got, en.status(t, i, h))
+		}
+		if s := strings.Join(got, " "); s != "processed processed removing removing" {
+			t.Fatalf("node %d, after the payer sent 2 of its 4 ALEPH away: %s", i, s)
+		}
+	}
+
+	var ccn string
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	res, err := en.rpc[0].Query(ctx, app.PathNodes, nil, 0, false)
+	cancel()
+	var reg xnode.CoreChannel
+	if err == nil {
+		err = json.Unmarshal(res.Value, &reg)
+	}
+	if err != nil || len(reg.Nodes) == 0 {
+		t.Fatalf("no CCN to stake on: %v", err)
+	}
+	ccn = reg.Nodes[0].Hash
+	total := func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		res, err := en.rpc[0].Query(ctx, app.PathNodeView, []byte(ccn), 0, false)
+		var v xnode.CoreNodeView
+		if err == nil {
+			err = json.Unmarshal(res.Value, &v)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(v.TotalStaked)
+	}
+	staker := gethtest.NewKey(t, en.chain, gethtest.Ether(1))
+	stake := func() client.Result {
+		m, err := client.Sign(staker, client.Post("FOUNDATION", "corechan-operation", map[string]any{"action": xnode.ActionStake}, ccn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		r, err := en.rpc[0].Submit(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	before := total()
+	en.send(t, gethtest.DevKey(), gethtest.AddressOf(staker), 9_999)
+	if r := stake(); r.OK() {
+		t.Fatal("a stake below the threshold was accepted")
+	}
+	en.send(t, gethtest.DevKey(), gethtest.AddressOf(staker), 1) // 10,000: the threshold
+	if r := stake(); !r.OK() {
+		t.Fatalf("a stake at the threshold: %+v", r)
+	}
+	staked := total()
+	en.send(t, gethtest.DevKey(), gethtest.AddressOf(staker), 5_000)
+	after := total()
+	tokens := func(s string) *big.Int {
+		n, err := balance.ParseTokens(s, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	unit := balance.Unit()
+	d1, d2 := new(big.Int).Sub(tokens(staked), tokens(before)), new(big.Int).Sub(tokens(after), tokens(staked))
+	if d1.Cmp(new(big.Int).Mul(big.NewInt(10_000), unit)) != 0 || d2.Cmp(new(big.Int).Mul(big.NewInt(5_000), unit)) != 0 {
+		t.Fatalf("CCN total staked: %s, %s after the stake, %s after 5,000 more", before, staked, after)
+	}
 }
