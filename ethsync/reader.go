@@ -306,18 +306,47 @@ func (r *Reader) finalHead(ctx context.Context) (uint64, error) {
 // read reads blocks from..end into a range (which may end earlier, at
 // max_changes).
 func (r *Reader) read(ctx context.Context, from, end uint64) (*Range, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
-	defer cancel()
-	logs, err := r.chain.FilterLogs(ctx, ethereum.FilterQuery{
-		FromBlock: new(big.Int).SetUint64(from), ToBlock: new(big.Int).SetUint64(end),
-		Addresses: []common.Address{r.token}, Topics: [][]common.Hash{{TransferTopic}},
-	})
+	logs, err := r.logs(ctx, from, end, 0)
 	if err != nil {
-		return nil, fmt.Errorf("eth_getLogs of blocks %d-%d: %w", from, end, err)
+		return nil, err
 	}
 	ts, err := decodeTransfers(logs, r.token, from, end)
 	if err != nil {
 		return nil, err
 	}
 	return buildRange(ts, from, end, r.cfg.Params.MaxChanges)
+}
+
+// maxSplits bounds how many times a query is halved: 2^16 queries at most
+// for one range.
+const maxSplits = 16
+
+// logs asks for the token's Transfer logs of blocks from..end. An endpoint
+// that answers a query with an error of its own (public providers cap a
+// query's results or its span: "query returned more than 10000 results")
+// is asked again in two halves; a transport failure is returned as is.
+func (r *Reader) logs(ctx context.Context, from, end uint64, depth int) ([]types.Log, error) {
+	callCtx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
+	logs, err := r.chain.FilterLogs(callCtx, ethereum.FilterQuery{
+		FromBlock: new(big.Int).SetUint64(from), ToBlock: new(big.Int).SetUint64(end),
+		Addresses: []common.Address{r.token}, Topics: [][]common.Hash{{TransferTopic}},
+	})
+	cancel()
+	var answered rpc.Error
+	if err != nil && errors.As(err, &answered) && end > from && depth < maxSplits && ctx.Err() == nil {
+		mid := from + (end-from)/2
+		first, err := r.logs(ctx, from, mid, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		second, err := r.logs(ctx, mid+1, end, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		return append(first, second...), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("eth_getLogs of blocks %d-%d: %w", from, end, err)
+	}
+	return logs, nil
 }

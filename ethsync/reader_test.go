@@ -240,3 +240,42 @@ func TestReaderDownLoggedOnce(t *testing.T) {
 		t.Fatalf("after it came back: %q", lines)
 	}
 }
+
+// capped is an endpoint that refuses, with an error of its own, a log
+// query spanning more than 2 blocks, as public providers cap queries.
+type capped struct{ ethsync.Chain }
+
+type capError struct{}
+
+func (capError) Error() string  { return "query returned more than 10000 results" }
+func (capError) ErrorCode() int { return -32005 }
+
+func (c capped) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
+	if q.ToBlock.Uint64()-q.FromBlock.Uint64() >= 2 {
+		return nil, capError{}
+	}
+	return c.Chain.FilterLogs(ctx, q)
+}
+
+// TestReaderSplitsCappedQueries: an endpoint that caps log queries is
+// asked in smaller pieces; the range read is the same.
+func TestReaderSplitsCappedQueries(t *testing.T) {
+	s := newSim(t)
+	for i := range 9 {
+		s.send(nil, "transfer", addr(i%4), tokens(int64(i+1)))
+		s.blocks(1)
+	}
+	s.blocks(3)
+	whole := ethsync.New(s.client, ethsync.Config{Params: params(s, 9, 100)})
+	split := ethsync.New(capped{s.client}, ethsync.Config{Params: params(s, 9, 100)})
+	for _, r := range []*ethsync.Reader{whole, split} {
+		r.Want(s.deployed + 1)
+		if err := r.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := whole.Range(s.deployed+1), split.Range(s.deployed+1)
+	if a == nil || b == nil || a.Transfers != 9 || b.Transfers != 9 || string(a.Digest) != string(b.Digest) {
+		t.Fatalf("whole %+v, split %+v", a, b)
+	}
+}

@@ -39,16 +39,15 @@ func ethClaims(ext *pb.VoteExtension) []ethClaim {
 // than its aligned end (balance.EthParams.RangeEnd). nil when there is
 // none, or no token is configured. A pure function of kv and the votes.
 func (k Keeper) EthClaim(kv state.KV, votes []Vote, total int64) (*pb.EthVote, error) {
-	next, on, err := k.balances.EthNext(kv)
-	if err != nil || !on {
-		return nil, err
+	if k.eth == nil {
+		return nil, nil
 	}
-	p, err := k.balances.Params(kv)
+	last, err := k.balances.Reported(kv, balance.SourceEth)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range tally(votes, total, ethClaims, func(ethClaim) string { return "eth" }) {
-		if c.from == next && c.to >= c.from && c.to <= p.Ethereum.RangeEnd(c.from) {
+		if c.from == last+1 && c.to >= c.from && c.to <= k.eth.RangeEnd(c.from) {
 			return &pb.EthVote{From: c.from, To: c.to, Digest: []byte(c.digest)}, nil
 		}
 	}
@@ -72,11 +71,7 @@ func (k Keeper) checkEth(kv state.KV, u *pb.EthUpdate, votes []Vote, total int64
 	case u.From != want.From || u.To != want.To:
 		return fmt.Errorf("%w: it carries Ethereum blocks %d-%d, the evidence attests %d-%d", ErrRecordMismatch, u.From, u.To, want.From, want.To)
 	}
-	p, err := k.balances.Params(kv)
-	if err != nil {
-		return err
-	}
-	if err := balance.CheckEthChanges(u.Changes, p.Ethereum.MaxChanges); err != nil {
+	if err := balance.CheckEthChanges(u.Changes, k.eth.MaxChanges); err != nil {
 		return fmt.Errorf("%w: Ethereum changes: %v", ErrRecordMismatch, err)
 	}
 	if !bytes.Equal(balance.EthDigest(u.From, u.To, u.Changes), want.Digest) {

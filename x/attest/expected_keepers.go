@@ -29,9 +29,9 @@ type Payments interface {
 // one.
 type Balances interface {
 	Params(kv state.KV) (balance.Params, error)
-	// EthNext is the first block of the next range to attest, and whether
-	// a token is configured.
-	EthNext(kv state.KV) (uint64, bool, error)
+	// Reported is the last block attested for a source (SourceEth: the
+	// start block until a range is).
+	Reported(kv state.KV, source string) (uint64, error)
 	ApplyEth(kv state.KV, u *pb.EthUpdate) ([]string, error)
 }
 

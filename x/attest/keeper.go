@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -22,6 +23,9 @@ type Keeper struct {
 	// params are x/message's, which hold the STORE limits and deadline;
 	// they change only at genesis.
 	params message.Params
+	// eth is the token the chain reads (x/balance's params), nil if none:
+	// a chain without one reads nothing more per block.
+	eth *balance.EthParams
 }
 
 // NewKeeper returns a keeper over the messages it attests and the payments
@@ -32,6 +36,10 @@ func NewKeeper(messages MessageKeeper, payments Payments, balances Balances, cha
 
 // LoadParams reads the params the keeper applies records with.
 func (k *Keeper) LoadParams(kv state.KV) (err error) {
-	k.params, err = k.messages.Params(kv)
+	if k.params, err = k.messages.Params(kv); err != nil {
+		return err
+	}
+	bp, err := k.balances.Params(kv)
+	k.eth = bp.Ethereum
 	return err
 }
