@@ -52,6 +52,9 @@ func IsAddress(addr string) bool {
 // for every EVM chain), or returns "" when it has none. A 32-byte base58
 // key is reported as SOL (Eclipse uses the same form).
 func AddressChain(addr string) string {
+	if len(addr) > MaxSenderLen {
+		return ""
+	}
 	switch {
 	case strings.HasPrefix(addr, "0x") && IsEVMAddress(addr):
 		return "ETH"

@@ -84,8 +84,24 @@ func Verify(s *Signed) error {
 	if !ok {
 		return &Error{Kind: ErrUnknownChain, Msg: fmt.Sprintf("chain %q has no signature scheme; alephd verifies %s (pyaleph's list)", s.Chain, strings.Join(Supported(), ", "))}
 	}
+	// Bounds first: base58 decoding is quadratic in its input, and these
+	// fields reach the decoders before anything else limits them.
+	if len(s.Sender) > MaxSenderLen {
+		return errf(ErrSender, s, "sender is %d characters; no chain's address is longer than %d", len(s.Sender), MaxSenderLen)
+	}
+	if len(s.Signature) > MaxSignatureLen {
+		return errf(ErrFormat, s, "signature is %d characters; no chain's signature is longer than %d", len(s.Signature), MaxSignatureLen)
+	}
 	return sc.verify(s)
 }
+
+// MaxSenderLen and MaxSignatureLen bound what any scheme decodes: the
+// longest sender is a Cosmos bech32 address (at most 90 characters), the
+// longest signature a Tezos or Cosmos JSON object of a few hundred.
+const (
+	MaxSenderLen    = 128
+	MaxSignatureLen = 2048
+)
 
 // Error is a refusal: its text names the chain and its rule, and it
 // matches its kind (ErrSender, ErrFormat, ...) with errors.Is.

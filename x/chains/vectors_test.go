@@ -119,3 +119,20 @@ func TestPyalephVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestBounds: an oversized sender or signature is refused before any
+// decoder sees it (base58 decoding is quadratic in its input).
+func TestBounds(t *testing.T) {
+	for _, v := range loadVectors(t) {
+		s := v.signed()
+		s.Sender = strings.Repeat("1", 1<<20)
+		if err := Verify(s); !errors.Is(err, ErrSender) {
+			t.Fatalf("%s with a 1 MiB sender: %v", v.Chain, err)
+		}
+		s = v.signed()
+		s.Signature = `{"signature":"` + strings.Repeat("1", 1<<20) + `"}`
+		if err := Verify(s); !errors.Is(err, ErrFormat) {
+			t.Fatalf("%s with a 1 MiB signature: %v", v.Chain, err)
+		}
+	}
+}
