@@ -33,12 +33,15 @@ func IsEVMAddress(addr string) bool {
 		return false
 	}
 	for i := 2; i < 42; i++ {
-		c := addr[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+		if !isHexDigit(addr[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // IsAddress reports whether addr is an address in the sender format of

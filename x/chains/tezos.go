@@ -204,7 +204,15 @@ func verifyTezosP256(pub, digest, sig []byte) bool {
 	if x == nil {
 		return false
 	}
-	key := &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
+	// crypto/ecdsa parses uncompressed points only.
+	point := make([]byte, 65)
+	point[0] = 4
+	x.FillBytes(point[1:33])
+	y.FillBytes(point[33:])
+	key, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
+	if err != nil {
+		return false
+	}
 	r, ss := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 	return ecdsa.Verify(key, digest, r, ss)
 }
