@@ -146,7 +146,9 @@ func (x *Index) Ranked(q RankQuery) (RankPage, error) {
 		if r.Err() != nil {
 			return false, fmt.Errorf("%w: address rank key %x", errCorrupt, suffix)
 		}
-		if contains != "" && !strings.Contains(addr, contains) {
+		// Case-insensitive, as pyaleph's ilike: the key keeps base58 and
+		// bech32 addresses in their exact case.
+		if contains != "" && !strings.Contains(strings.ToLower(addr), contains) {
 			return true, nil
 		}
 		matched++
