@@ -52,7 +52,8 @@ func avalancheAddress(chainID string, compressed []byte) (string, error) {
 	return chainID + "-" + enc, err
 }
 
-func verifyAvalanche(s *Signed) error {
+func verifyAvalanche(sv Signed) error {
+	s := &sv
 	chainID, rest, ok := strings.Cut(s.Sender, "-")
 	if !ok || !strings.Contains(rest, "1") {
 		if IsEVMAddress(s.Sender) {

@@ -91,7 +91,8 @@ func asciiJSON(s string) []byte {
 	return out
 }
 
-func verifyCosmos(s *Signed) error {
+func verifyCosmos(sv Signed) error {
+	s := &sv
 	// pyaleph takes the part before the first "1" as the prefix and
 	// compares the address it encodes with the sender as a string.
 	hrp, _, ok := strings.Cut(s.Sender, "1")

@@ -30,7 +30,8 @@ func init() {
 // EVMPayload is the EIP-191 digest an EVM wallet signs for s.
 func EVMPayload(s *Signed) []byte { return accounts.TextHash(s.Buffer()) }
 
-func verifyEVM(s *Signed) error {
+func verifyEVM(sv Signed) error {
+	s := &sv
 	// The 0x prefix is required: the bare hex would be a second spelling
 	// (and owner) for one key, each with its own free-message count.
 	if !strings.HasPrefix(s.Sender, "0x") || !IsEVMAddress(s.Sender) {

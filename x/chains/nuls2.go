@@ -68,7 +68,8 @@ func nulsAddress(prefix string, chainID uint16, pub []byte) string {
 	return prefix + string(letter) + base58.Encode(append(h, x))
 }
 
-func verifyNULS2(s *Signed) error {
+func verifyNULS2(sv Signed) error {
+	s := &sv
 	// hash_from_address: the prefix, one letter, base58 whose first two
 	// bytes are the chain id.
 	var rest string

@@ -20,7 +20,8 @@ func init() { register(solana, "SOL", "ES") }
 
 const solanaShape = `{"signature": base58, "publicKey": base58}`
 
-func verifySolana(s *Signed) error {
+func verifySolana(sv Signed) error {
+	s := &sv
 	pub, err := base58.Decode(s.Sender)
 	if err != nil || len(pub) != ed25519.PublicKeySize {
 		return errf(ErrSender, s, "sender %q is not a base58 ed25519 public key (32 bytes)", s.Sender)

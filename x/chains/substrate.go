@@ -28,7 +28,8 @@ func init() { register(substrate, "DOT") }
 
 const substrateShape = `{"curve": "sr25519", "data": "0x" + 64 bytes of hex}`
 
-func verifySubstrate(s *Signed) error {
+func verifySubstrate(sv Signed) error {
+	s := &sv
 	pub, err := decodeSS58(s.Sender)
 	if err != nil {
 		return errf(ErrSender, s, "sender %q is not an SS58 address of a 32-byte key: %v", s.Sender, err)

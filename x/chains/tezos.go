@@ -50,7 +50,8 @@ var (
 	}
 )
 
-func verifyTezos(s *Signed) error {
+func verifyTezos(sv Signed) error {
+	s := &sv
 	o, err := sigObject(s, tezosShape)
 	if err != nil {
 		return err
