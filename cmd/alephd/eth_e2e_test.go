@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/app/apptest"
+	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/internal/gethtest"
+	"github.com/alephd/alephd/internal/testnode"
+	"github.com/alephd/alephd/x/balance"
+)
+
+// TestEthCLI: a node started with `alephd start --eth-rpc` on a chain
+// whose genesis names a token on a real geth --dev follows a transfer;
+// `alephd query eth` shows the last attested block and the reader's
+// height, and the API's balance route shows the ETH component with the
+// Ethereum height it was read at.
+func TestEthCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs geth and alephd binaries")
+	}
+	chain := gethtest.Start(t, gethtest.WithOnDemand())
+	supply := gethtest.Ether(1_000)
+	tok := gethtest.DeployToken(t, chain, supply)
+	n := newNode(t)
+	setEthGenesis(t, n.home, balance.EthParams{ChainID: gethtest.DevChainID, Token: tok.Address.Hex(), StartBlock: tok.Block,
+		Finality: balance.FinalityConfirmations, Confirmations: 1, MaxBlockRange: 4, MaxChanges: 100},
+		balance.Entry{Address: gethtest.DevAddress().Hex(), Amount: supply.String(), Source: balance.SourceEth})
+
+	log, err := os.OpenFile(filepath.Join(n.home, "node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.cmd = exec.Command(testnode.Alephd(t), "start", "--home", n.home, "--api-addr", n.api, "--eth-rpc", chain.URL)
+	n.cmd.Stdout, n.cmd.Stderr = log, log
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.signal(syscall.SIGKILL) })
+	c, err := client.New(n.rpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := c.WaitForHeight(ctx, 1); err != nil {
+		t.Fatalf("node did not start: %v", err)
+	}
+
+	alice := apptest.Address(apptest.Key("alice"))
+	r := gethtest.Transfer(t, chain, tok, gethtest.DevKey(), gethtest.AddressOf(apptest.Key("alice")), gethtest.Ether(7))
+	block := r.BlockNumber.Uint64()
+	chain.Mine(t, 8) // past the range holding it, one confirmation
+	var v app.EthView
+	for end := time.Now().Add(time.Minute); v.AttestedHeight < block; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(end) {
+			b, _ := os.ReadFile(filepath.Join(n.home, "node.log"))
+			t.Fatalf("block %d never attested: %+v\n%s", block, v, b)
+		}
+		out, code := alephd(t, "query", "eth", "--node", n.rpc)
+		if code != 0 {
+			t.Fatalf("query eth: %s", out)
+		}
+		v = app.EthView{}
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("query eth: %s", out)
+		}
+	}
+	if v.Token == nil || v.Token.Token != tok.Address.Hex() || v.ReaderHeight == nil || *v.ReaderHeight < v.AttestedHeight {
+		t.Fatalf("query eth: %+v", v)
+	}
+
+	res, err := http.Get("http://" + n.api + "/api/v0/addresses/" + alice + "/balance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	var bal struct {
+		Balance   json.Number            `json:"balance"`
+		Details   map[string]json.Number `json:"details"`
+		EthHeight uint64                 `json:"eth_height"`
+	}
+	if err := json.Unmarshal(body, &bal); err != nil {
+		t.Fatalf("balance route: %s", body)
+	}
+	if bal.Balance != "7" || bal.Details["ETH"] != "7" || bal.EthHeight < block {
+		t.Fatalf("balance route: %s", body)
+	}
+}
+
+// setEthGenesis makes home's genesis read a token, with the given balances
+// at its start block.
+func setEthGenesis(t *testing.T, home string, p balance.EthParams, entries ...balance.Entry) {
+	t.Helper()
+	path := filepath.Join(home, "config", "genesis.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var state map[string]json.RawMessage
+	if err := json.Unmarshal(doc["app_state"], &state); err != nil {
+		t.Fatal(err)
+	}
+	g := balance.DefaultGenesis()
+	if err := json.Unmarshal(state["balance"], &g); err != nil {
+		t.Fatal(err)
+	}
+	g.Params.Ethereum = &p
+	g.Balances = append(g.Balances, entries...)
+	state["balance"], _ = json.Marshal(g)
+	doc["app_state"], _ = json.Marshal(state)
+	out, _ := json.MarshalIndent(doc, "", "  ")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
