@@ -291,3 +291,25 @@ func TestProposerWithoutTheRange(t *testing.T) {
 		t.Fatal("a proposal whose reader read another range was accepted")
 	}
 }
+
+// TestVerifyEthVoteShape: an Ethereum vote of the wrong shape (a range
+// ending before it starts, a digest not a sha256) is refused in
+// VerifyVoteExtension; a well-formed one is accepted whatever it claims.
+func TestVerifyEthVoteShape(t *testing.T) {
+	c := newValChainWith(t, ethGenesis(t), newTestValidator("A", 10))
+	for _, v := range []struct {
+		vote *pb.EthVote
+		ok   bool
+	}{
+		{&pb.EthVote{From: 101, To: 110, Digest: make([]byte, 32)}, true},
+		{&pb.EthVote{From: 1, To: 1 << 60, Digest: make([]byte, 32)}, true}, // counts only with 2/3 and state behind it
+		{&pb.EthVote{From: 110, To: 101, Digest: make([]byte, 32)}, false},
+		{&pb.EthVote{From: 101, To: 110, Digest: make([]byte, 31)}, false},
+		{&pb.EthVote{From: 101, To: 110}, false},
+	} {
+		res, err := c.s.VerifyVoteExtension(t.Context(), &abcitypes.RequestVerifyVoteExtension{VoteExtension: attest.EncodeVote(&pb.VoteExtension{Eth: v.vote})})
+		if err != nil || (res.Status == abcitypes.ResponseVerifyVoteExtension_ACCEPT) != v.ok {
+			t.Errorf("%v: %v, %v", v.vote, res.GetStatus(), err)
+		}
+	}
+}
