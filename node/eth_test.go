@@ -99,7 +99,7 @@ func TestEthBalancesFromGeth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = n.Stop() })
+	t.Cleanup(func() { _ = n.Stop() }) // whichever node n is at the end
 	c, err := client.New(n.RPCAddress())
 	if err != nil {
 		t.Fatal(err)
@@ -125,4 +125,34 @@ func TestEthBalancesFromGeth(t *testing.T) {
 	if v.AttestedHeight < block || *v.ReaderHeight < v.AttestedHeight {
 		t.Fatalf("eth view after the transfer: attested %d, reader %d, transfer in %d", v.AttestedHeight, *v.ReaderHeight, block)
 	}
+
+	// An export carries the token and how far it was read; a restarted
+	// node reads on from where its state stands.
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := node.ExportGenesis(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exported struct {
+		Balance balance.Genesis `json:"balance"`
+	}
+	if err := json.Unmarshal(doc.AppState, &exported); err != nil {
+		t.Fatal(err)
+	}
+	if exported.Balance.Params.Ethereum == nil || len(exported.Balance.Reported) != 1 || exported.Balance.Reported[0].MainHeight < block {
+		t.Fatalf("exported balance genesis: %+v", exported.Balance)
+	}
+	n, err = node.Start(home, node.Options{Quiet: true, EthRPC: chain.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cleanup above stops n, now this node.
+	if c, err = client.New(n.RPCAddress()); err != nil {
+		t.Fatal(err)
+	}
+	r = gethtest.Transfer(t, chain, tok, gethtest.DevKey(), gethtest.AddressOf(apptest.Key("alice")), gethtest.Ether(1))
+	chain.WaitFinalized(t, r.BlockNumber.Uint64()+16)
+	waitFor(t, "alice's balance after a restart", func() bool { return balanceOf(t, c, alice) == gethtest.Ether(251).String() })
 }
