@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -96,6 +97,18 @@ func TestEthCLI(t *testing.T) {
 	}
 	if bal.Balance != "7" || bal.Details["ETH"] != "7" || bal.EthHeight < block {
 		t.Fatalf("balance route: %s", body)
+	}
+
+	res, err = http.Get("http://" + n.api + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	for _, m := range []string{"alephd_eth_reader_height", "alephd_eth_final_height", "alephd_eth_reader_lag_blocks", "alephd_eth_rpc_errors_total"} {
+		if !strings.Contains(string(body), "\n"+m+" ") {
+			t.Errorf("/metrics has no %s", m)
+		}
 	}
 }
 
