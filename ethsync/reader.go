@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,18 +83,69 @@ func New(chain Chain, cfg Config) *Reader {
 	return &Reader{chain: chain, cfg: cfg, token: common.HexToAddress(cfg.Params.Token), wake: make(chan struct{}, 1), ranges: map[uint64]*Range{}}
 }
 
-// Dial returns a reader of the RPC endpoint at url (http, ws or ipc). It
-// does not connect yet: an endpoint that is down is the reader's to
-// report, not the node's to fail on.
+// Dial returns a reader of the RPC endpoint at url (http, https, ws, wss
+// or an IPC path). It does not connect yet: an endpoint that is down, at
+// start or later, is the reader's to report and retry, not the node's to
+// fail on. A URL of another scheme is an error.
 func Dial(url string, cfg Config) (*Reader, error) {
-	c, err := rpc.DialOptions(context.Background(), url)
-	if err != nil {
-		return nil, fmt.Errorf("eth_rpc %q: %w", url, err)
+	if i := strings.Index(url, "://"); i >= 0 {
+		switch url[:i] {
+		case "http", "https", "ws", "wss":
+		default:
+			return nil, fmt.Errorf("eth_rpc %q: the scheme must be http, https, ws or wss (or give an IPC path)", url)
+		}
 	}
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = url
 	}
-	return New(ethclient.NewClient(c), cfg), nil
+	return New(&lazyClient{url: url}, cfg), nil
+}
+
+// lazyClient dials its endpoint at the first call, and again after a
+// failed dial: a websocket endpoint that is down when the node starts is
+// then read once it is up. (go-ethereum's client reconnects a dropped
+// websocket by itself.)
+type lazyClient struct {
+	url    string
+	mu     sync.Mutex
+	client *ethclient.Client
+}
+
+func (l *lazyClient) get(ctx context.Context) (*ethclient.Client, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.client == nil {
+		c, err := rpc.DialContext(ctx, l.url)
+		if err != nil {
+			return nil, fmt.Errorf("dial: %w", err)
+		}
+		l.client = ethclient.NewClient(c)
+	}
+	return l.client, nil
+}
+
+func (l *lazyClient) ChainID(ctx context.Context) (*big.Int, error) {
+	c, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.ChainID(ctx)
+}
+
+func (l *lazyClient) HeaderByNumber(ctx context.Context, n *big.Int) (*types.Header, error) {
+	c, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.HeaderByNumber(ctx, n)
+}
+
+func (l *lazyClient) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
+	c, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.FilterLogs(ctx, q)
 }
 
 // Want says the next range to attest starts at from. Ranges before it are

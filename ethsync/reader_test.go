@@ -279,3 +279,21 @@ func TestReaderSplitsCappedQueries(t *testing.T) {
 		t.Fatalf("whole %+v, split %+v", a, b)
 	}
 }
+
+// TestDial: a URL of an unknown scheme is refused at once; a websocket
+// endpoint that is down is not an error until read, and then only the
+// reader's (logged, retried).
+func TestDial(t *testing.T) {
+	p := balance.EthParams{ChainID: 1337, Token: "0x5FbDB2315678afecb367f032d93F642f64180aa3", StartBlock: 1, Finality: balance.FinalityTag, MaxBlockRange: 4, MaxChanges: 10}
+	if _, err := ethsync.Dial("ftp://127.0.0.1:1", ethsync.Config{Params: p}); err == nil || !strings.Contains(err.Error(), "scheme") {
+		t.Fatalf("ftp: %v", err)
+	}
+	r, err := ethsync.Dial("ws://127.0.0.1:1", ethsync.Config{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Want(2)
+	if err := r.Sync(context.Background()); err == nil || !strings.Contains(err.Error(), "dial") {
+		t.Fatalf("a websocket endpoint that is down: %v", err)
+	}
+}

@@ -53,12 +53,7 @@ func openEthReader(genesisFile, url string, logger cmtlog.Logger) (*ethsync.Read
 		return nil, nil
 	}
 	log := logger.With("module", "ethsync")
-	r, err := ethsync.Dial(url, ethsync.Config{Params: *p, Info: log.Info, Error: log.Error})
-	if err != nil {
-		// A websocket endpoint that is down fails here: the node still
-		// validates, as without one.
-		log.Error("Ethereum RPC unusable: this node attests no Ethereum balances", "eth_rpc", url, "err", err)
-		return nil, nil
-	}
-	return r, nil
+	// An endpoint that is down is the reader's to report (once) and retry;
+	// only a URL no client could use stops the node.
+	return ethsync.Dial(url, ethsync.Config{Params: *p, Info: log.Info, Error: log.Error})
 }
