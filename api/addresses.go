@@ -59,18 +59,36 @@ func (s *Server) namedStats(addrs []string) (statsData, error) {
 // addressStatsV0 is GET /api/v0/addresses/stats.json: live messages per
 // address, in total ("messages") and by type. The addresses come as
 // pyaleph reads them (addresses[]=, axios' array form) or repeated or
-// comma-separated as addresses=; none names the most active addresses, up
-// to 10,000 (pyaleph: every address).
+// comma-separated as addresses=. With none, pyaleph answers every address
+// at once; alephd answers them by page, most active first, as v1 ranks
+// them: pagination (default 1,000, at most 10,000) and page.
 func (s *Server) addressStatsV0(c *gin.Context) {
-	addrs := listValues(c.Request.URL.Query(), "addresses")
-	if len(addrs) > maxStatsAddresses {
-		fail(c, http.StatusUnprocessableEntity, "name at most 1,000 addresses")
+	q := c.Request.URL.Query()
+	addrs := listValues(q, "addresses")
+	rq := index.RankQuery{Limit: maxStatsAddresses}
+	var err error
+	if v := q.Get("pagination"); v != "" && len(addrs) == 0 {
+		if rq.Limit, err = strconv.Atoi(v); err != nil || rq.Limit < 1 || rq.Limit > maxAll {
+			err = errString("pagination must be a number from 1 to 10000")
+		}
+	}
+	if v := q.Get("page"); v != "" && len(addrs) == 0 && err == nil {
+		page, perr := strconv.Atoi(v)
+		if perr != nil || page < 1 {
+			err = errString("page must be a number from 1")
+		}
+		rq.Offset = (page - 1) * rq.Limit
+	}
+	if err == nil && len(addrs) > maxStatsAddresses {
+		err = errString("name at most 1,000 addresses")
+	}
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
 	var d statsData
-	var err error
 	if len(addrs) == 0 {
-		d, _, err = s.rankedStats(index.RankQuery{Limit: maxAll})
+		d, _, err = s.rankedStats(rq)
 	} else {
 		d, err = s.namedStats(addrs)
 	}

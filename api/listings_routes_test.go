@@ -82,7 +82,9 @@ func TestListingRoutes(t *testing.T) {
 	upload(t, a, store, file)
 	aliceAddr := sign(t, alice, client.Post("X", "x", 1, "")).Sender
 	bobAddr := sign(t, bob, client.Post("X", "x", 1, "")).Sender
-	iso := func(sec int) string { return t0.Add(time.Duration(sec) * time.Second).UTC().Format("2006-01-02T15:04:05+00:00") }
+	iso := func(sec int) string {
+		return t0.Add(time.Duration(sec) * time.Second).UTC().Format("2006-01-02T15:04:05+00:00")
+	}
 
 	t.Run("aggregates list", func(t *testing.T) {
 		for _, path := range []string{"/api/v0/aggregates", "/api/v0/aggregates.json"} {
@@ -167,6 +169,13 @@ func TestListingRoutes(t *testing.T) {
 					t.Errorf("stats?%s: %s = %v, want %v", q, k, st[k], v)
 				}
 			}
+		}
+		// Without addresses, the most active first, by page.
+		if _, out := a.get("/api/v0/addresses/stats.json?pagination=1"); len(out["data"].(map[string]any)) != 1 || out["data"].(map[string]any)[aliceAddr] == nil {
+			t.Fatalf("v0 stats, first page of one: %v", out)
+		}
+		if code, _ := a.get("/api/v0/addresses/stats.json?pagination=0"); code != 422 {
+			t.Fatalf("v0 stats, pagination=0: %d", code)
 		}
 		if _, out := a.get("/api/v0/addresses/stats.json?addresses[]=0x0000000000000000000000000000000000000001"); len(out["data"].(map[string]any)) != 0 {
 			t.Fatalf("an address without messages is listed: %v", out)

@@ -271,4 +271,17 @@ func TestFilesTagsAndRanks(t *testing.T) {
 			t.Errorf("%+v: %s, want %s", tc.q, got, tc.want)
 		}
 	}
+	// Garbage collection removes dave's posts: he leaves every rank.
+	if err := x.IndexBlock(index.Block{Height: 4, TimeUnixNano: 4, StatusChanges: []index.StatusChange{
+		{Hash: p.ItemHash, Status: "removed"}, {Hash: p2.ItemHash, Status: "removed"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sortBy := range append([]string{""}, index.MessageTypes...) {
+		if got := rank(index.RankQuery{SortBy: sortBy}); got != carol+" 1" {
+			t.Errorf("after dave's removal, by %q: %s", sortBy, got)
+		}
+	}
+	if types, _ := x.AddressPostTypes(dave); len(types) != 0 {
+		t.Errorf("dave's post types after removal: %v", types)
+	}
 }
