@@ -297,3 +297,34 @@ func TestDial(t *testing.T) {
 		t.Fatalf("a websocket endpoint that is down: %v", err)
 	}
 }
+
+// TestSnapshot: the balances summed from the token's whole history of
+// Transfer logs, read in small steps through an endpoint that caps
+// queries, are the token's own balances at that block; a history that
+// starts after the deployment is refused.
+func TestSnapshot(t *testing.T) {
+	s := newSim(t)
+	s.send(nil, "transfer", addr(1), tokens(100))
+	s.blocks(1)
+	s.send(nil, "multiTransfer", []common.Address{addr(2), addr(3)}, []*big.Int{tokens(5), tokens(6)})
+	s.send(nil, "mint", addr(4), tokens(9))
+	s.blocks(1)
+	s.send(nil, "burn", tokens(3))
+	s.blocks(1)
+	head := s.head()
+	held, err := ethsync.Snapshot(context.Background(), capped{s.client}, s.addr, 0, head, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 5 {
+		t.Fatalf("%d holders: %v", len(held), held)
+	}
+	for a, v := range held {
+		if want := s.balanceOf(a); v.Cmp(want) != 0 {
+			t.Errorf("%s: snapshot %s, the token %s", a.Hex(), v, want)
+		}
+	}
+	if _, err := ethsync.Snapshot(context.Background(), s.client, s.addr, s.deployed+1, head, 100); err == nil || !strings.Contains(err.Error(), "whole history") {
+		t.Fatalf("a history without the deployment: %v", err)
+	}
+}

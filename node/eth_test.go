@@ -10,6 +10,7 @@ import (
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/ethsync"
 	"github.com/alephd/alephd/internal/gethtest"
 	"github.com/alephd/alephd/node"
 	"github.com/alephd/alephd/x/balance"
@@ -92,9 +93,22 @@ func TestEthBalancesFromGeth(t *testing.T) {
 	chain := gethtest.Start(t, gethtest.WithOnDemand())
 	supply := gethtest.Ether(1_000_000)
 	tok := gethtest.DeployToken(t, chain, supply)
+	bob := gethtest.AddressOf(apptest.Key("bob"))
+	gethtest.Transfer(t, chain, tok, gethtest.DevKey(), bob, gethtest.Ether(30)) // before the start block
 
+	// Genesis balances are the token's at the start block, summed from its
+	// Transfer logs since its deployment.
+	start := chain.Head(t)
+	held, err := ethsync.Snapshot(ctx(t), chain.Client, tok.Address, tok.Block, start, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
 	home := filepath.Join(t.TempDir(), "node")
-	initHome(t, home, node.InitOptions{ChainID: "eth-e2e", AppState: ethAppState(t, tok, supply)})
+	initHome(t, home, node.InitOptions{ChainID: "eth-e2e", AppState: app.DevGenesis()})
+	if err := node.SetGenesisEth(home, balance.EthParams{ChainID: gethtest.DevChainID, Token: tok.Address.Hex(), StartBlock: start,
+		Finality: balance.FinalityTag, MaxBlockRange: 16, MaxChanges: 1000}, held); err != nil {
+		t.Fatal(err)
+	}
 	n, err := node.Start(home, node.Options{Quiet: true, EthRPC: chain.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +119,7 @@ func TestEthBalancesFromGeth(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the first block", func() bool { return ethView(t, c).Token != nil })
-	if v := ethView(t, c); v.AttestedHeight != tok.Block || v.ReaderHeight == nil {
+	if v := ethView(t, c); v.AttestedHeight != start || v.ReaderHeight == nil {
 		t.Fatalf("eth view at start: %+v", v)
 	}
 
@@ -117,7 +131,10 @@ func TestEthBalancesFromGeth(t *testing.T) {
 	}
 	chain.WaitFinalized(t, block+16) // past the end of the range holding it
 	waitFor(t, "alice's balance", func() bool { return balanceOf(t, c, alice) == gethtest.Ether(250).String() })
-	dev := new(big.Int).Sub(supply, gethtest.Ether(250))
+	if got := balanceOf(t, c, bob.Hex()); got != gethtest.Ether(30).String() {
+		t.Fatalf("bob's genesis balance: %s", got)
+	}
+	dev := new(big.Int).Sub(supply, gethtest.Ether(280))
 	if got := balanceOf(t, c, gethtest.DevAddress().Hex()); got != dev.String() {
 		t.Fatalf("the developer account: %s, want %s", got, dev)
 	}
