@@ -121,6 +121,30 @@ async function expectRefused(m, what, ...mustName) {
   return r.text
 }
 
+async function getJSON(path) {
+  const res = await fetch(`${API}${path}`)
+  assert.equal(res.status, 200, `GET ${path}: ${res.status}`)
+  return res.json()
+}
+
+// expectListed checks the API's address filters for an address that sent
+// messages on chain: the listing and the aggregates answer to the address
+// as spelled; a base58/bech32/SS58 address in lower case is another
+// account, a 0x address in lower case the same one.
+async function expectListed(address, chain) {
+  const q = (a) => `/api/v0/messages.json?addresses=${encodeURIComponent(a)}&channels=${CHANNEL}`
+  const mine = (await getJSON(q(address))).messages
+  assert.ok(mine.length >= 2 && mine.every((m) => m.sender === address && m.chain === chain), `listing by ${address}: ${JSON.stringify(mine.map((m) => m.sender))}`)
+  const aggs = await getJSON(`/api/v0/aggregates/${encodeURIComponent(address)}.json?keys=chains-${RUN}`)
+  assert.equal(aggs.data[`chains-${RUN}`].run, RUN)
+  const lower = address.toLowerCase()
+  if (lower !== address) {
+    const other = (await getJSON(q(lower))).messages
+    if (address.startsWith('0x')) assert.equal(other.length, mine.length, '0x addresses fold case')
+    else assert.equal(other.length, 0, `${lower} is not ${address}`)
+  }
+}
+
 // checkChain runs the accepted / tampered / other-sender steps for a chain
 // whose SDK account signs what pyaleph verifies.
 function checkChain(chain, makeAccounts, rule) {
@@ -134,6 +158,9 @@ function checkChain(chain, makeAccounts, rule) {
         assert.equal(message.chain, chain)
         assert.equal(await messageStatus(message.item_hash), 'processed')
       }
+    })
+    test('the API finds them by the exact address (and only 0x addresses fold case)', async () => {
+      await expectListed(account.address, chain)
     })
     test('a tampered copy is refused, naming the chain and its rule', async () => {
       const { message } = await sdkPost(account)
@@ -289,6 +316,9 @@ describe('EVM family (C-chain account)', () => {
       assert.equal(await messageStatus(message.item_hash), 'processed')
       good = message
     }
+  })
+  test('the API finds them by the address in any case', async () => {
+    await expectListed(account.address, 'ETH')
   })
   test('the same key signing as BASE, ARB, BSC, POL, OP: processed', async () => {
     for (const chain of ['BASE', 'ARB', 'BSC', 'POL', 'OP']) {
