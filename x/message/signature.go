@@ -8,13 +8,6 @@ import (
 	"github.com/alephd/alephd/x/chains"
 )
 
-// IsEVMChain reports whether messages of chain are verified as EIP-191.
-func IsEVMChain(chain string) bool {
-	s, ok := chains.Lookup(chain)
-	evm, _ := chains.Lookup("ETH")
-	return ok && s == evm
-}
-
 // SigningPayload is what the sender signs: "{chain}\n{sender}\n{type}\n{item_hash}".
 func SigningPayload(m *pb.AlephMessage) []byte { return signed(m).Buffer() }
 
