@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -34,9 +35,19 @@ func TestEthCLI(t *testing.T) {
 	supply := gethtest.Ether(1_000)
 	tok := gethtest.DeployToken(t, chain, supply)
 	n := newNode(t)
-	setEthGenesis(t, n.home, balance.EthParams{ChainID: gethtest.DevChainID, Token: tok.Address.Hex(), StartBlock: tok.Block,
-		Finality: balance.FinalityConfirmations, Confirmations: 1, MaxBlockRange: 4, MaxChanges: 100},
-		balance.Entry{Address: gethtest.DevAddress().Hex(), Amount: supply.String(), Source: balance.SourceEth})
+	// The genesis an operator makes: `alephd genesis set-eth` reads the
+	// token's history; the deployer holds the supply at the start block.
+	setEth := func(chainID string) (string, int) {
+		return alephd(t, "genesis", "set-eth", "--home", n.home, "--eth-rpc", chain.URL, "--chain-id", chainID,
+			"--token", tok.Address.Hex(), "--start-block", fmt.Sprint(tok.Block), "--finality", balance.FinalityConfirmations,
+			"--confirmations", "1", "--max-block-range", "4", "--max-changes", "100")
+	}
+	if out, code := setEth("1"); code == 0 || !strings.Contains(out, "not --chain-id 1") {
+		t.Fatalf("set-eth against the wrong chain id: exit %d: %s", code, out)
+	}
+	if out, code := setEth(fmt.Sprint(gethtest.DevChainID)); code != 0 || !strings.Contains(out, "1 holders") {
+		t.Fatalf("genesis set-eth: exit %d: %s", code, out)
+	}
 
 	log, err := os.OpenFile(filepath.Join(n.home, "node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -109,36 +120,5 @@ func TestEthCLI(t *testing.T) {
 		if !strings.Contains(string(body), "\n"+m+" ") {
 			t.Errorf("/metrics has no %s", m)
 		}
-	}
-}
-
-// setEthGenesis makes home's genesis read a token, with the given balances
-// at its start block.
-func setEthGenesis(t *testing.T, home string, p balance.EthParams, entries ...balance.Entry) {
-	t.Helper()
-	path := filepath.Join(home, "config", "genesis.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var state map[string]json.RawMessage
-	if err := json.Unmarshal(doc["app_state"], &state); err != nil {
-		t.Fatal(err)
-	}
-	g := balance.DefaultGenesis()
-	if err := json.Unmarshal(state["balance"], &g); err != nil {
-		t.Fatal(err)
-	}
-	g.Params.Ethereum = &p
-	g.Balances = append(g.Balances, entries...)
-	state["balance"], _ = json.Marshal(g)
-	doc["app_state"], _ = json.Marshal(state)
-	out, _ := json.MarshalIndent(doc, "", "  ")
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

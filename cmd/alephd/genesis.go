@@ -41,6 +41,7 @@ func genesisCmd() *cobra.Command {
 			return err
 		},
 	})
+	cmd.AddCommand(genesisEthCmd())
 	return cmd
 }
 
