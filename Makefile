@@ -27,13 +27,15 @@ test-race: ## Run every test with the race detector
 test-sim: ## Seeded random simulation: invariants every block, determinism, export/import (SIM_SEED, SIM_BLOCKS)
 	$(GO) test -count=1 -v -run 'Simulation' ./simulation/ # SIM_SEED=n SIM_BLOCKS=n for other runs
 
-bench: build ## Benchmarks: admission and block execution msgs/s per core; committed msgs/s on a dev node under 30 s of RPC load; query-index writes; 64 MiB ingest; API listings over a 1M-message index; node operations and the epoch's validator set
+bench: build ## Benchmarks: admission and block execution msgs/s per core; committed msgs/s on a dev node under 30 s of RPC load; query-index writes; 64 MiB ingest; API listings over a 1M-message index; node operations and the epoch's validator set; the Ethereum reader and block time under a busy token (real geth --dev)
 	$(GO) test -run '^$$' -bench . -benchtime 3s -cpu 1 ./abci/
 	./scripts/bench-node.sh 30s
 	$(GO) test -run '^$$' -bench IndexBlock -benchtime 20x -cpu 1 ./index/
 	$(GO) test -run '^$$' -bench Ingest64MiB -benchtime 20x ./api/
 	$(GO) test -run '^$$' -bench IndexMessages -benchtime 1x -timeout 30m ./api/
 	$(GO) test -run '^$$' -bench 'NodeBlock|Epoch' -benchtime 20x -cpu 1 ./x/node/
+	$(GO) test -run '^$$' -bench Reader10k -benchtime 3x ./ethsync/
+	$(GO) test -run '^$$' -bench BlockTimeEthLoad -benchtime 1x ./node/
 
 lint: ## gofmt, golangci-lint (.golangci.yml) and internal/lint/determinism: vet, staticcheck, errcheck, unused; no clock, rand, goroutines, floats or CometBFT where DESIGN forbids them
 	@# Each check runs even when one before it fails, so that one run shows every finding.
