@@ -161,6 +161,13 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 		PostType: c.PostType, AggregateKey: c.Key, Size: uint64(len(m.ItemContent)),
 		Height: env.Height, TxIndex: env.TxIndex,
 	}
+	// Content that is not inline is not known yet (nor its owner): this
+	// asks whether anyone stands behind the sender, and the content is
+	// charged once validators attest it (admitFetched).
+	pending := !message.Inline(m)
+	if pending {
+		item.Owner = m.Sender
+	}
 	// A STORE's file size is not known yet: this asks whether anyone stands
 	// behind its owner at all. It is charged once validators attest the
 	// size (x/attest).
@@ -174,7 +181,7 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 	}
 	// 4. PROCESSED: charge.
 	var charge *pb.Charge
-	if m.Type != message.TypeStore {
+	if m.Type != message.TypeStore && !pending {
 		if charge, err = payer.Charge(kv, item); err != nil {
 			return err
 		}

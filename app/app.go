@@ -66,6 +66,7 @@ func New(store *state.Store, opts Options) (*App, error) {
 	a := &App{store: store, payments: payment.NewKeeper(message.Keeper{}, balance.Keeper{}), keepVersions: opts.KeepVersions, extra: opts.Modules}
 	a.registers = a.payments.Registers()
 	a.attest = attest.NewKeeper(a.messages, a.registers, a.balances, a.balancesChanged)
+	a.attest.SetAdmit(a.admitFetched)
 	a.nodes = node.NewKeeper(a.balances)
 	// Every new message's duplicate check is a miss; keep misses off the tree.
 	if err := store.TrackAbsence(message.RecordPrefix); err != nil {

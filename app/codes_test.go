@@ -52,6 +52,7 @@ var codes = []code{
 	{"message", 24, "invalid STORE content"},
 	{"message", 25, "aggregate too large"},
 	{"message", 26, "sender is not an address of its chain"},
+	{"message", 27, "content not available"},
 
 	{"node", 1, "malformed node operation"},
 	{"node", 2, "the address already has a core channel node"},

@@ -439,13 +439,25 @@ func (x *EthVote) GetDigest() []byte {
 	return nil
 }
 
-// AttestedFile is a STORE message whose file a validator holds and verified.
+// AttestedFile is a STORE message whose file a validator holds and verified,
+// or a message whose content is not inline (item_type "storage" or "ipfs")
+// and whose content it holds and verified against item_hash.
 type AttestedFile struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// item_hash is the STORE message's hash.
+	// item_hash is the STORE message's hash, or the non-inline message's
+	// (which names its content).
 	ItemHash string `protobuf:"bytes,1,opt,name=item_hash,json=itemHash,proto3" json:"item_hash,omitempty"`
-	// size is the file's size in bytes.
-	Size          uint64 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	// size is the file's (or content's) size in bytes.
+	Size uint64 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	// sha256 is, for a non-inline message's content, the sha256 of its
+	// bytes: the digest the record's content must have. For "storage" it is
+	// item_hash itself; for "ipfs" it ties the CID the fetchers verified to
+	// bytes the state machine can check without IPFS. Empty for a STORE.
+	Sha256 []byte `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// content is, in a proposer's record only, the non-inline message's
+	// content bytes, so that every validator applies the same bytes. Never
+	// in a vote extension.
+	Content       []byte `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -492,6 +504,20 @@ func (x *AttestedFile) GetSize() uint64 {
 		return x.Size
 	}
 	return 0
+}
+
+func (x *AttestedFile) GetSha256() []byte {
+	if x != nil {
+		return x.Sha256
+	}
+	return nil
+}
+
+func (x *AttestedFile) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
 }
 
 // VoteExtension is what a validator's node saw outside the chain, kind by
@@ -1102,10 +1128,12 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\aEthVote\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\x04R\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\x04R\x02to\x12\x16\n" +
-	"\x06digest\x18\x03 \x01(\fR\x06digest\"?\n" +
+	"\x06digest\x18\x03 \x01(\fR\x06digest\"q\n" +
 	"\fAttestedFile\x12\x1b\n" +
 	"\titem_hash\x18\x01 \x01(\tR\bitemHash\x12\x12\n" +
-	"\x04size\x18\x02 \x01(\x04R\x04size\"d\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\fR\x06sha256\x12\x18\n" +
+	"\acontent\x18\x04 \x01(\fR\acontent\"d\n" +
 	"\rVoteExtension\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12$\n" +
 	"\x03eth\x18\x02 \x01(\v2\x12.alephd.v1.EthVoteR\x03eth\"\xf9\x01\n" +

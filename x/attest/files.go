@@ -31,6 +31,12 @@ func (k *Keeper) Apply(kv state.KV, env message.Env, rec *pb.Attestation, fx *me
 		if m == nil || m.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING {
 			continue // forgotten since, or attested twice
 		}
+		if !message.Inline(m.Message) {
+			if err := k.applyContent(kv, env, m, f, fx); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := k.attestFile(kv, m, f.Size, fx); err != nil {
 			return err
 		}
@@ -93,6 +99,9 @@ func (k *Keeper) EndBlock(kv state.KV, height int64, fx *message.Effects) error 
 			return err
 		}
 		reason := fmt.Sprintf("%s: validators holding more than 2/3 of the voting power did not attest file of %s within %d blocks", ContentUnavailable, hash, k.params.StoreAttestBlocks)
+		if !message.Inline(rec.Message) {
+			reason = message.UnavailableReason(rec, k.params.StoreAttestBlocks)
+		}
 		if err := k.messages.RejectStore(kv, rec, reason, fx); err != nil {
 			return err
 		}

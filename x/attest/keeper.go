@@ -26,6 +26,8 @@ type Keeper struct {
 	// eth is the token the chain reads (x/balance's params), nil if none:
 	// a chain without one reads nothing more per block.
 	eth *balance.EthParams
+	// admit applies attested non-inline content (SetAdmit).
+	admit Admit
 }
 
 // NewKeeper returns a keeper over the messages it attests and the payments

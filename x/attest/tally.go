@@ -45,16 +45,18 @@ func tally[C comparable](votes []Vote, total int64, claims func(*pb.VoteExtensio
 	return out
 }
 
-// fileClaim is a validator's claim that a STORE's file is held, at a size.
+// fileClaim is a validator's claim that a STORE's file is held, at a size,
+// or a non-inline message's content, at a size and sha256 (digest).
 type fileClaim struct {
-	hash string
-	size uint64
+	hash   string
+	size   uint64
+	digest string
 }
 
 func fileClaims(ext *pb.VoteExtension) []fileClaim {
 	out := make([]fileClaim, len(ext.GetFiles()))
 	for i, f := range ext.GetFiles() {
-		out[i] = fileClaim{f.ItemHash, f.Size}
+		out[i] = fileClaim{f.ItemHash, f.Size, string(f.Sha256)}
 	}
 	return out
 }
@@ -71,14 +73,26 @@ func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, 
 	rec := &pb.Attestation{}
 	files := tally(votes, total, fileClaims, func(c fileClaim) string { return c.hash })
 	slices.SortFunc(files, func(x, y fileClaim) int { return strings.Compare(x.hash, y.hash) })
+	var carried uint64 // content bytes the record carries
 	for _, f := range files {
 		m, err := k.messages.GetMessage(kv, f.hash)
 		if err != nil {
 			return nil, err
 		}
-		if m != nil && m.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING {
-			rec.Files = append(rec.Files, &pb.AttestedFile{ItemHash: f.hash, Size: f.size})
+		if m == nil || m.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING || !claimFits(m, f) {
+			continue
 		}
+		e := &pb.AttestedFile{ItemHash: f.hash, Size: f.size}
+		if f.digest != "" {
+			e.Sha256 = []byte(f.digest)
+		}
+		if k.carriesContent(e) {
+			if carried+f.size > MaxRecordContentBytes {
+				continue // the next block's record carries it
+			}
+			carried += f.size
+		}
+		rec.Files = append(rec.Files, e)
 	}
 	return rec, nil
 }
@@ -98,9 +112,13 @@ func (k Keeper) Check(kv state.KV, rec *pb.Attestation, votes []Vote, total int6
 	if len(want.Files) != len(rec.Files) {
 		return fmt.Errorf("%w: it lists %d files, the evidence attests %d", ErrRecordMismatch, len(rec.Files), len(want.Files))
 	}
-	for i := range want.Files {
-		if !proto.Equal(want.Files[i], rec.Files[i]) {
-			return fmt.Errorf("%w: file %d is %v, the evidence attests %v", ErrRecordMismatch, i, rec.Files[i], want.Files[i])
+	for i, f := range rec.Files {
+		claim := &pb.AttestedFile{ItemHash: f.ItemHash, Size: f.Size, Sha256: f.Sha256}
+		if !proto.Equal(want.Files[i], claim) {
+			return fmt.Errorf("%w: file %d is %v, the evidence attests %v", ErrRecordMismatch, i, claim, want.Files[i])
+		}
+		if err := k.checkContent(i, f); err != nil {
+			return err
 		}
 	}
 	return k.checkEth(kv, rec.Eth, votes, total)

@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
@@ -51,6 +52,11 @@ func DecodeVote(b []byte) (*pb.VoteExtension, error) {
 	for _, f := range ext.Files {
 		if f.ItemHash == "" || len(f.ItemHash) > maxItemHash {
 			return nil, fmt.Errorf("vote extension attests item_hash %q", f.ItemHash)
+		}
+		// Content travels only in the proposer's record; a vote names its
+		// digest.
+		if len(f.Content) != 0 || len(f.Sha256) != 0 && len(f.Sha256) != sha256.Size {
+			return nil, fmt.Errorf("vote extension attests %s with %d bytes of content and a %d-byte sha256", f.ItemHash, len(f.Content), len(f.Sha256))
 		}
 	}
 	if e := ext.Eth; e != nil && (e.To < e.From || len(e.Digest) != digestLen) {

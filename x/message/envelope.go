@@ -91,7 +91,12 @@ func toJSON(m *pb.AlephMessage, withContent bool) []byte {
 	field("time", t, false)
 	field("item_type", str(m.ItemType), false)
 	field("item_hash", str(m.ItemHash), false)
-	if withContent {
+	switch {
+	case withContent && !Inline(m):
+		// The content is not part of a non-inline message (pyaleph keeps
+		// item_content null); it is served as the message's content.
+		field("item_content", []byte("null"), false)
+	case withContent:
 		field("item_content", str(string(m.ItemContent)), false)
 	}
 	field("signature", str(m.Signature), false)
@@ -135,8 +140,8 @@ func ParseEnvelope(m *pb.AlephMessage, p Params) (*Content, int64, error) {
 	if !knownTypes[m.Type] {
 		return nil, 0, errs.Wrapf(ErrUnknownType, "type %q is not one of POST, AGGREGATE, STORE, FORGET, PROGRAM, INSTANCE", m.Type)
 	}
-	if m.ItemType != "inline" {
-		return nil, 0, errs.Wrapf(ErrItemType, "item_type %q is not supported yet: send the content inline (item_type \"inline\" with item_content)", m.ItemType)
+	if !Inline(m) {
+		return parseNonInline(m)
 	}
 	if len(m.ItemContent) == 0 {
 		return nil, 0, errs.Wrapf(ErrMissingField, "inline message has no item_content")

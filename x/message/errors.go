@@ -37,4 +37,8 @@ var (
 	// ErrSender refuses a sender that is not an address of the message's
 	// chain (package chains lists each chain's format).
 	ErrSender = errs.Register(Codespace, 26, "sender is not an address of its chain")
+	// ErrContentUnavailable rejects a message whose content is not inline
+	// (item_type "storage" or "ipfs") when validators holding more than
+	// 2/3 of the voting power did not attest it by its deadline.
+	ErrContentUnavailable = errs.Register(Codespace, 27, "content not available")
 )

@@ -53,6 +53,17 @@ func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, char
 	if dup {
 		return errs.Wrapf(ErrDuplicate, "message %s was already accepted", m.ItemHash)
 	}
+	if !Inline(m) {
+		return k.admitPending(kv, env, m)
+	}
+	return k.applyContent(kv, env, m, c, charge, fx)
+}
+
+// applyContent records a message with its content and runs its type
+// handler: an inline one on admission, a non-inline one once its content
+// is attested.
+func (k Keeper) applyContent(kv state.KV, env Env, m *pb.AlephMessage, c *Content, charge *pb.Charge, fx *Effects) error {
+	var err error
 	status, deadline := pb.MessageStatus_MESSAGE_STATUS_PROCESSED, int64(0)
 	if m.Type == TypeStore {
 		status, deadline = pb.MessageStatus_MESSAGE_STATUS_PENDING, env.Height+env.StoreAttestBlocks

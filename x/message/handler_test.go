@@ -271,8 +271,10 @@ func TestApplyRejections(t *testing.T) {
 		{"lower-case type", func() *pb.AlephMessage {
 			return sign(t, alice, client.Draft{Type: "post", Channel: "TEST", Content: map[string]any{"type": "x"}})
 		}, message.ErrUnknownType},
-		{"item_type storage", func() *pb.AlephMessage { m := note(); m.ItemType = "storage"; return m }, message.ErrItemType},
-		{"item_type ipfs", func() *pb.AlephMessage { m := note(); m.ItemType = "ipfs"; return m }, message.ErrItemType},
+		// pyaleph: "storage messages cannot define item_content".
+		{"item_type storage with item_content", func() *pb.AlephMessage { m := note(); m.ItemType = "storage"; return m }, message.ErrContent},
+		{"item_type ipfs with item_content", func() *pb.AlephMessage { m := note(); m.ItemType = "ipfs"; return m }, message.ErrContent},
+		{"item_type unknown", func() *pb.AlephMessage { m := note(); m.ItemType = "arweave"; return m }, message.ErrItemType},
 		{"no signature", func() *pb.AlephMessage { m := note(); m.Signature = ""; return m }, message.ErrMissingField},
 		{"no sender", func() *pb.AlephMessage { m := note(); m.Sender = ""; return m }, message.ErrMissingField},
 		{"no chain", func() *pb.AlephMessage { m := note(); m.Chain = ""; return m }, message.ErrMissingField},
@@ -542,7 +544,7 @@ func TestErrorCodes(t *testing.T) {
 		{message.ErrAmendOfAmend, 16}, {message.ErrAmendOwner, 17}, {message.ErrForgetTarget, 18},
 		{message.ErrForgetNotAllowed, 19}, {message.ErrForgetForget, 20}, {message.ErrAggregateContent, 21},
 		{message.ErrForgetEmpty, 23}, {message.ErrStoreContent, 24}, {message.ErrAggregateTooLarge, 25},
-		{message.ErrSender, 26},
+		{message.ErrSender, 26}, {message.ErrContentUnavailable, 27},
 	}
 	for _, w := range want {
 		space, code, log := errs.ABCIInfo(errs.Wrapf(w.err, "detail"))

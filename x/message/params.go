@@ -20,6 +20,30 @@ type Params struct {
 	// element re-encodes the whole of it on every validator (~40 ms per
 	// MiB here). pyaleph has no cap; 0 sets none.
 	MaxAggregateBytes uint64 `json:"max_aggregate_bytes"`
+	// MaxFetchedContentBytes caps the content of a message that is not
+	// inline (item_type storage or ipfs), in bytes; 0 means
+	// DefaultMaxFetchedContentBytes. Attested content travels in a block
+	// (the proposer's record), so it must fit one with room to spare.
+	MaxFetchedContentBytes uint64 `json:"max_fetched_content_bytes,omitempty"`
+}
+
+// DefaultMaxFetchedContentBytes is the cap on non-inline content when the
+// params set none: 1 MiB, the bound on a transaction carrying a message.
+// pyaleph has no cap of its own beyond its uploads' (25 MiB without a
+// signed message), but its content never travels in a block.
+const DefaultMaxFetchedContentBytes = 1 << 20
+
+// MaxFetchedContentLimit bounds the param: half a 4 MiB block, so that the
+// largest content and the record's evidence fit in one with room for
+// transactions.
+const MaxFetchedContentLimit = 2 << 20
+
+// MaxFetchedBytes is the cap on non-inline content.
+func (p Params) MaxFetchedBytes() uint64 {
+	if p.MaxFetchedContentBytes == 0 {
+		return DefaultMaxFetchedContentBytes
+	}
+	return p.MaxFetchedContentBytes
 }
 
 // maxFutureSecondsLimit keeps block time + the allowance within int64 nanoseconds.
@@ -44,6 +68,9 @@ func (p Params) Validate() error {
 	}
 	if p.StoreAttestBlocks <= 0 || p.StoreAttestBlocks > 1_000_000 {
 		return fmt.Errorf("store_attest_blocks must be between 1 and 1000000")
+	}
+	if p.MaxFetchedContentBytes > MaxFetchedContentLimit {
+		return fmt.Errorf("max_fetched_content_bytes must be at most %d: attested content travels in a block", MaxFetchedContentLimit)
 	}
 	if p.MaxFileBytesStorage == 0 || p.MaxFileBytesIPFS == 0 {
 		return fmt.Errorf("max_file_bytes_storage and max_file_bytes_ipfs must be positive")

@@ -19,12 +19,17 @@ func pendingKey(deadline int64, hash string) []byte {
 	return state.NewKey(ModulePrefix, prefixPending).Uint64(uint64(deadline)).String(hash).Bytes()
 }
 
-// PendingStore is a STORE waiting for attestation.
+// PendingStore is a STORE, or a non-inline message, waiting for
+// attestation.
 type PendingStore struct {
 	ItemHash string
 	FileHash string // sha256 hex or CID
 	FileType string // "storage" (sha256) or "ipfs" (CID)
 	Deadline int64  // rejected at the end of this height unless attested
+	// Content is set for a message whose content is not inline: FileHash
+	// is its own item_hash, and what is attested is its content (with its
+	// sha256), which the proposer then carries in its block.
+	Content bool
 }
 
 func (k Keeper) dequeue(kv state.KV, rec *pb.MessageRecord) error {
@@ -47,6 +52,10 @@ func (k Keeper) Pending(kv state.KV, limit int) ([]PendingStore, error) {
 		if err != nil || rec == nil {
 			bad = errors.Join(err, fmt.Errorf("pending queue names %s, which has no record", hash))
 			return false
+		}
+		if !Inline(rec.Message) { // the content is what is fetched
+			out = append(out, PendingStore{ItemHash: hash, FileHash: hash, FileType: rec.Message.ItemType, Deadline: dl, Content: true})
+			return limit == 0 || len(out) < limit
 		}
 		c, err := ParseContent(TypeStore, rec.Message.ItemContent)
 		if bad = err; err != nil {

@@ -59,7 +59,9 @@ type Item struct {
 	AggregateKey string
 	Size         uint64 // bytes of item_content
 	// FileSize is a STORE's attested file size; 0 when the STORE is
-	// admitted, before validators attest it.
+	// admitted, before validators attest it. For a message whose content
+	// is not inline (item_type storage or ipfs) it is the attested
+	// content's size, and Size is 0: the content is stored like a file.
 	FileSize uint64
 	// Height and TxIndex place the message, for the GC order and the core
 	// window.
@@ -72,11 +74,13 @@ type Item struct {
 // A STORE counts as a message as well: its item_content is kept like any
 // other's, and without it a payer with a full quota could still store
 // empty files with up to max_quota_message_bytes of content each.
+//
+// Content that is not inline is stored content too, counted as file
+// bytes (FileSize), so that the SDKs' large POSTs and AGGREGATEs, which
+// they move out of the message past 50,000 bytes, are paid for by size
+// rather than refused by max_quota_message_bytes.
 func cost(it Item) amounts {
-	if it.Type == message.TypeStore {
-		return amounts{messages: 1, bytes: it.FileSize}
-	}
-	return amounts{messages: 1}
+	return amounts{messages: 1, bytes: it.FileSize}
 }
 
 func wholeTokens(amount *big.Int) *big.Int { return balance.WholeTokens(amount) }

@@ -119,8 +119,10 @@ func (c core) Admits(kv state.KV, it Item) error {
 	default:
 		return notCovered{"%q is not a core channel for this message", it.Channel}
 	}
-	if it.Size > p.CoreMaxMessageBytes {
-		return errs.Wrapf(ErrCoreTooLarge, "free messages are at most %d bytes of item_content; this one is %d", p.CoreMaxMessageBytes, it.Size)
+	// A core channel carries no STORE, so FileSize here is the size of
+	// content that is not inline: free content is capped either way.
+	if size := it.Size + it.FileSize; size > p.CoreMaxMessageBytes {
+		return errs.Wrapf(ErrCoreTooLarge, "free messages are at most %d bytes of content; this one is %d", p.CoreMaxMessageBytes, size)
 	}
 	window, count, err := c.count(kv, it)
 	if err != nil {
