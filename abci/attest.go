@@ -25,6 +25,9 @@ import (
 // than 2/3 of the voting power agree on.
 type Attester interface {
 	Verified(pending []message.PendingStore) []*pb.AttestedFile
+	// Content is a pending non-inline message's content the node verified,
+	// which a block it proposes carries once it is attested.
+	Content(itemHash string) ([]byte, bool)
 }
 
 // pendingScan bounds how many pending STOREs a vote extension considers,
@@ -195,11 +198,31 @@ func (s *Application) proposeRecord(height int64, ec abcitypes.ExtendedCommitInf
 	if err := s.withEthChanges(record, votes, total); err != nil {
 		return nil, err
 	}
+	s.withContent(record)
 	record.ExtendedCommit = evidence
 	if err := s.checkRecord(height, record, commitInfoOf(ec)); err != nil {
 		return nil, err
 	}
 	return app.EncodeAttestation(record), nil
+}
+
+// withContent adds to a record the attested non-inline content it must
+// carry, read from this node's store. A proposer that lacks some (it was
+// among the third that did not fetch it) makes a record the check refuses
+// and proposes without one; the round passes to a proposer that holds it.
+func (s *Application) withContent(record *pb.Attestation) {
+	var want []*pb.AttestedFile
+	s.locked(func() { want = s.app.ContentWanted(record) })
+	for _, f := range want {
+		if s.attester == nil {
+			break
+		}
+		if b, ok := s.attester.Content(f.ItemHash); ok {
+			f.Content = b
+		} else {
+			s.logger.Error("attested content is not in this node's store; this proposal will be refused", "item_hash", f.ItemHash)
+		}
+	}
 }
 
 // recordRequired reports whether a block at height must open with an

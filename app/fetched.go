@@ -37,3 +37,9 @@ func (a *App) admitFetched(kv state.KV, env message.Env, rec *pb.MessageRecord, 
 	}
 	return a.settle(kv, env, m, c, fx)
 }
+
+// ContentWanted lists the entries of a tallied record whose content the
+// proposer must add: attested non-inline messages within the size cap.
+func (a *App) ContentWanted(rec *pb.Attestation) []*pb.AttestedFile {
+	return a.attest.NeedsContent(rec)
+}

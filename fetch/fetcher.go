@@ -47,9 +47,18 @@ type Fetcher struct {
 	work   chan message.PendingStore
 
 	mu       sync.Mutex
-	verified map[string]uint64    // STORE item_hash -> file size
-	queued   map[string]bool      // waiting or downloading
-	retryAt  map[string]time.Time // a failed fetch waits before the next try
+	verified map[string]verifiedFile // STORE item_hash -> its file
+	queued   map[string]bool         // waiting or downloading
+	retryAt  map[string]time.Time    // a failed fetch waits before the next try
+}
+
+// verifiedFile is a file this node holds and verified: a STORE's, or the
+// content of a non-inline message (with its sha256 and engine, which the
+// proposer reads it back with).
+type verifiedFile struct {
+	size     uint64
+	sha256   []byte
+	fileType string
 }
 
 // retryAfter paces attempts at a file no source has yet.
@@ -66,7 +75,7 @@ func New(cfg Config) *Fetcher {
 	return &Fetcher{
 		cfg: cfg, client: &http.Client{Timeout: cfg.Timeout},
 		work:     make(chan message.PendingStore, 1024),
-		verified: map[string]uint64{}, queued: map[string]bool{}, retryAt: map[string]time.Time{},
+		verified: map[string]verifiedFile{}, queued: map[string]bool{}, retryAt: map[string]time.Time{},
 	}
 }
 
@@ -87,10 +96,14 @@ func (f *Fetcher) Run(ctx context.Context) {
 					return
 				case p := <-f.work:
 					size, err := f.Fetch(ctx, p.FileType, p.FileHash)
+					v := verifiedFile{size: uint64(size), fileType: p.FileType}
+					if err == nil && p.Content {
+						v.sha256, err = f.digest(ctx, p.FileType, p.FileHash)
+					}
 					f.mu.Lock()
 					delete(f.queued, p.ItemHash)
 					if err == nil {
-						f.verified[p.ItemHash] = uint64(size)
+						f.verified[p.ItemHash] = v
 					} else {
 						f.retryAt[p.ItemHash] = time.Now().Add(retryAfter)
 					}
@@ -113,8 +126,8 @@ func (f *Fetcher) Verified(pending []message.PendingStore) []*pb.AttestedFile {
 	now := time.Now()
 	for _, p := range pending {
 		live[p.ItemHash] = true
-		if size, ok := f.verified[p.ItemHash]; ok {
-			out = append(out, &pb.AttestedFile{ItemHash: p.ItemHash, Size: size})
+		if v, ok := f.verified[p.ItemHash]; ok {
+			out = append(out, &pb.AttestedFile{ItemHash: p.ItemHash, Size: v.size, Sha256: v.sha256})
 			continue
 		}
 		if f.queued[p.ItemHash] || now.Before(f.retryAt[p.ItemHash]) {
