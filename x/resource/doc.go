@@ -1,0 +1,18 @@
+// Package resource checks that resource nodes (CRNs, x/node's registry)
+// keep the files assigned to them, in consensus, and scores them.
+//
+// Each processed STORE's file is assigned to `replicas` active linked
+// resource nodes by weighted rendezvous hashing (Assign), so a node leaving
+// moves only its own files. Each epoch the chain draws, for every resource
+// node, `challenges_per_epoch` (file, chunk) pairs (Draw) from a seed fixed
+// before the epoch (EpochSeed: the app hash of the block before it). The
+// node answers each with a StorageProof (the chunk's bytes and its Merkle
+// path to the file's root, checked by package proof: hashing only); a
+// challenge without a valid proof by its deadline fails. Passed challenges
+// and liveness over a window of epochs give an integer score in basis
+// points (Score), and nodestatus's reward multiplier follows from it
+// (Multiplier).
+//
+// The module is off unless its params enable it: disabled, it writes
+// nothing, so chains that predate it keep their app hash.
+package resource
