@@ -1,0 +1,145 @@
+package resource
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+)
+
+// Genesis is this module's part of the genesis document: params, score
+// windows and the challenges still open, so an export at any height
+// imports to the same state.
+type Genesis struct {
+	Params     Params             `json:"params"`
+	Windows    []GenesisWindow    `json:"windows"`
+	Challenges []GenesisChallenge `json:"challenges"`
+}
+
+// GenesisWindow is one node's score window (ScoreWindow in protobuf JSON).
+type GenesisWindow struct {
+	Node   string          `json:"node"`
+	Window json.RawMessage `json:"window"`
+}
+
+// GenesisChallenge is one open challenge (ChallengeRecord in protobuf
+// JSON).
+type GenesisChallenge struct {
+	Epoch     uint64          `json:"epoch"`
+	Node      string          `json:"node"`
+	Slot      uint32          `json:"slot"`
+	Challenge json.RawMessage `json:"challenge"`
+}
+
+// DefaultGenesis is off, with nothing in it.
+func DefaultGenesis() Genesis {
+	return Genesis{Params: DefaultParams(), Windows: []GenesisWindow{}, Challenges: []GenesisChallenge{}}
+}
+
+// Validate checks what can be checked without state.
+func (g Genesis) Validate() error {
+	if err := g.Params.Validate(); err != nil {
+		return fmt.Errorf("resource params: %w", err)
+	}
+	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0) {
+		return errors.New("resource: windows or challenges on a chain that does not enable the module")
+	}
+	for _, w := range g.Windows {
+		if err := protojson.Unmarshal(w.Window, new(pb.ScoreWindow)); err != nil || w.Node == "" {
+			return fmt.Errorf("resource: window of %q: %v", w.Node, err)
+		}
+	}
+	for _, c := range g.Challenges {
+		if err := protojson.Unmarshal(c.Challenge, new(pb.ChallengeRecord)); err != nil || c.Node == "" {
+			return fmt.Errorf("resource: challenge %d/%q/%d: %v", c.Epoch, c.Node, c.Slot, err)
+		}
+	}
+	return nil
+}
+
+// Init writes the module's genesis. Disabled, it writes nothing at all, so
+// a chain's app hash is what it was before the module existed.
+func (k *Keeper) Init(kv state.KV, g Genesis) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	k.params = g.Params
+	if !g.Params.Enabled {
+		return nil
+	}
+	if err := k.saveParams(kv, g.Params); err != nil {
+		return err
+	}
+	for _, w := range g.Windows {
+		win := new(pb.ScoreWindow)
+		if err := protojson.Unmarshal(w.Window, win); err != nil {
+			return err
+		}
+		if err := kv.Set(WindowKey(w.Node), marshal(win)); err != nil {
+			return err
+		}
+	}
+	for _, c := range g.Challenges {
+		rec := new(pb.ChallengeRecord)
+		if err := protojson.Unmarshal(c.Challenge, rec); err != nil {
+			return err
+		}
+		if err := kv.Set(challengeKey(c.Epoch, c.Node, c.Slot), marshal(rec)); err != nil {
+			return err
+		}
+	}
+	return k.Invariants(kv)
+}
+
+// Export reads the module's state back as its genesis.
+func (k *Keeper) Export(kv state.KV) (Genesis, error) {
+	g := DefaultGenesis()
+	g.Params = k.params
+	var bad error
+	prefix := []byte{ModulePrefix, prefixWindow}
+	err := state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		nodeHash := r.String()
+		w := new(pb.ScoreWindow)
+		if bad = errors.Join(r.Err(), proto.Unmarshal(v, w)); bad != nil {
+			return false
+		}
+		g.Windows = append(g.Windows, GenesisWindow{Node: nodeHash, Window: protoJSON(w)})
+		return true
+	})
+	if err = errors.Join(err, bad); err != nil {
+		return g, err
+	}
+	prefix = []byte{ModulePrefix, prefixChallenge}
+	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		epoch, nodeHash, slot := r.Uint64(), r.String(), r.Uint32()
+		c := new(pb.ChallengeRecord)
+		if bad = errors.Join(r.Err(), proto.Unmarshal(v, c)); bad != nil {
+			return false
+		}
+		g.Challenges = append(g.Challenges, GenesisChallenge{Epoch: epoch, Node: nodeHash, Slot: slot, Challenge: protoJSON(c)})
+		return true
+	})
+	return g, errors.Join(err, bad)
+}
+
+// protoJSON is m in protobuf JSON, compacted: protojson's own spacing is
+// deliberately unstable.
+func protoJSON(m proto.Message) json.RawMessage {
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("resource: protojson %T: %v", m, err)) // records from state are valid
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		panic(err)
+	}
+	return out.Bytes()
+}

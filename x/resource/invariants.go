@@ -1,0 +1,88 @@
+package resource
+
+import (
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/resource/proof"
+)
+
+// Invariants checks the module's state:
+//   - a score window holds at most score_window_epochs epochs, in
+//     increasing order and within that span, each with passed <= issued and
+//     up <= slots, and its score is Score of them (so within 0..10,000);
+//   - an open challenge names a chunk inside its file, a sha256 file's
+//     carries a 32-byte root and an IPFS file's none, and a passed one the
+//     height it was proven at.
+func (k *Keeper) Invariants(kv state.KV) error {
+	var bad error
+	prefix := []byte{ModulePrefix, prefixWindow}
+	err := state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		nodeHash := r.String()
+		w := new(pb.ScoreWindow)
+		if bad = errors.Join(r.Err(), proto.Unmarshal(v, w)); bad == nil {
+			bad = k.checkWindow(w)
+		}
+		if bad != nil {
+			bad = fmt.Errorf("score window of %s: %w", nodeHash, bad)
+		}
+		return bad == nil
+	})
+	if err = errors.Join(err, bad); err != nil {
+		return err
+	}
+	prefix = []byte{ModulePrefix, prefixChallenge}
+	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		epoch, nodeHash, slot := r.Uint64(), r.String(), r.Uint32()
+		c := new(pb.ChallengeRecord)
+		if bad = errors.Join(r.Err(), proto.Unmarshal(v, c)); bad == nil {
+			bad = k.checkChallenge(c)
+		}
+		if bad != nil {
+			bad = fmt.Errorf("challenge %d/%s/%d: %w", epoch, nodeHash, slot, bad)
+		}
+		return bad == nil
+	})
+	return errors.Join(err, bad)
+}
+
+func (k *Keeper) checkWindow(w *pb.ScoreWindow) error {
+	n := uint64(k.params.ScoreWindowEpochs)
+	if uint64(len(w.Epochs)) > n {
+		return fmt.Errorf("%d epochs, more than %d", len(w.Epochs), n)
+	}
+	for i, e := range w.Epochs {
+		if i > 0 && e.Epoch <= w.Epochs[i-1].Epoch {
+			return fmt.Errorf("epoch %d after epoch %d", e.Epoch, w.Epochs[i-1].Epoch)
+		}
+		if last := w.Epochs[len(w.Epochs)-1].Epoch; last-e.Epoch >= n {
+			return fmt.Errorf("epoch %d is outside the window ending at %d", e.Epoch, last)
+		}
+		if e.Passed > e.Issued || e.Up > e.Slots {
+			return fmt.Errorf("epoch %d: %d of %d passed, %d of %d up", e.Epoch, e.Passed, e.Issued, e.Up, e.Slots)
+		}
+	}
+	if s := Score(w.Epochs); w.ScoreBps != s || s > BPS {
+		return fmt.Errorf("score %d, its epochs give %d", w.ScoreBps, s)
+	}
+	return nil
+}
+
+func (k *Keeper) checkChallenge(c *pb.ChallengeRecord) error {
+	if c.Index >= proof.Chunks(c.Size, k.params.ChunkSize) {
+		return fmt.Errorf("chunk %d of a file of %d bytes", c.Index, c.Size)
+	}
+	if sha := isSHA256File(c.File); sha != (len(c.ChunkRoot) == 32) || (!sha && len(c.ChunkRoot) > 0) {
+		return fmt.Errorf("file %s with a chunk root of %d bytes", c.File, len(c.ChunkRoot))
+	}
+	if c.Passed != (c.ProvenHeight > 0) {
+		return fmt.Errorf("passed %v at height %d", c.Passed, c.ProvenHeight)
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package resource
+
+import (
+	"errors"
+
+	"github.com/alephd/alephd/x/resource/proof"
+)
+
+// Params are the storage-proof rules, as genesis sets them.
+type Params struct {
+	// Enabled turns the module on. Off (the default), it writes nothing
+	// and refuses proofs, so a chain that predates it keeps its app hash.
+	Enabled bool `json:"enabled"`
+	// Replicas is how many resource nodes each file is assigned to.
+	Replicas uint32 `json:"replicas"`
+	// ChunkSize is the challenged unit: chunk i of a file is its bytes from
+	// i·chunk_size, for IPFS files (the leaf covering that offset) and
+	// sha256 files (the chunk of their chunk root) alike. kubo's default
+	// chunker makes IPFS leaves this size, so chunk i is leaf i.
+	ChunkSize uint64 `json:"chunk_size"`
+	// ChallengesPerEpoch is K, the (file, chunk) pairs drawn per node and
+	// epoch.
+	ChallengesPerEpoch uint32 `json:"challenges_per_epoch"`
+	// EpochBlocks is an epoch's length; epoch e starts at height
+	// e·epoch_blocks + 1.
+	EpochBlocks int64 `json:"epoch_blocks"`
+	// ProofWindowBlocks is how long after its epoch starts a challenge may
+	// be answered: its deadline is the epoch's first height plus this,
+	// minus one. At most epoch_blocks.
+	ProofWindowBlocks int64 `json:"proof_window_blocks"`
+	// ScoreWindowEpochs is how many of its last epochs a node's score
+	// counts.
+	ScoreWindowEpochs uint32 `json:"score_window_epochs"`
+	// MaxProofBytes, MaxProofDepth and MaxBlockBytes bound one proof
+	// (proof.Limits).
+	MaxProofBytes int `json:"max_proof_bytes"`
+	MaxProofDepth int `json:"max_proof_depth"`
+	MaxBlockBytes int `json:"max_block_bytes"`
+}
+
+// DefaultParams: off; when on, 2 replicas, kubo's 256 KiB chunks, 4
+// challenges per node in each 600-block epoch, answered within 300 blocks,
+// and scores over 30 epochs (research-proofs.md's candidate design).
+func DefaultParams() Params {
+	l := proof.DefaultLimits()
+	return Params{
+		Replicas:           2,
+		ChunkSize:          262144,
+		ChallengesPerEpoch: 4,
+		EpochBlocks:        600,
+		ProofWindowBlocks:  300,
+		ScoreWindowEpochs:  30,
+		MaxProofBytes:      l.MaxBytes,
+		MaxProofDepth:      l.MaxDepth,
+		MaxBlockBytes:      l.MaxBlockBytes,
+	}
+}
+
+// Limits are the proof bounds the params set.
+func (p Params) Limits() proof.Limits {
+	return proof.Limits{MaxBytes: p.MaxProofBytes, MaxDepth: p.MaxProofDepth, MaxBlockBytes: p.MaxBlockBytes}
+}
+
+// Validate checks the params.
+func (p Params) Validate() error {
+	switch {
+	case p.Replicas == 0:
+		return errors.New("replicas must be at least 1")
+	case p.ChunkSize == 0 || p.ChunkSize > uint64(p.MaxProofBytes):
+		return errors.New("chunk_size must be at least 1 and fit in max_proof_bytes")
+	case p.ChallengesPerEpoch == 0 || p.ChallengesPerEpoch > 64:
+		return errors.New("challenges_per_epoch must be 1 to 64")
+	case p.EpochBlocks < 1:
+		return errors.New("epoch_blocks must be at least 1")
+	case p.ProofWindowBlocks < 1 || p.ProofWindowBlocks > p.EpochBlocks:
+		return errors.New("proof_window_blocks must be 1 to epoch_blocks")
+	case p.ScoreWindowEpochs == 0:
+		return errors.New("score_window_epochs must be at least 1")
+	}
+	return p.Limits().Validate()
+}
+
+// Epoch is the epoch height h belongs to, and its first height.
+func (p Params) Epoch(h int64) (epoch uint64, first int64) {
+	e := (h - 1) / p.EpochBlocks
+	return uint64(e), e*p.EpochBlocks + 1
+}
+
+// Deadline is the last height at which epoch's challenges may be answered.
+func (p Params) Deadline(epoch uint64) int64 {
+	return int64(epoch)*p.EpochBlocks + p.ProofWindowBlocks
+}
