@@ -72,6 +72,13 @@ var codes = []code{
 	{"payment", 6, "message too large for a core channel"},
 	{"payment", 7, "malformed endorsement"},
 	{"payment", 8, "endorsements exceed balance"},
+
+	{"resource", 1, "malformed storage proof"},
+	{"resource", 2, "no such challenge"},
+	{"resource", 3, "the challenge's deadline has passed"},
+	{"resource", 4, "the challenge is already answered"},
+	{"resource", 5, "the proof does not prove the challenged chunk"},
+	{"resource", 6, "storage proofs are not enabled on this chain"},
 }
 
 // retiredCodes were given out once and must not be registered again.

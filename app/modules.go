@@ -166,6 +166,7 @@ func (a *App) modules() []Module {
 				{Path: PathChannel, Answer: jsonAnswer(a.payments.Channel)},
 			},
 		},
+		a.resourceModule(), // app/resource.go: storage proofs and scores, off unless enabled
 	}, a.extra...)
 }
 
