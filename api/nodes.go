@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/x/chains"
 	"github.com/alephd/alephd/x/node"
 )
 
@@ -77,7 +78,7 @@ func (s *Server) getAggregatesOrRegistry(c *gin.Context) {
 	if !s.queryJSON(c, app.PathParams, nil, &params) {
 		return
 	}
-	if params.Node.CoreChannelAddress == "" || !strings.EqualFold(address, params.Node.CoreChannelAddress) {
+	if params.Node.CoreChannelAddress == "" || !chains.SameAddress(address, params.Node.CoreChannelAddress) {
 		s.addressAggregates(c)
 		return
 	}
