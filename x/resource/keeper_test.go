@@ -30,7 +30,7 @@ func data(seed uint64, n int) []byte {
 
 // ipfsFile imports b (CIDv1) into alephd's embedded IPFS store and returns
 // its CID and a block getter over the flatfs it wrote.
-func ipfsFile(t *testing.T, b []byte) (cid.Cid, proof.BlockGetter) {
+func ipfsFile(t testing.TB, b []byte) (cid.Cid, proof.BlockGetter) {
 	t.Helper()
 	dir := t.TempDir()
 	s, err := content.Open(dir)
