@@ -41,28 +41,32 @@ func BenchmarkVerifyIPFS(b *testing.B) {
 	}
 }
 
-// BenchmarkVerifyChunk is one sha256 file's chunk proof (256 KiB chunks of
-// a 64 MiB file: the chunk and 8 path hashes).
+// BenchmarkVerifyChunk is one sha256 file's chunk proof over a 64 MiB
+// file: 256 KiB chunks (the chunk and 8 path hashes) and 4 KiB chunks
+// (the chunk and 14 hashes), the size that keeps proofs small.
 func BenchmarkVerifyChunk(b *testing.B) {
 	lim := proof.DefaultLimits()
-	const cs = leafSize
 	d := data(6, 64<<20)
-	root, size, err := proof.ChunkRoot(bytes.NewReader(d), cs)
-	if err != nil {
-		b.Fatal(err)
-	}
-	const i = 77
-	chunk, path, err := proof.ProveChunk(bytes.NewReader(d), cs, i)
-	if err != nil {
-		b.Fatal(err)
-	}
-	total := len(chunk) + 32*len(path)
-	b.SetBytes(int64(total))
-	for b.Loop() {
-		if err := proof.VerifyChunk(root, size, cs, i, chunk, path, lim); err != nil {
+	for _, cs := range []int{leafSize, 4096} {
+		root, size, err := proof.ChunkRoot(bytes.NewReader(d), cs)
+		if err != nil {
 			b.Fatal(err)
 		}
+		const i = 77
+		chunk, path, err := proof.ProveChunk(bytes.NewReader(d), cs, i)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total := len(chunk) + 32*len(path)
+		b.Run(fmt.Sprintf("chunk=%d", cs), func(b *testing.B) {
+			b.SetBytes(int64(total))
+			for b.Loop() {
+				if err := proof.VerifyChunk(root, size, uint64(cs), i, chunk, path, lim); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/proof")
+			b.ReportMetric(float64(total), "proof-bytes")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/proof")
-	b.ReportMetric(float64(total), "proof-bytes")
 }
