@@ -258,7 +258,7 @@ func (x *Index) Aggregates(q AggregateQuery) (AggregatePage, error) {
 	filterKeys := len(q.Owners) > 0 && len(q.Keys) > 0
 	skipped := 0
 	var last []byte
-	err := x.mergeKeys(prefixes, q.Ascending, after, func(suffix []byte) (bool, error) {
+	err := x.mergeKeys(prefixes, q.Ascending, after, func(suffix, _ []byte) (bool, error) {
 		rd := state.ReadKey(suffix, 8)
 		key, owner := rd.String(), rd.String()
 		if rd.Err() != nil {
@@ -336,14 +336,16 @@ func (x *Index) countAggregates(q AggregateQuery) (int64, error) {
 
 // mergeKeys visits the keys under several prefixes as one stream ordered
 // by what follows each prefix (the suffix), ascending or descending,
-// strictly after the suffix after if set, until fn says stop. A key
+// strictly after the suffix after if set, until fn says stop (it gets each
+// key's suffix and value). A key
 // present under two prefixes is visited twice.
-func (x *Index) mergeKeys(prefixes [][]byte, ascending bool, after []byte, fn func(suffix []byte) (bool, error)) (err error) {
+func (x *Index) mergeKeys(prefixes [][]byte, ascending bool, after []byte, fn func(suffix, value []byte) (bool, error)) (err error) {
 	type stream struct {
 		it interface {
 			Valid() bool
 			Next()
 			Key() []byte
+			Value() []byte
 			Close() error
 			Error() error
 		}
@@ -398,8 +400,9 @@ func (x *Index) mergeKeys(prefixes [][]byte, ascending bool, after []byte, fn fu
 			return nil
 		}
 		suffix := append([]byte{}, best.it.Key()[best.n:]...)
+		value := append([]byte{}, best.it.Value()...)
 		best.it.Next()
-		more, err := fn(suffix)
+		more, err := fn(suffix, value)
 		if err != nil || !more {
 			return err
 		}

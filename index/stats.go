@@ -35,7 +35,8 @@ func (x *Index) Channels() ([]string, error) {
 var MessageTypes = []string{"POST", "AGGREGATE", "STORE", "FORGET", "PROGRAM", "INSTANCE"}
 
 // AddressStats returns, for each address, its live messages in total and by
-// type (lower-cased type names), from the kept counters.
+// type (lower-cased type names), from the kept counters: the total and one
+// scan of the address's per-type counters, which are adjacent.
 func (x *Index) AddressStats(addrs []string) (map[string]map[string]int64, error) {
 	out := map[string]map[string]int64{}
 	for _, a := range addrs {
@@ -46,15 +47,33 @@ func (x *Index) AddressStats(addrs []string) (map[string]map[string]int64, error
 		}
 		st := map[string]int64{"messages": total}
 		for _, t := range MessageTypes {
-			n, err := x.count(dimAddressType, []string{la, t})
-			if err != nil {
+			st[strings.ToLower(t)] = 0
+		}
+		if total > 0 {
+			if err := x.typeCounts(la, st); err != nil {
 				return nil, err
 			}
-			st[strings.ToLower(t)] = n
 		}
 		out[a] = st
 	}
 	return out, nil
+}
+
+// typeCounts reads an address's per-type counters into st.
+func (x *Index) typeCounts(addr string, st map[string]int64) error {
+	prefix := countKey(dimAddressType, []string{addr})
+	it, err := x.db.Iterator(prefix, state.PrefixEnd(prefix))
+	if err != nil {
+		return err
+	}
+	for ; it.Valid(); it.Next() {
+		r := state.ReadKey(it.Key(), len(prefix))
+		t := strings.ToLower(r.String())
+		if _, known := st[t]; known && r.Err() == nil && len(it.Value()) == 8 {
+			st[t] = int64(binary.BigEndian.Uint64(it.Value()))
+		}
+	}
+	return joinErr(it.Error(), it.Close())
 }
 
 // countedValues lists the last values of counters under prefix (a
@@ -140,7 +159,7 @@ func (x *Index) Ranked(q RankQuery) (RankPage, error) {
 	prefix := []byte{prefixRank, sortID}
 	matched, skipped := int64(0), 0
 	var last []byte
-	err := x.mergeKeys([][]byte{prefix}, !q.Ascending, after, func(suffix []byte) (bool, error) {
+	err := x.mergeKeys([][]byte{prefix}, !q.Ascending, after, func(suffix, value []byte) (bool, error) {
 		r := state.ReadKey(suffix, 8)
 		addr := r.String()
 		if r.Err() != nil {
@@ -157,11 +176,7 @@ func (x *Index) Ranked(q RankQuery) (RankPage, error) {
 			return true, nil
 		}
 		if len(page.Addresses) < q.Limit {
-			v, err := x.db.Get(append(append([]byte{}, prefix...), suffix...))
-			if err != nil {
-				return false, err
-			}
-			page.Addresses = append(page.Addresses, string(v))
+			page.Addresses = append(page.Addresses, string(value))
 			last = suffix
 		}
 		return (q.Total && contains != "") || len(page.Addresses) < q.Limit, nil
