@@ -73,14 +73,19 @@ func (s *Application) ExtendVote(_ context.Context, req *abcitypes.RequestExtend
 
 // VerifyVoteExtension accepts any well-formed extension: what it claims
 // counts only with 2/3 of the power behind it, so there is nothing to
-// judge here but its shape. Refusing is costly (the precommit is dropped).
+// judge here but its shape and its size. Refusing is costly (the
+// precommit is dropped), but an accepted extension travels again as the
+// next record's evidence: one larger than the bounds make an honest one
+// (attest.MaxVoteBytes), or padded with bytes that mean nothing, would
+// let a third of the power make that record too large for any block.
 func (s *Application) VerifyVoteExtension(_ context.Context, req *abcitypes.RequestVerifyVoteExtension) (resp *abcitypes.ResponseVerifyVoteExtension, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			resp, err = &abcitypes.ResponseVerifyVoteExtension{Status: abcitypes.ResponseVerifyVoteExtension_REJECT}, nil
 		}
 	}()
-	if _, err := attest.DecodeVote(req.VoteExtension); err != nil {
+	if err := attest.CheckVoteBytes(req.VoteExtension); err != nil {
+		s.logger.Info("refused a vote extension", "height", req.Height, "validator", fmt.Sprintf("%X", req.ValidatorAddress), "err", err)
 		return &abcitypes.ResponseVerifyVoteExtension{Status: abcitypes.ResponseVerifyVoteExtension_REJECT}, nil
 	}
 	return &abcitypes.ResponseVerifyVoteExtension{Status: abcitypes.ResponseVerifyVoteExtension_ACCEPT}, nil
@@ -123,10 +128,13 @@ func (s *Application) PrepareProposal(_ context.Context, req *abcitypes.RequestP
 	// more than MaxTxBytes as the block's Data protobuf, which counts each
 	// transaction's field tag and length too: a full mempool reap plus the
 	// record would otherwise pass it by a few bytes a transaction.
-	add := func(tx []byte) {
-		if n := txProtoSize(tx); size+n <= req.MaxTxBytes {
-			txs, size = append(txs, tx), size+n
+	add := func(tx []byte) bool {
+		n := txProtoSize(tx)
+		if size+n > req.MaxTxBytes {
+			return false
 		}
+		txs, size = append(txs, tx), size+n
+		return true
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -149,7 +157,11 @@ func (s *Application) PrepareProposal(_ context.Context, req *abcitypes.RequestP
 		case err != nil:
 			return nil, err
 		default:
-			add(record)
+			if !add(record) {
+				// Every validator refuses the block without it: say why
+				// this proposal will fail rather than fail silently.
+				s.logger.Error("the attestation record does not fit the block; this proposal will be refused", "height", req.Height, "record_bytes", len(record), "max_tx_bytes", req.MaxTxBytes)
+			}
 		}
 	}
 	for _, tx := range proposerless(req.Txs) {

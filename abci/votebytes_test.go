@@ -1,0 +1,141 @@
+package abci
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"testing"
+
+	abcitypes "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/types"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/alephd/alephd/app"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/attest"
+)
+
+// paddedVote is a well-formed Ethereum vote extension padded with an
+// unknown protobuf field to n bytes in all: DecodeVote reads it (and
+// keeps the padding), CometBFT's own cap allows up to 1 MiB.
+func paddedVote(n int) []byte {
+	ext := attest.EncodeVote(&pb.VoteExtension{Eth: &pb.EthVote{From: 101, To: 110, Digest: make([]byte, 32)}})
+	pad := n - len(ext) - 10
+	ext = protowire.AppendTag(ext, 999, protowire.BytesType)
+	return protowire.AppendBytes(ext, bytes.Repeat([]byte{7}, pad))
+}
+
+// largestVote is the largest extension an honest validator may sign:
+// every bound DecodeVote sets at its maximum.
+func largestVote() []byte {
+	ext := &pb.VoteExtension{Eth: &pb.EthVote{From: math.MaxUint64 - 1, To: math.MaxUint64, Digest: make([]byte, 32)}}
+	for i := range attest.MaxVoteFiles {
+		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32)})
+	}
+	return attest.EncodeVote(ext)
+}
+
+func (c *valChain) verifyExt(ext []byte) bool {
+	c.t.Helper()
+	res, err := c.s.VerifyVoteExtension(c.t.Context(), &abcitypes.RequestVerifyVoteExtension{VoteExtension: ext})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return res.Status == abcitypes.ResponseVerifyVoteExtension_ACCEPT
+}
+
+// TestVerifyVoteExtensionRefusesOversized: an extension past the largest
+// the bounds allow is refused, whatever it decodes to; the largest honest
+// one is accepted.
+func TestVerifyVoteExtensionRefusesOversized(t *testing.T) {
+	c := newValChainWith(t, ethGenesis(t), newTestValidator("A", 10))
+	if big := paddedVote(1_048_000); c.verifyExt(big) {
+		t.Fatalf("a %d-byte extension of padding accepted", len(big))
+	}
+	if over := paddedVote(attest.MaxVoteBytes + 16); c.verifyExt(over) {
+		t.Fatalf("a %d-byte extension accepted, the limit is %d", len(over), attest.MaxVoteBytes)
+	}
+	largest := largestVote()
+	if len(largest) != attest.MaxVoteBytes {
+		t.Fatalf("the largest extension the bounds allow is %d bytes, MaxVoteBytes says %d", len(largest), attest.MaxVoteBytes)
+	}
+	if !c.verifyExt(largest) {
+		t.Fatal("the largest extension the bounds allow is refused")
+	}
+}
+
+// TestVerifyVoteExtensionRefusesNonCanonical: a small extension that
+// carries bytes its decoding does not need (an unknown field, a field
+// twice, a padded varint) is refused; its canonical twin is accepted.
+func TestVerifyVoteExtensionRefusesNonCanonical(t *testing.T) {
+	c := newValChainWith(t, ethGenesis(t), newTestValidator("A", 10))
+	vote := &pb.EthVote{From: 101, To: 110, Digest: make([]byte, 32)}
+	canonical := attest.EncodeVote(&pb.VoteExtension{Eth: vote})
+	if !c.verifyExt(canonical) || !c.verifyExt(nil) {
+		t.Fatal("a canonical extension refused")
+	}
+	eth := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 101)
+	eth = protowire.AppendVarint(protowire.AppendTag(eth, 2, protowire.VarintType), 110)
+	eth = protowire.AppendBytes(protowire.AppendTag(eth, 3, protowire.BytesType), vote.Digest)
+	wrap := func(inner []byte) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), inner)
+	}
+	if !bytes.Equal(wrap(eth), canonical) {
+		t.Fatal("the hand-made encoding is not the canonical one; the cases below would test nothing")
+	}
+	padded := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 101)
+	padded[len(padded)-1] |= 0x80
+	padded = append(padded, 0x00) // 101 as a two-byte varint
+	cases := map[string][]byte{
+		"unknown field":        protowire.AppendVarint(protowire.AppendTag(canonical, 15, protowire.VarintType), 1),
+		"unknown nested field": wrap(protowire.AppendVarint(protowire.AppendTag(eth, 9, protowire.VarintType), 1)),
+		"eth twice":            append(wrap(eth), wrap(eth)...),
+		"padded varint":        wrap(append(padded, eth[2:]...)),
+		"empty eth vote":       wrap(nil),
+	}
+	for name, ext := range cases {
+		if _, err := attest.DecodeVote(ext); err != nil && name != "empty eth vote" {
+			t.Fatalf("%s: DecodeVote refuses it already (%v); the case tests nothing", name, err)
+		}
+		if c.verifyExt(ext) {
+			t.Errorf("%s: a non-canonical extension accepted", name)
+		}
+	}
+}
+
+// TestLargestExtensionsFitTheRecord: 4 of 13 validators (30.8% of the
+// power) padding their extensions to ~1 MB made every proposal's record
+// too large for the block, a halt. Such extensions are now refused (the
+// precommit is dropped); the largest they may sign, from all 13, still
+// leaves a record that fits the block and is accepted.
+func TestLargestExtensionsFitTheRecord(t *testing.T) {
+	var vals []testValidator
+	for i := range 13 {
+		vals = append(vals, newTestValidator(fmt.Sprint("V", i), 10))
+	}
+	c := newValChainWith(t, ethGenesis(t), vals...)
+	c.commit(c.propose())
+	if c.verifyExt(paddedVote(1_048_000)) {
+		t.Fatal("a padded extension accepted")
+	}
+	largest := largestVote()
+	if !c.verifyExt(largest) {
+		t.Fatal("the largest extension refused")
+	}
+	for _, v := range vals {
+		c.exts[string(v.address())] = largest
+	}
+	c.last = c.sign(c.height, 0, vals, c.exts)
+	maxTx := cmttypes.MaxDataBytes(app.MaxBlockBytes, 1<<20, len(vals))
+	res, err := c.s.PrepareProposal(t.Context(), &abcitypes.RequestPrepareProposal{Height: c.height + 1, MaxTxBytes: maxTx, LocalLastCommit: c.last})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Txs) == 0 || app.DecodeAttestation(res.Txs[0]) == nil {
+		t.Fatalf("no record proposed (MaxTxBytes %d)", maxTx)
+	}
+	p := &abcitypes.RequestProcessProposal{Height: c.height + 1, Txs: res.Txs, ProposedLastCommit: commitInfoOf(c.last)}
+	if ok, err := c.verdict(p); !ok {
+		t.Fatalf("13 of the largest extensions (%d bytes each, record %d bytes): %v", len(largest), len(res.Txs[0]), err)
+	}
+}
