@@ -69,7 +69,10 @@ func TestEthChanges(t *testing.T) {
 	for name, bad := range map[string][]*pb.EthChange{
 		"unsorted":      {b, a},
 		"twice":         {a, a},
-		"upper case":    {{Address: strings.ToUpper(a.Address[2:]), Amount: []byte{1}}},
+		"upper case":    {{Address: "0x" + strings.ToUpper(a.Address[2:]), Amount: []byte{1}}},
+		"mixed case":    {{Address: common.HexToAddress(a.Address).Hex(), Amount: []byte{1}}},
+		"upper 0X":      {{Address: "0X" + a.Address[2:], Amount: []byte{1}}},
+		"no 0x":         {{Address: a.Address[2:] + "00", Amount: []byte{1}}},
 		"leading zero":  {{Address: a.Address, Amount: []byte{0, 1}}},
 		"zero":          {{Address: a.Address}},
 		"too many":      {a, b, change("0xc3", 1), change("0xd4", 1)},
@@ -145,5 +148,40 @@ func TestApplyEth(t *testing.T) {
 	bad.Reported = []balance.Reported{{Source: "ETH", MainHeight: 50}}
 	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "before ethereum.start_block") {
 		t.Fatalf("a reported height before the start block: %v", err)
+	}
+}
+
+// TestGenesisEthAddressNeeds0x: attested changes name holders "0x…" in
+// lower case; a genesis ETH entry without the prefix would be stored
+// under another account and its start balance lost, so it is refused. A
+// mixed-case 0x entry is the same holder as its attested changes.
+func TestGenesisEthAddressNeeds0x(t *testing.T) {
+	holder := "00000000000000000000000000000000000000a1"
+	p := balance.DefaultParams()
+	p.Ethereum = ethParams()
+	for _, bad := range []string{holder, "0x" + holder[2:], holder + "00"} {
+		g := balance.Genesis{Params: p, Balances: []balance.Entry{{Address: bad, Amount: "10", Source: balance.SourceEth}}}
+		if err := g.Validate(); err == nil || !strings.Contains(err.Error(), "0x-prefixed") {
+			t.Errorf("genesis ETH entry %q: %v", bad, err)
+		}
+	}
+	store, err := state.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := store.Working()
+	var k balance.Keeper
+	g := balance.Genesis{Params: p, Balances: []balance.Entry{{Address: "0x" + strings.ToUpper(holder), Amount: "10", Source: balance.SourceEth}}}
+	if err := g.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Init(kv, g); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.ApplyEth(kv, &pb.EthUpdate{From: 101, To: 110, Changes: []*pb.EthChange{change("0x"+holder, -4)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.Get(kv, "0x"+holder); err != nil || got.Int64() != 6 {
+		t.Fatalf("genesis gave 0x%s 10, it sent 4: has %v (%v), want 6", holder, got, err)
 	}
 }

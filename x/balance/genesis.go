@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"math/big"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/chains"
 )
@@ -62,8 +60,10 @@ func (g Genesis) Validate() error {
 	type id struct{ addr, source string }
 	seen := map[id]bool{}
 	for _, e := range g.Balances {
-		if e.source() == SourceEth && g.Params.Ethereum != nil && !common.IsHexAddress(e.Address) {
-			return fmt.Errorf("genesis balance: %q is not an Ethereum address", e.Address)
+		// Attested changes name holders "0x…": an entry spelt otherwise
+		// would be another account, and its start balance lost.
+		if e.source() == SourceEth && g.Params.Ethereum != nil && !chains.IsEVMAddress(e.Address) {
+			return fmt.Errorf("genesis balance: %q is not a 0x-prefixed Ethereum address (40 hex digits)", e.Address)
 		}
 		if e.source() == SourceGenesis && !chains.IsAddress(e.Address) {
 			return fmt.Errorf("genesis balance: %q is not an address of a supported chain (0x…, a Solana key, SS58, tz1/tz2/tz3, bech32, NULS…, X-avax1…)", e.Address)
