@@ -358,6 +358,69 @@ func (x *ScoreWindow) GetScoreBps() uint32 {
 	return 0
 }
 
+// FileAssignment is a file's place in the storage: its size and chunk
+// root as attested, and the resource nodes holding it, in rendezvous
+// order (x/resource Assign).
+type FileAssignment struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Size          uint64                 `protobuf:"varint,1,opt,name=size,proto3" json:"size,omitempty"`
+	ChunkRoot     []byte                 `protobuf:"bytes,2,opt,name=chunk_root,json=chunkRoot,proto3" json:"chunk_root,omitempty"`
+	Nodes         []string               `protobuf:"bytes,3,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileAssignment) Reset() {
+	*x = FileAssignment{}
+	mi := &file_alephd_v1_resource_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileAssignment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileAssignment) ProtoMessage() {}
+
+func (x *FileAssignment) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_resource_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileAssignment.ProtoReflect.Descriptor instead.
+func (*FileAssignment) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_resource_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *FileAssignment) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *FileAssignment) GetChunkRoot() []byte {
+	if x != nil {
+		return x.ChunkRoot
+	}
+	return nil
+}
+
+func (x *FileAssignment) GetNodes() []string {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
 var File_alephd_v1_resource_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_resource_proto_rawDesc = "" +
@@ -389,7 +452,12 @@ const file_alephd_v1_resource_proto_rawDesc = "" +
 	"\x02up\x18\x05 \x01(\rR\x02up\"Y\n" +
 	"\vScoreWindow\x12-\n" +
 	"\x06epochs\x18\x01 \x03(\v2\x15.alephd.v1.EpochTallyR\x06epochs\x12\x1b\n" +
-	"\tscore_bps\x18\x02 \x01(\rR\bscoreBpsB)Z'github.com/alephd/alephd/proto/alephdv1b\x06proto3"
+	"\tscore_bps\x18\x02 \x01(\rR\bscoreBps\"Y\n" +
+	"\x0eFileAssignment\x12\x12\n" +
+	"\x04size\x18\x01 \x01(\x04R\x04size\x12\x1d\n" +
+	"\n" +
+	"chunk_root\x18\x02 \x01(\fR\tchunkRoot\x12\x14\n" +
+	"\x05nodes\x18\x03 \x03(\tR\x05nodesB)Z'github.com/alephd/alephd/proto/alephdv1b\x06proto3"
 
 var (
 	file_alephd_v1_resource_proto_rawDescOnce sync.Once
@@ -403,12 +471,13 @@ func file_alephd_v1_resource_proto_rawDescGZIP() []byte {
 	return file_alephd_v1_resource_proto_rawDescData
 }
 
-var file_alephd_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_alephd_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_alephd_v1_resource_proto_goTypes = []any{
 	(*StorageProof)(nil),    // 0: alephd.v1.StorageProof
 	(*ChallengeRecord)(nil), // 1: alephd.v1.ChallengeRecord
 	(*EpochTally)(nil),      // 2: alephd.v1.EpochTally
 	(*ScoreWindow)(nil),     // 3: alephd.v1.ScoreWindow
+	(*FileAssignment)(nil),  // 4: alephd.v1.FileAssignment
 }
 var file_alephd_v1_resource_proto_depIdxs = []int32{
 	2, // 0: alephd.v1.ScoreWindow.epochs:type_name -> alephd.v1.EpochTally
@@ -430,7 +499,7 @@ func file_alephd_v1_resource_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alephd_v1_resource_proto_rawDesc), len(file_alephd_v1_resource_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -20,6 +20,16 @@ type Genesis struct {
 	Params     Params             `json:"params"`
 	Windows    []GenesisWindow    `json:"windows"`
 	Challenges []GenesisChallenge `json:"challenges"`
+	// Members are the resource nodes assignments follow; Files the live
+	// files with their holders (FileAssignment in protobuf JSON).
+	Members []string      `json:"members"`
+	Files   []GenesisFile `json:"files"`
+}
+
+// GenesisFile is one file's assignment.
+type GenesisFile struct {
+	Hash       string          `json:"hash"`
+	Assignment json.RawMessage `json:"assignment"`
 }
 
 // GenesisWindow is one node's score window (ScoreWindow in protobuf JSON).
@@ -39,7 +49,7 @@ type GenesisChallenge struct {
 
 // DefaultGenesis is off, with nothing in it.
 func DefaultGenesis() Genesis {
-	return Genesis{Params: DefaultParams(), Windows: []GenesisWindow{}, Challenges: []GenesisChallenge{}}
+	return Genesis{Params: DefaultParams(), Windows: []GenesisWindow{}, Challenges: []GenesisChallenge{}, Members: []string{}, Files: []GenesisFile{}}
 }
 
 // Validate checks what can be checked without state.
@@ -47,8 +57,13 @@ func (g Genesis) Validate() error {
 	if err := g.Params.Validate(); err != nil {
 		return fmt.Errorf("resource params: %w", err)
 	}
-	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0) {
-		return errors.New("resource: windows or challenges on a chain that does not enable the module")
+	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0 || len(g.Members) > 0 || len(g.Files) > 0) {
+		return errors.New("resource: state on a chain that does not enable the module")
+	}
+	for _, f := range g.Files {
+		if err := protojson.Unmarshal(f.Assignment, new(pb.FileAssignment)); err != nil || f.Hash == "" {
+			return fmt.Errorf("resource: assignment of %q: %v", f.Hash, err)
+		}
 	}
 	for _, w := range g.Windows {
 		if err := protojson.Unmarshal(w.Window, new(pb.ScoreWindow)); err != nil || w.Node == "" {
@@ -94,6 +109,22 @@ func (k *Keeper) Init(kv state.KV, g Genesis) error {
 			return err
 		}
 	}
+	for _, m := range g.Members {
+		if err := kv.Set(memberKey(m), present); err != nil {
+			return err
+		}
+	}
+	for _, f := range g.Files {
+		a := new(pb.FileAssignment)
+		if err := protojson.Unmarshal(f.Assignment, a); err != nil {
+			return err
+		}
+		nodes := a.Nodes
+		a.Nodes = nil
+		if err := k.setHolders(kv, f.Hash, a, nodes); err != nil {
+			return err
+		}
+	}
 	return k.Invariants(kv)
 }
 
@@ -125,6 +156,27 @@ func (k *Keeper) Export(kv state.KV) (Genesis, error) {
 			return false
 		}
 		g.Challenges = append(g.Challenges, GenesisChallenge{Epoch: epoch, Node: nodeHash, Slot: slot, Challenge: protoJSON(c)})
+		return true
+	})
+	if err = errors.Join(err, bad); err != nil {
+		return g, err
+	}
+	members, err := k.Members(kv)
+	if err != nil {
+		return g, err
+	}
+	for _, m := range members {
+		g.Members = append(g.Members, m.Node)
+	}
+	prefix = []byte{ModulePrefix, prefixFile}
+	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		hash := r.String()
+		a := new(pb.FileAssignment)
+		if bad = errors.Join(r.Err(), proto.Unmarshal(v, a)); bad != nil {
+			return false
+		}
+		g.Files = append(g.Files, GenesisFile{Hash: hash, Assignment: protoJSON(a)})
 		return true
 	})
 	return g, errors.Join(err, bad)

@@ -3,6 +3,7 @@ package resource
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 
@@ -17,7 +18,9 @@ import (
 //     up <= slots, and its score is Score of them (so within 0..10,000);
 //   - an open challenge names a chunk inside its file, a sha256 file's
 //     carries a 32-byte root and an IPFS file's none, and a passed one the
-//     height it was proven at.
+//     height it was proven at;
+//   - every file is held by exactly Assign over the members, and the
+//     holdings index lists exactly those (file, node) pairs.
 func (k *Keeper) Invariants(kv state.KV) error {
 	var bad error
 	prefix := []byte{ModulePrefix, prefixWindow}
@@ -49,7 +52,55 @@ func (k *Keeper) Invariants(kv state.KV) error {
 		}
 		return bad == nil
 	})
-	return errors.Join(err, bad)
+	if err = errors.Join(err, bad); err != nil {
+		return err
+	}
+	return k.checkAssignments(kv)
+}
+
+func (k *Keeper) checkAssignments(kv state.KV) error {
+	members, err := k.Members(kv)
+	if err != nil {
+		return err
+	}
+	var bad error
+	holdings := 0
+	prefix := []byte{ModulePrefix, prefixFile}
+	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		hash := r.String()
+		a := new(pb.FileAssignment)
+		if bad = errors.Join(r.Err(), proto.Unmarshal(v, a)); bad != nil {
+			return false
+		}
+		if want := Assign(hash, members, int(k.params.Replicas)); !slices.Equal(a.Nodes, want) {
+			bad = fmt.Errorf("file %s is held by %v, its assignment is %v", hash, a.Nodes, want)
+			return false
+		}
+		for _, n := range a.Nodes {
+			ok, err := kv.Has(holdingKey(n, hash))
+			if bad = err; err == nil && !ok {
+				bad = fmt.Errorf("file %s is held by %s, which does not list it", hash, n)
+			}
+			if bad != nil {
+				return false
+			}
+		}
+		holdings += len(a.Nodes)
+		return true
+	})
+	if err = errors.Join(err, bad); err != nil {
+		return err
+	}
+	listed := 0
+	err = state.IteratePrefix(kv, []byte{ModulePrefix, prefixHolding}, false, func(_, _ []byte) bool {
+		listed++
+		return true
+	})
+	if err == nil && listed != holdings {
+		err = fmt.Errorf("%d holdings listed, the assignments have %d", listed, holdings)
+	}
+	return err
 }
 
 func (k *Keeper) checkWindow(w *pb.ScoreWindow) error {

@@ -8,7 +8,10 @@ const ModulePrefix byte = 0x05
 const (
 	prefixParams    byte = 0x00 // -> Params JSON (only on chains that enable the module)
 	prefixWindow    byte = 0x01 // node hash -> ScoreWindow
-	prefixChallenge byte = 0x02 // epoch, node hash, slot -> challengeValue
+	prefixChallenge byte = 0x02 // epoch, node hash, slot -> ChallengeRecord
+	prefixFile      byte = 0x03 // file hash -> FileAssignment
+	prefixHolding   byte = 0x04 // node hash, file hash -> (present): the node's files
+	prefixMember    byte = 0x05 // node hash -> (present): the nodes assignments follow
 )
 
 var paramsKey = []byte{ModulePrefix, prefixParams}
@@ -25,3 +28,18 @@ func challengeKey(epoch uint64, node string, slot uint32) []byte {
 func epochChallengesPrefix(epoch uint64) []byte {
 	return state.NewKey(ModulePrefix, prefixChallenge).Uint64(epoch).Bytes()
 }
+
+// FileKey is the state key of a file's assignment, for proofs.
+func FileKey(hash string) []byte {
+	return state.NewKey(ModulePrefix, prefixFile).String(hash).Bytes()
+}
+
+func holdingKey(node, file string) []byte {
+	return state.NewKey(ModulePrefix, prefixHolding).String(node).String(file).Bytes()
+}
+
+func memberKey(node string) []byte {
+	return state.NewKey(ModulePrefix, prefixMember).String(node).Bytes()
+}
+
+var present = []byte{1}
