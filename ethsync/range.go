@@ -26,6 +26,9 @@ type Range struct {
 	Digest   []byte
 	// Transfers is how many Transfer logs the range holds.
 	Transfers int
+
+	hash common.Hash // of block To, when read
+	read int         // the reader's Sync count when read
 }
 
 // Vote is the range as a vote extension carries it.

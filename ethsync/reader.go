@@ -39,6 +39,12 @@ type Config struct {
 	Ahead int
 	// CallTimeout bounds each RPC call (default 20 s).
 	CallTimeout time.Duration
+	// Expire is how many Syncs a cached range is kept before it is read
+	// again (default 30, a minute at the default poll). The chain waits
+	// on a range until 2/3 of the power read it alike: a range this node
+	// read wrong (an endpoint that missed logs for a while) must not be
+	// voted for ever.
+	Expire int
 	// Info and Error log; nil drops the lines.
 	Info, Error func(msg string, kv ...any)
 	// Endpoint names the RPC in log lines.
@@ -59,7 +65,7 @@ type Reader struct {
 	height  uint64            // last block of the last range read
 	final   uint64            // the endpoint's last final block
 	down    error             // the last RPC failure, until a call succeeds
-	chainOK bool              // the endpoint's chain id was checked
+	syncs   int               // Syncs run, the clock of Expire
 }
 
 // New returns a reader over chain.
@@ -72,6 +78,9 @@ func New(chain Chain, cfg Config) *Reader {
 	}
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = 20 * time.Second
+	}
+	if cfg.Expire <= 0 {
+		cfg.Expire = 30
 	}
 	if cfg.Info == nil {
 		cfg.Info = func(string, ...any) {}
@@ -248,18 +257,22 @@ func (r *Reader) step(ctx context.Context) {
 }
 
 // Sync reads what is final and not read yet: up to Ahead ranges from the
-// one Want named. It returns the first RPC failure.
+// one Want named. Every Sync checks the endpoint's chain id again (a URL
+// may come to serve another network), and the last block of every cached
+// range: one that is no longer the chain's (a reorg deeper than the
+// finality rule, or a proxy that lied) is dropped with the ranges after
+// it, and read again. A range cached Expire Syncs ago is read again too.
+// It returns the first RPC failure.
 func (r *Reader) Sync(ctx context.Context) error {
 	r.mu.Lock()
-	from, checked := r.want, r.chainOK
+	from := r.want
+	r.syncs++
 	r.mu.Unlock()
 	if from == 0 {
 		return nil
 	}
-	if !checked {
-		if err := r.checkChain(ctx); err != nil {
-			return r.failed(err)
-		}
+	if err := r.checkChain(ctx); err != nil {
+		return r.failed(err)
 	}
 	final, err := r.finalHead(ctx)
 	if err != nil {
@@ -269,10 +282,14 @@ func (r *Reader) Sync(ctx context.Context) error {
 	r.final = final
 	r.mu.Unlock()
 	metricFinal.Set(float64(final))
+	if err := r.recheck(ctx, from); err != nil {
+		return r.failed(err)
+	}
 	p := r.cfg.Params
 	for i := 0; i <= r.cfg.Ahead; i++ {
-		if g := r.Range(from); g != nil {
-			from = g.To + 1
+		old := r.Range(from)
+		if old != nil && !r.expired(old) {
+			from = old.To + 1
 			continue
 		}
 		end := p.RangeEnd(from)
@@ -288,6 +305,11 @@ func (r *Reader) Sync(ctx context.Context) error {
 			r.mu.Unlock()
 			break
 		}
+		if old != nil && (old.To != g.To || string(old.Digest) != string(g.Digest)) {
+			r.cfg.Info("Ethereum range read again differs from the one cached; voting the new one", "from", from, "to", g.To, "was_to", old.To)
+			r.dropFrom(from)
+		}
+		g.read = r.syncs
 		r.ranges[from] = g
 		if g.To > r.height {
 			r.height = g.To
@@ -313,6 +335,66 @@ func (r *Reader) failed(err error) error {
 	return err
 }
 
+// expired reports whether g was read Expire Syncs ago or more.
+func (r *Reader) expired(g *Range) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.syncs-g.read >= r.cfg.Expire
+}
+
+// dropFrom forgets the cached ranges from block from on, and the height
+// read; r.mu is held.
+func (r *Reader) dropFrom(from uint64) {
+	for f := range r.ranges {
+		if f >= from {
+			delete(r.ranges, f)
+		}
+	}
+	r.height = 0
+	for _, g := range r.ranges {
+		r.height = max(r.height, g.To)
+	}
+}
+
+// recheck drops the cached ranges, from the one starting at from on,
+// whose last block the endpoint no longer has with the hash it had when
+// read: at most Ahead+1 header calls.
+func (r *Reader) recheck(ctx context.Context, from uint64) error {
+	for range r.cfg.Ahead + 1 {
+		g := r.Range(from)
+		if g == nil {
+			return nil
+		}
+		h, err := r.header(ctx, g.To)
+		if err != nil {
+			return err
+		}
+		if h.Hash() != g.hash {
+			r.cfg.Error("Ethereum blocks this node read are no longer the chain's (a reorg past the finality rule, or an endpoint that answered otherwise); reading them again", "from", g.From, "to", g.To, "hash_read", g.hash, "hash_now", h.Hash())
+			r.mu.Lock()
+			r.dropFrom(from)
+			r.mu.Unlock()
+			return nil
+		}
+		from = g.To + 1
+	}
+	return nil
+}
+
+// header is the header of block n.
+func (r *Reader) header(ctx context.Context, n uint64) (*types.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
+	defer cancel()
+	h, err := r.chain.HeaderByNumber(ctx, new(big.Int).SetUint64(n))
+	if err != nil {
+		return nil, fmt.Errorf("read block %d: %w", n, err)
+	}
+	if h == nil || h.Number == nil || !h.Number.IsUint64() || h.Number.Uint64() != n {
+		return nil, fmt.Errorf("the endpoint answered another header for block %d", n)
+	}
+	return h, nil
+}
+
 // checkChain refuses an endpoint of another chain than the params name.
 func (r *Reader) checkChain(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
@@ -324,9 +406,6 @@ func (r *Reader) checkChain(ctx context.Context) error {
 	if !id.IsUint64() || id.Uint64() != r.cfg.Params.ChainID {
 		return fmt.Errorf("the endpoint serves chain id %s; genesis names %d", id, r.cfg.Params.ChainID)
 	}
-	r.mu.Lock()
-	r.chainOK = true
-	r.mu.Unlock()
 	return nil
 }
 
@@ -356,8 +435,14 @@ func (r *Reader) finalHead(ctx context.Context) (uint64, error) {
 }
 
 // read reads blocks from..end into a range (which may end earlier, at
-// max_changes).
+// max_changes), with the hash of its last block. That hash is read before
+// the logs: if a reorg replaces the blocks meanwhile, the next recheck
+// sees another hash and reads the range again.
 func (r *Reader) read(ctx context.Context, from, end uint64) (*Range, error) {
+	last, err := r.header(ctx, end)
+	if err != nil {
+		return nil, err
+	}
 	logs, err := r.logs(ctx, from, end, 0)
 	if err != nil {
 		return nil, err
@@ -366,7 +451,24 @@ func (r *Reader) read(ctx context.Context, from, end uint64) (*Range, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildRange(ts, from, end, r.cfg.Params.MaxChanges)
+	g, err := buildRange(ts, from, end, r.cfg.Params.MaxChanges)
+	if err != nil {
+		return nil, err
+	}
+	g.hash = last.Hash()
+	if g.To != end { // cut at max_changes: hash its own last block, then make sure end did not move
+		h, err := r.header(ctx, g.To)
+		if err != nil {
+			return nil, err
+		}
+		if again, err := r.header(ctx, end); err != nil {
+			return nil, err
+		} else if again.Hash() != last.Hash() {
+			return nil, fmt.Errorf("blocks %d-%d changed while read (a reorg): read again at the next poll", from, end)
+		}
+		g.hash = h.Hash()
+	}
+	return g, nil
 }
 
 // maxSplits bounds how many times a query is halved: 2^16 queries at most
