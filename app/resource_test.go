@@ -39,6 +39,7 @@ func TestResourceOffKeepsAppHash(t *testing.T) {
 	off := apptest.New(t, withResource(t, &def))
 	on := def
 	on.Params.Enabled = true
+	on.Params.EpochBlocks, on.Params.ProofWindowBlocks = 10, 5
 	enabled := apptest.New(t, withResource(t, &on))
 	if !bytes.Equal(without.Hash, off.Hash) {
 		t.Fatalf("a disabled x/resource changed the genesis app hash: %x, %x", without.Hash, off.Hash)
@@ -46,7 +47,7 @@ func TestResourceOffKeepsAppHash(t *testing.T) {
 	if bytes.Equal(without.Hash, enabled.Hash) {
 		t.Fatal("enabling x/resource left no trace in state")
 	}
-	for range 3 {
+	for range 12 { // past the enabled chain's first epoch (10 blocks here)
 		without.MustBlock()
 		off.MustBlock()
 		enabled.MustBlock()
