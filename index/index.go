@@ -24,6 +24,8 @@ type Index struct {
 	height  int64
 	waiters []chan struct{}
 	metrics *metrics
+	// counters caches counter values for the writer (counters.go).
+	counters *counterCache
 }
 
 // Open opens (or creates) the index in dir. An index written in another
@@ -73,7 +75,7 @@ var (
 )
 
 func load(db iavldb.DB) (*Index, error) {
-	x := &Index{db: db}
+	x := &Index{db: db, counters: newCounterCache()}
 	x.metrics = newMetrics(x)
 	h, err := db.Get(heightKey)
 	if err == nil && len(h) == 8 {

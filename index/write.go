@@ -352,14 +352,11 @@ func (b *batch) commit(height int64) error {
 			return err
 		}
 	}
+	written := make(map[string]int64, len(b.counts))
 	for _, k := range sortedKeys(b.counts) {
-		cur, err := b.x.db.Get([]byte(k))
+		n, err := b.x.counter(k)
 		if err != nil {
 			return err
-		}
-		var n int64
-		if len(cur) == 8 {
-			n = int64(binary.BigEndian.Uint64(cur))
 		}
 		old := n
 		n += b.counts[k]
@@ -368,6 +365,7 @@ func (b *batch) commit(height int64) error {
 		if err := wb.Set([]byte(k), v[:]); err != nil {
 			return err
 		}
+		written[k] = n
 		if err := b.rank([]byte(k), old, n); err != nil {
 			return err
 		}
@@ -382,6 +380,9 @@ func (b *batch) commit(height int64) error {
 	}
 	if err := wb.WriteSync(); err != nil {
 		return fmt.Errorf("write index batch: %w", err)
+	}
+	for k, n := range written { // committed: the cache may hold them
+		b.x.counters.put(k, n)
 	}
 	b.x.mu.Lock()
 	b.x.height = height
