@@ -17,7 +17,7 @@ import (
 // over the params in state: one read per block while it is off.
 func (a *App) resourceModule() Module {
 	keeper := func(kv state.KV) (*resource.Keeper, error) {
-		k := resource.NewKeeper(a.nodes)
+		k := resource.NewKeeper(a.nodes, a.messages)
 		return k, k.LoadParams(kv)
 	}
 	return Module{
@@ -25,7 +25,7 @@ func (a *App) resourceModule() Module {
 		DefaultGenesis:  func() any { return resource.DefaultGenesis() },
 		ValidateGenesis: validateWith(resource.DefaultGenesis, resource.Genesis.Validate),
 		InitGenesis: initWith(resource.DefaultGenesis, func(kv state.KV, g resource.Genesis) error {
-			return resource.NewKeeper(a.nodes).Init(kv, g)
+			return resource.NewKeeper(a.nodes, a.messages).Init(kv, g)
 		}),
 		ExportGenesis: func(kv state.KV) (any, error) {
 			k, err := keeper(kv)

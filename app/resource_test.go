@@ -3,10 +3,19 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
+	"github.com/alephd/alephd/client"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/message"
+	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/resource"
 )
 
@@ -72,5 +81,98 @@ func TestResourceOffKeepsAppHash(t *testing.T) {
 	bad.Params.Replicas = 0
 	if err := app.ValidateGenesis(withResource(t, &bad)); err == nil {
 		t.Fatal("a genesis with replicas 0 validated")
+	}
+}
+
+// resourceChain is a dev chain with an active CCN linking three CRNs and
+// x/resource on: 2 replicas, epochs of 10 blocks answered within 5.
+func resourceChain(t *testing.T) *apptest.Chain {
+	t.Helper()
+	parts := map[string]json.RawMessage{}
+	if err := json.Unmarshal(app.DevGenesis(), &parts); err != nil {
+		t.Fatal(err)
+	}
+	mg := message.DefaultGenesis()
+	mg.Params.StoreAttestBlocks = 3
+	bg := balance.DefaultGenesis()
+	if err := json.Unmarshal(parts["balance"], &bg); err != nil {
+		t.Fatal(err)
+	}
+	ccnOwner, staker := apptest.Address(apptest.Key("ccn")), apptest.Address(apptest.Key("staker"))
+	bg.Balances = append(bg.Balances, balance.Entry{Address: ccnOwner, Amount: "300000000000000000000000"},
+		balance.Entry{Address: staker, Amount: "600000000000000000000000"})
+	ng := node.DefaultGenesis()
+	ccn := &pb.NodeRecord{Hash: "ccn", Kind: pb.NodeKind_NODE_KIND_CORE, Owner: ccnOwner, Multiaddress: "/ip4/10.0.0.1/tcp/4025"}
+	for i := range 3 {
+		h := fmt.Sprintf("crn-%d", i)
+		ccn.ResourceNodes = append(ccn.ResourceNodes, h)
+		b, _ := protojson.Marshal(&pb.NodeRecord{Hash: h, Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: staker, Type: "compute", Address: fmt.Sprintf("https://crn%d.example", i)})
+		ng.Nodes = append(ng.Nodes, b)
+	}
+	b, _ := protojson.Marshal(ccn)
+	ng.Nodes = append(ng.Nodes, b)
+	ng.Stakes = []node.GenesisStake{{Staker: staker, Nodes: []string{"ccn"}}}
+	rg := resource.DefaultGenesis()
+	rg.Params.Enabled = true
+	rg.Params.EpochBlocks, rg.Params.ProofWindowBlocks = 10, 5
+	for name, v := range map[string]any{"message": mg, "balance": bg, "node": ng, "resource": rg} {
+		parts[name], _ = json.Marshal(v)
+	}
+	doc, _ := json.Marshal(parts)
+	return apptest.New(t, doc)
+}
+
+// TestResourceEpochs runs the chain's part end to end, without proofs
+// (their transaction is not wired yet): a STORE attested in epoch 0 is
+// assigned to 2 of the 3 CRNs when epoch 1 opens, each holder draws its 4
+// challenges and the third none; at the deadline the unanswered
+// challenges fail into the holders' windows (score 0); forgotten, the file
+// is released when epoch 2 opens. Every invariant holds after every block.
+func TestResourceEpochs(t *testing.T) {
+	c := resourceChain(t)
+	const file = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+	store := sign(t, apptest.Key("alice"), at(client.Store("TEST", file, "ipfs", 0), "1700000001"))
+	c.MustBlock(store)
+	c.Attest([]*pb.AttestedFile{apptest.File(store, 5<<20)})
+	if s := c.Status(store.ItemHash); s != "processed" {
+		t.Fatalf("the STORE is %s", s)
+	}
+	k := resource.NewKeeper(nil, nil)
+	kv := c.Store.Working()
+	if err := k.LoadParams(kv); err != nil {
+		t.Fatal(err)
+	}
+	for c.Height < 11 { // epoch 1 opens at height 11
+		c.MustBlock()
+	}
+	a, err := k.Assignment(kv, file)
+	if err != nil || a == nil || len(a.Nodes) != 2 || a.Size != 5<<20 {
+		t.Fatalf("assignment %v, %v", a, err)
+	}
+	for i := range 3 {
+		n := fmt.Sprintf("crn-%d", i)
+		ch, err := k.Challenge(kv, 1, n, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if holds := slices.Contains(a.Nodes, n); holds != (ch != nil) {
+			t.Fatalf("%s holds the file: %v, has a challenge: %v", n, holds, ch)
+		}
+	}
+	for c.Height < 15 { // the deadline
+		c.MustBlock()
+	}
+	for _, n := range a.Nodes {
+		w, err := k.Window(kv, n)
+		if err != nil || len(w.Epochs) != 1 || w.Epochs[0].Issued != 4 || w.Epochs[0].Passed != 0 || w.ScoreBps != 0 {
+			t.Fatalf("%s: window %v, %v", n, w, err)
+		}
+	}
+	c.MustBlock(sign(t, apptest.Key("alice"), at(client.Forget("TEST", []string{store.ItemHash}, nil, ""), "1700000002")))
+	for c.Height < 21 { // epoch 2 opens
+		c.MustBlock()
+	}
+	if a, err := k.Assignment(kv, file); err != nil || a != nil {
+		t.Fatalf("a forgotten file is still assigned: %v, %v", a, err)
 	}
 }

@@ -39,7 +39,7 @@ func BenchmarkEpochProofs(b *testing.B) {
 			b.Fatal(err)
 		}
 		kv := s.Working()
-		k := resource.NewKeeper(nil)
+		k := resource.NewKeeper(nil, nil)
 		g := resource.DefaultGenesis()
 		g.Params = p
 		if err := k.Init(kv, g); err != nil {

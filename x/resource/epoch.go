@@ -4,8 +4,10 @@ import "github.com/alephd/alephd/state"
 
 // BeginBlock opens an epoch at its first height: the members follow the
 // registry (files move off nodes that left and onto nodes that joined),
-// then each member's challenges are drawn over what it holds, from the
-// seed of the app hash every validator committed before this block.
+// the files follow the live STOREs (new ones assigned, released ones
+// dropped), then each member's challenges are drawn over what it holds,
+// from the seed of the app hash every validator committed before this
+// block.
 func (k *Keeper) BeginBlock(kv state.KV, height int64, chainID string, lastAppHash []byte) error {
 	if !k.params.Enabled {
 		return nil
@@ -15,6 +17,9 @@ func (k *Keeper) BeginBlock(kv state.KV, height int64, chainID string, lastAppHa
 		return nil
 	}
 	if _, err := k.Refresh(kv); err != nil {
+		return err
+	}
+	if err := k.SyncFiles(kv); err != nil {
 		return err
 	}
 	holdings, err := k.Holdings(kv)

@@ -1,6 +1,7 @@
 package resource
 
 import (
+	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/node"
 )
@@ -9,4 +10,12 @@ import (
 // nodes are linked to active CCNs. x/node's Keeper is one.
 type NodeKeeper interface {
 	Registry(kv state.KV) (node.CoreChannel, error)
+}
+
+// MessageKeeper is what the module reads of messages: the files live
+// STOREs name, and their attested sizes. x/message's Keeper is one.
+type MessageKeeper interface {
+	LiveFiles(kv state.KV) ([]string, error)
+	FileStores(kv state.KV, fileHash string) ([]string, error)
+	GetMessage(kv state.KV, hash string) (*pb.MessageRecord, error)
 }

@@ -14,12 +14,16 @@ import (
 // Keeper owns the challenges and scores. It caches the params, which
 // change only at genesis.
 type Keeper struct {
-	nodes  NodeKeeper
-	params Params
+	nodes    NodeKeeper
+	messages MessageKeeper
+	params   Params
 }
 
-// NewKeeper returns a keeper over the registry resource nodes come from.
-func NewKeeper(nodes NodeKeeper) *Keeper { return &Keeper{nodes: nodes, params: DefaultParams()} }
+// NewKeeper returns a keeper over the registry resource nodes come from
+// and the messages whose files they hold.
+func NewKeeper(nodes NodeKeeper, messages MessageKeeper) *Keeper {
+	return &Keeper{nodes: nodes, messages: messages, params: DefaultParams()}
+}
 
 // Params returns the cached params.
 func (k *Keeper) Params() Params { return k.params }

@@ -71,7 +71,7 @@ func enabled(t *testing.T) (*resource.Keeper, state.KV) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := resource.NewKeeper(nil)
+	k := resource.NewKeeper(nil, nil)
 	g := resource.DefaultGenesis()
 	g.Params.Enabled = true
 	g.Params.ChallengesPerEpoch = 3
@@ -229,7 +229,7 @@ func TestProofLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k2 := resource.NewKeeper(nil)
+	k2 := resource.NewKeeper(nil, nil)
 	if err := k2.Init(s2.Working(), exported); err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestDisabledWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := s.WorkingHash()
-	k := resource.NewKeeper(nil)
+	k := resource.NewKeeper(nil, nil)
 	kv := s.Working()
 	if err := k.Init(kv, resource.DefaultGenesis()); err != nil {
 		t.Fatal(err)
