@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -15,20 +16,27 @@ import (
 )
 
 // addJSON is POST /api/v0/storage/add_json: the body, which must be one
-// JSON value, is stored as sent under its sha256.
+// JSON value, is stored as pyaleph stores it (pyalephJSON) under its
+// sha256.
 func (s *Server) addJSON(c *gin.Context) {
 	s.storeJSON(c, s.files.Put)
 }
 
-// storeJSON stores an add_json body through put, streaming it past a JSON
-// check, and answers {"status": "success", "hash": ...}.
+// storeJSON stores an add_json body through put, re-serialized as pyaleph
+// does (pyalephJSON), and answers {"status": "success", "hash": ...}. Like
+// pyaleph, it holds the body in memory: at most the unsigned upload limit.
 func (s *Server) storeJSON(c *gin.Context, put putFunc) {
-	j := newJSONCheck(c.Request.Body)
-	r := &clientReader{r: j}
-	hash, _, err := put(r, s.limits.unsigned)
-	verr := j.verdict()
-	if err == nil && verr != nil {
-		err = verr // the body ended inside a value, or had a second one
+	r := &clientReader{r: io.LimitReader(c.Request.Body, s.limits.unsigned+1)}
+	body, err := io.ReadAll(r)
+	if err == nil && int64(len(body)) > s.limits.unsigned {
+		err = content.ErrTooLarge
+	}
+	if err == nil {
+		body, err = pyalephJSON(body)
+	}
+	var hash string
+	if err == nil {
+		hash, _, err = put(bytes.NewReader(body), int64(len(body)))
 	}
 	if err != nil {
 		failPut(c, r, err, fmt.Sprintf("the body is larger than %d bytes", s.limits.unsigned))

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	iavldb "github.com/cosmos/iavl/db"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/internal/jsonobj"
@@ -48,6 +49,8 @@ type listBatch struct {
 	posts map[string]*postState // original item_hash -> state; nil deletes it
 	// sizes are the file sizes the block's attestation record names.
 	sizes map[string]uint64
+	// contents are the non-inline contents it carries.
+	contents map[string][]byte
 	// senders maps a lower-cased address to its spelling in the block's
 	// latest message: address ranks answer addresses as sent.
 	senders map[string]string
@@ -59,6 +62,7 @@ type listBatch struct {
 func (l *listBatch) init() {
 	l.aggs, l.posts = map[string]*aggRecord{}, map[string]*postState{}
 	l.sizes, l.senders, l.ranks = map[string]uint64{}, map[string]string{}, map[string]*rankChange{}
+	l.contents = map[string][]byte{}
 }
 
 func (l *listBatch) fail(err error) {
@@ -79,7 +83,30 @@ func (b *batch) attested(tr TxResult) {
 	}
 	for _, f := range rec.GetFiles() {
 		b.lists.sizes[f.ItemHash] = f.Size
+		if len(f.Content) > 0 {
+			b.lists.contents[f.ItemHash] = f.Content
+		}
 	}
+}
+
+// fill gives a pending non-inline message's entry the content the block's
+// record carried, with what the listings read from it, before it goes
+// live. The state machine applied the same bytes.
+func (b *batch) fill(t *Entry) {
+	content, ok := b.lists.contents[t.ItemHash]
+	if !ok || t.msg == nil || message.Inline(t.msg) {
+		return
+	}
+	c, err := message.ParseContent(t.Type, content)
+	if err != nil {
+		return
+	}
+	m := proto.Clone(t.msg).(*pb.AlephMessage)
+	m.ItemContent = content
+	t.msg = m
+	t.Owner, t.PostType, t.Ref, t.Key, t.ContentHash = c.Address, c.PostType, c.Ref, c.Key, c.FileHash
+	t.Tags = tags(content)
+	t.contentTime, t.hasContentTime = c.TimeNano, true
 }
 
 // countSender keeps an address's post types and channels.

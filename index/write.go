@@ -197,7 +197,9 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 		}
 	}
 	b.put(e)
-	if m.Type == message.TypeStore { // pending until its file is attested
+	// A STORE is pending until its file is attested, a message whose
+	// content is not inline until its content is.
+	if m.Type == message.TypeStore || !message.Inline(m) {
 		e.Status = StatusPending
 		b.x.metrics.messages.WithLabelValues(m.Type, StatusPending).Inc()
 		for _, d := range dimensions {
@@ -238,6 +240,7 @@ func (b *batch) statusChanges(changes []StatusChange) error {
 		switch {
 		case t.Status == StatusPending && c.Status == StatusProcessed: // attested
 			b.mark(byKey(dimStatus, []string{StatusPending}, t), false)
+			b.fill(t)
 			b.begin(t)
 			b.mark(liveKey(b.height, t.ItemHash), true) // for BecameLive
 		case t.Status == StatusPending && c.Status == StatusRejected:

@@ -92,9 +92,10 @@ func toJSON(m *pb.AlephMessage, withContent bool) []byte {
 	field("item_type", str(m.ItemType), false)
 	field("item_hash", str(m.ItemHash), false)
 	switch {
-	case withContent && !Inline(m):
-		// The content is not part of a non-inline message (pyaleph keeps
-		// item_content null); it is served as the message's content.
+	case withContent && !Inline(m) && len(m.ItemContent) == 0:
+		// Content that is not inline and not attested yet (pyaleph keeps
+		// item_content null for these). Once attested, the record keeps
+		// the bytes, served and exported like inline content.
 		field("item_content", []byte("null"), false)
 	case withContent:
 		field("item_content", str(string(m.ItemContent)), false)

@@ -31,9 +31,6 @@ type GenesisMessage struct {
 	AttestDeadline int64 `json:"attest_deadline,omitempty"`
 	// FileHash is a processed STORE's file.
 	FileHash string `json:"file_hash,omitempty"`
-	// Content is the attested content of a message that is not inline
-	// (its message's item_content is null).
-	Content *string `json:"content,omitempty"`
 }
 
 // Genesis is this module's part of the genesis document.
@@ -88,9 +85,6 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 		m, err := FromJSON(gm.Message)
 		if err != nil {
 			return fmt.Errorf("genesis message %d: %w", i, err)
-		}
-		if gm.Content != nil {
-			m.ItemContent = []byte(*gm.Content)
 		}
 		status, ok := pb.MessageStatus_value[gm.Status]
 		if !ok || status == 0 {
@@ -177,13 +171,7 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 	}
 	g := Genesis{Params: p, Messages: []GenesisMessage{}}
 	err = k.EachRecord(kv, func(rec *pb.MessageRecord) error {
-		var content *string
-		if !Inline(rec.Message) && len(rec.Message.ItemContent) > 0 {
-			s := string(rec.Message.ItemContent)
-			content = &s
-		}
 		g.Messages = append(g.Messages, GenesisMessage{
-			Content: content,
 			Message: ToJSON(rec.Message), Status: rec.Status.String(), Height: rec.Height, TxIndex: rec.TxIndex,
 			BlockTimeUnixNano: rec.BlockTimeUnixNano, Owner: rec.Owner, ContentTimeUnixNano: rec.ContentTimeUnixNano,
 			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy, Charge: rec.Charge,
