@@ -84,3 +84,20 @@ func pairHash(file, node string) uint64 {
 	var sum [sha256.Size]byte
 	return binary.BigEndian.Uint64(h.Sum(sum[:0]))
 }
+
+// Outranks reports whether node c would enter the first replicas of file
+// over holders, the file's current holders over the same members (in
+// score order): when no joining node outranks a full set of holders, and
+// none of them left, the file's assignment cannot change.
+func Outranks(file string, c Candidate, holders []Candidate, replicas int) bool {
+	if c.Weight == 0 {
+		return false
+	}
+	if len(holders) < replicas {
+		return true
+	}
+	weakest := holders[len(holders)-1]
+	a := scored{node: c.Node, weight: c.Weight, l: negLn(pairHash(file, c.Node))}
+	w := scored{node: weakest.Node, weight: weakest.Weight, l: negLn(pairHash(file, weakest.Node))}
+	return compareScored(a, w) < 0
+}

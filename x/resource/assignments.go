@@ -96,15 +96,14 @@ func (k *Keeper) setHolders(kv state.KV, file string, a *pb.FileAssignment, node
 }
 
 // Refresh makes the members the registry's current candidates and, if they
-// changed, re-assigns every file over them. Rendezvous hashing moves only
-// what must move (a node that left gives its files to the next node in
-// each file's order; one that joined takes the files where it ranks among
-// the first replicas), and only changed holdings are written. It returns
-// how many files changed holders.
-//
-// Every file is re-ranked when the set changes: N hashes per file, at most
-// once an epoch. A per-node index of files would bound a departure to the
-// node's own files; joins must look at every file either way.
+// changed, re-assigns the files that must move. Rendezvous hashing moves
+// only those: a node that left gives each of its files to the next node in
+// that file's order; one that joined takes the files where it ranks among
+// the first replicas. So a file is re-ranked over all members only if a
+// holder left, it has fewer holders than it should, or a joining node
+// outranks its weakest holder (Outranks); the others cost one hash per
+// joining node and one for the weakest holder. Only changed holdings are
+// written. It returns how many files changed holders.
 func (k *Keeper) Refresh(kv state.KV) (int, error) {
 	now, err := k.Candidates(kv)
 	if err != nil {
@@ -117,12 +116,20 @@ func (k *Keeper) Refresh(kv state.KV) (int, error) {
 	if slices.Equal(now, was) {
 		return 0, nil
 	}
+	left := map[string]bool{}
 	for _, m := range was {
+		if !slices.Contains(now, m) {
+			left[m.Node] = true
+		}
 		if err := kv.Delete(memberKey(m.Node)); err != nil {
 			return 0, err
 		}
 	}
+	var joined []Candidate
 	for _, c := range now {
+		if !slices.Contains(was, c) {
+			joined = append(joined, c)
+		}
 		if err := kv.Set(memberKey(c.Node), present); err != nil {
 			return 0, err
 		}
@@ -146,9 +153,14 @@ func (k *Keeper) Refresh(kv state.KV) (int, error) {
 	if err = errors.Join(err, bad); err != nil {
 		return 0, err
 	}
+	replicas := int(k.params.Replicas)
+	full := min(replicas, len(now))
 	moved := 0
 	for _, f := range files {
-		nodes := Assign(f.hash, now, int(k.params.Replicas))
+		if !k.mayMove(f.hash, f.a.Nodes, left, joined, full) {
+			continue
+		}
+		nodes := Assign(f.hash, now, replicas)
 		if slices.Equal(nodes, f.a.Nodes) {
 			continue
 		}
@@ -158,6 +170,28 @@ func (k *Keeper) Refresh(kv state.KV) (int, error) {
 		}
 	}
 	return moved, nil
+}
+
+// mayMove tells whether a file held by holders could be assigned otherwise
+// after the members changed: a holder left, it lacks holders, or a joining
+// node outranks the weakest holder.
+func (k *Keeper) mayMove(file string, holders []string, left map[string]bool, joined []Candidate, full int) bool {
+	if len(holders) < full {
+		return true
+	}
+	hs := make([]Candidate, len(holders))
+	for i, h := range holders {
+		if left[h] {
+			return true
+		}
+		hs[i] = Candidate{Node: h, Weight: 1} // members weigh 1 (Candidates)
+	}
+	for _, j := range joined {
+		if Outranks(file, j, hs, full) {
+			return true
+		}
+	}
+	return false
 }
 
 // Holdings lists every member with the files it holds (none: an empty

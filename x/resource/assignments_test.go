@@ -192,6 +192,21 @@ func TestAssignmentsFollowRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// two leave and two join at once
+	operation(t, nodes, kv, &node.Operation{Action: node.ActionUnlink, Owner: ccnOwner, Ref: "crn-00"})
+	operation(t, nodes, kv, &node.Operation{Action: node.ActionUnlink, Owner: ccnOwner, Ref: "crn-new"})
+	for _, h := range []string{"crn-a", "crn-b"} {
+		operation(t, nodes, kv, &node.Operation{Action: node.ActionCreateResourceNode, Hash: h, Owner: crnOwner,
+			Details: jsonobj.Object{"type": json.RawMessage(`"compute"`), "address": json.RawMessage(`"https://` + h + `.example"`)}})
+		operation(t, nodes, kv, &node.Operation{Action: node.ActionLink, Owner: ccnOwner, Ref: h})
+	}
+	if moved, err := k.Refresh(kv); err != nil || moved == 0 {
+		t.Fatalf("two in, two out: %d moved, %v", moved, err)
+	}
+	if err := k.Invariants(kv); err != nil {
+		t.Fatal(err)
+	}
+
 	// export with files and members, import elsewhere, export again
 	g, err := k.Export(kv)
 	if err != nil {
