@@ -35,7 +35,7 @@ func ethAppStateAt(t testing.TB, tok *gethtest.Token, supply *big.Int, start uin
 		t.Fatal(err)
 	}
 	bg.Params.Ethereum = &balance.EthParams{ChainID: gethtest.DevChainID, Token: tok.Address.Hex(), StartBlock: start,
-		Finality: balance.FinalityTag, MaxBlockRange: 16, MaxChanges: 20_000}
+		Finality: balance.FinalityTag, MaxBlockRange: 16, MaxChanges: balance.MaxEthChanges}
 	bg.Balances = append(bg.Balances, balance.Entry{Address: gethtest.DevAddress().Hex(), Amount: supply.String(), Source: balance.SourceEth})
 	g["balance"], _ = json.Marshal(bg)
 	doc, _ := json.Marshal(g)

@@ -27,11 +27,24 @@ const (
 	FinalityConfirmations = "confirmations"
 )
 
-// Bounds on what the params may ask: a range's changes travel in one
-// record, first in a block (app.MaxBlockBytes is 4 MiB; a change is at
-// most ~80 bytes).
+// A range's changes travel in one record, first in a block, beside the
+// rest of the record. The 4 MiB block (app.MaxBlockBytes) holds CometBFT's
+// evidence (up to 1 MiB by default), the record's attested content (up
+// to 2 MiB, x/attest.MaxRecordContentBytes), its extended commit (each
+// validator's extension, at most x/attest.MaxVoteBytes) and transactions:
+// the Ethereum changes get MaxEthChangesBytes of it, so that max_changes
+// can never make a record that fits no block (every proposer would drop
+// it, every validator refuse the block without it: a halt).
 const (
-	maxEthChanges    = 20_000
+	// MaxEthChangeBytes is the most one change takes in the record: its
+	// field tag and length (2), a 42-character address (44), a 32-byte
+	// amount (34) and the sign (2).
+	MaxEthChangeBytes = 82
+	// MaxEthChangesBytes is the Ethereum changes' share of a block.
+	MaxEthChangesBytes = 512 << 10
+	// MaxEthChanges bounds max_changes: 6,393.
+	MaxEthChanges = MaxEthChangesBytes / MaxEthChangeBytes
+
 	maxEthBlockRange = 100_000
 	// maxEthAmountBytes bounds a change's magnitude: an ERC-20 balance is
 	// a uint256.
@@ -78,8 +91,9 @@ func (p EthParams) Validate() error {
 		return fmt.Errorf("ethereum.finality must be %q or %q, got %q", FinalityTag, FinalityConfirmations, p.Finality)
 	case p.MaxBlockRange == 0 || p.MaxBlockRange > maxEthBlockRange:
 		return fmt.Errorf("ethereum.max_block_range must be 1-%d, got %d", maxEthBlockRange, p.MaxBlockRange)
-	case p.MaxChanges == 0 || p.MaxChanges > maxEthChanges:
-		return fmt.Errorf("ethereum.max_changes must be 1-%d, got %d", maxEthChanges, p.MaxChanges)
+	case p.MaxChanges == 0 || p.MaxChanges > MaxEthChanges:
+		return fmt.Errorf("ethereum.max_changes must be 1-%d, got %d (a change takes up to %d bytes of the record, and a range's changes get %d KiB of a 4 MiB block, beside CometBFT's evidence, attested content and the validators' extensions)",
+			MaxEthChanges, p.MaxChanges, MaxEthChangeBytes, MaxEthChangesBytes>>10)
 	}
 	return nil
 }

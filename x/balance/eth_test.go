@@ -26,20 +26,25 @@ func TestEthParamsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for want, f := range map[string]func(p *balance.EthParams){
-		"chain_id":            func(p *balance.EthParams) { p.ChainID = 0 },
-		"ethereum.token":      func(p *balance.EthParams) { p.Token = "0x00" },
-		"not an ERC-20":       func(p *balance.EthParams) { p.Token = "0x0000000000000000000000000000000000000000" },
-		"ethereum.finality":   func(p *balance.EthParams) { p.Finality = "safe" },
-		"at least 1":          func(p *balance.EthParams) { p.Confirmations = 0 },
-		"reads the finalized": func(p *balance.EthParams) { p.Finality = balance.FinalityTag },
-		"max_block_range":     func(p *balance.EthParams) { p.MaxBlockRange = 0 },
-		"max_changes":         func(p *balance.EthParams) { p.MaxChanges = 20_001 },
+		"chain_id":                   func(p *balance.EthParams) { p.ChainID = 0 },
+		"ethereum.token":             func(p *balance.EthParams) { p.Token = "0x00" },
+		"not an ERC-20":              func(p *balance.EthParams) { p.Token = "0x0000000000000000000000000000000000000000" },
+		"ethereum.finality":          func(p *balance.EthParams) { p.Finality = "safe" },
+		"at least 1":                 func(p *balance.EthParams) { p.Confirmations = 0 },
+		"reads the finalized":        func(p *balance.EthParams) { p.Finality = balance.FinalityTag },
+		"max_block_range":            func(p *balance.EthParams) { p.MaxBlockRange = 0 },
+		"max_changes must be 1-6393": func(p *balance.EthParams) { p.MaxChanges = balance.MaxEthChanges + 1 },
 	} {
 		p := ethParams()
 		f(p)
 		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v", want, err)
 		}
+	}
+	p := ethParams()
+	p.MaxChanges = balance.MaxEthChanges
+	if err := p.Validate(); err != nil {
+		t.Fatalf("the largest max_changes: %v", err)
 	}
 }
 
