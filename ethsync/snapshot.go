@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/alephd/alephd/contracts/token"
 	"github.com/alephd/alephd/x/balance"
 )
 
@@ -60,4 +62,36 @@ func Snapshot(ctx context.Context, chain Chain, token common.Address, from, to, 
 		}
 	}
 	return held, nil
+}
+
+// CheckSupply returns an error unless the balances held sum to the
+// token's totalSupply() at block. Snapshot refuses a history that misses
+// the token's start only when some holder goes below zero; a history that
+// starts after the deployment without any holder spending since reads as
+// an empty (wrong) genesis. The supply tells, for any ERC-20 whose supply
+// is its holders' sum. The call reads state at block: a full node keeps
+// only its recent blocks' (the last 128 for geth), an archive node all.
+func CheckSupply(ctx context.Context, caller bind.ContractCaller, tok common.Address, block uint64, held map[common.Address]*big.Int) error {
+	c, err := token.NewAlephTokenCaller(tok, caller)
+	if err != nil {
+		return err
+	}
+	supply, err := c.TotalSupply(&bind.CallOpts{Context: ctx, BlockNumber: new(big.Int).SetUint64(block)})
+	if err != nil {
+		return fmt.Errorf("totalSupply() of %s at block %d: %w (a full node answers only for its recent blocks: choose a recent final start block, or an archive endpoint)", tok.Hex(), block, err)
+	}
+	sum := new(big.Int)
+	for _, v := range held {
+		sum.Add(sum, v)
+	}
+	if sum.Cmp(supply) != 0 {
+		return fmt.Errorf("the Transfer logs read give %d holders %s in all at block %d, but the token's totalSupply() there is %s: the logs are not the token's whole history (read them from its deployment block or earlier)", len(held), sum, block, supply)
+	}
+	return nil
+}
+
+// FinalBlock is the endpoint's last block final by p's rule (the
+// finalized tag, or the head less p.Confirmations).
+func FinalBlock(ctx context.Context, chain Chain, p balance.EthParams) (uint64, error) {
+	return New(chain, Config{Params: p}).finalHead(ctx)
 }

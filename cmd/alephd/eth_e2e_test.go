@@ -37,15 +37,25 @@ func TestEthCLI(t *testing.T) {
 	n := newNode(t)
 	// The genesis an operator makes: `alephd genesis set-eth` reads the
 	// token's history; the deployer holds the supply at the start block.
-	setEth := func(chainID string) (string, int) {
+	setEth := func(chainID string, from, start uint64) (string, int) {
 		return alephd(t, "genesis", "set-eth", "--home", n.home, "--eth-rpc", chain.URL, "--chain-id", chainID,
-			"--token", tok.Address.Hex(), "--start-block", fmt.Sprint(tok.Block), "--finality", balance.FinalityConfirmations,
-			"--confirmations", "1", "--max-block-range", "4", "--max-changes", "100")
+			"--token", tok.Address.Hex(), "--start-block", fmt.Sprint(start), "--from-block", fmt.Sprint(from),
+			"--finality", balance.FinalityConfirmations, "--confirmations", "1", "--max-block-range", "4", "--max-changes", "100")
 	}
-	if out, code := setEth("1"); code == 0 || !strings.Contains(out, "not --chain-id 1") {
+	devChain := fmt.Sprint(gethtest.DevChainID)
+	if out, code := setEth("1", 0, tok.Block); code == 0 || !strings.Contains(out, "not --chain-id 1") {
 		t.Fatalf("set-eth against the wrong chain id: exit %d: %s", code, out)
 	}
-	if out, code := setEth(fmt.Sprint(gethtest.DevChainID)); code != 0 || !strings.Contains(out, "1 holders") {
+	// The deployment block is the head: not final with one confirmation.
+	if out, code := setEth(devChain, 0, tok.Block); code == 0 || !strings.Contains(out, "is not final under --finality confirmations --confirmations 1") {
+		t.Fatalf("set-eth at a start block not final: exit %d: %s", code, out)
+	}
+	chain.Mine(t, 2)
+	// A history from after the deployment misses the supply's mint.
+	if out, code := setEth(devChain, tok.Block+1, tok.Block+1); code == 0 || !strings.Contains(out, "not the token's whole history") {
+		t.Fatalf("set-eth from after the deployment: exit %d: %s", code, out)
+	}
+	if out, code := setEth(devChain, 0, tok.Block+1); code != 0 || !strings.Contains(out, "1 holders") {
 		t.Fatalf("genesis set-eth: exit %d: %s", code, out)
 	}
 

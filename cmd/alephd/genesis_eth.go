@@ -41,9 +41,22 @@ func genesisEthCmd() *cobra.Command {
 			if id.Uint64() != p.ChainID || !id.IsUint64() {
 				return fmt.Errorf("--eth-rpc %s serves chain %s, not --chain-id %d", url, id, p.ChainID)
 			}
-			held, err := ethsync.Snapshot(cmd.Context(), eth, common.HexToAddress(p.Token), fromBlock, p.StartBlock, step)
+			// Balances at a block that is not final could be reorged away
+			// before the chain starts reading after it.
+			final, err := ethsync.FinalBlock(cmd.Context(), eth, p)
+			if err != nil {
+				return fmt.Errorf("--eth-rpc %s: %w", url, err)
+			}
+			if p.StartBlock > final {
+				return fmt.Errorf("--start-block %d is not final under --finality %s (the endpoint's last final block is %d): wait, or choose an earlier block", p.StartBlock, finalityRule(p), final)
+			}
+			tok := common.HexToAddress(p.Token)
+			held, err := ethsync.Snapshot(cmd.Context(), eth, tok, fromBlock, p.StartBlock, step)
 			if err != nil {
 				return err
+			}
+			if err := ethsync.CheckSupply(cmd.Context(), eth, tok, p.StartBlock, held); err != nil {
+				return fmt.Errorf("--from-block %d: %w", fromBlock, err)
 			}
 			if err := node.SetGenesisEth(homeFlag(cmd), p, held); err != nil {
 				return err
@@ -67,4 +80,12 @@ func genesisEthCmd() *cobra.Command {
 		_ = c.MarkFlagRequired(name)
 	}
 	return c
+}
+
+// finalityRule names p's finality rule as its flags would.
+func finalityRule(p balance.EthParams) string {
+	if p.Finality == balance.FinalityConfirmations {
+		return fmt.Sprintf("%s --confirmations %d", p.Finality, p.Confirmations)
+	}
+	return p.Finality
 }
