@@ -159,6 +159,24 @@ func TestResourceEpochs(t *testing.T) {
 			t.Fatalf("%s holds the file: %v, has a challenge: %v", n, holds, ch)
 		}
 	}
+	// an export with challenges open imports to a chain with the same
+	// resource state
+	doc, _, err := c.App.ExportGenesis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported := apptest.New(t, doc)
+	got, err := resource.NewKeeper(nil, nil).Export(imported.Store.Working())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := k.Export(kv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := fmt.Sprint(got.Files, got.Members, got.Challenges), fmt.Sprint(want.Files, want.Members, want.Challenges); a != b || len(want.Challenges) != 8 {
+		t.Fatalf("imported %s, exported %s", a, b)
+	}
 	for c.Height < 15 { // the deadline
 		c.MustBlock()
 	}
