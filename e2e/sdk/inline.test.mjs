@@ -8,15 +8,17 @@
 //
 //   ALEPHD_API=http://127.0.0.1:4024 node --test inline.test.mjs
 //
-// Env: ALEPHD_API (default http://127.0.0.1:4024), ALEPHD_KEY (hex key;
-// default a fresh random one), ALEPHD_SKIP_IPFS=1 to leave out the ipfs
-// engine (a node without IPFS).
+// Env: ALEPHD_API (default http://127.0.0.1:4024), ALEPHD_READ_API (the
+// node to read back from, default ALEPHD_API: on a network, another
+// validator than the one the content was uploaded to), ALEPHD_KEY (hex
+// key; default a fresh random one), ALEPHD_SKIP_IPFS=1 to leave out the
+// ipfs engine (a node without IPFS).
 
 import { randomBytes } from 'node:crypto'
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 
-import { AuthenticatedAlephHttpClient } from '@aleph-sdk/client'
+import { AlephHttpClient, AuthenticatedAlephHttpClient } from '@aleph-sdk/client'
 import { importAccountFromPrivateKey } from '@aleph-sdk/ethereum'
 import { ItemType } from '@aleph-sdk/message'
 import { Wallet } from 'ethers'
@@ -29,11 +31,13 @@ const STEP_TIMEOUT = 120_000
 
 const account = importAccountFromPrivateKey(KEY.startsWith('0x') ? KEY : `0x${KEY}`)
 const client = new AuthenticatedAlephHttpClient(account, API)
+const READ = (process.env.ALEPHD_READ_API || API).replace(/\/+\s*$/, '')
+const reader = new AlephHttpClient(READ)
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 async function rawGet(path) {
-  const res = await fetch(`${API}${path}`, { signal: AbortSignal.timeout(STEP_TIMEOUT) })
+  const res = await fetch(`${READ}${path}`, { signal: AbortSignal.timeout(STEP_TIMEOUT) })
   return { status: res.status, body: await res.json().catch(() => null) }
 }
 
@@ -68,7 +72,7 @@ function engineSuite(engine) {
     assert.equal(post.item_content, undefined)
     const got = await processed(post.item_hash)
     assert.equal(got.message.item_type, engine)
-    const res = await client.getPosts({ types: [postType], addresses: [account.address], channels: [CHANNEL] })
+    const res = await reader.getPosts({ types: [postType], addresses: [account.address], channels: [CHANNEL] })
     assert.equal(res.posts.length, 1)
     assert.deepEqual(res.posts[0].content, postContent)
     assert.equal(res.posts[0].item_hash, post.item_hash)
@@ -79,11 +83,11 @@ function engineSuite(engine) {
     assert.equal(agg.item_type, engine)
     assert.match(agg.item_hash, hashRe)
     await processed(agg.item_hash)
-    assert.deepEqual(await client.fetchAggregate(account.address, key), aggContent)
+    assert.deepEqual(await reader.fetchAggregate(account.address, key), aggContent)
   })
 }
 
-describe(`alephd non-inline content (api=${API}, channel=${CHANNEL})`, { concurrency: false }, () => {
+describe(`alephd non-inline content (api=${API}, read=${READ}, channel=${CHANNEL})`, { concurrency: false }, () => {
   engineSuite(ItemType.storage)
   if (!process.env.ALEPHD_SKIP_IPFS) engineSuite(ItemType.ipfs)
 
