@@ -176,6 +176,8 @@ func TestProofLifecycle(t *testing.T) {
 		{"past the deadline", good, p.Deadline(epoch) + 1, resource.ErrDeadline},
 		{"both blocks and a chunk", forged(func(sp *pb.StorageProof) { sp.Chunk = []byte{1}; sp.Blocks = [][]byte{{1}} }), first, resource.ErrMalformed},
 		{"no node", forged(func(sp *pb.StorageProof) { sp.Node = "" }), first, resource.ErrMalformed},
+		{"oversized", forged(func(sp *pb.StorageProof) { sp.Blocks = append(sp.Blocks, make([]byte, 3<<20)) }), first, resource.ErrMalformed},
+		{"a path hash of 31 bytes", forged(func(sp *pb.StorageProof) { sp.Blocks, sp.Chunk, sp.Path = nil, []byte{1}, [][]byte{make([]byte, 31)} }), first, resource.ErrMalformed},
 	} {
 		if err := apply(c.h, c.sp); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
