@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alephd/alephd/internal/kubotest"
 	"github.com/alephd/alephd/internal/testnode"
 	"github.com/alephd/alephd/node"
 )
@@ -29,6 +30,29 @@ func TestAlephSDKNonInline(t *testing.T) {
 		}
 	}()
 	runSDK(t, sdk, "inline.test.mjs", "ALEPHD_API=http://"+n.APIAddress)
+}
+
+// TestAlephSDKNonInlineKubo: the same on a node whose IPFS backend is a
+// real kubo daemon (ipfs_api): add_json for the ipfs engine adds to kubo,
+// and the fetcher reads the content back from it to attest its sha256.
+func TestAlephSDKNonInlineKubo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process-level: runs a kubo daemon and the Aleph SDK from npm under node; make test runs it")
+	}
+	sdk := sdkDir(t)
+	d := kubotest.Start(t)
+	home := testnode.Init(t, "sdk-inline-kubo", node.InitOptions{TimeoutCommit: 200 * time.Millisecond})
+	api := testnode.FreeAddr(t)
+	n, err := node.Start(home, node.Options{Quiet: true, APIAddr: api, IPFSAPI: d.API})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := n.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	runSDK(t, sdk, "inline.test.mjs", "ALEPHD_API=http://"+api)
 }
 
 // sdkDir is e2e/sdk with its npm dependencies installed.
