@@ -109,8 +109,15 @@ type NodeRecord struct {
 	ConsensusPubkey []byte `protobuf:"bytes,23,opt,name=consensus_pubkey,json=consensusPubkey,proto3" json:"consensus_pubkey,omitempty"`
 	// jailed is set on a CCN that double-signed or missed too many blocks:
 	// it validates no more until its owner unjails it, from jailed_until on.
-	Jailed        bool  `protobuf:"varint,24,opt,name=jailed,proto3" json:"jailed,omitempty"`
-	JailedUntil   int64 `protobuf:"varint,25,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
+	Jailed      bool  `protobuf:"varint,24,opt,name=jailed,proto3" json:"jailed,omitempty"`
+	JailedUntil int64 `protobuf:"varint,25,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
+	// pubkey is a CRN's signing key (secp256k1, 33-byte compressed), the
+	// key its storage proofs and liveness answers are signed with; empty
+	// if it named none.
+	Pubkey []byte `protobuf:"bytes,26,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
+	// capacity is a CRN's declared storage capacity in bytes, weighing its
+	// share of assigned files; 0 if it declared none.
+	Capacity      uint64 `protobuf:"varint,27,opt,name=capacity,proto3" json:"capacity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,6 +327,20 @@ func (x *NodeRecord) GetJailedUntil() int64 {
 	return 0
 }
 
+func (x *NodeRecord) GetPubkey() []byte {
+	if x != nil {
+		return x.Pubkey
+	}
+	return nil
+}
+
+func (x *NodeRecord) GetCapacity() uint64 {
+	if x != nil {
+		return x.Capacity
+	}
+	return 0
+}
+
 // StakerRecord is what an address stakes: the CCNs it stakes on, in the
 // order it staked them, and the share each gets, floor(balance / nodes).
 type StakerRecord struct {
@@ -378,7 +399,7 @@ var File_alephd_v1_node_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_node_proto_rawDesc = "" +
 	"\n" +
-	"\x14alephd/v1/node.proto\x12\talephd.v1\"\x80\x06\n" +
+	"\x14alephd/v1/node.proto\x12\talephd.v1\"\xb4\x06\n" +
 	"\n" +
 	"NodeRecord\x12\x12\n" +
 	"\x04hash\x18\x01 \x01(\tR\x04hash\x12'\n" +
@@ -408,7 +429,9 @@ const file_alephd_v1_node_proto_rawDesc = "" +
 	"\ftotal_staked\x18\x16 \x01(\fR\vtotalStaked\x12)\n" +
 	"\x10consensus_pubkey\x18\x17 \x01(\fR\x0fconsensusPubkey\x12\x16\n" +
 	"\x06jailed\x18\x18 \x01(\bR\x06jailed\x12!\n" +
-	"\fjailed_until\x18\x19 \x01(\x03R\vjailedUntil\":\n" +
+	"\fjailed_until\x18\x19 \x01(\x03R\vjailedUntil\x12\x16\n" +
+	"\x06pubkey\x18\x1a \x01(\fR\x06pubkey\x12\x1a\n" +
+	"\bcapacity\x18\x1b \x01(\x04R\bcapacity\":\n" +
 	"\fStakerRecord\x12\x14\n" +
 	"\x05nodes\x18\x01 \x03(\tR\x05nodes\x12\x14\n" +
 	"\x05share\x18\x02 \x01(\fR\x05share*Q\n" +

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"slices"
 
+	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/alephd/alephd/proto/alephdv1"
@@ -93,6 +94,11 @@ func (k *Keeper) checkStaker(kv state.KV, staker string, s *pb.StakerRecord, tot
 
 func (k *Keeper) checkNode(kv state.KV, n *pb.NodeRecord, totals map[string]*big.Int) error {
 	if n.Kind == pb.NodeKind_NODE_KIND_RESOURCE {
+		if len(n.Pubkey) > 0 {
+			if _, err := crypto.DecompressPubkey(n.Pubkey); err != nil || len(n.Pubkey) != 33 {
+				return fmt.Errorf("resource node %s: pubkey is not a 33-byte compressed secp256k1 key", n.Hash)
+			}
+		}
 		if n.Parent == "" {
 			return nil
 		}
@@ -104,6 +110,9 @@ func (k *Keeper) checkNode(kv state.KV, n *pb.NodeRecord, totals map[string]*big
 			return fmt.Errorf("resource node %s names parent %s, which does not list it", n.Hash, n.Parent)
 		}
 		return nil
+	}
+	if len(n.Pubkey) > 0 || n.Capacity != 0 {
+		return fmt.Errorf("core channel node %s has a resource node's pubkey or capacity", n.Hash)
 	}
 	want := totals[n.Hash]
 	if want == nil {

@@ -195,6 +195,9 @@ func (k *Keeper) createResourceNode(kv state.KV, op *Operation) error {
 	if n.Type == "" {
 		return errs.Wrapf(ErrOperation, "a resource node needs details.type (\"compute\")")
 	}
+	if err := resourceFields(op, n); err != nil {
+		return err
+	}
 	n.Multiaddress, n.ConsensusPubkey, n.RegistrationUrl = "", nil, ""
 	var err error
 	if n.Address, err = k.claimHost(kv, "crn", urlHost(n.Address), n.Address, n.Hash); err != nil {
@@ -510,6 +513,9 @@ func (k *Keeper) amend(kv state.KV, op *Operation) error {
 	n.Kind = kind
 	if n.Kind == pb.NodeKind_NODE_KIND_RESOURCE {
 		n.Multiaddress, n.ConsensusPubkey, n.RegistrationUrl = "", nil, ""
+		if err := resourceFields(op, n); err != nil {
+			return err
+		}
 		if op.Details.Has("address") && n.Address != oldAddress {
 			if err := k.releaseHost(kv, "crn", urlHost(oldAddress), n.Hash); err != nil {
 				return err

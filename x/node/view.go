@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"math/big"
 
@@ -61,6 +62,15 @@ type ResourceNodeView struct {
 	Parent             *string  `json:"parent"`
 	Status             string   `json:"status"`
 	Height             int64    `json:"height"`
+	// Pubkey is its signing key (0x and 33 bytes compressed, in hex) and
+	// Capacity its declared storage in bytes, if it named them.
+	Pubkey   string `json:"pubkey,omitempty"`
+	Capacity uint64 `json:"capacity,omitempty"`
+	// Score and Multiplier are in [0, 1], as nodestatus's: the node's
+	// storage-proof score (x/resource) and the reward multiplier it gives.
+	// x/node has no scores; the app fills them on chains that keep them.
+	Score      json.Number `json:"score,omitempty"`
+	Multiplier json.Number `json:"multiplier,omitempty"`
 }
 
 // CoreChannel is the whole registry in the shape of nodestatus's
@@ -103,6 +113,10 @@ func (k *Keeper) view(kv state.KV, n *pb.NodeRecord) (any, error) {
 			Description: n.Description, Reward: n.Reward, StreamReward: n.StreamReward, Manager: n.Manager, Locked: n.Locked,
 			Authorized: nonNil(n.Authorized), TermsAndConditions: n.TermsAndConditions, Status: StatusWaiting, Height: n.Height,
 		}
+		if len(n.Pubkey) > 0 {
+			v.Pubkey = "0x" + hex.EncodeToString(n.Pubkey)
+		}
+		v.Capacity = n.Capacity
 		if n.Parent != "" {
 			parent := n.Parent
 			v.Parent, v.Status = &parent, StatusLinked
