@@ -29,6 +29,10 @@ type sim struct {
 	addr    common.Address
 	// deployed is the block the token was deployed in.
 	deployed uint64
+	// nonces are each sender's next nonce. The simulated pool promotes
+	// transactions asynchronously, so its pending nonce can lag a send
+	// made just before ("replacement transaction underpriced").
+	nonces map[common.Address]uint64
 }
 
 // supply is the deployer's initial balance: 1,000,000 ALEPH.
@@ -40,7 +44,7 @@ func newSim(t *testing.T) *sim {
 	from := crypto.PubkeyToAddress(key.PublicKey)
 	b := simulated.NewBackend(types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(1e18))}})
 	t.Cleanup(func() { _ = b.Close() })
-	s := &sim{t: t, backend: b, client: b.Client(), key: key, opts: bind.NewKeyedTransactor(key, big.NewInt(1337))}
+	s := &sim{t: t, backend: b, client: b.Client(), key: key, opts: bind.NewKeyedTransactor(key, big.NewInt(1337)), nonces: map[common.Address]uint64{}}
 	abiJSON, err := os.ReadFile("../contracts/token/AlephToken.abi")
 	if err != nil {
 		t.Fatal(err)
@@ -78,11 +82,23 @@ func (s *sim) head() uint64 {
 // send makes the deployer (or key) call method; the caller commits.
 func (s *sim) send(key *ecdsa.PrivateKey, method string, args ...any) {
 	s.t.Helper()
-	opts := s.opts
+	opts := *s.opts
 	if key != nil {
-		opts = bind.NewKeyedTransactor(key, big.NewInt(1337))
+		opts = *bind.NewKeyedTransactor(key, big.NewInt(1337))
 	}
-	if _, err := s.token.Transact(opts, method, args...); err != nil {
+	next, ok := s.nonces[opts.From]
+	if !ok {
+		// Everything this sender sent before was committed: the chain's
+		// nonce is exact.
+		n, err := s.client.NonceAt(context.Background(), opts.From, nil)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		next = n
+	}
+	opts.Nonce = new(big.Int).SetUint64(next)
+	s.nonces[opts.From] = next + 1
+	if _, err := s.token.Transact(&opts, method, args...); err != nil {
 		s.t.Fatalf("%s: %v", method, err)
 	}
 }
