@@ -131,7 +131,7 @@ func statusOf(e *index.Entry) (int, gin.H) {
 		return http.StatusOK, publication(e.Status)
 	case index.StatusForgotten, index.StatusRemoved:
 		return http.StatusGone, publication(e.Status)
-	case index.StatusPending: // a STORE: validators are fetching its file
+	case index.StatusPending: // a STORE, or content not inline: validators are fetching it
 		return http.StatusAccepted, publication(e.Status)
 	default:
 		out := publication(e.Status)
@@ -141,8 +141,9 @@ func statusOf(e *index.Entry) (int, gin.H) {
 }
 
 // waitIndexed waits until the index knows hash and its fate, or the
-// timeout: a STORE stays pending a block or two more, until validators
-// attest its file (pyaleph's sync publication also waits for processing).
+// timeout: a STORE (or a message whose content is not inline) stays
+// pending a block or two more, until validators attest its file (or
+// content) (pyaleph's sync publication also waits for processing).
 // At the timeout it returns what the index has, pending or nothing.
 func (s *Server) waitIndexed(ctx context.Context, hash string, timeout time.Duration) (*index.Entry, error) {
 	deadline := time.After(timeout)
