@@ -19,11 +19,17 @@ func (k *Keeper) Members(kv state.KV) ([]Candidate, error) {
 	prefix := []byte{ModulePrefix, prefixMember}
 	var out []Candidate
 	var bad error
-	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+	err := state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
 		r := state.ReadKey(key, len(prefix))
-		out = append(out, Candidate{Node: r.String(), Weight: 1})
-		bad = r.Err()
-		return bad == nil
+		c := Candidate{Node: r.String()}
+		var werr error
+		c.Weight, werr = readUvarint(v)
+		if bad = errors.Join(r.Err(), werr); bad != nil {
+			bad = fmt.Errorf("member %q: %w", c.Node, bad)
+			return false
+		}
+		out = append(out, c)
+		return true
 	})
 	return out, errors.Join(err, bad)
 }
@@ -130,7 +136,7 @@ func (k *Keeper) Refresh(kv state.KV) (int, error) {
 		if !slices.Contains(was, c) {
 			joined = append(joined, c)
 		}
-		if err := kv.Set(memberKey(c.Node), present); err != nil {
+		if err := kv.Set(memberKey(c.Node), uvarint(c.Weight)); err != nil {
 			return 0, err
 		}
 	}
@@ -153,11 +159,15 @@ func (k *Keeper) Refresh(kv state.KV) (int, error) {
 	if err = errors.Join(err, bad); err != nil {
 		return 0, err
 	}
+	weights := make(map[string]uint64, len(now))
+	for _, c := range now {
+		weights[c.Node] = c.Weight
+	}
 	replicas := int(k.params.Replicas)
 	full := min(replicas, len(now))
 	moved := 0
 	for _, f := range files {
-		if !k.mayMove(f.hash, f.a.Nodes, left, joined, full) {
+		if !k.mayMove(f.hash, f.a.Nodes, left, joined, weights, full) {
 			continue
 		}
 		nodes := Assign(f.hash, now, replicas)
@@ -174,8 +184,10 @@ func (k *Keeper) Refresh(kv state.KV) (int, error) {
 
 // mayMove tells whether a file held by holders could be assigned otherwise
 // after the members changed: a holder left, it lacks holders, or a joining
-// node outranks the weakest holder.
-func (k *Keeper) mayMove(file string, holders []string, left map[string]bool, joined []Candidate, full int) bool {
+// node outranks the weakest holder. A member whose weight changed counts as
+// one that left (its files are re-ranked) and one that joined (it may take
+// others'); weights are the members' current ones.
+func (k *Keeper) mayMove(file string, holders []string, left map[string]bool, joined []Candidate, weights map[string]uint64, full int) bool {
 	if len(holders) < full {
 		return true
 	}
@@ -184,7 +196,7 @@ func (k *Keeper) mayMove(file string, holders []string, left map[string]bool, jo
 		if left[h] {
 			return true
 		}
-		hs[i] = Candidate{Node: h, Weight: 1} // members weigh 1 (Candidates)
+		hs[i] = Candidate{Node: h, Weight: weights[h]}
 	}
 	for _, j := range joined {
 		if Outranks(file, j, hs, full) {

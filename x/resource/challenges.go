@@ -132,7 +132,11 @@ func (k *Keeper) CloseEpoch(kv state.KV, epoch uint64) error {
 				return err
 			}
 		}
-		if err := k.record(kv, entries[i].node, t); err != nil {
+		w, err := k.record(kv, entries[i].node, t)
+		if err != nil {
+			return err
+		}
+		if err := k.judge(kv, entries[i].node, w); err != nil {
 			return err
 		}
 		i = j

@@ -11,7 +11,9 @@
 // challenge without a valid proof by its deadline fails. Passed challenges
 // and liveness over a window of epochs give an integer score in basis
 // points (Score), and nodestatus's reward multiplier follows from it
-// (Multiplier).
+// (Multiplier). A node weighs its declared capacity in GiB (Weight, at
+// least 1), and one whose score closes at 0 for `zero_score_epochs` judged
+// epochs in a row is unlinked from its CCN (x/node Unlink).
 //
 // The module is off unless its params enable it: disabled, it writes
 // nothing, so chains that predate it keep their app hash.

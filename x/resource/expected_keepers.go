@@ -3,13 +3,15 @@ package resource
 import (
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
-	"github.com/alephd/alephd/x/node"
 )
 
-// NodeKeeper is what the module reads of the node registry: which resource
-// nodes are linked to active CCNs. x/node's Keeper is one.
+// NodeKeeper is what the module reads of the node registry, which
+// resource nodes are linked to active CCNs and what they declare, and the
+// one change it makes there: unlinking a node whose score stays 0. x/node's
+// Keeper is one.
 type NodeKeeper interface {
-	Registry(kv state.KV) (node.CoreChannel, error)
+	ResourceCandidates(kv state.KV) ([]*pb.NodeRecord, error)
+	Unlink(kv state.KV, hash string) error
 }
 
 // MessageKeeper is what the module reads of messages: the files live

@@ -20,10 +20,27 @@ type Genesis struct {
 	Params     Params             `json:"params"`
 	Windows    []GenesisWindow    `json:"windows"`
 	Challenges []GenesisChallenge `json:"challenges"`
-	// Members are the resource nodes assignments follow; Files the live
-	// files with their holders (FileAssignment in protobuf JSON).
-	Members []string      `json:"members"`
-	Files   []GenesisFile `json:"files"`
+	// Members are the resource nodes assignments follow, with their
+	// weights; Files the live files with their holders (FileAssignment in
+	// protobuf JSON).
+	Members []GenesisMember `json:"members"`
+	Files   []GenesisFile   `json:"files"`
+	// ZeroScores are the nodes whose score has closed at 0 in a row, with
+	// how many epochs (toward zero_score_epochs).
+	ZeroScores []GenesisZeroScore `json:"zero_scores"`
+}
+
+// GenesisMember is one member and its weight (Weight of its capacity as
+// of the last refresh).
+type GenesisMember struct {
+	Node   string `json:"node"`
+	Weight uint64 `json:"weight"`
+}
+
+// GenesisZeroScore is one node's count of epochs closed at score 0.
+type GenesisZeroScore struct {
+	Node   string `json:"node"`
+	Epochs uint64 `json:"epochs"`
 }
 
 // GenesisFile is one file's assignment.
@@ -49,7 +66,7 @@ type GenesisChallenge struct {
 
 // DefaultGenesis is off, with nothing in it.
 func DefaultGenesis() Genesis {
-	return Genesis{Params: DefaultParams(), Windows: []GenesisWindow{}, Challenges: []GenesisChallenge{}, Members: []string{}, Files: []GenesisFile{}}
+	return Genesis{Params: DefaultParams(), Windows: []GenesisWindow{}, Challenges: []GenesisChallenge{}, Members: []GenesisMember{}, Files: []GenesisFile{}, ZeroScores: []GenesisZeroScore{}}
 }
 
 // Validate checks what can be checked without state.
@@ -57,8 +74,18 @@ func (g Genesis) Validate() error {
 	if err := g.Params.Validate(); err != nil {
 		return fmt.Errorf("resource params: %w", err)
 	}
-	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0 || len(g.Members) > 0 || len(g.Files) > 0) {
+	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0 || len(g.Members) > 0 || len(g.Files) > 0 || len(g.ZeroScores) > 0) {
 		return errors.New("resource: state on a chain that does not enable the module")
+	}
+	for _, m := range g.Members {
+		if m.Node == "" || m.Weight == 0 {
+			return fmt.Errorf("resource: member %q of weight %d: a member needs a hash and a weight of at least 1", m.Node, m.Weight)
+		}
+	}
+	for _, z := range g.ZeroScores {
+		if z.Node == "" || z.Epochs == 0 {
+			return fmt.Errorf("resource: zero score count %q of %d epochs: needs a node and at least 1", z.Node, z.Epochs)
+		}
 	}
 	for _, f := range g.Files {
 		if err := protojson.Unmarshal(f.Assignment, new(pb.FileAssignment)); err != nil || f.Hash == "" {
@@ -110,7 +137,12 @@ func (k *Keeper) Init(kv state.KV, g Genesis) error {
 		}
 	}
 	for _, m := range g.Members {
-		if err := kv.Set(memberKey(m), present); err != nil {
+		if err := kv.Set(memberKey(m.Node), uvarint(m.Weight)); err != nil {
+			return err
+		}
+	}
+	for _, z := range g.ZeroScores {
+		if err := kv.Set(zeroKey(z.Node), uvarint(z.Epochs)); err != nil {
 			return err
 		}
 	}
@@ -166,7 +198,22 @@ func (k *Keeper) Export(kv state.KV) (Genesis, error) {
 		return g, err
 	}
 	for _, m := range members {
-		g.Members = append(g.Members, m.Node)
+		g.Members = append(g.Members, GenesisMember{Node: m.Node, Weight: m.Weight})
+	}
+	prefix = []byte{ModulePrefix, prefixZero}
+	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		z := GenesisZeroScore{Node: r.String()}
+		var verr error
+		z.Epochs, verr = readUvarint(v)
+		if bad = errors.Join(r.Err(), verr); bad != nil {
+			return false
+		}
+		g.ZeroScores = append(g.ZeroScores, z)
+		return true
+	})
+	if err = errors.Join(err, bad); err != nil {
+		return g, err
 	}
 	prefix = []byte{ModulePrefix, prefixFile}
 	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {

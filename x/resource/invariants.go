@@ -19,6 +19,7 @@ import (
 //   - an open challenge names a chunk inside its file, a sha256 file's
 //     carries a 32-byte root and an IPFS file's none, and a passed one the
 //     height it was proven at;
+//   - a zero-score count is 1 to zero_score_epochs-1 (it unlinks at that);
 //   - every file is held by exactly Assign over the members, and the
 //     holdings index lists exactly those (file, node) pairs.
 func (k *Keeper) Invariants(kv state.KV) error {
@@ -49,6 +50,19 @@ func (k *Keeper) Invariants(kv state.KV) error {
 		}
 		if bad != nil {
 			bad = fmt.Errorf("challenge %d/%s/%d: %w", epoch, nodeHash, slot, bad)
+		}
+		return bad == nil
+	})
+	if err = errors.Join(err, bad); err != nil {
+		return err
+	}
+	prefix = []byte{ModulePrefix, prefixZero}
+	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		nodeHash := r.String()
+		n, verr := readUvarint(v)
+		if bad = errors.Join(r.Err(), verr); bad == nil && (n == 0 || (k.params.ZeroScoreEpochs > 0 && n >= uint64(k.params.ZeroScoreEpochs))) {
+			bad = fmt.Errorf("zero score count of %s is %d, outside 1..%d", nodeHash, n, k.params.ZeroScoreEpochs)
 		}
 		return bad == nil
 	})

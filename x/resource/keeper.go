@@ -8,7 +8,6 @@ import (
 
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
-	"github.com/alephd/alephd/x/node"
 )
 
 // Keeper owns the challenges and scores. It caches the params, which
@@ -72,32 +71,68 @@ func (k *Keeper) Window(kv state.KV, nodeHash string) (*pb.ScoreWindow, error) {
 	return w, nil
 }
 
-func (k *Keeper) record(kv state.KV, nodeHash string, t *pb.EpochTally) error {
+func (k *Keeper) record(kv state.KV, nodeHash string, t *pb.EpochTally) (*pb.ScoreWindow, error) {
 	w, err := k.Window(kv, nodeHash)
-	if err != nil {
-		return err
-	}
-	Record(w, t, uint64(k.params.ScoreWindowEpochs))
-	return kv.Set(WindowKey(nodeHash), marshal(w))
-}
-
-// Candidates are the resource nodes files may be assigned to: linked to an
-// active CCN, in hash order, each of weight 1 (the registry declares no
-// capacity yet).
-func (k *Keeper) Candidates(kv state.KV) ([]Candidate, error) {
-	reg, err := k.nodes.Registry(kv)
 	if err != nil {
 		return nil, err
 	}
-	active := map[string]bool{}
-	for _, c := range reg.Nodes {
-		active[c.Hash] = c.Status == node.StatusActive
+	Record(w, t, uint64(k.params.ScoreWindowEpochs))
+	return w, kv.Set(WindowKey(nodeHash), marshal(w))
+}
+
+// ZeroEpochs is how many epochs in a row a node's score has closed at 0.
+func (k *Keeper) ZeroEpochs(kv state.KV, nodeHash string) (uint64, error) {
+	b, err := kv.Get(zeroKey(nodeHash))
+	if err != nil || b == nil {
+		return 0, err
 	}
-	var out []Candidate
-	for _, r := range reg.ResourceNodes { // in hash order
-		if r.Parent != nil && active[*r.Parent] {
-			out = append(out, Candidate{Node: r.Hash, Weight: 1})
-		}
+	return readUvarint(b)
+}
+
+// judge follows a node's score after an epoch closed on it: a score of 0
+// counts one more epoch in a row, and after zero_score_epochs of them the
+// node is unlinked from its CCN (so it leaves the members at the next
+// epoch and its files move); any other score ends the count. Only epochs
+// that judged the node count (it was challenged, or later probed): a node
+// with nothing to prove is not unlinked for it.
+func (k *Keeper) judge(kv state.KV, nodeHash string, w *pb.ScoreWindow) error {
+	if w.ScoreBps > 0 || k.params.ZeroScoreEpochs == 0 {
+		return kv.Delete(zeroKey(nodeHash))
+	}
+	n, err := k.ZeroEpochs(kv, nodeHash)
+	if err != nil {
+		return err
+	}
+	if n+1 < uint64(k.params.ZeroScoreEpochs) {
+		return kv.Set(zeroKey(nodeHash), uvarint(n+1))
+	}
+	if err := kv.Delete(zeroKey(nodeHash)); err != nil {
+		return err
+	}
+	return k.nodes.Unlink(kv, nodeHash)
+}
+
+// Candidates are the resource nodes files may be assigned to: linked to an
+// active CCN, in hash order, each weighing its declared capacity (Weight).
+func (k *Keeper) Candidates(kv state.KV) ([]Candidate, error) {
+	crns, err := k.nodes.ResourceCandidates(kv)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Candidate, len(crns))
+	for i, r := range crns {
+		out[i] = Candidate{Node: r.Hash, Weight: Weight(r.Capacity)}
 	}
 	return out, nil
 }
+
+// GiB is a weight unit: a node's weight is its declared capacity in GiB.
+const GiB = 1 << 30
+
+// Weight is a node's assignment weight for its declared capacity: whole
+// GiB, at least 1, so a node that declares none (or less than 1 GiB)
+// weighs as 1 GiB and a node declaring 2 TiB takes 2,048 times its share.
+// Capacity is declared, not proven: a node that overstates it takes more
+// files, fails their challenges and loses its score (and its link, after
+// zero_score_epochs).
+func Weight(capacity uint64) uint64 { return max(capacity/GiB, 1) }

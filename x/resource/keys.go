@@ -1,6 +1,11 @@
 package resource
 
-import "github.com/alephd/alephd/state"
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/alephd/alephd/state"
+)
 
 // ModulePrefix is the first byte of every key this module owns.
 const ModulePrefix byte = 0x05
@@ -11,7 +16,8 @@ const (
 	prefixChallenge byte = 0x02 // epoch, node hash, slot -> ChallengeRecord
 	prefixFile      byte = 0x03 // file hash -> FileAssignment
 	prefixHolding   byte = 0x04 // node hash, file hash -> (present): the node's files
-	prefixMember    byte = 0x05 // node hash -> (present): the nodes assignments follow
+	prefixMember    byte = 0x05 // node hash -> weight (uvarint): the nodes assignments follow
+	prefixZero      byte = 0x06 // node hash -> epochs (uvarint) its score has closed at 0 in a row
 )
 
 var paramsKey = []byte{ModulePrefix, prefixParams}
@@ -42,4 +48,22 @@ func memberKey(node string) []byte {
 	return state.NewKey(ModulePrefix, prefixMember).String(node).Bytes()
 }
 
+func zeroKey(node string) []byte {
+	return state.NewKey(ModulePrefix, prefixZero).String(node).Bytes()
+}
+
 var present = []byte{1}
+
+// uvarint encodes a member's weight or a zero-score count. A weight of 1
+// encodes as present did, so a member's value is the same as before
+// weights existed.
+func uvarint(v uint64) []byte { return binary.AppendUvarint(nil, v) }
+
+// readUvarint decodes what uvarint encoded, refusing anything else.
+func readUvarint(b []byte) (uint64, error) {
+	v, n := binary.Uvarint(b)
+	if n <= 0 || n != len(b) {
+		return 0, fmt.Errorf("malformed uvarint %x", b)
+	}
+	return v, nil
+}

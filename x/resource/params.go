@@ -31,6 +31,9 @@ type Params struct {
 	// ScoreWindowEpochs is how many of its last epochs a node's score
 	// counts.
 	ScoreWindowEpochs uint32 `json:"score_window_epochs"`
+	// ZeroScoreEpochs unlinks a resource node from its CCN once its score
+	// has closed at 0 this many judged epochs in a row (0: never).
+	ZeroScoreEpochs uint32 `json:"zero_score_epochs"`
 	// MaxProofBytes, MaxProofDepth and MaxBlockBytes bound one proof
 	// (proof.Limits).
 	MaxProofBytes int `json:"max_proof_bytes"`
@@ -50,6 +53,7 @@ func DefaultParams() Params {
 		EpochBlocks:        600,
 		ProofWindowBlocks:  300,
 		ScoreWindowEpochs:  30,
+		ZeroScoreEpochs:    10,
 		MaxProofBytes:      l.MaxBytes,
 		MaxProofDepth:      l.MaxDepth,
 		MaxBlockBytes:      l.MaxBlockBytes,
