@@ -20,7 +20,7 @@ import { describe, test } from 'node:test'
 
 import { AlephHttpClient, AuthenticatedAlephHttpClient } from '@aleph-sdk/client'
 import { importAccountFromPrivateKey } from '@aleph-sdk/ethereum'
-import { ItemType } from '@aleph-sdk/message'
+import { HashedMessage, ItemType, MessageType, broadcast, buildMessage } from '@aleph-sdk/message'
 import { Wallet } from 'ethers'
 
 const API = (process.env.ALEPHD_API || 'http://127.0.0.1:4024').replace(/\/+\s*$/, '')
@@ -90,6 +90,26 @@ function engineSuite(engine) {
 describe(`alephd non-inline content (api=${API}, read=${READ}, channel=${CHANNEL})`, { concurrency: false }, () => {
   engineSuite(ItemType.storage)
   if (!process.env.ALEPHD_SKIP_IPFS) engineSuite(ItemType.ipfs)
+
+  test('content nobody can fetch is rejected at its deadline, with its code', { timeout: STEP_TIMEOUT }, async () => {
+    // The SDK's own steps, with an item_hash no node holds content for.
+    const time = Date.now() / 1000
+    const content = { type: `alephd-inline-lost-${RUN}`, address: account.address, content: { x: 1 }, time }
+    const built = buildMessage({ account, channel: CHANNEL, timestamp: time, storageEngine: ItemType.storage, content }, MessageType.post)
+    const hashed = new HashedMessage({ ...built, item_content: undefined, item_hash: randomBytes(32).toString('hex') })
+    const { message, status } = await broadcast({ message: hashed, account, apiServer: API, sync: false })
+    assert.equal(status, 'pending')
+    const deadline = Date.now() + STEP_TIMEOUT - 10_000
+    for (;;) {
+      const { body } = await rawGet(`/api/v0/messages/${message.item_hash}`)
+      if (body?.status === 'rejected') {
+        assert.match(String(body.details), /^message\/27 content not available/)
+        break
+      }
+      assert.ok(Date.now() < deadline, `still ${body?.status}`)
+      await sleep(500)
+    }
+  })
 
   test('add_json answers the hash pyaleph would: its re-serialized JSON', { timeout: STEP_TIMEOUT }, async () => {
     const res = await fetch(`${API}/api/v0/storage/add_json`, {
