@@ -19,11 +19,12 @@ type EthReader interface {
 	// Want says the next range to attest starts at from; the reader reads
 	// ahead from there in the background.
 	Want(from uint64)
-	// Vote is this node's vote for the range that starts at from, nil if
-	// it has not read it (or it is not final yet).
-	Vote(from uint64) *pb.EthVote
-	// Changes are the changes of the range from..to this node read, if
-	// their digest is digest.
+	// Vote is this node's vote for the range that starts at from (for
+	// page of that block, when it alone changes more than max_changes
+	// addresses), nil if it has not read it (or it is not final yet).
+	Vote(from uint64, page uint32) *pb.EthVote
+	// Changes are the changes of the range from..to (or of its page) this
+	// node read, if their digest is digest.
 	Changes(from, to uint64, digest []byte) ([]*pb.EthChange, bool)
 	// Height is the last block the reader has read up to; Final the last
 	// final block its endpoint reports.
@@ -45,14 +46,15 @@ func (s *Application) ethVote() (*pb.EthVote, error) {
 		return nil, nil
 	}
 	var next uint64
+	var page uint32
 	var on bool
 	var err error
-	s.locked(func() { next, on, err = s.app.EthNext() })
+	s.locked(func() { next, page, on, err = s.app.EthPosition() })
 	if err != nil || !on {
 		return nil, err
 	}
 	s.eth.Want(next)
-	return s.eth.Vote(next), nil
+	return s.eth.Vote(next, page), nil
 }
 
 // withEthChanges completes a tallied record with the changes of the range
@@ -75,7 +77,7 @@ func (s *Application) withEthChanges(record *pb.Attestation, votes []attest.Vote
 		s.logger.Error("validators attest Ethereum blocks this node's reader did not read alike; proposing without them", "from", claim.From, "to", claim.To)
 		return nil
 	}
-	record.Eth = &pb.EthUpdate{From: claim.From, To: claim.To, Changes: changes}
+	record.Eth = &pb.EthUpdate{From: claim.From, To: claim.To, Page: claim.Page, Pages: claim.Pages, Changes: changes}
 	return nil
 }
 

@@ -52,10 +52,10 @@ func benchEthRange(b *testing.B, holders int) {
 	for range b.N {
 		b.StopTimer()
 		c := newValChainWith(b, genesis, vals...)
-		reader := &testEthReader{ranges: map[uint64]ethRange{101: {110, changes}}}
+		reader := &testEthReader{ranges: map[uint64]ethRange{101: {to: 110, changes: changes}}}
 		c.s.SetEthReader(reader)
 		c.commit(c.propose())
-		c.voteEth(vals, reader.Vote(101))
+		c.voteEth(vals, reader.Vote(101, 0))
 		c.last = c.sign(c.height, 0, vals, c.exts)
 		b.StartTimer()
 		p := c.propose()

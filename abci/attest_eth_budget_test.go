@@ -45,10 +45,10 @@ func TestEthRecordBudget(t *testing.T) {
 
 	vals := []testValidator{newTestValidator("A", 10), newTestValidator("B", 10), newTestValidator("C", 10), newTestValidator("D", 10)}
 	c := newValChainWith(t, ethGenesisWith(t, func(p *balance.EthParams) { p.MaxChanges = balance.MaxEthChanges }), vals...)
-	reader := &testEthReader{ranges: map[uint64]ethRange{101: {110, changes}}}
+	reader := &testEthReader{ranges: map[uint64]ethRange{101: {to: 110, changes: changes}}}
 	c.s.SetEthReader(reader)
 	c.commit(c.propose())
-	ext := &pb.VoteExtension{Eth: reader.Vote(101)}
+	ext := &pb.VoteExtension{Eth: reader.Vote(101, 0)}
 	for i := range attest.MaxVoteFiles {
 		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32)})
 	}

@@ -20,10 +20,27 @@ import (
 // token: ranges by their first block. The tests play Ethereum, not the
 // chain: every check below runs on the real adapter and app.
 
-// ethRange is what a reader read of blocks from..to.
+// ethRange is what a reader read of blocks from..to; or, with pages, of
+// block from alone, in pages.
 type ethRange struct {
 	to      uint64
 	changes []*pb.EthChange
+	pages   [][]*pb.EthChange
+}
+
+// update is page of g (the range itself when it has no pages) as a
+// record carries it; nil past its last page.
+func (g ethRange) update(from uint64, page uint32) *pb.EthUpdate {
+	if len(g.pages) == 0 {
+		if page != 0 {
+			return nil
+		}
+		return &pb.EthUpdate{From: from, To: g.to, Changes: g.changes}
+	}
+	if int(page) >= len(g.pages) {
+		return nil
+	}
+	return &pb.EthUpdate{From: from, To: from, Page: page, Pages: uint32(len(g.pages)), Changes: g.pages[page]}
 }
 
 // testEthReader is a reader that read ranges.
@@ -35,18 +52,23 @@ type testEthReader struct {
 func (r *testEthReader) Want(from uint64) { r.wanted = from }
 func (r *testEthReader) Height() uint64   { return 0 }
 func (r *testEthReader) Final() uint64    { return 0 }
-func (r *testEthReader) Vote(from uint64) *pb.EthVote {
-	if g, ok := r.ranges[from]; ok {
-		return &pb.EthVote{From: from, To: g.to, Digest: balance.EthDigest(from, g.to, g.changes)}
+func (r *testEthReader) Vote(from uint64, page uint32) *pb.EthVote {
+	if u := r.ranges[from].update(from, page); u != nil {
+		return &pb.EthVote{From: u.From, To: u.To, Digest: balance.EthDigestOf(u), Page: u.Page, Pages: u.Pages}
 	}
 	return nil
 }
 func (r *testEthReader) Changes(from, to uint64, digest []byte) ([]*pb.EthChange, bool) {
-	g, ok := r.ranges[from]
-	if !ok || g.to != to || string(balance.EthDigest(from, to, g.changes)) != string(digest) {
-		return nil, false
+	g := r.ranges[from]
+	for i := uint32(0); ; i++ {
+		u := g.update(from, i)
+		switch {
+		case u == nil:
+			return nil, false
+		case u.To == to && string(balance.EthDigestOf(u)) == string(digest):
+			return u.Changes, true
+		}
 	}
-	return g.changes, true
 }
 
 var (
@@ -125,7 +147,7 @@ func TestEthRangeAttested(t *testing.T) {
 	a, b, cv, d := newTestValidator("A", 10), newTestValidator("B", 10), newTestValidator("C", 10), newTestValidator("D", 10)
 	vals := []testValidator{a, b, cv, d}
 	c := newValChainWith(t, ethGenesis(t), vals...)
-	reader := &testEthReader{ranges: map[uint64]ethRange{101: {110, transfer(20)}, 111: {120, transfer(5)}}}
+	reader := &testEthReader{ranges: map[uint64]ethRange{101: {to: 110, changes: transfer(20)}, 111: {to: 120, changes: transfer(5)}}}
 	c.s.SetEthReader(reader)
 	c.commit(c.propose())
 
@@ -139,7 +161,7 @@ func TestEthRangeAttested(t *testing.T) {
 		t.Fatalf("ExtendVote: %v, %v (reader wants %d)", ext, err, reader.wanted)
 	}
 
-	c.voteEth(vals, reader.Vote(101))
+	c.voteEth(vals, reader.Vote(101, 0))
 	c.last = c.sign(c.height, 0, vals, c.exts)
 	p := c.propose()
 	rec := app.DecodeAttestation(p.Txs[0])
@@ -153,7 +175,7 @@ func TestEthRangeAttested(t *testing.T) {
 	}
 
 	// 3 of 4 vote the next range: enough.
-	c.voteEth(vals[1:], reader.Vote(111))
+	c.voteEth(vals[1:], reader.Vote(111, 0))
 	c.last = c.sign(c.height, 0, vals, c.exts)
 	c.exts = map[string][]byte{}
 	c.commit(c.propose())
@@ -162,8 +184,8 @@ func TestEthRangeAttested(t *testing.T) {
 	}
 
 	// 2 of 4 vote the next: nothing.
-	reader.ranges[121] = ethRange{130, transfer(1)}
-	c.voteEth(vals[2:], reader.Vote(121))
+	reader.ranges[121] = ethRange{to: 130, changes: transfer(1)}
+	c.voteEth(vals[2:], reader.Vote(121, 0))
 	c.last = c.sign(c.height, 0, vals, c.exts)
 	p = c.propose()
 	if rec := app.DecodeAttestation(p.Txs[0]); rec.GetEth() != nil {
@@ -253,7 +275,7 @@ func TestProcessProposalRefusesForgedEthRanges(t *testing.T) {
 	for _, f := range forgeries {
 		t.Run(f.name, func(t *testing.T) {
 			c := newValChainWith(t, ethGenesis(t), vals...)
-			c.s.SetEthReader(&testEthReader{ranges: map[uint64]ethRange{101: {110, transfer(20)}}})
+			c.s.SetEthReader(&testEthReader{ranges: map[uint64]ethRange{101: {to: 110, changes: transfer(20)}}})
 			c.commit(c.propose())
 			c.voteEth(vals, honest)
 			c.last = c.sign(c.height, 0, vals, c.exts)
@@ -286,7 +308,7 @@ func TestProposerWithoutTheRange(t *testing.T) {
 	if ok, err := c.verdict(p); ok || !strings.Contains(errString(err), "does not open with the attestation record") {
 		t.Fatalf("a proposal without the attested range: accepted %v (%v)", ok, err)
 	}
-	c.s.SetEthReader(&testEthReader{ranges: map[uint64]ethRange{101: {110, transfer(3)}}}) // read something else
+	c.s.SetEthReader(&testEthReader{ranges: map[uint64]ethRange{101: {to: 110, changes: transfer(3)}}}) // read something else
 	if ok, _ := c.verdict(c.propose()); ok {
 		t.Fatal("a proposal whose reader read another range was accepted")
 	}

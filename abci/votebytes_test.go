@@ -28,7 +28,7 @@ func paddedVote(n int) []byte {
 // largestVote is the largest extension an honest validator may sign:
 // every bound DecodeVote sets at its maximum.
 func largestVote() []byte {
-	ext := &pb.VoteExtension{Eth: &pb.EthVote{From: math.MaxUint64 - 1, To: math.MaxUint64, Digest: make([]byte, 32)}}
+	ext := &pb.VoteExtension{Eth: &pb.EthVote{From: math.MaxUint64 - 1, To: math.MaxUint64, Digest: make([]byte, 32), Page: math.MaxUint32 - 1, Pages: math.MaxUint32}}
 	for i := range attest.MaxVoteFiles {
 		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32)})
 	}

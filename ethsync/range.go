@@ -2,6 +2,7 @@ package ethsync
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 	"strings"
@@ -19,20 +20,45 @@ import (
 var TransferTopic = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
 
 // Range is what the reader read of blocks From..To: each address's net
-// change, canonical (x/balance.CheckEthChanges), and their digest.
+// change, canonical (x/balance.CheckEthChanges), and their digest. A
+// block that alone changes more than max_changes addresses is a range of
+// its own (From = To) in Pages pages of max_changes changes (the last
+// fewer), attested one after the other; Digest is then the first page's.
 type Range struct {
 	From, To uint64
 	Changes  []*pb.EthChange
 	Digest   []byte
 	// Transfers is how many Transfer logs the range holds.
 	Transfers int
+	// Pages is 0 for a range of whole blocks, else the page count.
+	Pages uint32
+
+	pageSize    uint32
+	pageDigests [][]byte
 
 	hash common.Hash // of block To, when read
 	read int         // the reader's Sync count when read
 }
 
-// Vote is the range as a vote extension carries it.
-func (r *Range) Vote() *pb.EthVote { return &pb.EthVote{From: r.From, To: r.To, Digest: r.Digest} }
+// Vote is the range (its first page) as a vote extension carries it.
+func (r *Range) Vote() *pb.EthVote { v, _ := r.Page(0); return v }
+
+// Page is page i of the range as a vote carries it, and its changes; nil
+// past the last (a range of whole blocks has one, page 0).
+func (r *Range) Page(i uint32) (*pb.EthVote, []*pb.EthChange) {
+	if r.Pages == 0 {
+		if i != 0 {
+			return nil, nil
+		}
+		return &pb.EthVote{From: r.From, To: r.To, Digest: r.Digest}, r.Changes
+	}
+	if i >= r.Pages {
+		return nil, nil
+	}
+	lo := uint64(i) * uint64(r.pageSize)
+	hi := min(lo+uint64(r.pageSize), uint64(len(r.Changes)))
+	return &pb.EthVote{From: r.From, To: r.To, Digest: r.pageDigests[i], Page: i, Pages: r.Pages}, r.Changes[lo:hi]
+}
 
 // transfer is one Transfer log, decoded.
 type transfer struct {
@@ -83,8 +109,7 @@ func cmpU64(a, b uint64) int {
 // buildRange nets the transfers of blocks from..to into a range. If more
 // than maxChanges addresses would change, the range ends before the block
 // that passes the bound: every reader cuts it at the same block. A first
-// block alone past the bound is an error: the chain's max_changes is below
-// what one Ethereum block can carry.
+// block alone past the bound is a range of its own, in pages.
 func buildRange(ts []transfer, from, to uint64, maxChanges uint32) (*Range, error) {
 	deltas := map[common.Address]*big.Int{}
 	nonzero := 0
@@ -126,8 +151,9 @@ func buildRange(ts []transfer, from, to uint64, maxChanges uint32) (*Range, erro
 			add(ts[j].to, ts[j].value)
 		}
 		if uint64(nonzero) > uint64(maxChanges) {
-			if ts[i].block == from {
-				return nil, fmt.Errorf("block %d alone changes %d addresses, more than max_changes %d", from, nonzero, maxChanges)
+			if ts[i].block == from { // alone past the bound: this block in pages
+				n, end = j-i, from
+				break
 			}
 			for a, d := range undo {
 				if d == nil {
@@ -149,9 +175,23 @@ func buildRange(ts []transfer, from, to uint64, maxChanges uint32) (*Range, erro
 		}
 	}
 	slices.SortFunc(r.Changes, func(x, y *pb.EthChange) int { return strings.Compare(x.Address, y.Address) })
-	if err := balance.CheckEthChanges(r.Changes, maxChanges); err != nil {
+	if err := balance.CheckEthChanges(r.Changes, math.MaxUint32); err != nil {
 		return nil, err // a net change past 2^256: not an ERC-20 this chain can follow
 	}
-	r.Digest = balance.EthDigest(r.From, r.To, r.Changes)
+	if len(r.Changes) <= int(maxChanges) {
+		r.Digest = balance.EthDigest(r.From, r.To, r.Changes)
+		return r, nil
+	}
+	pages := (uint64(len(r.Changes)) + uint64(maxChanges) - 1) / uint64(maxChanges)
+	if pages > math.MaxUint32 {
+		return nil, fmt.Errorf("block %d changes %d addresses: too many pages", from, len(r.Changes))
+	}
+	r.Pages, r.pageSize = uint32(pages), maxChanges
+	for i := range r.Pages {
+		lo := uint64(i) * uint64(maxChanges)
+		page := r.Changes[lo:min(lo+uint64(maxChanges), uint64(len(r.Changes)))]
+		r.pageDigests = append(r.pageDigests, balance.EthPageDigest(r.From, i, r.Pages, page))
+	}
+	r.Digest = r.pageDigests[0]
 	return r, nil
 }

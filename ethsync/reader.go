@@ -179,27 +179,36 @@ func (r *Reader) Want(from uint64) {
 	}
 }
 
-// Vote is the reader's vote on the range that starts at from; nil if it
-// has not read it.
-func (r *Reader) Vote(from uint64) *pb.EthVote {
+// Vote is the reader's vote on the range that starts at from (on page of
+// it, when that block alone is in pages); nil if it has not read it.
+func (r *Reader) Vote(from uint64, page uint32) *pb.EthVote {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if g := r.ranges[from]; g != nil {
-		return g.Vote()
+		v, _ := g.Page(page)
+		return v
 	}
 	return nil
 }
 
-// Changes are the changes of range from..to, if the reader read it with
-// that digest.
+// Changes are the changes of range from..to (of its page), if the reader
+// read it with that digest.
 func (r *Reader) Changes(from, to uint64, digest []byte) ([]*pb.EthChange, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	g := r.ranges[from]
-	if g == nil || g.To != to || string(g.Digest) != string(digest) {
+	if g == nil || g.To != to {
 		return nil, false
 	}
-	return g.Changes, true
+	for i := uint32(0); ; i++ {
+		v, changes := g.Page(i)
+		switch {
+		case v == nil:
+			return nil, false
+		case string(v.Digest) == string(digest):
+			return changes, true
+		}
+	}
 }
 
 // Range is the range read from from, if any.

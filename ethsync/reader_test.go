@@ -77,7 +77,7 @@ func TestReaderFollowsTransfers(t *testing.T) {
 			t.Errorf("%s: start + changes = %s, the token says %s", a.Hex(), got, want)
 		}
 	}
-	if v := r.Vote(s.deployed + 1); v == nil || string(v.Digest) != string(balance.EthDigest(first.From, first.To, first.Changes)) {
+	if v := r.Vote(s.deployed + 1, 0); v == nil || string(v.Digest) != string(balance.EthDigest(first.From, first.To, first.Changes)) {
 		t.Fatalf("vote: %v", v)
 	}
 	if _, ok := r.Changes(first.From, first.To, first.Digest); !ok {
@@ -88,7 +88,7 @@ func TestReaderFollowsTransfers(t *testing.T) {
 	}
 	// The chain attests the first range: the reader drops it.
 	r.Want(s.deployed + 5)
-	if r.Range(s.deployed+1) != nil || r.Vote(s.deployed+5) == nil {
+	if r.Range(s.deployed+1) != nil || r.Vote(s.deployed+5, 0) == nil {
 		t.Fatal("Want did not move the cache")
 	}
 }
@@ -114,7 +114,7 @@ func TestReaderRangesAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	for from := s.deployed + 1; from <= s.deployed+6; from += 5 {
-		a, b := early.Vote(from), late.Vote(from)
+		a, b := early.Vote(from, 0), late.Vote(from, 0)
 		if a == nil || b == nil || a.To != b.To || string(a.Digest) != string(b.Digest) {
 			t.Fatalf("range from %d: early %v, late %v", from, a, b)
 		}
@@ -122,25 +122,66 @@ func TestReaderRangesAgree(t *testing.T) {
 }
 
 // TestReaderMaxChanges: a range ends before the block that would take it
-// past max_changes; a block that alone passes it is an error, never a
-// range over the bound.
+// past max_changes; a block that alone passes it (7 addresses under
+// max_changes 5: anyone with a few wei can make one) is a range of its
+// own in two pages, 5 changes then 2, voted one after the other; then
+// reading goes on. The start balances plus every page's and range's
+// changes are the token's balances.
 func TestReaderMaxChanges(t *testing.T) {
 	s := newSim(t)
 	s.send(nil, "transfer", addr(1), tokens(1)) // +1: deployer, 1
 	s.blocks(1)
-	s.send(nil, "transfer", addr(2), tokens(1)) // +2: 2
-	s.blocks(1)
-	s.send(nil, "multiTransfer", []common.Address{addr(3), addr(4), addr(5)}, []*big.Int{tokens(1), tokens(1), tokens(1)}) // +3: 3 more
-	s.blocks(12)
-	r := ethsync.New(s.client, ethsync.Config{Params: params(s, 10, 3)})
-	r.Want(s.deployed + 1)
-	err := r.Sync(context.Background())
-	g := r.Range(s.deployed + 1)
-	if g == nil || g.To != s.deployed+2 || len(g.Changes) != 3 {
-		t.Fatalf("first range %+v", g)
+	var to []common.Address
+	var amounts []*big.Int
+	for i := 10; i < 16; i++ {
+		to, amounts = append(to, addr(i)), append(amounts, tokens(int64(i)))
 	}
-	if err == nil || !strings.Contains(err.Error(), "alone changes 4 addresses, more than max_changes 3") {
-		t.Fatalf("a block past max_changes alone: %v", err)
+	s.send(nil, "multiTransfer", to, amounts) // +2: the deployer and 6 holders
+	s.blocks(1)
+	s.send(nil, "transfer", addr(2), tokens(1)) // +3
+	s.blocks(12)
+	r := ethsync.New(s.client, ethsync.Config{Params: params(s, 4, 5)})
+	bal := map[string]*big.Int{strings.ToLower(s.opts.From.Hex()): new(big.Int).Set(supply)}
+	from, page := s.deployed+1, uint32(0)
+	var votes []*pb.EthVote
+	for range 6 { // the chain attests what the reader votes, one at a time
+		r.Want(from)
+		if err := r.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		v := r.Vote(from, page)
+		if v == nil {
+			break
+		}
+		changes, ok := r.Changes(v.From, v.To, v.Digest)
+		if !ok || uint32(len(changes)) > 5 {
+			t.Fatalf("vote %+v: %d changes (%v)", v, len(changes), ok)
+		}
+		apply(bal, changes)
+		votes = append(votes, v)
+		if page+1 < v.Pages {
+			page++
+			continue
+		}
+		from, page = v.To+1, 0
+	}
+	if len(votes) < 4 {
+		t.Fatalf("votes %v", votes)
+	}
+	first, p0, p1 := votes[0], votes[1], votes[2]
+	if first.To != s.deployed+1 || first.Pages != 0 {
+		t.Fatalf("first range %+v", first)
+	}
+	if p0.From != s.deployed+2 || p0.To != p0.From || p0.Page != 0 || p0.Pages != 2 || p1.Page != 1 || p1.Pages != 2 || p1.From != p0.From {
+		t.Fatalf("the 7-address block's pages: %+v, %+v", p0, p1)
+	}
+	if votes[3].From != s.deployed+3 || votes[3].Pages != 0 {
+		t.Fatalf("after the pages: %+v", votes[3])
+	}
+	for _, a := range append(to, s.opts.From, addr(1), addr(2)) {
+		if got, want := bal[strings.ToLower(a.Hex())], s.balanceOf(a); got == nil || got.Cmp(want) != 0 {
+			t.Errorf("%s: %v from the votes, the token %s", a.Hex(), got, want)
+		}
 	}
 }
 
@@ -229,14 +270,14 @@ func TestReaderDownLoggedOnce(t *testing.T) {
 	for range 5 {
 		ethsync.Step(r, context.Background())
 	}
-	if len(lines) != 1 || !strings.Contains(lines[0], "logged once") || r.Vote(s.deployed+1) != nil {
+	if len(lines) != 1 || !strings.Contains(lines[0], "logged once") || r.Vote(s.deployed+1, 0) != nil {
 		t.Fatalf("while down: %q", lines)
 	}
 	f.set(false)
 	for range 3 {
 		ethsync.Step(r, context.Background())
 	}
-	if len(lines) != 2 || lines[1] != "Ethereum RPC answers again" || r.Vote(s.deployed+1) == nil {
+	if len(lines) != 2 || lines[1] != "Ethereum RPC answers again" || r.Vote(s.deployed+1, 0) == nil {
 		t.Fatalf("after it came back: %q", lines)
 	}
 }

@@ -255,7 +255,10 @@ type EthUpdate struct {
 	From  uint64                 `protobuf:"varint,1,opt,name=from,proto3" json:"from,omitempty"`
 	To    uint64                 `protobuf:"varint,2,opt,name=to,proto3" json:"to,omitempty"`
 	// changes are by address, ascending, each once, none zero.
-	Changes       []*EthChange `protobuf:"bytes,3,rep,name=changes,proto3" json:"changes,omitempty"`
+	Changes []*EthChange `protobuf:"bytes,3,rep,name=changes,proto3" json:"changes,omitempty"`
+	// page and pages are as in EthVote: a page of one block's changes.
+	Page          uint32 `protobuf:"varint,4,opt,name=page,proto3" json:"page,omitempty"`
+	Pages         uint32 `protobuf:"varint,5,opt,name=pages,proto3" json:"pages,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -309,6 +312,20 @@ func (x *EthUpdate) GetChanges() []*EthChange {
 		return x.Changes
 	}
 	return nil
+}
+
+func (x *EthUpdate) GetPage() uint32 {
+	if x != nil {
+		return x.Page
+	}
+	return 0
+}
+
+func (x *EthUpdate) GetPages() uint32 {
+	if x != nil {
+		return x.Pages
+	}
+	return 0
 }
 
 // EthChange is one address's net change over a range.
@@ -380,10 +397,16 @@ func (x *EthChange) GetNegative() bool {
 // digest is x/balance's EthDigest of the changes, so the extension stays
 // small whatever the token's traffic.
 type EthVote struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	From          uint64                 `protobuf:"varint,1,opt,name=from,proto3" json:"from,omitempty"`
-	To            uint64                 `protobuf:"varint,2,opt,name=to,proto3" json:"to,omitempty"`
-	Digest        []byte                 `protobuf:"bytes,3,opt,name=digest,proto3" json:"digest,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	From   uint64                 `protobuf:"varint,1,opt,name=from,proto3" json:"from,omitempty"`
+	To     uint64                 `protobuf:"varint,2,opt,name=to,proto3" json:"to,omitempty"`
+	Digest []byte                 `protobuf:"bytes,3,opt,name=digest,proto3" json:"digest,omitempty"`
+	// pages is set (at least 2) when one block alone (from = to) changes
+	// more than max_changes addresses: its changes, sorted, are attested in
+	// pages of max_changes, page (from 0) being this one. Both are 0 for a
+	// range of whole blocks.
+	Page          uint32 `protobuf:"varint,4,opt,name=page,proto3" json:"page,omitempty"`
+	Pages         uint32 `protobuf:"varint,5,opt,name=pages,proto3" json:"pages,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -437,6 +460,20 @@ func (x *EthVote) GetDigest() []byte {
 		return x.Digest
 	}
 	return nil
+}
+
+func (x *EthVote) GetPage() uint32 {
+	if x != nil {
+		return x.Page
+	}
+	return 0
+}
+
+func (x *EthVote) GetPages() uint32 {
+	if x != nil {
+		return x.Pages
+	}
+	return 0
 }
 
 // AttestedFile is a STORE message whose file a validator holds and verified,
@@ -1116,19 +1153,23 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\vAttestation\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12'\n" +
 	"\x0fextended_commit\x18\x02 \x01(\fR\x0eextendedCommit\x12&\n" +
-	"\x03eth\x18\x03 \x01(\v2\x14.alephd.v1.EthUpdateR\x03eth\"_\n" +
+	"\x03eth\x18\x03 \x01(\v2\x14.alephd.v1.EthUpdateR\x03eth\"\x89\x01\n" +
 	"\tEthUpdate\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\x04R\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\x04R\x02to\x12.\n" +
-	"\achanges\x18\x03 \x03(\v2\x14.alephd.v1.EthChangeR\achanges\"Y\n" +
+	"\achanges\x18\x03 \x03(\v2\x14.alephd.v1.EthChangeR\achanges\x12\x12\n" +
+	"\x04page\x18\x04 \x01(\rR\x04page\x12\x14\n" +
+	"\x05pages\x18\x05 \x01(\rR\x05pages\"Y\n" +
 	"\tEthChange\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\fR\x06amount\x12\x1a\n" +
-	"\bnegative\x18\x03 \x01(\bR\bnegative\"E\n" +
+	"\bnegative\x18\x03 \x01(\bR\bnegative\"o\n" +
 	"\aEthVote\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\x04R\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\x04R\x02to\x12\x16\n" +
-	"\x06digest\x18\x03 \x01(\fR\x06digest\"q\n" +
+	"\x06digest\x18\x03 \x01(\fR\x06digest\x12\x12\n" +
+	"\x04page\x18\x04 \x01(\rR\x04page\x12\x14\n" +
+	"\x05pages\x18\x05 \x01(\rR\x05pages\"q\n" +
 	"\fAttestedFile\x12\x1b\n" +
 	"\titem_hash\x18\x01 \x01(\tR\bitemHash\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x16\n" +

@@ -14,15 +14,15 @@ import (
 // MaxVoteBytes is the largest vote extension DecodeVote's bounds allow,
 // encoded canonically: MaxVoteFiles files of the longest item_hash, the
 // largest size and a sha256 each, and an Ethereum vote of the largest
-// blocks. Every extension a validator signs travels again in the next
-// block's record as evidence; an extension CometBFT's own 1 MiB cap lets
+// blocks and pages. Every extension a validator signs travels again in
+// the next block's record as evidence; an extension CometBFT's own 1 MiB cap lets
 // through could make that record too large for any block, and a third of
 // the power could then halt the chain.
 var MaxVoteBytes = maxVoteBytes()
 
 func maxVoteBytes() int {
 	f := &pb.AttestedFile{ItemHash: strings.Repeat("x", maxItemHash), Size: math.MaxUint64, Sha256: make([]byte, 32)}
-	ext := &pb.VoteExtension{Eth: &pb.EthVote{From: math.MaxUint64, To: math.MaxUint64, Digest: make([]byte, digestLen)}}
+	ext := &pb.VoteExtension{Eth: &pb.EthVote{From: math.MaxUint64, To: math.MaxUint64, Digest: make([]byte, digestLen), Page: math.MaxUint32, Pages: math.MaxUint32}}
 	for range MaxVoteFiles {
 		ext.Files = append(ext.Files, f)
 	}

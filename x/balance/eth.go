@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"math/big"
 	"strings"
 
@@ -121,6 +122,12 @@ func EthDigest(from, to uint64, changes []*pb.EthChange) []byte {
 	h.Write(b[:])
 	binary.BigEndian.PutUint64(b[:], to)
 	h.Write(b[:])
+	writeChanges(h, changes)
+	return h.Sum(nil)
+}
+
+func writeChanges(h hash.Hash, changes []*pb.EthChange) {
+	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(len(changes)))
 	h.Write(b[:])
 	for _, c := range changes {
@@ -133,7 +140,51 @@ func EthDigest(from, to uint64, changes []*pb.EthChange) []byte {
 		h.Write([]byte{neg, byte(len(c.Amount))})
 		h.Write(c.Amount)
 	}
+}
+
+// EthPageDigest is what a validator votes for page of pages of one
+// block's changes (a block that alone changes more than max_changes
+// addresses): sha256 as EthDigest's, under its own domain, over the
+// block, the page and the page count, then the page's changes.
+func EthPageDigest(block uint64, page, pages uint32, changes []*pb.EthChange) []byte {
+	h := sha256.New()
+	var b [8]byte
+	h.Write([]byte("alephd/eth-page/v1"))
+	binary.BigEndian.PutUint64(b[:], block)
+	h.Write(b[:])
+	binary.BigEndian.PutUint32(b[:4], page)
+	h.Write(b[:4])
+	binary.BigEndian.PutUint32(b[:4], pages)
+	h.Write(b[:4])
+	writeChanges(h, changes)
 	return h.Sum(nil)
+}
+
+// EthDigestOf is the digest a vote for u carries: EthDigest for a range
+// of whole blocks, EthPageDigest for a page.
+func EthDigestOf(u *pb.EthUpdate) []byte {
+	if u.Pages != 0 {
+		return EthPageDigest(u.From, u.Page, u.Pages, u.Changes)
+	}
+	return EthDigest(u.From, u.To, u.Changes)
+}
+
+// CheckEthPage returns an error unless u's page fields have a page's
+// shape: none (a range of whole blocks), or page < pages of one block
+// (pages at least 2), every page but the last holding exactly max
+// changes, the last 1 to max.
+func CheckEthPage(u *pb.EthUpdate, max uint32) error {
+	switch {
+	case u.Pages == 0 && u.Page == 0:
+		return nil
+	case u.Pages < 2 || u.Page >= u.Pages || u.From != u.To:
+		return fmt.Errorf("page %d of %d of blocks %d-%d: a page is of one block, of at least 2 pages", u.Page, u.Pages, u.From, u.To)
+	case u.Page+1 < u.Pages && uint64(len(u.Changes)) != uint64(max):
+		return fmt.Errorf("page %d of %d of block %d has %d changes: every page but the last has max_changes (%d)", u.Page, u.Pages, u.From, len(u.Changes), max)
+	case len(u.Changes) == 0:
+		return fmt.Errorf("the last page (%d) of block %d is empty", u.Page, u.From)
+	}
+	return nil
 }
 
 // CheckEthChanges returns an error unless changes are in canonical form:
@@ -166,8 +217,8 @@ func EthChangeOf(addr common.Address, delta *big.Int) *pb.EthChange {
 	return &pb.EthChange{Address: strings.ToLower(addr.Hex()), Amount: new(big.Int).Abs(delta).Bytes(), Negative: delta.Sign() < 0}
 }
 
-// EthNext is the first block of the next range to attest, and whether the
-// chain reads a token at all.
+// EthNext is the first block of the next range to attest (the block in
+// pages, while one is), and whether the chain reads a token at all.
 func (k Keeper) EthNext(kv state.KV) (uint64, bool, error) {
 	p, err := k.Params(kv)
 	if err != nil || p.Ethereum == nil {
@@ -187,19 +238,37 @@ func (Keeper) Reported(kv state.KV, source string) (uint64, error) {
 	return binary.BigEndian.Uint64(b), nil
 }
 
-// ApplyEth applies an attested range: each address's SourceEth component
-// moves by its change, and the range's last block becomes the last
-// attested. It returns the addresses whose total changed, in order. The
-// proposal check has already matched u against the state; a range that
-// does not continue it changes nothing. A component that would fall below
-// zero (genesis listed less than the address held at the start block)
-// stays at zero.
+// ApplyEth applies an attested range, or page of a block: each address's
+// SourceEth component moves by its change; the range's last block (a
+// paged block's, with its last page) becomes the last attested, and
+// between a block's pages the cursor (EthCursor) names the next. It
+// returns the addresses whose total changed, in order. The proposal check
+// has already matched u against the state; an update that does not
+// continue it changes nothing. A component that would fall below zero
+// (genesis listed less than the address held at the start block) stays
+// at zero.
 func (k Keeper) ApplyEth(kv state.KV, u *pb.EthUpdate) ([]string, error) {
 	next, ok, err := k.EthNext(kv)
 	if err != nil || !ok || u.From != next || u.To < u.From {
 		return nil, err
 	}
-	if err := kv.Set(reportedKey(SourceEth), binary.BigEndian.AppendUint64(nil, u.To)); err != nil {
+	cur, err := EthCursor(kv)
+	switch {
+	case err != nil:
+		return nil, err
+	case cur == nil && u.Page != 0, cur != nil && (u.Page != cur.Next || u.Pages != cur.Pages || u.From != cur.Block):
+		return nil, nil
+	case u.Pages != 0 && u.Page+1 < u.Pages:
+		err = saveEthCursor(kv, &EthPage{Block: u.From, Next: u.Page + 1, Pages: u.Pages})
+	default: // a range, or a block's last page
+		if cur != nil {
+			err = kv.Delete(ethCursorKey)
+		}
+		if err == nil {
+			err = kv.Set(reportedKey(SourceEth), binary.BigEndian.AppendUint64(nil, u.To))
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	var changed []string

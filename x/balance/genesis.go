@@ -31,6 +31,9 @@ type Genesis struct {
 	Params   Params     `json:"params"`
 	Balances []Entry    `json:"balances"`
 	Reported []Reported `json:"reported,omitempty"`
+	// EthPage is the cursor of an Ethereum block attested in pages, when
+	// the chain was exported between two of its pages.
+	EthPage *EthPage `json:"eth_page,omitempty"`
 }
 
 // DefaultGenesis has no balances and no oracle.
@@ -80,10 +83,23 @@ func (g Genesis) Validate() error {
 		}
 		seen[k] = true
 	}
+	var ethReported uint64
+	if eth := g.Params.Ethereum; eth != nil {
+		ethReported = eth.StartBlock
+	}
 	for _, r := range g.Reported {
 		if eth := g.Params.Ethereum; eth != nil && r.Source == SourceEth && r.MainHeight < eth.StartBlock {
 			return fmt.Errorf("reported %s height %d is before ethereum.start_block %d", SourceEth, r.MainHeight, eth.StartBlock)
 		}
+		if r.Source == SourceEth {
+			ethReported = r.MainHeight
+		}
+	}
+	if g.EthPage != nil {
+		if g.Params.Ethereum == nil {
+			return errors.New("eth_page is set, but params name no ethereum token")
+		}
+		return g.EthPage.validate(ethReported)
 	}
 	return nil
 }
@@ -115,6 +131,9 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 		if err := kv.Set(reportedKey(r.Source), binary.BigEndian.AppendUint64(nil, r.MainHeight)); err != nil {
 			return err
 		}
+	}
+	if g.EthPage != nil {
+		return saveEthCursor(kv, g.EthPage)
 	}
 	return nil
 }
@@ -156,5 +175,9 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 		g.Reported = append(g.Reported, Reported{Source: source, MainHeight: binary.BigEndian.Uint64(value)})
 		return true
 	})
-	return g, errors.Join(err, bad)
+	if err != nil || bad != nil {
+		return g, errors.Join(err, bad)
+	}
+	g.EthPage, err = EthCursor(kv)
+	return g, err
 }
