@@ -14,6 +14,7 @@ import (
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/payment"
+	"github.com/alephd/alephd/x/resource"
 )
 
 // AppPrefix is the first byte of keys the app itself owns.
@@ -33,6 +34,7 @@ type App struct {
 	registers *payment.Registers
 	attest    *attest.Keeper
 	nodes     *node.Keeper
+	resource  *resource.Keeper
 	// extra are modules after the built-in ones (Options.Modules).
 	extra []Module
 	// Params change only at genesis; they are read once, at InitChain, at
@@ -68,6 +70,7 @@ func New(store *state.Store, opts Options) (*App, error) {
 	a.attest = attest.NewKeeper(a.messages, a.registers, a.balances, a.balancesChanged)
 	a.attest.SetAdmit(a.admitFetched)
 	a.nodes = node.NewKeeper(a.balances)
+	a.resource = resource.NewKeeper(a.nodes, a.messages)
 	// Every new message's duplicate check is a miss; keep misses off the tree.
 	if err := store.TrackAbsence(message.RecordPrefix); err != nil {
 		return nil, err

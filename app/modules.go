@@ -131,8 +131,8 @@ func (a *App) modules() []Module {
 			Invariants:      a.nodes.Invariants,
 			Queries: []Query{
 				{Path: PathNode, Key: func(d []byte) ([]byte, error) { return node.NodeKey(string(d)), nil }},
-				{Path: PathNodeView, Answer: jsonAnswer(a.nodes.View)},
-				{Path: PathNodes, Answer: func(kv state.KV, _ []byte) ([]byte, error) { return jsonOf(a.nodes.Registry(kv)) }},
+				{Path: PathNodeView, Answer: jsonAnswer(a.nodeView)},                                                         // with scores (resource_view.go)
+				{Path: PathNodes, Answer: func(kv state.KV, _ []byte) ([]byte, error) { return jsonOf(a.registryView(kv)) }}, // with scores
 				{Path: PathStakes, Answer: jsonAnswer(a.nodes.StakesOf)},
 				{Path: PathValidators, Answer: a.queryValidators},
 			},
