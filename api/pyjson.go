@@ -157,7 +157,7 @@ func (w pyWriter) sep(s string) {
 func (w pyWriter) number(s string) {
 	if isPyInt(s) {
 		n, _ := new(big.Int).SetString(s, 10) // a JSON integer: always parses
-		w.b.WriteString(n.String())        // -0 is 0
+		w.b.WriteString(n.String())           // -0 is 0
 		return
 	}
 	f, err := strconv.ParseFloat(s, 64)
