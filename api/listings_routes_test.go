@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -22,18 +23,8 @@ func keysOf(m map[string]any) string {
 	for k := range m {
 		out = append(out, k)
 	}
-	return strings.Join(sortStrings(out), ",")
-}
-
-func sortStrings(s []string) []string {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }
 
 // TestListingRoutes drives pyaleph's listings on a real node and checks
