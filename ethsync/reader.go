@@ -59,13 +59,13 @@ type Reader struct {
 	token common.Address
 	wake  chan struct{}
 
-	mu      sync.Mutex
-	want    uint64            // first block of the next range to attest; 0: not known yet
-	ranges  map[uint64]*Range // by first block, contiguous from want
-	height  uint64            // last block of the last range read
-	final   uint64            // the endpoint's last final block
-	down    error             // the last RPC failure, until a call succeeds
-	syncs   int               // Syncs run, the clock of Expire
+	mu     sync.Mutex
+	want   uint64            // first block of the next range to attest; 0: not known yet
+	ranges map[uint64]*Range // by first block, contiguous from want
+	height uint64            // last block of the last range read
+	final  uint64            // the endpoint's last final block
+	down   error             // the last RPC failure, until a call succeeds
+	syncs  int               // Syncs run, the clock of Expire
 }
 
 // New returns a reader over chain.

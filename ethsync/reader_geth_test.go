@@ -30,7 +30,7 @@ func TestReaderRereadsAfterGethReorg(t *testing.T) {
 	if err := stale.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	old := stale.Vote(tok.Block + 1, 0)
+	old := stale.Vote(tok.Block+1, 0)
 	if old == nil || old.To < n {
 		t.Fatalf("the range holding block %d not read: %v", n, old)
 	}
@@ -45,11 +45,11 @@ func TestReaderRereadsAfterGethReorg(t *testing.T) {
 	if err := fresh.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	now := fresh.Vote(tok.Block + 1, 0)
+	now := fresh.Vote(tok.Block+1, 0)
 	if now == nil || string(now.Digest) == string(old.Digest) {
 		t.Fatalf("the reorg changed nothing to read: %v, before %v", now, old)
 	}
-	if got := stale.Vote(tok.Block + 1, 0); got == nil || string(got.Digest) != string(now.Digest) || got.To != now.To {
+	if got := stale.Vote(tok.Block+1, 0); got == nil || string(got.Digest) != string(now.Digest) || got.To != now.To {
 		t.Fatalf("after the reorg the reader votes %v; the chain gives %v", got, now)
 	}
 }

@@ -62,7 +62,7 @@ func TestReaderRereadsAfterDeepReorg(t *testing.T) {
 	if err := stale.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	old := stale.Vote(s.deployed + 1, 0)
+	old := stale.Vote(s.deployed+1, 0)
 	if old == nil {
 		t.Fatal("nothing read before the reorg")
 	}
@@ -80,11 +80,11 @@ func TestReaderRereadsAfterDeepReorg(t *testing.T) {
 	if err := fresh.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	now := fresh.Vote(s.deployed + 1, 0)
+	now := fresh.Vote(s.deployed+1, 0)
 	if now == nil || string(now.Digest) == string(old.Digest) {
 		t.Fatalf("the reorg changed nothing to read: %v %v", now, old)
 	}
-	if got := stale.Vote(s.deployed + 1, 0); got == nil || string(got.Digest) != string(now.Digest) {
+	if got := stale.Vote(s.deployed+1, 0); got == nil || string(got.Digest) != string(now.Digest) {
 		t.Fatalf("after a reorg the reader votes %v, the chain now gives %x", got, now.Digest)
 	}
 	if len(errs) != 1 || !strings.Contains(errs[0], "no longer the chain's") {

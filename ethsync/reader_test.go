@@ -77,7 +77,7 @@ func TestReaderFollowsTransfers(t *testing.T) {
 			t.Errorf("%s: start + changes = %s, the token says %s", a.Hex(), got, want)
 		}
 	}
-	if v := r.Vote(s.deployed + 1, 0); v == nil || string(v.Digest) != string(balance.EthDigest(first.From, first.To, first.Changes)) {
+	if v := r.Vote(s.deployed+1, 0); v == nil || string(v.Digest) != string(balance.EthDigest(first.From, first.To, first.Changes)) {
 		t.Fatalf("vote: %v", v)
 	}
 	if _, ok := r.Changes(first.From, first.To, first.Digest); !ok {
