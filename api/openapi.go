@@ -83,7 +83,7 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v0/authorizations/granted/:address":           {"the authorizations an address grants (its security aggregate), at {address}.json", true},
 	"GET /api/v0/authorizations/received/:address":          {"the authorizations an address receives, at {address}.json", true},
 	"GET /api/v0/core/:node_id/metrics":                     {"404: alephd keeps no node metrics", true},
-	"GET /api/v0/compute/:node_id/metrics":                  {"404: alephd keeps no node metrics", true},
+	"GET /api/v0/compute/:node_id/metrics":                  {"a resource node's storage-proof score window, one column entry per epoch; 404 if none", true},
 	"GET /api/v0/programs/on/message":                       {"PROGRAMs subscribed to messages", true},
 	"GET /api/v0/addresses/:address/storage":                {"an address's balance, endorsements and personal storage", false},
 	"GET /api/v0/channels/:channel/endorsements":            {"who endorses a channel, and the capacity it buys", false},

@@ -46,9 +46,9 @@ type EpochScoreView struct {
 	ScoreBps uint32 `json:"score_bps"`
 }
 
-// fraction writes basis points as an exact decimal in [0, 1]: 9512 is
+// Fraction writes basis points as an exact decimal in [0, 1]: 9512 is
 // 0.9512, 10000 is 1, 5000 is 0.5.
-func fraction(bps uint32) json.Number {
+func Fraction(bps uint32) json.Number {
 	if bps >= resource.BPS {
 		return "1"
 	}
@@ -75,7 +75,7 @@ func (a *App) resourceScore(kv state.KV, hash string) (*ResourceScoreView, error
 	if err != nil {
 		return nil, err
 	}
-	v := &ResourceScoreView{Node: hash, ScoreBps: w.ScoreBps, Score: fraction(w.ScoreBps), Multiplier: fraction(resource.Multiplier(w.ScoreBps)),
+	v := &ResourceScoreView{Node: hash, ScoreBps: w.ScoreBps, Score: Fraction(w.ScoreBps), Multiplier: Fraction(resource.Multiplier(w.ScoreBps)),
 		ZeroScoreEpochs: zero, WindowEpochs: p.ScoreWindowEpochs, Epochs: []EpochScoreView{}}
 	for _, e := range w.Epochs {
 		v.Epochs = append(v.Epochs, EpochScoreView{Epoch: e.Epoch, Height: p.Deadline(e.Epoch), Issued: e.Issued, Passed: e.Passed,
@@ -94,7 +94,7 @@ func (a *App) withScore(kv state.KV, v *node.ResourceNodeView) error {
 	if err != nil {
 		return err
 	}
-	v.Score, v.Multiplier = fraction(w.ScoreBps), fraction(resource.Multiplier(w.ScoreBps))
+	v.Score, v.Multiplier = Fraction(w.ScoreBps), Fraction(resource.Multiplier(w.ScoreBps))
 	return nil
 }
 
