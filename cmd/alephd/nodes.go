@@ -22,6 +22,7 @@ import (
 	"github.com/alephd/alephd/node"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/message"
 	xnode "github.com/alephd/alephd/x/node"
 )
 
@@ -111,26 +112,78 @@ can become a validator with that key. The item_hash printed is the node's hash.`
 // crnTxCmd is `alephd tx crn`: resource node operations.
 func crnTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "crn", Short: "Resource node operations (link one to a CCN with `tx node link`)"}
-	var address, name, typ string
+	var address, name, typ, pubkey string
+	var capacity uint64
+	// resourceDetails adds --pubkey (checked here, so a bad key fails
+	// before anything is signed) and --capacity when given.
+	resourceDetails := func(cmd *cobra.Command, details map[string]any) error {
+		if cmd.Flags().Changed("pubkey") {
+			if _, err := xnode.ParseResourceKey(pubkey); err != nil {
+				return fmt.Errorf("--pubkey: %w", err)
+			}
+			details["pubkey"] = pubkey
+		}
+		if cmd.Flags().Changed("capacity") {
+			details["capacity"] = capacity
+		}
+		return nil
+	}
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Register a resource node (create-resource-node); the item_hash printed is its hash",
-		Args:  cobra.NoArgs,
+		Long: `Register a resource node. --pubkey is the secp256k1 public key (hex, 33 bytes
+compressed or 65 uncompressed) the node signs its storage proofs and liveness
+answers with: keep it on the node, apart from the owner's key. --capacity is
+the storage it offers, in bytes: files are assigned in proportion to it (whole
+GiB, at least 1; a node declaring none weighs as 1 GiB).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			details := map[string]any{"address": address, "type": typ}
 			if name != "" {
 				details["name"] = name
 			}
+			if err := resourceDetails(cmd, details); err != nil {
+				return err
+			}
 			return submitNodeOp(cmd, xnode.ActionCreateResourceNode, "", details)
 		},
 	}
-	create.Flags().StringVar(&address, "address", "", "the node's URL, e.g. https://crn.example.org")
-	create.Flags().StringVar(&name, "name", "", "the node's name")
+	amend := &cobra.Command{
+		Use:   "amend HASH",
+		Short: "Edit a resource node you own or manage (an amend POST): only the flags given change",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			details := map[string]any{}
+			if cmd.Flags().Changed("address") {
+				details["address"] = address
+			}
+			if cmd.Flags().Changed("name") {
+				details["name"] = name
+			}
+			if err := resourceDetails(cmd, details); err != nil {
+				return err
+			}
+			if len(details) == 0 {
+				return fmt.Errorf("nothing to change: give --pubkey, --capacity, --address or --name")
+			}
+			p, err := nodeParams(cmd)
+			if err != nil {
+				return err
+			}
+			return signAndSubmit(cmd, client.Post(p.Channel, message.AmendType, map[string]any{"details": details}, args[0]))
+		},
+	}
+	for _, c := range []*cobra.Command{create, amend} {
+		c.Flags().StringVar(&address, "address", "", "the node's URL, e.g. https://crn.example.org")
+		c.Flags().StringVar(&name, "name", "", "the node's name")
+		c.Flags().StringVar(&pubkey, "pubkey", "", "the node's secp256k1 signing key, hex (33 or 65 bytes)")
+		c.Flags().Uint64Var(&capacity, "capacity", 0, "the storage the node offers, in bytes")
+	}
 	create.Flags().StringVar(&typ, "type", "compute", "the node's type")
 	if err := create.MarkFlagRequired("address"); err != nil {
 		panic(err) // a flag defined just above
 	}
-	cmd.AddCommand(create)
+	cmd.AddCommand(create, amend)
 	return cmd
 }
 
@@ -259,7 +312,23 @@ come from other keys).`,
 			return printJSON(cmd, res, v)
 		},
 	}
+	score := &cobra.Command{
+		Use:   "crn-score HASH",
+		Short: "Show a resource node's storage-proof score window (as GET /api/v0/compute/{hash}/metrics, by epoch)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := runQuery(cmd, app.PathResourceScore, []byte(args[0]))
+			if err != nil {
+				return err
+			}
+			if v := bytes.TrimSpace(res.Value); len(v) == 0 || string(v) == "null" {
+				return fmt.Errorf("no score for %s: the chain keeps no scores (x/resource is off) or no epoch has judged the node yet", args[0])
+			}
+			return printJSON(cmd, res, json.RawMessage(res.Value))
+		},
+	}
 	return []*cobra.Command{
+		score,
 		view("nodes", "Show every core channel and resource node (nodestatus's corechannel aggregate shape)", app.PathNodes, cobra.NoArgs),
 		one,
 		view("validators", "Show the newest validator set, with the CCN naming each key", app.PathValidators, cobra.NoArgs),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,9 +13,12 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/crypto"
+
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/internal/testnode"
+	"github.com/alephd/alephd/keys"
 	xnode "github.com/alephd/alephd/x/node"
 )
 
@@ -114,7 +118,12 @@ func TestNodesCLI(t *testing.T) {
 		t.Fatalf("query validators: %+v", vals)
 	}
 
-	r = tx("crn", "create", "--address", "https://crn.example.org", "--name", "demo-crn", "--key", "owner")
+	crnKey := crypto.CompressPubkey(&keys.FromSeed("demo-crn-signing-key").PublicKey)
+	if out, code := alephd(t, "tx", "crn", "create", "--address", "https://bad.example.org", "--pubkey", "0x1234", "--key", "owner", "--home", n.home, "--node", n.rpc); code == 0 || !strings.Contains(out, "--pubkey") {
+		t.Fatalf("crn create with a 2-byte key: %d %s", code, out)
+	}
+	r = tx("crn", "create", "--address", "https://crn.example.org", "--name", "demo-crn", "--key", "owner",
+		"--pubkey", "0x"+hex.EncodeToString(crnKey), "--capacity", "2199023255552")
 	if !r.OK() {
 		t.Fatalf("crn create: %+v", r)
 	}
@@ -124,8 +133,19 @@ func TestNodesCLI(t *testing.T) {
 	}
 	var crnView xnode.ResourceNodeView
 	query(&crnView, "node", crn)
-	if crnView.Type != "compute" || crnView.Status != xnode.StatusLinked || crnView.Parent == nil || *crnView.Parent != ccn {
+	if crnView.Type != "compute" || crnView.Status != xnode.StatusLinked || crnView.Parent == nil || *crnView.Parent != ccn ||
+		crnView.Pubkey != "0x"+hex.EncodeToString(crnKey) || crnView.Capacity != 2<<40 {
 		t.Fatalf("query node CRN: %+v", crnView)
+	}
+	if r := tx("crn", "amend", crn, "--capacity", "1073741824", "--key", "owner"); !r.OK() {
+		t.Fatalf("crn amend: %+v", r)
+	}
+	query(&crnView, "node", crn)
+	if crnView.Capacity != 1<<30 || crnView.Pubkey != "0x"+hex.EncodeToString(crnKey) || crnView.Score != "" {
+		t.Fatalf("query node CRN after amend: %+v", crnView)
+	}
+	if out, code := alephd(t, "query", "crn-score", crn, "--node", n.rpc, "--home", n.home); code == 0 || !strings.Contains(out, "keeps no scores") {
+		t.Fatalf("query crn-score on a chain without scores: %d %s", code, out)
 	}
 
 	// `query nodes` prints what GET /api/v0/nodes answers.

@@ -198,7 +198,7 @@ func (k *Keeper) Export(kv state.KV) (Genesis, error) {
 		return g, err
 	}
 	for _, m := range members {
-		g.Members = append(g.Members, GenesisMember{Node: m.Node, Weight: m.Weight})
+		g.Members = append(g.Members, GenesisMember(m))
 	}
 	prefix = []byte{ModulePrefix, prefixZero}
 	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
