@@ -15,4 +15,9 @@
 // floor(balance / number of CCNs it stakes), re-split on every balance
 // change. A balance that falls below a threshold loses what the threshold
 // gates: a CCN owner its node, a staker its stakes.
+//
+// A resource node may name the secp256k1 key it signs storage proofs and
+// liveness answers with (details.pubkey) and the storage it offers
+// (details.capacity, bytes); x/resource reads them through
+// ResourceCandidates and unlinks a node whose score stays 0 (Unlink).
 package node
