@@ -15,10 +15,10 @@ import (
 // version is GET /version and /api/v0/version.
 func version(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"version": Version}) }
 
-// noNodeMetrics answers /api/v0/core/{node_id}/metrics and
-// /compute/{node_id}/metrics: pyaleph reads them from the monitoring
-// oracle's metrics POSTs and answers 404 for a node it has none of;
-// alephd keeps no node metrics.
+// noNodeMetrics answers /api/v0/core/{node_id}/metrics: pyaleph reads
+// them from the monitoring oracle's metrics POSTs and answers 404 for a
+// node it has none of; alephd keeps no core node metrics (resource nodes'
+// scores are /compute/{node_id}/metrics, computeMetrics).
 func noNodeMetrics(c *gin.Context) {
 	fail(c, http.StatusNotFound, "no metrics for node "+c.Param("node_id")+": alephd keeps no node metrics")
 }

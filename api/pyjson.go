@@ -162,7 +162,7 @@ func (w pyWriter) number(s string) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	var ne *strconv.NumError
-	if err != nil && !(errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange)) {
+	if err != nil && (!errors.As(err, &ne) || !errors.Is(ne.Err, strconv.ErrRange)) {
 		w.b.WriteString("null") // not reached for a decoded JSON number
 		return
 	}

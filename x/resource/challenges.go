@@ -7,8 +7,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 )
 

@@ -8,8 +8,8 @@ import (
 	"github.com/ipfs/go-cid"
 	"google.golang.org/protobuf/proto"
 
-	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/resource/proof"
 )
 
