@@ -20,7 +20,7 @@ import (
 const Version = "0.1.0"
 
 // AppVersion is the state-machine version; bump it with every consensus change.
-const AppVersion uint64 = 2
+const AppVersion uint64 = 3
 
 // Application serves the app over ABCI. CometBFT calls it on several
 // connections at once (consensus, mempool, query), so mu serializes every
