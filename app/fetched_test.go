@@ -264,3 +264,33 @@ func TestNonInlineRecordBudget(t *testing.T) {
 		t.Fatalf("a record of three 1 MiB contents lists %d: %v", len(rec.Files), err)
 	}
 }
+
+// TestNonInlineRawCIDClaim: an "ipfs" item_hash that is a CID of one raw
+// sha2-256 block names the content's sha256 itself, so a claim of other
+// bytes attests nothing whatever the power behind it (validators need not
+// trust the fetchers for it), while the honest claim is attested.
+func TestNonInlineRawCIDClaim(t *testing.T) {
+	c := storeChain(t, 10)
+	post, content := nonInline(t, "dave", message.ItemIPFS, at(client.Post("TEST", "note", "raw", ""), "1700000001"))
+	c.MustBlock(post)
+	other := []byte(`{"address":"x","time":1,"type":"note","content":"lie"}`)
+	lie := sha256.Sum256(other)
+	votes := make([]attest.Vote, 4)
+	for i := range votes {
+		votes[i] = attest.Vote{Power: 10, Ext: &pb.VoteExtension{Files: []*pb.AttestedFile{{ItemHash: post.ItemHash, Size: uint64(len(other)), Sha256: lie[:]}}}}
+	}
+	if rec, err := c.App.TallyCommitted(votes, 40); err != nil || len(rec.Files) != 0 {
+		t.Fatalf("every validator claiming other bytes for a raw CID: %v %v", rec, err)
+	}
+	forged := &pb.Attestation{Files: []*pb.AttestedFile{{ItemHash: post.ItemHash, Size: uint64(len(other)), Sha256: lie[:], Content: other}}}
+	if err := c.App.CheckAttestation(forged, votes, 40); !errors.Is(err, attest.ErrRecordMismatch) {
+		t.Fatalf("a record carrying other bytes for a raw CID: %v", err)
+	}
+	honest := contentFile(post, content)
+	for i := range votes {
+		votes[i].Ext.Files[0] = &pb.AttestedFile{ItemHash: honest.ItemHash, Size: honest.Size, Sha256: honest.Sha256}
+	}
+	if rec, err := c.App.TallyCommitted(votes, 40); err != nil || len(rec.Files) != 1 {
+		t.Fatalf("the honest claim for a raw CID: %v %v", rec, err)
+	}
+}

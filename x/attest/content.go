@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
+
 	"github.com/alephd/alephd/errs"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
@@ -60,7 +63,33 @@ func claimFits(rec *pb.MessageRecord, f fileClaim) bool {
 	if m.ItemType == message.ItemStorage {
 		return hex.EncodeToString([]byte(f.digest)) == m.ItemHash
 	}
-	return true
+	return rawCIDFits(m.ItemHash, f.digest)
+}
+
+// rawCIDFits reports whether a claimed sha256 can be the content of an
+// "ipfs" item_hash. A CID of one raw block hashed with sha2-256 (what
+// kubo's add makes of content up to a chunk with raw leaves, and every
+// CIDv1 "bafkrei...") names the sha256 of the bytes themselves, so the
+// state machine checks it as it checks a "storage" item_hash, without
+// trusting the fetchers. Any other CID (dag-pb, UnixFS) depends on how the
+// bytes were chunked, which the CID does not say: recomputing it with one
+// chunker could refuse honest content made with another, so those rest on
+// the attestation alone (more than 2/3 of the power, hence at least one
+// honest node under CometBFT's assumption, read bytes that import as the
+// CID and hash to the claimed sha256).
+func rawCIDFits(itemHash, digest string) bool {
+	c, err := cid.Decode(itemHash)
+	if err != nil {
+		return false // admission refuses such an item_hash: nothing to attest
+	}
+	if c.Prefix().Codec != cid.Raw {
+		return true
+	}
+	d, err := mh.Decode(c.Hash())
+	if err != nil || d.Code != mh.SHA2_256 {
+		return true
+	}
+	return string(d.Digest) == digest
 }
 
 // checkContent checks the content a record's entry carries: exactly the
