@@ -53,6 +53,7 @@ var codes = []code{
 	{"message", 25, "aggregate too large"},
 	{"message", 26, "sender is not an address of its chain"},
 	{"message", 27, "content not available"},
+	{"message", 28, "too many messages pending"},
 
 	{"node", 1, "malformed node operation"},
 	{"node", 2, "the address already has a core channel node"},

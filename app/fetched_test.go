@@ -294,3 +294,58 @@ func TestNonInlineRawCIDClaim(t *testing.T) {
 		t.Fatalf("the honest claim for a raw CID: %v %v", rec, err)
 	}
 }
+
+// TestNonInlinePendingBound: nothing is charged while content is pending,
+// and a free message (here FORGETs, free on any channel) is counted against
+// its rate limit only when charged, so a sender with no tokens could queue
+// pending messages without end. At most message.MaxPendingPerSender wait
+// per sender: the next is refused (message/28) until some are settled.
+func TestNonInlinePendingBound(t *testing.T) {
+	c := storeChain(t, 3)
+	flood := func(from, n int) []*pb.AlephMessage {
+		var out []*pb.AlephMessage
+		for i := from; i < from+n; i++ {
+			d := at(client.Forget("TEST", []string{fmt.Sprintf("%064x", i)}, nil, ""), fmt.Sprint(1700000001+i))
+			m, _ := nonInline(t, "mallory", message.ItemStorage, d)
+			out = append(out, m)
+		}
+		return out
+	}
+	c.MustBlock(flood(0, message.MaxPendingPerSender)...) // height 1: deadline 4
+	more := flood(message.MaxPendingPerSender, 1)
+	if r := c.Block(more...); r[0].Code != message.ErrTooManyPending.Code || r[0].Codespace != message.Codespace {
+		t.Fatalf("message %d pending from one sender: %s/%d %s", message.MaxPendingPerSender+1, r[0].Codespace, r[0].Code, r[0].Log)
+	}
+	if n := pendingBy(t, c, "mallory"); n != message.MaxPendingPerSender {
+		t.Fatalf("pending count %d, want %d", n, message.MaxPendingPerSender)
+	}
+	// Another sender is not held back by mallory's.
+	other, _ := nonInline(t, "bob", message.ItemStorage, at(client.Post("TEST", "note", "mine", ""), "1700000001"))
+	c.MustBlock(other)
+	// A chain started from an export counts the pending messages again
+	// (apptest checks the invariants, the counts among them, at its block).
+	doc, _, err := c.App.ExportGenesis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported := apptest.New(t, doc)
+	imported.Block()
+	if n := pendingBy(t, imported, "mallory"); n != message.MaxPendingPerSender {
+		t.Fatalf("pending count after import %d, want %d", n, message.MaxPendingPerSender)
+	}
+	c.Block() // height 4: mallory's deadline, every one rejected (message/27)
+	if n := pendingBy(t, c, "mallory"); n != 0 {
+		t.Fatalf("pending count after the deadline %d, want 0", n)
+	}
+	c.MustBlock(more...) // apptest checks every module's invariants (the counts among them) at each block
+}
+
+func pendingBy(t *testing.T, c *apptest.Chain, name string) uint64 {
+	t.Helper()
+	snap, _ := c.Store.At(0)
+	n, err := message.Keeper{}.PendingBy(snap, apptest.Address(apptest.Key(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -41,4 +41,7 @@ var (
 	// (item_type "storage" or "ipfs") when validators holding more than
 	// 2/3 of the voting power did not attest it by its deadline.
 	ErrContentUnavailable = errs.Register(Codespace, 27, "content not available")
+	// ErrTooManyPending refuses a non-inline message from a sender that
+	// already has MaxPendingPerSender of them waiting for their content.
+	ErrTooManyPending = errs.Register(Codespace, 28, "too many messages pending")
 )

@@ -103,6 +103,11 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 			if err := kv.Set(pendingKey(rec.AttestDeadline, m.ItemHash), present); err != nil {
 				return err
 			}
+			if !Inline(m) {
+				if err := countPending(kv, m.Sender, 1); err != nil {
+					return err
+				}
+			}
 		}
 		if Live(rec.Status) {
 			live = append(live, rec)

@@ -545,6 +545,7 @@ func TestErrorCodes(t *testing.T) {
 		{message.ErrForgetNotAllowed, 19}, {message.ErrForgetForget, 20}, {message.ErrAggregateContent, 21},
 		{message.ErrForgetEmpty, 23}, {message.ErrStoreContent, 24}, {message.ErrAggregateTooLarge, 25},
 		{message.ErrSender, 26}, {message.ErrContentUnavailable, 27},
+		{message.ErrTooManyPending, 28},
 	}
 	for _, w := range want {
 		space, code, log := errs.ABCIInfo(errs.Wrapf(w.err, "detail"))

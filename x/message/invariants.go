@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 
@@ -43,9 +44,15 @@ func (k Keeper) checkPending(kv state.KV) error {
 		}
 	}
 	pending := 0
+	bySender := map[string]uint64{} // non-inline messages pending, per sender key
+	var nonInline uint64
 	err = k.EachRecord(kv, func(rec *pb.MessageRecord) error {
 		if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING {
 			pending++
+			if !Inline(rec.Message) {
+				bySender[ownerKey(rec.Message.Sender)]++
+				nonInline++
+			}
 		}
 		return nil
 	})
@@ -54,6 +61,9 @@ func (k Keeper) checkPending(kv state.KV) error {
 	}
 	if pending != len(queued) {
 		return fmt.Errorf("invariant: %d STOREs are pending, the attestation queue lists %d", pending, len(queued))
+	}
+	if err := checkPendingBy(kv, bySender, nonInline); err != nil {
+		return err
 	}
 	var bad error
 	prefix := []byte{ModulePrefix, prefixFile}
@@ -186,6 +196,34 @@ func firstErr(errs ...error) error {
 		if e != nil {
 			return e
 		}
+	}
+	return nil
+}
+
+// checkPendingBy checks the per-sender counts of pending non-inline
+// messages against the records (want, total).
+func checkPendingBy(kv state.KV, want map[string]uint64, total uint64) error {
+	var counted uint64
+	var bad error
+	prefix := []byte{ModulePrefix, prefixPendingBy}
+	err := state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		sender := r.String()
+		if bad = r.Err(); bad != nil {
+			return false
+		}
+		if len(v) != 8 || binary.BigEndian.Uint64(v) != want[sender] || want[sender] == 0 {
+			bad = fmt.Errorf("invariant: %s's pending count is %x, it has %d non-inline messages pending", sender, v, want[sender])
+			return false
+		}
+		counted += want[sender]
+		return true
+	})
+	if err = firstErr(err, bad); err != nil {
+		return err
+	}
+	if counted != total {
+		return fmt.Errorf("invariant: the pending counts add up to %d, %d non-inline messages are pending", counted, total)
 	}
 	return nil
 }

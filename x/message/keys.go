@@ -17,6 +17,7 @@ const (
 	prefixPostHead   byte = 0x05 // original -> latest amend item_hash
 	prefixFile       byte = 0x06 // file hash, item_hash -> (empty): processed STOREs of a file
 	prefixPending    byte = 0x07 // deadline height, item_hash -> (empty): STOREs awaiting attestation
+	prefixPendingBy  byte = 0x08 // sender -> count of its non-inline messages pending (absent: none)
 )
 
 // present is the value of index keys whose meaning is in the key itself;

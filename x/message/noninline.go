@@ -1,6 +1,7 @@
 package message
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 
@@ -87,9 +88,61 @@ func ParseFetched(m *pb.AlephMessage, content []byte, p Params) (*pb.AlephMessag
 	return full, c, nil
 }
 
+// MaxPendingPerSender bounds the non-inline messages one sender may have
+// pending. Nothing is charged while a message waits for its content (its
+// size and owner are in it), and a free message's rate limit (core
+// channels, FORGETs) is counted when it is charged: without a bound, one
+// key could queue any number of messages naming content nobody holds, each
+// a record kept for good and a fetch every validator's node tries until
+// the deadline. The SDKs send one message at a time; 100 is the default
+// core rate limit per window.
+const MaxPendingPerSender = 100
+
+func pendingByKey(sender string) []byte {
+	return state.NewKey(ModulePrefix, prefixPendingBy).String(ownerKey(sender)).Bytes()
+}
+
+// PendingBy returns how many non-inline messages sender has pending.
+func (Keeper) PendingBy(kv state.KV, sender string) (uint64, error) {
+	b, err := kv.Get(pendingByKey(sender))
+	if err != nil || b == nil {
+		return 0, err
+	}
+	if len(b) != 8 {
+		return 0, fmt.Errorf("pending count of %s is %d bytes, want 8", sender, len(b))
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+// countPending moves sender's pending count by delta; a count back to
+// zero leaves no key.
+func countPending(kv state.KV, sender string, delta int64) error {
+	n, err := Keeper{}.PendingBy(kv, sender)
+	if err != nil {
+		return err
+	}
+	switch {
+	case delta < 0 && n == 0:
+		return fmt.Errorf("pending count of %s would go below zero", sender)
+	case int64(n)+delta == 0:
+		return kv.Delete(pendingByKey(sender))
+	}
+	return kv.Set(pendingByKey(sender), binary.BigEndian.AppendUint64(nil, uint64(int64(n)+delta)))
+}
+
 // admitPending records a non-inline message PENDING until its content is
 // attested or its deadline passes.
 func (k Keeper) admitPending(kv state.KV, env Env, m *pb.AlephMessage) error {
+	n, err := k.PendingBy(kv, m.Sender)
+	if err != nil {
+		return err
+	}
+	if n >= MaxPendingPerSender {
+		return errs.Wrapf(ErrTooManyPending, "%s already has %d messages waiting for their content (item_type storage or ipfs), the limit is %d; send more once they are processed or rejected", m.Sender, n, MaxPendingPerSender)
+	}
+	if err := countPending(kv, m.Sender, 1); err != nil {
+		return err
+	}
 	deadline := env.Height + env.StoreAttestBlocks
 	rec := &pb.MessageRecord{
 		Message: m, Status: pb.MessageStatus_MESSAGE_STATUS_PENDING,

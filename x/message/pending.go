@@ -33,6 +33,11 @@ type PendingStore struct {
 }
 
 func (k Keeper) dequeue(kv state.KV, rec *pb.MessageRecord) error {
+	if !Inline(rec.Message) {
+		if err := countPending(kv, rec.Message.Sender, -1); err != nil {
+			return err
+		}
+	}
 	return kv.Delete(pendingKey(rec.AttestDeadline, rec.Message.ItemHash))
 }
 
