@@ -13,6 +13,7 @@ import (
 	mh "github.com/multiformats/go-multihash"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	pb "github.com/alephd/alephd/proto/alephdv1"
@@ -348,4 +349,57 @@ func pendingBy(t *testing.T, c *apptest.Chain, name string) uint64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestNonInlineContentBudget: the content a record carries shrinks with
+// the extended commit it carries as evidence, so a large validator set
+// voting large extensions never makes a record no block holds (a halt:
+// every round of the height shares the extended commit). What does not
+// fit stays attested and pending for a later block.
+func TestNonInlineContentBudget(t *testing.T) {
+	if attest.BlockBytes != app.MaxBlockBytes {
+		t.Fatalf("attest.BlockBytes %d, app.MaxBlockBytes %d", attest.BlockBytes, app.MaxBlockBytes)
+	}
+	c := storeChain(t, 10)
+	var claims []*pb.AttestedFile
+	var msgs []*pb.AlephMessage
+	for i := 0; i < 3; i++ {
+		m, _ := nonInline(t, "erin", message.ItemStorage, at(client.Post("TEST", "note", fmt.Sprint(i), ""), fmt.Sprint(1700000001+i)))
+		msgs = append(msgs, m)
+		sum, _ := hex.DecodeString(m.ItemHash)
+		claims = append(claims, &pb.AttestedFile{ItemHash: m.ItemHash, Size: message.DefaultMaxFetchedContentBytes, Sha256: sum})
+	}
+	c.MustBlock(msgs...)
+	// Each validator also claims files nobody stored, up to the largest
+	// extension VerifyVoteExtension lets through.
+	padded := &pb.VoteExtension{Files: append([]*pb.AttestedFile{}, claims...)}
+	for i := 0; proto.Size(padded) < attest.MaxVoteBytes-200; i++ {
+		padded.Files = append(padded.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: 1 << 40, Sha256: make([]byte, 32)})
+	}
+	carried := func(n int) int {
+		votes := make([]attest.Vote, n)
+		for i := range votes {
+			votes[i] = attest.Vote{Power: 1, Ext: padded}
+		}
+		rec, err := c.App.TallyCommitted(votes, int64(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bytes, evidence int
+		for _, f := range rec.Files {
+			bytes += int(f.Size)
+		}
+		for _, v := range votes {
+			evidence += proto.Size(v.Ext) + 256
+		}
+		if bytes+evidence+(1<<20+512<<10) > app.MaxBlockBytes {
+			t.Fatalf("%d validators' largest extensions: %d bytes of content beside %d of extended commit, past a %d-byte block", n, bytes, evidence, app.MaxBlockBytes)
+		}
+		return len(rec.Files)
+	}
+	for _, tc := range []struct{ validators, want int }{{4, 2}, {20, 1}, {40, 0}} {
+		if got := carried(tc.validators); got != tc.want {
+			t.Errorf("%d validators' largest extensions: the record carries %d 1 MiB contents, want %d", tc.validators, got, tc.want)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/alephd/alephd/errs"
 	pb "github.com/alephd/alephd/proto/alephdv1"
@@ -30,8 +31,43 @@ import (
 // content beyond it waits for the next block (validators keep attesting
 // what is pending). It is half of a 4 MiB block, leaving room for the
 // evidence and transactions; a single content never exceeds it
-// (message.MaxFetchedContentLimit).
+// (message.MaxFetchedContentLimit). A record of a large validator set
+// carries less (contentBudget).
 const MaxRecordContentBytes = message.MaxFetchedContentLimit
+
+// BlockBytes is the block size of the chains alephd makes
+// (app.MaxBlockBytes, which a test keeps equal), and recordReserve what a
+// block must keep beside the content its record carries and the extended
+// commit: CometBFT's evidence (1 MiB), the largest Ethereum page
+// (balance.MaxEthChanges changes, 512 KiB), and the header, the record's
+// framing and a margin (256 KiB). voteOverhead is what the extended
+// commit adds to each validator's extension: its address, power, flag,
+// timestamps and two signatures, rounded up.
+const (
+	BlockBytes    = 4 << 20
+	recordReserve = 1<<20 + 512<<10 + 256<<10
+	voteOverhead  = 256
+)
+
+// contentBudget is the content one record may carry with votes as its
+// evidence: MaxRecordContentBytes, less what the extended commit takes
+// beyond the block's other reserves. With many validators voting large
+// extensions (up to MaxVoteBytes each, ~46 kB) a fixed 2 MiB of content
+// would make a record no block holds: every proposer would propose
+// without it, every validator refuse, and the height never end, since all
+// its rounds share one extended commit. Content past the budget stays
+// attested and pending for a later block's record. It is a pure function
+// of the votes, which proposer and checkers read from the same evidence.
+func contentBudget(votes []Vote) uint64 {
+	used := uint64(recordReserve)
+	for _, v := range votes {
+		used += uint64(proto.Size(v.Ext)) + voteOverhead
+	}
+	if used >= BlockBytes {
+		return 0
+	}
+	return min(MaxRecordContentBytes, BlockBytes-used)
+}
 
 // Admit applies a pending non-inline message with its attested content,
 // through the admission steps its content decides (payment with its size,

@@ -74,6 +74,7 @@ func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, 
 	files := tally(votes, total, fileClaims, func(c fileClaim) string { return c.hash })
 	slices.SortFunc(files, func(x, y fileClaim) int { return strings.Compare(x.hash, y.hash) })
 	var carried uint64 // content bytes the record carries
+	budget := contentBudget(votes)
 	for _, f := range files {
 		m, err := k.messages.GetMessage(kv, f.hash)
 		if err != nil {
@@ -87,7 +88,7 @@ func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, 
 			e.Sha256 = []byte(f.digest)
 		}
 		if k.carriesContent(e) {
-			if carried+f.size > MaxRecordContentBytes {
+			if carried+f.size > budget {
 				continue // the next block's record carries it
 			}
 			carried += f.size
