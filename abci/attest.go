@@ -68,7 +68,22 @@ func (s *Application) ExtendVote(_ context.Context, req *abcitypes.RequestExtend
 	if ext.Eth, err = s.ethVote(); err != nil {
 		return nil, fmt.Errorf("extend vote at %d: %w", req.Height, err)
 	}
+	attest.TrimVote(ext, s.voteBytesLimit(req.Height))
 	return &abcitypes.ResponseExtendVote{VoteExtension: attest.EncodeVote(ext)}, nil
+}
+
+// voteBytesLimit is the largest extension a validator of the set that
+// signs height may vote (attest.VoteBytesLimit). Before the first commit,
+// or if the set cannot be read, it is MaxVoteBytes: the bound a set of up
+// to ~51 validators has anyway.
+func (s *Application) voteBytesLimit(height int64) int {
+	var ci app.ChainInfo
+	var err error
+	s.locked(func() { ci, err = s.app.ChainInfo(height) })
+	if err != nil || len(ci.Validators) == 0 {
+		return attest.MaxVoteBytes
+	}
+	return attest.VoteBytesLimit(len(ci.Validators))
 }
 
 // VerifyVoteExtension accepts any well-formed extension: what it claims
@@ -76,15 +91,16 @@ func (s *Application) ExtendVote(_ context.Context, req *abcitypes.RequestExtend
 // judge here but its shape and its size. Refusing is costly (the
 // precommit is dropped), but an accepted extension travels again as the
 // next record's evidence: one larger than the bounds make an honest one
-// (attest.MaxVoteBytes), or padded with bytes that mean nothing, would
-// let a third of the power make that record too large for any block.
+// (attest.VoteBytesLimit of the set: MaxVoteBytes, less for large sets),
+// or padded with bytes that mean nothing, would let a third of the power
+// make that record too large for any block.
 func (s *Application) VerifyVoteExtension(_ context.Context, req *abcitypes.RequestVerifyVoteExtension) (resp *abcitypes.ResponseVerifyVoteExtension, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			resp, err = &abcitypes.ResponseVerifyVoteExtension{Status: abcitypes.ResponseVerifyVoteExtension_REJECT}, nil
 		}
 	}()
-	if err := attest.CheckVoteBytes(req.VoteExtension); err != nil {
+	if err := attest.CheckVoteBytes(req.VoteExtension, s.voteBytesLimit(req.Height)); err != nil {
 		s.logger.Info("refused a vote extension", "height", req.Height, "validator", fmt.Sprintf("%X", req.ValidatorAddress), "err", err)
 		return &abcitypes.ResponseVerifyVoteExtension{Status: abcitypes.ResponseVerifyVoteExtension_REJECT}, nil
 	}

@@ -139,3 +139,54 @@ func TestLargestExtensionsFitTheRecord(t *testing.T) {
 		t.Fatalf("13 of the largest extensions (%d bytes each, record %d bytes): %v", len(largest), len(res.Txs[0]), err)
 	}
 }
+
+// TestExtensionLimitFollowsTheSet: with 100 validators, the largest
+// extension 13 may sign would make an extended commit larger than the
+// block leaves it (100 x ~46 kB), and honest validators reporting many
+// pending files would halt the chain. The limit shrinks with the set: the
+// largest extension is refused, one at the set's limit accepted, and a
+// record whose evidence holds 100 of those fits the block and is
+// accepted. ExtendVote trims what it reports to the same limit.
+func TestExtensionLimitFollowsTheSet(t *testing.T) {
+	var vals []testValidator
+	for i := range 100 {
+		vals = append(vals, newTestValidator(fmt.Sprint("V", i), 10))
+	}
+	c := newValChainWith(t, ethGenesis(t), vals...)
+	c.commit(c.propose())
+	limit := attest.VoteBytesLimit(len(vals))
+	if limit >= attest.MaxVoteBytes || limit < 20_000 {
+		t.Fatalf("limit for 100 validators: %d", limit)
+	}
+	if c.verifyExt(largestVote()) {
+		t.Fatal("the largest extension of a small set accepted from a set of 100")
+	}
+	ext := &pb.VoteExtension{}
+	for i := range attest.MaxVoteFiles {
+		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32)})
+	}
+	attest.TrimVote(ext, limit)
+	atLimit := attest.EncodeVote(ext)
+	if len(atLimit) > limit || len(atLimit) < limit-2_000 || len(ext.Files) == 0 {
+		t.Fatalf("trimmed to %d bytes, %d files, limit %d", len(atLimit), len(ext.Files), limit)
+	}
+	if !c.verifyExt(atLimit) {
+		t.Fatal("an extension within the set's limit refused")
+	}
+	for _, v := range vals {
+		c.exts[string(v.address())] = atLimit
+	}
+	c.last = c.sign(c.height, 0, vals, c.exts)
+	maxTx := cmttypes.MaxDataBytes(app.MaxBlockBytes, 1<<20, len(vals))
+	res, err := c.s.PrepareProposal(t.Context(), &abcitypes.RequestPrepareProposal{Height: c.height + 1, MaxTxBytes: maxTx, LocalLastCommit: c.last})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Txs) == 0 || app.DecodeAttestation(res.Txs[0]) == nil {
+		t.Fatalf("no record proposed (MaxTxBytes %d)", maxTx)
+	}
+	p := &abcitypes.RequestProcessProposal{Height: c.height + 1, Txs: res.Txs, ProposedLastCommit: commitInfoOf(c.last)}
+	if ok, err := c.verdict(p); !ok {
+		t.Fatalf("100 extensions at the limit (%d bytes each, record %d bytes): %v", len(atLimit), len(res.Txs[0]), err)
+	}
+}

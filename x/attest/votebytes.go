@@ -29,17 +29,56 @@ func maxVoteBytes() int {
 	return proto.Size(ext)
 }
 
+// VoteBytesLimit is the largest extension a validator of a set of n may
+// sign: MaxVoteBytes, or less when n extensions that large would take more
+// of the block than it leaves the extended commit (BlockBytes less
+// recordReserve; each vote adds voteOverhead). With up to ~51 validators
+// that is MaxVoteBytes; with 100, ~23 kB (about 160 files). Without it, the
+// extended commit of a large set grows past any block once its validators
+// report many pending files (honest ones included), and the chain halts:
+// every record would be too large, and all the height's rounds share one
+// extended commit. Proposer and validators read n from the same committed
+// validator set, so an honest node trims its extension to what the others
+// accept.
+func VoteBytesLimit(n int) int {
+	share := (BlockBytes-recordReserve)/max(n, 1) - voteOverhead
+	return max(min(MaxVoteBytes, share), 0)
+}
+
+// TrimVote drops ext's last files (the furthest deadlines: ExtendVote
+// lists the nearest first) until its encoding takes at most limit bytes.
+// The Ethereum vote stays: it is small, and its ranges advance one at a
+// time.
+func TrimVote(ext *pb.VoteExtension, limit int) {
+	if proto.Size(ext) <= limit {
+		return
+	}
+	// An encoding is its fields one after the other: each file adds what
+	// an extension of that file alone takes.
+	files := ext.Files
+	ext.Files = nil
+	size := proto.Size(ext)
+	for i, f := range files {
+		size += proto.Size(&pb.VoteExtension{Files: []*pb.AttestedFile{f}})
+		if size > limit {
+			files = files[:i]
+			break
+		}
+	}
+	ext.Files = files
+}
+
 // CheckVoteBytes is what a validator requires of another's vote extension
 // before it accepts the precommit (VerifyVoteExtension): at most
-// MaxVoteBytes, within DecodeVote's bounds, and in the exact encoding
+// limit (VoteBytesLimit of the set), within DecodeVote's bounds, and in the exact encoding
 // EncodeVote gives its decoding. The last refuses unknown fields,
 // repeated or out-of-order fields and non-minimal varints: bytes that
 // mean nothing and only make the evidence larger. (DecodeVote itself
 // stays lenient: the proposal check reads the evidence of votes already
 // accepted, and must read them alike on every node.)
-func CheckVoteBytes(b []byte) error {
-	if len(b) > MaxVoteBytes {
-		return fmt.Errorf("vote extension of %d bytes, at most %d", len(b), MaxVoteBytes)
+func CheckVoteBytes(b []byte, limit int) error {
+	if len(b) > limit {
+		return fmt.Errorf("vote extension of %d bytes, at most %d for this validator set", len(b), limit)
 	}
 	if _, err := DecodeVote(b); err != nil {
 		return err
