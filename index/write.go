@@ -187,6 +187,12 @@ func (b *batch) add(blk Block, i uint32, tr TxResult) error {
 	if err != nil {
 		return err
 	}
+	if prev != nil && prev.Status != StatusRejected {
+		// Another sender's copy of pending content, admitted as a
+		// contender (x/message contender.go): the entry stays the pending
+		// message's until a status change names a contender's.
+		return nil
+	}
 	if prev != nil && prev.Status == StatusRejected {
 		for _, d := range dimensions {
 			if d.all {
@@ -237,6 +243,9 @@ func (b *batch) statusChanges(changes []StatusChange) error {
 		if t == nil {
 			continue
 		}
+		if m, ok := message.ContenderOf(c.Reason); ok && t.Status == StatusPending {
+			b.takeEnvelope(t, m)
+		}
 		switch {
 		case t.Status == StatusPending && c.Status == StatusProcessed: // attested
 			b.mark(byKey(dimStatus, []string{StatusPending}, t), false)
@@ -259,6 +268,31 @@ func (b *batch) statusChanges(changes []StatusChange) error {
 		}
 	}
 	return nil
+}
+
+// takeEnvelope makes a pending entry list m, the contender that state
+// now holds for its item_hash (it won, or was promoted when the first
+// sender forgot its copy). The entry keeps its place (height, tx index),
+// as the state record does.
+func (b *batch) takeEnvelope(t *Entry, m *pb.AlephMessage) {
+	for _, d := range dimensions {
+		if d.all {
+			for _, vals := range d.values(t) {
+				b.mark(byKey(d, vals, t), false)
+			}
+		}
+	}
+	t.msg, t.Sender, t.Chain, t.Type, t.Channel = m, m.Sender, m.Chain, m.Type, m.Channel
+	if tn, err := message.ParseTime(m.Time); err == nil {
+		t.TimeNano = tn
+	}
+	for _, d := range dimensions {
+		if d.all {
+			for _, vals := range d.values(t) {
+				b.mark(byKey(d, vals, t), true)
+			}
+		}
+	}
 }
 
 func live(status string) bool { return status == StatusProcessed || status == StatusRemoving }

@@ -129,6 +129,13 @@ func (k Keeper) forgetOne(kv state.KV, m *pb.AlephMessage, hash string, fx *Effe
 			return nil // named twice, or went with its post
 		}
 	}
+	if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING && !Inline(rec.Message) {
+		// A copy withdrawn by its sender leaves the item_hash to the
+		// first contender, not to nobody.
+		if promoted, err := k.promoteContender(kv, rec, fx); promoted || err != nil {
+			return err
+		}
+	}
 	rec.ForgottenBy = append(rec.ForgottenBy, m.ItemHash)
 	fx.Forgotten = append(fx.Forgotten, hash)
 	if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING { // nothing indexed or charged yet

@@ -31,6 +31,10 @@ type GenesisMessage struct {
 	AttestDeadline int64 `json:"attest_deadline,omitempty"`
 	// FileHash is a processed STORE's file.
 	FileHash string `json:"file_hash,omitempty"`
+	// Contenders are other senders' messages with the item_hash of this
+	// PENDING non-inline message (contender.go), in the order they are
+	// tried.
+	Contenders []json.RawMessage `json:"contenders,omitempty"`
 }
 
 // Genesis is this module's part of the genesis document.
@@ -64,8 +68,36 @@ func (g Genesis) Validate() error {
 		if status, ok := pb.MessageStatus_value[gm.Status]; !ok || status == 0 {
 			return fmt.Errorf("genesis message %s: unknown status %q", m.ItemHash, gm.Status)
 		}
+		if _, err := gm.contenders(m); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// contenders decodes gm's contenders of m: only a PENDING non-inline
+// message has them, each with its item_hash and a sender of its own.
+func (gm GenesisMessage) contenders(m *pb.AlephMessage) ([]*pb.AlephMessage, error) {
+	if len(gm.Contenders) == 0 {
+		return nil, nil
+	}
+	if gm.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING.String() || Inline(m) {
+		return nil, fmt.Errorf("genesis message %s: only a pending non-inline message has contenders, it is %s %s", m.ItemHash, m.ItemType, gm.Status)
+	}
+	senders := map[string]bool{ownerKey(m.Sender): true}
+	out := make([]*pb.AlephMessage, 0, len(gm.Contenders))
+	for i, raw := range gm.Contenders {
+		c, err := FromJSON(raw)
+		if err != nil {
+			return nil, fmt.Errorf("genesis message %s, contender %d: %w", m.ItemHash, i, err)
+		}
+		if c.ItemHash != m.ItemHash || Inline(c) || senders[ownerKey(c.Sender)] {
+			return nil, fmt.Errorf("genesis message %s, contender %d: a contender is a non-inline message with the same item_hash from another sender (%s, %s, %s)", m.ItemHash, i, c.ItemHash, c.ItemType, c.Sender)
+		}
+		senders[ownerKey(c.Sender)] = true
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // Init writes params and imported records, then rebuilds the indexes the
@@ -105,6 +137,18 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 			}
 			if !Inline(m) {
 				if err := countPending(kv, m.Sender, 1); err != nil {
+					return err
+				}
+			}
+			cs, err := gm.contenders(m)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if err := countPending(kv, c.Sender, 1); err != nil {
+					return err
+				}
+				if err := kv.Set(contenderKey(c.ItemHash, c.Sender), marshal(c)); err != nil {
 					return err
 				}
 			}
@@ -176,12 +220,22 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 	}
 	g := Genesis{Params: p, Messages: []GenesisMessage{}}
 	err = k.EachRecord(kv, func(rec *pb.MessageRecord) error {
-		g.Messages = append(g.Messages, GenesisMessage{
+		gm := GenesisMessage{
 			Message: ToJSON(rec.Message), Status: rec.Status.String(), Height: rec.Height, TxIndex: rec.TxIndex,
 			BlockTimeUnixNano: rec.BlockTimeUnixNano, Owner: rec.Owner, ContentTimeUnixNano: rec.ContentTimeUnixNano,
 			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy, Charge: rec.Charge,
 			FileSize: rec.FileSize, Rejection: rec.Rejection, AttestDeadline: rec.AttestDeadline, FileHash: rec.FileHash,
-		})
+		}
+		if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING && !Inline(rec.Message) {
+			cs, err := k.Contenders(kv, rec.Message.ItemHash)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				gm.Contenders = append(gm.Contenders, ToJSON(c))
+			}
+		}
+		g.Messages = append(g.Messages, gm)
 		return nil
 	})
 	return g, err

@@ -51,6 +51,15 @@ func (k Keeper) apply(kv state.KV, env Env, m *pb.AlephMessage, c *Content, char
 		return err
 	}
 	if dup {
+		if !Inline(m) { // another sender's copy of pending content contends
+			rec, err := k.GetMessage(kv, m.ItemHash)
+			if err != nil {
+				return err
+			}
+			if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING && !Inline(rec.Message) {
+				return k.admitContender(kv, rec, m)
+			}
+		}
 		return errs.Wrapf(ErrDuplicate, "message %s was already accepted", m.ItemHash)
 	}
 	if !Inline(m) {

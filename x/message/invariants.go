@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
 	pb "github.com/alephd/alephd/proto/alephdv1"
 
 	"github.com/alephd/alephd/state"
@@ -61,6 +64,9 @@ func (k Keeper) checkPending(kv state.KV) error {
 	}
 	if pending != len(queued) {
 		return fmt.Errorf("invariant: %d STOREs are pending, the attestation queue lists %d", pending, len(queued))
+	}
+	if err := k.checkContenders(kv, bySender, &nonInline); err != nil {
+		return err
 	}
 	if err := checkPendingBy(kv, bySender, nonInline); err != nil {
 		return err
@@ -196,6 +202,47 @@ func firstErr(errs ...error) error {
 		if e != nil {
 			return e
 		}
+	}
+	return nil
+}
+
+// checkContenders: each contender is keyed by its own item_hash and
+// sender, and contends for a PENDING non-inline message of another sender.
+// Each counts against its sender's pending bound (added to bySender).
+func (k Keeper) checkContenders(kv state.KV, bySender map[string]uint64, total *uint64) error {
+	type contender struct {
+		hash, sender string
+		m            *pb.AlephMessage
+	}
+	var all []contender
+	var bad error
+	prefix := []byte{ModulePrefix, prefixContender}
+	err := state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		hash, sender := r.String(), r.String()
+		m := new(pb.AlephMessage)
+		if bad = firstErr(r.Err(), proto.Unmarshal(v, m)); bad != nil {
+			return false
+		}
+		all = append(all, contender{hash, sender, m})
+		return true
+	})
+	if err = firstErr(err, bad); err != nil {
+		return err
+	}
+	for _, c := range all {
+		if c.m.ItemHash != c.hash || ownerKey(c.m.Sender) != c.sender || Inline(c.m) {
+			return fmt.Errorf("invariant: contender key (%s, %s) holds %s %s from %s", c.hash, c.sender, c.m.ItemType, c.m.ItemHash, c.m.Sender)
+		}
+		rec, err := k.GetMessage(kv, c.hash)
+		if err != nil {
+			return err
+		}
+		if rec == nil || rec.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING || Inline(rec.Message) || ownerKey(rec.Message.Sender) == c.sender {
+			return fmt.Errorf("invariant: %s contends for %s, which is not another sender's pending non-inline message", c.sender, c.hash)
+		}
+		bySender[c.sender]++
+		*total++
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ const (
 	prefixFile       byte = 0x06 // file hash, item_hash -> (empty): processed STOREs of a file
 	prefixPending    byte = 0x07 // deadline height, item_hash -> (empty): STOREs awaiting attestation
 	prefixPendingBy  byte = 0x08 // sender -> count of its non-inline messages pending (absent: none)
+	prefixContender  byte = 0x09 // item_hash, sender -> AlephMessage: another sender's copy of a pending non-inline message
 )
 
 // present is the value of index keys whose meaning is in the key itself;

@@ -133,12 +133,8 @@ func countPending(kv state.KV, sender string, delta int64) error {
 // admitPending records a non-inline message PENDING until its content is
 // attested or its deadline passes.
 func (k Keeper) admitPending(kv state.KV, env Env, m *pb.AlephMessage) error {
-	n, err := k.PendingBy(kv, m.Sender)
-	if err != nil {
+	if err := k.checkPendingRoom(kv, m.Sender); err != nil {
 		return err
-	}
-	if n >= MaxPendingPerSender {
-		return errs.Wrapf(ErrTooManyPending, "%s already has %d messages waiting for their content (item_type storage or ipfs), the limit is %d; send more once they are processed or rejected", m.Sender, n, MaxPendingPerSender)
 	}
 	if err := countPending(kv, m.Sender, 1); err != nil {
 		return err
@@ -159,13 +155,19 @@ func (k Keeper) admitPending(kv state.KV, env Env, m *pb.AlephMessage) error {
 }
 
 // ApplyFetched applies a pending non-inline message with its attested
-// content (m from ParseFetched), as Apply applies an inline one: the type
-// handler's rules decide, and the record becomes PROCESSED. On error the
-// caller discards kv and rejects the message (RejectStore).
-func (k Keeper) ApplyFetched(kv state.KV, env Env, rec *pb.MessageRecord, m *pb.AlephMessage, c *Content, charge *pb.Charge) (Effects, error) {
+// content (m from ParseFetched: the pending message or one of its
+// contenders), as Apply applies an inline one: the type handler's rules
+// decide, and the record becomes PROCESSED with m. On error the caller
+// discards kv and tries the next contender or rejects the message
+// (RejectStore).
+func (k Keeper) ApplyFetched(kv state.KV, env Env, m *pb.AlephMessage, c *Content, charge *pb.Charge) (Effects, error) {
 	var fx Effects
-	if rec.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING || Inline(rec.Message) {
-		return fx, fmt.Errorf("message %s is not a pending non-inline message", rec.Message.ItemHash)
+	rec, err := k.GetMessage(kv, m.ItemHash)
+	if err != nil {
+		return fx, err
+	}
+	if rec == nil || rec.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING || Inline(rec.Message) {
+		return fx, fmt.Errorf("message %s is not a pending non-inline message", m.ItemHash)
 	}
 	if err := k.dequeue(kv, rec); err != nil {
 		return fx, err
@@ -173,7 +175,11 @@ func (k Keeper) ApplyFetched(kv state.KV, env Env, rec *pb.MessageRecord, m *pb.
 	if err := k.applyContent(kv, env, m, c, charge, &fx); err != nil {
 		return fx, err
 	}
-	fx.StatusChanges = append(fx.StatusChanges, StatusChange{Hash: m.ItemHash, Status: StatusName(pb.MessageStatus_MESSAGE_STATUS_PROCESSED)})
+	change := StatusChange{Hash: m.ItemHash, Status: StatusName(pb.MessageStatus_MESSAGE_STATUS_PROCESSED)}
+	if ownerKey(m.Sender) != ownerKey(rec.Message.Sender) { // a contender won
+		change = contenderChange(m, pb.MessageStatus_MESSAGE_STATUS_PROCESSED)
+	}
+	fx.StatusChanges = append(fx.StatusChanges, change)
 	return fx, nil
 }
 

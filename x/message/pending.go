@@ -37,6 +37,9 @@ func (k Keeper) dequeue(kv state.KV, rec *pb.MessageRecord) error {
 		if err := countPending(kv, rec.Message.Sender, -1); err != nil {
 			return err
 		}
+		if err := dropContenders(kv, rec.Message.ItemHash); err != nil {
+			return err
+		}
 	}
 	return kv.Delete(pendingKey(rec.AttestDeadline, rec.Message.ItemHash))
 }
