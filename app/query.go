@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,6 +32,26 @@ const (
 	PathNodes      = "/nodes"      // -> node.CoreChannel: every node, in the corechannel aggregate's shape
 	PathStakes     = "/stakes"     // data: address -> node.StakesView
 	PathValidators = "/validators" // -> []ValidatorView: the set that signs the next height
+	// PathLiveContent pages through the live non-inline messages, whose
+	// content the node keeps pinned; data: the item_hash to start after
+	// (empty: from the first) -> LiveContentPage.
+	PathLiveContent = "/content/live"
+)
+
+// LiveContentPage is one page of live non-inline messages (processed or
+// removing, item_type storage or ipfs): item_hash -> item_type. Next is the
+// item_hash to ask the next page after; empty on the last page.
+type LiveContentPage struct {
+	Content map[string]string `json:"content"`
+	Next    string            `json:"next,omitempty"`
+}
+
+// liveContentScan and liveContentBytes bound the records one
+// PathLiveContent query reads (in count, and in bytes: a record may carry a
+// MiB of content), so that a page holds the app's lock for milliseconds.
+const (
+	liveContentScan  = 2000
+	liveContentBytes = 16 << 20
 )
 
 // FileView says which live STOREs keep a file (sha256 or CID) pinned.
@@ -81,6 +102,10 @@ func (a *App) Query(path string, data []byte, height int64, prove bool) (QueryRe
 		res.Value, err = json.Marshal(params)
 		return res, err
 	}
+	if path == PathLiveContent {
+		res.Value, err = liveContent(snap, string(data), liveContentScan)
+		return res, err
+	}
 	q, ok := a.query(path)
 	switch {
 	case !ok:
@@ -113,7 +138,7 @@ func (a *App) query(path string) (Query, bool) {
 }
 
 func (a *App) queryPaths() []string {
-	paths := []string{PathParams}
+	paths := []string{PathParams, PathLiveContent}
 	for _, m := range a.modules() {
 		for _, q := range m.Queries {
 			paths = append(paths, q.Path)
@@ -185,6 +210,43 @@ func (a *App) queryPost(kv state.KV, data []byte) ([]byte, error) {
 		}
 	}
 	return json.Marshal(view)
+}
+
+// liveContent reads up to scan message records (and liveContentBytes) after
+// the item_hash after, in key order, and lists the live non-inline ones.
+// Node-side only (the content pinner after an export or a state sync):
+// nothing in state indexes them, and no index is added (the file index
+// `01 06` feeds x/resource's storage challenges), so this walks the records.
+func liveContent(kv state.KV, after string, scan int) ([]byte, error) {
+	page := LiveContentPage{Content: map[string]string{}}
+	start := message.RecordPrefix
+	if after != "" {
+		start = append(state.NewKey(message.RecordPrefix...).String(after).Bytes(), 0)
+	}
+	var bad error
+	n, read := 0, 0
+	err := kv.Iterate(start, state.PrefixEnd(message.RecordPrefix), false, func(_, v []byte) bool {
+		read += len(v)
+		rec, err := DecodeMessageRecord(v)
+		if err != nil {
+			bad = err
+			return false
+		}
+		m := rec.GetMessage()
+		if m.GetType() != message.TypeStore && (m.GetItemType() == message.ItemStorage || m.GetItemType() == message.ItemIPFS) &&
+			(rec.GetStatus() == pb.MessageStatus_MESSAGE_STATUS_PROCESSED || rec.GetStatus() == pb.MessageStatus_MESSAGE_STATUS_REMOVING) {
+			page.Content[m.GetItemHash()] = m.GetItemType()
+		}
+		if n++; n == scan || read >= liveContentBytes {
+			page.Next = m.GetItemHash()
+			return false
+		}
+		return true
+	})
+	if err = errors.Join(err, bad); err != nil {
+		return nil, err
+	}
+	return json.Marshal(page)
 }
 
 // DecodeMessageRecord decodes the raw value of a PathMessage query.

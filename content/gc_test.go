@@ -73,6 +73,12 @@ func TestGC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if p, err := s.Pinned(pinnedFile); err != nil || !p {
+		t.Fatalf("Pinned of a pinned file: %v %v", p, err)
+	}
+	if p, err := s.Pinned(looseFile); err != nil || p {
+		t.Fatalf("Pinned of a file never pinned: %v %v", p, err)
+	}
 
 	if st, err := s.GC(ctx, time.Hour); err != nil || st != (content.GCStats{}) {
 		t.Fatalf("GC within the grace period removed %+v, %v", st, err)
@@ -104,6 +110,9 @@ func TestGC(t *testing.T) {
 	}
 	if err := s.Unpin(pinnedFile); err != nil {
 		t.Fatal(err)
+	}
+	if p, err := s.Pinned(pinnedFile); err != nil || p {
+		t.Fatalf("Pinned after Unpin: %v %v", p, err)
 	}
 	if st, err := s.GC(ctx, time.Hour); err != nil || st != (content.GCStats{}) {
 		t.Fatalf("GC right after unpin removed %+v, %v", st, err)

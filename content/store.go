@@ -184,6 +184,17 @@ func (s *Store) Pin(hash string) error {
 	return s.pins.pin(sha256Key(hash), time.Now())
 }
 
+// Pinned reports whether hash's file is pinned.
+func (s *Store) Pinned(hash string) (bool, error) {
+	if !ValidHash(hash) {
+		return false, nil
+	}
+	s.pins.mu.Lock()
+	defer s.pins.mu.Unlock()
+	r, ok, err := s.pins.load(sha256Key(hash))
+	return ok && r.Pinned, err
+}
+
 // Unpin lets GC delete hash's file once the grace period from now is over.
 func (s *Store) Unpin(hash string) error {
 	if !ValidHash(hash) {

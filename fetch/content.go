@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -82,4 +83,34 @@ func (f *Fetcher) Content(itemHash string) ([]byte, bool) {
 		return nil, false // changed or lost since: the record check would refuse it
 	}
 	return b, true
+}
+
+// Keep writes data, the bytes of file hash, into this node's store unless
+// it holds the file already. The bytes must be the file: a storage hash is
+// recomputed, an ipfs CID re-imported as `ipfs add` would import them
+// (CIDv1 with raw leaves, or CIDv0). Other bytes are refused: for ipfs,
+// their blocks stay unpinned and go at the next GC.
+func (f *Fetcher) Keep(ctx context.Context, fileType, hash string, data []byte) error {
+	if fileType != message.ItemIPFS {
+		if ok, err := f.cfg.Store.Has(hash); err == nil && ok {
+			return nil
+		}
+		got, _, err := f.cfg.Store.Put(bytes.NewReader(data), int64(len(data)))
+		if err == nil && got != hash {
+			err = fmt.Errorf("bytes for %s hash to %s", hash, got)
+		}
+		return err
+	}
+	c, err := cid.Decode(hash)
+	if err != nil {
+		return err
+	}
+	if ok, err := f.cfg.IPFS.Has(ctx, c); err == nil && ok {
+		return nil
+	}
+	got, _, err := f.cfg.IPFS.Add(ctx, bytes.NewReader(data), content.AddOptions{CIDv1: c.Version() == 1})
+	if err == nil && !got.Equals(c) {
+		err = fmt.Errorf("bytes for %s import as %s", hash, got)
+	}
+	return err
 }

@@ -11,7 +11,13 @@
 //
 // Pins follow the chain: after each block, a STORE that became processed
 // pins its file (fetching it first if this node did not), and one that was
-// forgotten or removed unpins it once no live STORE names the file. The
+// forgotten or removed unpins it once no live message keeps the file. The
+// content of a non-inline message (item_type storage or ipfs, named by its
+// item_hash) is kept the same way while the message is processed or
+// removing; a node without the uploaded copy writes it from the bytes the
+// state holds (checked against the item_hash), so every node serves it at
+// /api/v0/storage/raw. This is node-side only: that content is not in the
+// file index (`01 06`), which x/resource's storage challenges read. The
 // last height followed is kept in the content directory, so pins catch up
 // after a restart. Unpinned content is garbage-collected after a grace
 // period well beyond the attestation window.

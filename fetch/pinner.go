@@ -23,20 +23,27 @@ type Chain interface {
 	Height(ctx context.Context) (int64, error)
 	// StatusChanges are the status moves a block made (item_hash -> status).
 	StatusChanges(ctx context.Context, height int64) ([]message.StatusChange, error)
-	// StoreFile returns a STORE's file type and hash; ok is false for
-	// another message type.
-	StoreFile(ctx context.Context, itemHash string) (fileType, fileHash string, ok bool, err error)
-	// FileStores lists the live STOREs of a file.
-	FileStores(ctx context.Context, fileHash string) ([]string, error)
+	// MessageFile returns the type and hash of the file a message keeps
+	// pinned while it is live: a processed STORE's file, or the content of
+	// a non-inline message (item_type storage or ipfs), whose hash is the
+	// item_hash. ok is false for any other message.
+	MessageFile(ctx context.Context, itemHash string) (fileType, fileHash string, ok bool, err error)
+	// FileHolders lists the live messages that keep a file: the STOREs of
+	// it and the processed (or removing) non-inline message whose content
+	// it is. content is that message's bytes as the state holds them, nil
+	// when no such message is live.
+	FileHolders(ctx context.Context, fileHash string) (holders []string, content []byte, err error)
 	// Base is the lowest height whose block results are available: above
 	// 1 on a chain started from an export or a node that state-synced.
 	Base(ctx context.Context) (int64, error)
-	// LiveFiles lists the files of every live STORE (hash -> type), for a
-	// pinner that cannot follow the blocks since it last looked.
+	// LiveFiles lists the files every live message keeps (hash -> type):
+	// the STOREs' files and the non-inline messages' content, for a pinner
+	// that cannot follow the blocks since it last looked.
 	LiveFiles(ctx context.Context) (map[string]string, error)
 }
 
-// Pinner keeps the files of live STOREs pinned.
+// Pinner keeps pinned the files of live STOREs and the content of live
+// non-inline messages.
 type Pinner struct {
 	f     *Fetcher
 	chain Chain
@@ -102,7 +109,7 @@ func (p *Pinner) Step(ctx context.Context) error {
 		}
 		if last+1 < base {
 			// Blocks before base are not here (an exported chain, a
-			// state sync): take every live STORE's file from state.
+			// state sync): take every live message's file from state.
 			files, err := p.chain.LiveFiles(ctx)
 			if err != nil {
 				return err
@@ -130,7 +137,7 @@ func (p *Pinner) Step(ctx context.Context) error {
 			default:
 				continue
 			}
-			typ, file, ok, err := p.chain.StoreFile(ctx, c.Hash)
+			typ, file, ok, err := p.chain.MessageFile(ctx, c.Hash)
 			if err != nil {
 				return err
 			}
@@ -150,24 +157,32 @@ func (p *Pinner) Step(ctx context.Context) error {
 	return p.settle(ctx)
 }
 
-// settle pins the wanted files that live STOREs name and unpins the others.
-// A file this node cannot fetch yet stays wanted for the next step.
+// settle pins the wanted files that live messages keep and unpins the
+// others. A file this node cannot get yet stays wanted for the next step.
 func (p *Pinner) settle(ctx context.Context) error {
 	if len(p.wanted) == 0 {
 		return nil
 	}
 	defer p.saveWanted() //nolint:errcheck // best effort: a file settled twice is harmless
 	for file, typ := range p.wanted {
-		stores, err := p.chain.FileStores(ctx, file)
+		holders, data, err := p.chain.FileHolders(ctx, file)
 		if err != nil {
 			return err
 		}
-		if len(stores) == 0 {
+		if len(holders) == 0 {
 			if err := p.pin(ctx, typ, file, false); err != nil {
 				return err
 			}
 			delete(p.wanted, file)
 			continue
+		}
+		if data != nil {
+			// The state holds a live message's content: a node that did
+			// not fetch it (or whose uploaded copy was collected) writes
+			// it from there rather than asking its peers. Bytes that do
+			// not import as the hash (an ipfs CID built with another
+			// chunker) leave the fetch below to find the file.
+			_ = p.f.Keep(ctx, typ, file, data)
 		}
 		if _, err := p.f.Fetch(ctx, typ, file); err != nil {
 			continue // not here yet: fetched and pinned at a later step

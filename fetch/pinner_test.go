@@ -12,26 +12,45 @@ import (
 	"github.com/alephd/alephd/x/message"
 )
 
-// chainLog is a scripted chain: what each height's blocks did to STOREs and
-// which STOREs are live now. The pinner reads nothing else of the chain.
+// chainLog is a scripted chain: what each height's blocks did to messages
+// and which messages are live now. The pinner reads nothing else of the
+// chain.
 type chainLog struct {
 	changes map[int64][]message.StatusChange
 	files   map[string]string   // STORE item_hash -> file hash
 	live    map[string][]string // file hash -> live STOREs
-	height  int64
-	base    int64 // lowest height with results; 0 counts as 1
+	// content are non-inline messages (item_hash -> content in state),
+	// of item_type ipfs when a CID, else storage; live while contentLive.
+	content     map[string][]byte
+	contentLive map[string]bool
+	height      int64
+	base        int64 // lowest height with results; 0 counts as 1
+}
+
+func itemType(hash string) string {
+	if content.ValidHash(hash) {
+		return "storage"
+	}
+	return "ipfs"
 }
 
 func (c *chainLog) Height(context.Context) (int64, error) { return c.height, nil }
 func (c *chainLog) StatusChanges(_ context.Context, h int64) ([]message.StatusChange, error) {
 	return c.changes[h], nil
 }
-func (c *chainLog) StoreFile(_ context.Context, item string) (string, string, bool, error) {
+func (c *chainLog) MessageFile(_ context.Context, item string) (string, string, bool, error) {
+	if _, ok := c.content[item]; ok {
+		return itemType(item), item, true, nil
+	}
 	f, ok := c.files[item]
 	return "storage", f, ok, nil
 }
-func (c *chainLog) FileStores(_ context.Context, file string) ([]string, error) {
-	return c.live[file], nil
+func (c *chainLog) FileHolders(_ context.Context, file string) ([]string, []byte, error) {
+	holders := append([]string{}, c.live[file]...)
+	if c.contentLive[file] {
+		return append(holders, file), c.content[file], nil
+	}
+	return holders, nil, nil
 }
 func (c *chainLog) Base(context.Context) (int64, error) { return max(c.base, 1), nil }
 func (c *chainLog) LiveFiles(context.Context) (map[string]string, error) {
@@ -39,6 +58,11 @@ func (c *chainLog) LiveFiles(context.Context) (map[string]string, error) {
 	for file, stores := range c.live {
 		if len(stores) > 0 {
 			out[file] = "storage"
+		}
+	}
+	for hash, live := range c.contentLive {
+		if live {
+			out[hash] = itemType(hash)
 		}
 	}
 	return out, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/alephd/alephd/abci"
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/content"
+	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -33,7 +34,9 @@ func (c rpcChain) Base(ctx context.Context) (int64, error) {
 	return st.SyncInfo.EarliestBlockHeight, nil
 }
 
-func (c rpcChain) LiveFiles(context.Context) (map[string]string, error) {
+// LiveFiles lists the files of live STOREs (the file index) and the
+// content of live non-inline messages (paged through the records).
+func (c rpcChain) LiveFiles(ctx context.Context) (map[string]string, error) {
 	files, err := c.app.LiveFiles()
 	if err != nil {
 		return nil, err
@@ -42,7 +45,23 @@ func (c rpcChain) LiveFiles(context.Context) (map[string]string, error) {
 	for _, f := range files {
 		out[f] = fileType(f)
 	}
-	return out, nil
+	for after := ""; ; {
+		v, err := c.query(ctx, app.PathLiveContent, []byte(after))
+		if err != nil {
+			return nil, err
+		}
+		var page app.LiveContentPage
+		if err := json.Unmarshal(v, &page); err != nil {
+			return nil, err
+		}
+		for hash, typ := range page.Content {
+			out[hash] = typ
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		after = page.Next
+	}
 }
 
 // fileType is the content store a file hash lives in.
@@ -62,6 +81,11 @@ func (c rpcChain) StatusChanges(ctx context.Context, h int64) ([]message.StatusC
 	var out []message.StatusChange
 	for _, r := range txs {
 		out = append(out, r.StatusChanges...)
+		// A FORGET's targets are reported in its forget event, not as
+		// status changes: without them no forgotten file was let go.
+		for _, h := range r.Forgotten {
+			out = append(out, message.StatusChange{Hash: h, Status: message.StatusName(pb.MessageStatus_MESSAGE_STATUS_FORGOTTEN)})
+		}
 	}
 	return append(out, block...), nil
 }
@@ -77,29 +101,60 @@ func (c rpcChain) query(ctx context.Context, path string, data []byte) ([]byte, 
 	return res.Response.Value, nil
 }
 
-func (c rpcChain) StoreFile(ctx context.Context, itemHash string) (string, string, bool, error) {
+// record reads a message's record; nil if there is none.
+func (c rpcChain) record(ctx context.Context, itemHash string) (*pb.MessageRecord, error) {
 	v, err := c.query(ctx, app.PathMessage, []byte(itemHash))
 	if err != nil || v == nil {
+		return nil, err
+	}
+	return app.DecodeMessageRecord(v)
+}
+
+// nonInline reports whether rec is a non-inline message (its content is
+// the file named by its item_hash).
+func nonInline(rec *pb.MessageRecord) bool {
+	t := rec.GetMessage().GetItemType()
+	return rec.GetMessage().GetType() != message.TypeStore && (t == message.ItemStorage || t == message.ItemIPFS)
+}
+
+func (c rpcChain) MessageFile(ctx context.Context, itemHash string) (string, string, bool, error) {
+	rec, err := c.record(ctx, itemHash)
+	if err != nil || rec == nil {
 		return "", "", false, err
 	}
-	rec, err := app.DecodeMessageRecord(v)
-	if err != nil || rec.Message.Type != message.TypeStore {
-		return "", "", false, err
+	if nonInline(rec) {
+		return rec.Message.ItemType, rec.Message.ItemHash, true, nil
 	}
-	if rec.FileHash == "" { // never processed: never pinned
+	if rec.Message.Type != message.TypeStore || rec.FileHash == "" { // never processed: never pinned
 		return "", "", false, nil
 	}
 	return fileType(rec.FileHash), rec.FileHash, true, nil
 }
 
-func (c rpcChain) FileStores(ctx context.Context, fileHash string) ([]string, error) {
+// FileHolders asks the file index for the STOREs of fileHash, and the
+// message records for a non-inline message named fileHash: the index
+// (`01 06`) lists STOREs only, as x/resource's storage challenges read it.
+func (c rpcChain) FileHolders(ctx context.Context, fileHash string) ([]string, []byte, error) {
 	v, err := c.query(ctx, app.PathFile, []byte(fileHash))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var fv app.FileView
 	if err := json.Unmarshal(v, &fv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return fv.Stores, nil
+	holders := fv.Stores
+	rec, err := c.record(ctx, fileHash)
+	if err != nil || rec == nil || !nonInline(rec) {
+		return holders, nil, err
+	}
+	switch rec.Status {
+	case pb.MessageStatus_MESSAGE_STATUS_PROCESSED, pb.MessageStatus_MESSAGE_STATUS_REMOVING:
+		content := rec.Message.ItemContent
+		if content == nil {
+			content = []byte{}
+		}
+		return append(holders, fileHash), content, nil
+	}
+	return holders, nil, nil
 }
