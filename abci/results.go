@@ -27,6 +27,9 @@ const (
 	AttrItemHash  = "item_hash"
 	AttrType      = "type"
 	AttrForgotten = "forgotten"
+	// AttrEnvelope is a status event's message JSON (without content)
+	// when a contender took the item_hash's pending record.
+	AttrEnvelope = "envelope"
 )
 
 // DecidedBlock is a decided block and what it did, decoded.
@@ -89,6 +92,10 @@ func statusChanges(evs []abcitypes.Event) []message.StatusChange {
 				c.Status = a.Value
 			case AttrReason:
 				c.Reason = a.Value
+			case AttrEnvelope:
+				if m, err := message.FromJSON([]byte(a.Value)); err == nil {
+					c.Envelope = m
+				}
 			}
 		}
 		out = append(out, c)
@@ -130,6 +137,9 @@ func statusEvents(changes []message.StatusChange) []abcitypes.Event {
 		}}
 		if c.Reason != "" {
 			ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: AttrReason, Value: c.Reason})
+		}
+		if c.Envelope != nil {
+			ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: AttrEnvelope, Value: string(message.ToJSON(c.Envelope))})
 		}
 		evs = append(evs, ev)
 	}

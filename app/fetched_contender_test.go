@@ -65,7 +65,7 @@ func TestNonInlineFrontRun(t *testing.T) {
 	if rs[0].Code != 0 || len(rs[0].StatusChanges) != 1 {
 		t.Fatalf("record: %d %s %+v", rs[0].Code, rs[0].Log, rs[0].StatusChanges)
 	}
-	won, ok := message.ContenderOf(rs[0].StatusChanges[0].Reason)
+	won, ok := rs[0].StatusChanges[0].Envelope, rs[0].StatusChanges[0].Envelope != nil
 	if !ok || won.Sender != real.Sender || won.Signature != real.Signature || rs[0].StatusChanges[0].Status != "processed" {
 		t.Fatalf("status change %+v does not name alice's message", rs[0].StatusChanges[0])
 	}
@@ -94,7 +94,7 @@ func TestNonInlineFrontRunWithdrawn(t *testing.T) {
 	if rs[0].Code != 0 || len(rs[0].Forgotten) != 0 || len(rs[0].StatusChanges) != 1 {
 		t.Fatalf("forget: %d %s forgot %v, changes %+v", rs[0].Code, rs[0].Log, rs[0].Forgotten, rs[0].StatusChanges)
 	}
-	if m, ok := message.ContenderOf(rs[0].StatusChanges[0].Reason); !ok || m.Sender != real.Sender || rs[0].StatusChanges[0].Status != "pending" {
+	if m := rs[0].StatusChanges[0].Envelope; m == nil || m.Sender != real.Sender || rs[0].StatusChanges[0].Status != "pending" {
 		t.Fatalf("promotion change %+v", rs[0].StatusChanges[0])
 	}
 	rec := record(t, c, real.ItemHash)

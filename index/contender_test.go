@@ -25,7 +25,7 @@ func indexed(t *testing.T, c *apptest.Chain, x *index.Index, txs ...[]byte) []ap
 	for i, r := range rs {
 		tr := index.TxResult{Tx: txs[i], Code: r.Code, Codespace: r.Codespace, Log: r.Log, Forgotten: r.Forgotten}
 		for _, s := range r.StatusChanges {
-			tr.StatusChanges = append(tr.StatusChanges, index.StatusChange{Hash: s.Hash, Status: s.Status, Reason: s.Reason})
+			tr.StatusChanges = append(tr.StatusChanges, index.StatusChange{Hash: s.Hash, Status: s.Status, Reason: s.Reason, Envelope: s.Envelope})
 		}
 		blk.Txs = append(blk.Txs, tr)
 	}

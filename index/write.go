@@ -32,7 +32,12 @@ type TxResult struct {
 
 // StatusChange is one message's new status; Reason says why, for a
 // rejection.
-type StatusChange struct{ Hash, Status, Reason string }
+type StatusChange struct {
+	Hash, Status, Reason string
+	// Envelope, when set, is the item_hash's message from now on (a
+	// contender took the pending record: x/message contender.go).
+	Envelope *pb.AlephMessage
+}
 
 // Block is one committed block.
 type Block struct {
@@ -243,8 +248,8 @@ func (b *batch) statusChanges(changes []StatusChange) error {
 		if t == nil {
 			continue
 		}
-		if m, ok := message.ContenderOf(c.Reason); ok && t.Status == StatusPending {
-			b.takeEnvelope(t, m)
+		if c.Envelope != nil && t.Status == StatusPending {
+			b.takeEnvelope(t, c.Envelope)
 		}
 		switch {
 		case t.Status == StatusPending && c.Status == StatusProcessed: // attested

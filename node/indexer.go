@@ -66,7 +66,7 @@ func indexBlock(d abci.DecidedBlock) index.Block {
 func indexChanges(changes []message.StatusChange) []index.StatusChange {
 	var out []index.StatusChange
 	for _, c := range changes {
-		out = append(out, index.StatusChange{Hash: c.Hash, Status: c.Status, Reason: c.Reason})
+		out = append(out, index.StatusChange{Hash: c.Hash, Status: c.Status, Reason: c.Reason, Envelope: c.Envelope})
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package message
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -126,27 +125,8 @@ func (k Keeper) promoteContender(kv state.KV, rec *pb.MessageRecord, fx *Effects
 	return true, k.SaveMessage(kv, rec)
 }
 
-// ContenderPrefix starts the Reason of a status change that gives an
-// item_hash a contender's message: PROCESSED when a contender won, PENDING
-// when one was promoted. The rest is that message (Aleph JSON, no
-// content), which the query index then lists instead of the copy it saw
-// first. Status changes travel as block events, which carry only hash,
-// status and reason.
-const ContenderPrefix = "contender "
-
 func contenderChange(m *pb.AlephMessage, status pb.MessageStatus) StatusChange {
 	env := proto.Clone(m).(*pb.AlephMessage)
 	env.ItemContent = nil
-	return StatusChange{Hash: m.ItemHash, Status: StatusName(status), Reason: ContenderPrefix + string(ToJSON(env))}
-}
-
-// ContenderOf returns the message a status change's reason names as the
-// item_hash's new envelope, if it names one.
-func ContenderOf(reason string) (*pb.AlephMessage, bool) {
-	rest, ok := strings.CutPrefix(reason, ContenderPrefix)
-	if !ok {
-		return nil, false
-	}
-	m, err := FromJSON([]byte(rest))
-	return m, err == nil
+	return StatusChange{Hash: m.ItemHash, Status: StatusName(status), Envelope: env}
 }

@@ -34,6 +34,10 @@ type StatusChange struct {
 	Status string
 	// Reason says why, for a rejection.
 	Reason string
+	// Envelope, when set, is the item_hash's message from now on: a
+	// contender (contender.go) took the pending record's place. Without
+	// content: the index reads that from the record it carried.
+	Envelope *pb.AlephMessage
 }
 
 // Apply runs the type handler of a message whose envelope and signature
