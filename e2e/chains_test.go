@@ -1,10 +1,6 @@
 package e2e_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,20 +18,7 @@ func TestChainsSDK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process-level: runs the @aleph-sdk chain packages from npm under node against a node; make test runs it")
 	}
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed for the chains test (Debian: apt-get install nodejs npm)", tool)
-		}
-	}
-	dir, _ := filepath.Abs("chains")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aleph-sdk", "solana")); err != nil {
-		install := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		install.Dir = dir
-		if out, err := install.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-	}
-
+	dir := npmDir(t, "chains", "@aleph-sdk/solana")
 	n := testnode.Start(t, testnode.Init(t, "chains-e2e", node.InitOptions{TimeoutCommit: 200 * time.Millisecond}), true)
 	defer func() {
 		if err := n.Stop(); err != nil {
@@ -43,12 +26,5 @@ func TestChainsSDK(t *testing.T) {
 		}
 	}()
 
-	run := exec.Command("node", "--test", "chains.test.mjs")
-	run.Dir = dir
-	run.Env = append(os.Environ(), "ALEPHD_API=http://"+n.APIAddress)
-	out, err := run.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "# fail 0") {
-		t.Fatalf("chains test failed: %v\n%s", err, out)
-	}
-	t.Logf("chains test passed against %s\n%s", n.APIAddress, out)
+	runSDK(t, dir, "chains.test.mjs", "ALEPHD_API=http://"+n.APIAddress)
 }

@@ -56,22 +56,26 @@ func TestAlephSDKNonInlineKubo(t *testing.T) {
 }
 
 // sdkDir is e2e/sdk with its npm dependencies installed.
-func sdkDir(t *testing.T) string {
+func sdkDir(t *testing.T) string { return npmDir(t, "sdk", "@aleph-sdk/client") }
+
+// npmDir is e2e/<name> with its npm dependencies installed (npm ci when
+// node_modules lacks probe); node and npm must be on the PATH.
+func npmDir(t *testing.T, name, probe string) string {
 	t.Helper()
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed for the SDK test (Debian: apt-get install nodejs npm)", tool)
+			t.Fatalf("%s is needed for the npm tests (Debian: apt-get install nodejs npm)", tool)
 		}
 	}
-	sdk, _ := filepath.Abs("sdk")
-	if _, err := os.Stat(filepath.Join(sdk, "node_modules", "@aleph-sdk", "client")); err != nil {
+	dir, _ := filepath.Abs(name)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", probe)); err != nil {
 		install := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		install.Dir = sdk
+		install.Dir = dir
 		if out, err := install.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", sdk, err, out)
+			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
 		}
 	}
-	return sdk
+	return dir
 }
 
 // runSDK runs one node --test script in dir with env added, and fails

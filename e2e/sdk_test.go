@@ -1,10 +1,6 @@
 package e2e_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,20 +18,7 @@ func TestAlephSDK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process-level: runs the Aleph SDK from npm under node against a node; make test runs it")
 	}
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed for the SDK test (Debian: apt-get install nodejs npm)", tool)
-		}
-	}
-	sdk, _ := filepath.Abs("sdk")
-	if _, err := os.Stat(filepath.Join(sdk, "node_modules", "@aleph-sdk", "client")); err != nil {
-		install := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		install.Dir = sdk
-		if out, err := install.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", sdk, err, out)
-		}
-	}
-
+	dir := npmDir(t, "sdk", "@aleph-sdk/client")
 	n := testnode.Start(t, testnode.Init(t, "sdk-e2e", node.InitOptions{TimeoutCommit: 200 * time.Millisecond}), true)
 	defer func() {
 		if err := n.Stop(); err != nil {
@@ -43,12 +26,5 @@ func TestAlephSDK(t *testing.T) {
 		}
 	}()
 
-	run := exec.Command("node", "--test", "sdk.test.mjs")
-	run.Dir = sdk
-	run.Env = append(os.Environ(), "ALEPHD_API=http://"+n.APIAddress)
-	out, err := run.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "# fail 0") {
-		t.Fatalf("SDK test failed: %v\n%s", err, out)
-	}
-	t.Logf("SDK test passed against %s", n.APIAddress)
+	runSDK(t, dir, "sdk.test.mjs", "ALEPHD_API=http://"+n.APIAddress)
 }
