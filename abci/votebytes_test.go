@@ -2,6 +2,7 @@ package abci
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -125,19 +126,33 @@ func TestLargestExtensionsFitTheRecord(t *testing.T) {
 	for _, v := range vals {
 		c.exts[string(v.address())] = largest
 	}
+	if record, err := c.proposeWithEvidence(vals); err != nil {
+		t.Fatalf("13 of the largest extensions (%d bytes each, record %d bytes): %v", len(largest), record, err)
+	}
+}
+
+// proposeWithEvidence has vals sign c.exts at c.height, proposes the next
+// block on a 1 MiB-evidence budget, as CometBFT would, and checks it: the
+// record's size, and the verdict's error if the block is refused.
+func (c *valChain) proposeWithEvidence(vals []testValidator) (int, error) {
+	c.t.Helper()
 	c.last = c.sign(c.height, 0, vals, c.exts)
 	maxTx := cmttypes.MaxDataBytes(app.MaxBlockBytes, 1<<20, len(vals))
-	res, err := c.s.PrepareProposal(t.Context(), &abcitypes.RequestPrepareProposal{Height: c.height + 1, MaxTxBytes: maxTx, LocalLastCommit: c.last})
+	res, err := c.s.PrepareProposal(c.t.Context(), &abcitypes.RequestPrepareProposal{Height: c.height + 1, MaxTxBytes: maxTx, LocalLastCommit: c.last})
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
 	if len(res.Txs) == 0 || app.DecodeAttestation(res.Txs[0]) == nil {
-		t.Fatalf("no record proposed (MaxTxBytes %d)", maxTx)
+		c.t.Fatalf("no record proposed (MaxTxBytes %d)", maxTx)
 	}
 	p := &abcitypes.RequestProcessProposal{Height: c.height + 1, Txs: res.Txs, ProposedLastCommit: commitInfoOf(c.last)}
 	if ok, err := c.verdict(p); !ok {
-		t.Fatalf("13 of the largest extensions (%d bytes each, record %d bytes): %v", len(largest), len(res.Txs[0]), err)
+		if err == nil {
+			err = errors.New("refused")
+		}
+		return len(res.Txs[0]), err
 	}
+	return len(res.Txs[0]), nil
 }
 
 // TestExtensionLimitFollowsTheSet: with 100 validators, the largest
@@ -176,17 +191,7 @@ func TestExtensionLimitFollowsTheSet(t *testing.T) {
 	for _, v := range vals {
 		c.exts[string(v.address())] = atLimit
 	}
-	c.last = c.sign(c.height, 0, vals, c.exts)
-	maxTx := cmttypes.MaxDataBytes(app.MaxBlockBytes, 1<<20, len(vals))
-	res, err := c.s.PrepareProposal(t.Context(), &abcitypes.RequestPrepareProposal{Height: c.height + 1, MaxTxBytes: maxTx, LocalLastCommit: c.last})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Txs) == 0 || app.DecodeAttestation(res.Txs[0]) == nil {
-		t.Fatalf("no record proposed (MaxTxBytes %d)", maxTx)
-	}
-	p := &abcitypes.RequestProcessProposal{Height: c.height + 1, Txs: res.Txs, ProposedLastCommit: commitInfoOf(c.last)}
-	if ok, err := c.verdict(p); !ok {
-		t.Fatalf("100 extensions at the limit (%d bytes each, record %d bytes): %v", len(atLimit), len(res.Txs[0]), err)
+	if record, err := c.proposeWithEvidence(vals); err != nil {
+		t.Fatalf("100 extensions at the limit (%d bytes each, record %d bytes): %v", len(atLimit), record, err)
 	}
 }
