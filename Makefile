@@ -16,7 +16,7 @@ run: build ## Run a single-validator dev chain (home ~/.alephd-dev, RPC 127.0.0.
 	./$(BIN) start --dev
 
 test: ## Run every test
-	$(GO) test -count=1 -timeout 30m ./... # the first run on a machine also builds kubo for the content tests (~6 min)
+	$(GO) test -count=1 -timeout 30m ./... # the first run on a machine also builds kubo (~6 min) and geth (~5 min) for the content and Ethereum tests
 
 test-unit: ## fast: skips process-level tests (networks, binaries, SDK, kubo)
 	$(GO) test -short -count=1 ./...
