@@ -47,7 +47,7 @@ func decodeEnvelope(tx []byte) (*pb.Tx, error) {
 	if err := proto.Unmarshal(tx, &t); err != nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction bytes are not an alephd Tx protobuf: %v", err)
 	}
-	if t.GetMessage() == nil && t.GetAttestation() == nil {
+	if t.GetMessage() == nil && t.GetAttestation() == nil && t.GetStorageProof() == nil {
 		return nil, errs.Wrapf(message.ErrDecode, "transaction carries no Aleph message")
 	}
 	if t.GetMessage() != nil && len(tx) > MaxTxBytes {
@@ -62,6 +62,12 @@ func EncodeTx(m *pb.AlephMessage) []byte { return encode(&pb.Tx{Body: &pb.Tx_Mes
 // EncodeAttestation wraps an attestation record in a transaction.
 func EncodeAttestation(rec *pb.Attestation) []byte {
 	return encode(&pb.Tx{Body: &pb.Tx_Attestation{Attestation: rec}})
+}
+
+// EncodeStorageProof wraps a resource node's signed storage proof in a
+// transaction.
+func EncodeStorageProof(p *pb.StorageProof) []byte {
+	return encode(&pb.Tx{Body: &pb.Tx_StorageProof{StorageProof: p}})
 }
 
 // DecodeAttestation returns the attestation record tx carries, or nil if
@@ -96,6 +102,9 @@ type Parsed struct {
 	TimeNano int64
 	// Attestation is set instead of Msg for a proposer's attestation record.
 	Attestation *pb.Attestation
+	// Proof is set instead of Msg for a resource node's storage proof,
+	// its shape checked (resource.DecodeProof).
+	Proof *pb.StorageProof
 	// Err is the rejection found by parsing; Msg may be set with it.
 	Err error
 }
@@ -119,6 +128,9 @@ func (a *App) Parse(tx []byte) (parsed *Parsed) {
 	}
 	if rec := t.GetAttestation(); rec != nil {
 		return &Parsed{Attestation: rec}
+	}
+	if sp := t.GetStorageProof(); sp != nil {
+		return a.parseProof(sp)
 	}
 	m := t.GetMessage()
 	c, tn, err := message.ParseEnvelope(m, a.msgParams)
@@ -150,6 +162,9 @@ func (a *App) deliver(kv state.KV, env message.Env, p *Parsed, verify SignatureC
 	}
 	if p.Attestation != nil { // FinalizeBlock applies the one valid place: first in a block
 		return errs.Wrapf(ErrAttestationTx, "an attestation record is valid only first in a block, from its proposer")
+	}
+	if p.Proof != nil {
+		return a.deliverProof(kv, env, p.Proof)
 	}
 	if err := message.CheckTime(p.TimeNano, env.BlockTimeUnixNano, a.msgParams); err != nil {
 		return err

@@ -80,6 +80,8 @@ var codes = []code{
 	{"resource", 4, "the challenge is already answered"},
 	{"resource", 5, "the proof does not prove the challenged chunk"},
 	{"resource", 6, "storage proofs are not enabled on this chain"},
+	{"resource", 7, "the proof is not signed by the node's registered key"},
+	{"resource", 8, "the node has no registered key to sign proofs with"},
 }
 
 // retiredCodes were given out once and must not be registered again.

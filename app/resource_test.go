@@ -88,6 +88,13 @@ func TestResourceOffKeepsAppHash(t *testing.T) {
 // x/resource on: 2 replicas, epochs of 10 blocks answered within 5.
 func resourceChain(t *testing.T) *apptest.Chain {
 	t.Helper()
+	return apptest.New(t, resourceDoc(t, nil))
+}
+
+// resourceDoc is resourceChain's genesis; pubkey, if set, gives CRN i its
+// registered key.
+func resourceDoc(t *testing.T, pubkey func(i int) []byte) json.RawMessage {
+	t.Helper()
 	parts := map[string]json.RawMessage{}
 	if err := json.Unmarshal(app.DevGenesis(), &parts); err != nil {
 		t.Fatal(err)
@@ -106,7 +113,11 @@ func resourceChain(t *testing.T) *apptest.Chain {
 	for i := range 3 {
 		h := fmt.Sprintf("crn-%d", i)
 		ccn.ResourceNodes = append(ccn.ResourceNodes, h)
-		b, _ := protojson.Marshal(&pb.NodeRecord{Hash: h, Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: staker, Type: "compute", Address: fmt.Sprintf("https://crn%d.example", i)})
+		crn := &pb.NodeRecord{Hash: h, Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: staker, Type: "compute", Address: fmt.Sprintf("https://crn%d.example", i)}
+		if pubkey != nil {
+			crn.Pubkey = pubkey(i)
+		}
+		b, _ := protojson.Marshal(crn)
 		ng.Nodes = append(ng.Nodes, b)
 	}
 	b, _ := protojson.Marshal(ccn)
@@ -119,11 +130,11 @@ func resourceChain(t *testing.T) *apptest.Chain {
 		parts[name], _ = json.Marshal(v)
 	}
 	doc, _ := json.Marshal(parts)
-	return apptest.New(t, doc)
+	return doc
 }
 
 // TestResourceEpochs runs the chain's part end to end, without proofs
-// (their transaction is not wired yet): a STORE attested in epoch 0 is
+// (TestStorageProofTx sends them): a STORE attested in epoch 0 is
 // assigned to 2 of the 3 CRNs when epoch 1 opens, each holder draws its 4
 // challenges and the third none; at the deadline the unanswered
 // challenges fail into the holders' windows (score 0); forgotten, the file

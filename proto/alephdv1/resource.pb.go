@@ -44,7 +44,11 @@ type StorageProof struct {
 	Path  [][]byte `protobuf:"bytes,7,rep,name=path,proto3" json:"path,omitempty"`
 	// slot is the challenge's place among the node's challenges of the
 	// epoch: each slot is answered once.
-	Slot          uint32 `protobuf:"varint,8,opt,name=slot,proto3" json:"slot,omitempty"`
+	Slot uint32 `protobuf:"varint,8,opt,name=slot,proto3" json:"slot,omitempty"`
+	// signature is the node's, by its registered key (NodeRecord.pubkey,
+	// secp256k1): 64 bytes R || S (low S) over x/resource ProofDigest, which
+	// binds the chain id, node, epoch, slot and every other field.
+	Signature     []byte `protobuf:"bytes,9,opt,name=signature,proto3" json:"signature,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -133,6 +137,13 @@ func (x *StorageProof) GetSlot() uint32 {
 		return x.Slot
 	}
 	return 0
+}
+
+func (x *StorageProof) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
 }
 
 // ChallengeRecord is one drawn challenge, with what checking its proof
@@ -425,7 +436,7 @@ var File_alephd_v1_resource_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_resource_proto_rawDesc = "" +
 	"\n" +
-	"\x18alephd/v1/resource.proto\x12\talephd.v1\"\xb8\x01\n" +
+	"\x18alephd/v1/resource.proto\x12\talephd.v1\"\xd6\x01\n" +
 	"\fStorageProof\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x12\n" +
 	"\x04file\x18\x02 \x01(\tR\x04file\x12\x14\n" +
@@ -434,7 +445,8 @@ const file_alephd_v1_resource_proto_rawDesc = "" +
 	"\x06blocks\x18\x05 \x03(\fR\x06blocks\x12\x14\n" +
 	"\x05chunk\x18\x06 \x01(\fR\x05chunk\x12\x12\n" +
 	"\x04path\x18\a \x03(\fR\x04path\x12\x12\n" +
-	"\x04slot\x18\b \x01(\rR\x04slot\"\xab\x01\n" +
+	"\x04slot\x18\b \x01(\rR\x04slot\x12\x1c\n" +
+	"\tsignature\x18\t \x01(\fR\tsignature\"\xab\x01\n" +
 	"\x0fChallengeRecord\x12\x12\n" +
 	"\x04file\x18\x01 \x01(\tR\x04file\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +

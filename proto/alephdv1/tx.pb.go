@@ -96,6 +96,7 @@ type Tx struct {
 	//
 	//	*Tx_Message
 	//	*Tx_Attestation
+	//	*Tx_StorageProof
 	Body          isTx_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -156,6 +157,15 @@ func (x *Tx) GetAttestation() *Attestation {
 	return nil
 }
 
+func (x *Tx) GetStorageProof() *StorageProof {
+	if x != nil {
+		if x, ok := x.Body.(*Tx_StorageProof); ok {
+			return x.StorageProof
+		}
+	}
+	return nil
+}
+
 type isTx_Body interface {
 	isTx_Body()
 }
@@ -172,9 +182,17 @@ type Tx_Attestation struct {
 	Attestation *Attestation `protobuf:"bytes,3,opt,name=attestation,proto3,oneof"`
 }
 
+type Tx_StorageProof struct {
+	// storage_proof is a resource node's answer to one of its storage
+	// challenges (x/resource), signed by the node's registered key.
+	StorageProof *StorageProof `protobuf:"bytes,4,opt,name=storage_proof,json=storageProof,proto3,oneof"`
+}
+
 func (*Tx_Message) isTx_Body() {}
 
 func (*Tx_Attestation) isTx_Body() {}
+
+func (*Tx_StorageProof) isTx_Body() {}
 
 // Attestation is what the vote extensions of the previous height attest,
 // kind by kind, with the evidence: the extended commit whose signed
@@ -1145,10 +1163,11 @@ var File_alephd_v1_tx_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x12alephd/v1/tx.proto\x12\talephd.v1\"\x83\x01\n" +
+	"\x12alephd/v1/tx.proto\x12\talephd.v1\x1a\x18alephd/v1/resource.proto\"\xc3\x01\n" +
 	"\x02Tx\x123\n" +
 	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessage\x12:\n" +
-	"\vattestation\x18\x03 \x01(\v2\x16.alephd.v1.AttestationH\x00R\vattestationB\x06\n" +
+	"\vattestation\x18\x03 \x01(\v2\x16.alephd.v1.AttestationH\x00R\vattestation\x12>\n" +
+	"\rstorage_proof\x18\x04 \x01(\v2\x17.alephd.v1.StorageProofH\x00R\fstorageProofB\x06\n" +
 	"\x04bodyJ\x04\b\x02\x10\x03\"\x8d\x01\n" +
 	"\vAttestation\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12'\n" +
@@ -1260,24 +1279,26 @@ var file_alephd_v1_tx_proto_goTypes = []any{
 	(*AggregateRecord)(nil), // 10: alephd.v1.AggregateRecord
 	(*AggregateField)(nil),  // 11: alephd.v1.AggregateField
 	(*Charge)(nil),          // 12: alephd.v1.Charge
+	(*StorageProof)(nil),    // 13: alephd.v1.StorageProof
 }
 var file_alephd_v1_tx_proto_depIdxs = []int32{
 	8,  // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
 	2,  // 1: alephd.v1.Tx.attestation:type_name -> alephd.v1.Attestation
-	6,  // 2: alephd.v1.Attestation.files:type_name -> alephd.v1.AttestedFile
-	3,  // 3: alephd.v1.Attestation.eth:type_name -> alephd.v1.EthUpdate
-	4,  // 4: alephd.v1.EthUpdate.changes:type_name -> alephd.v1.EthChange
-	6,  // 5: alephd.v1.VoteExtension.files:type_name -> alephd.v1.AttestedFile
-	5,  // 6: alephd.v1.VoteExtension.eth:type_name -> alephd.v1.EthVote
-	8,  // 7: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
-	0,  // 8: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
-	12, // 9: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
-	11, // 10: alephd.v1.AggregateRecord.fields:type_name -> alephd.v1.AggregateField
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	13, // 2: alephd.v1.Tx.storage_proof:type_name -> alephd.v1.StorageProof
+	6,  // 3: alephd.v1.Attestation.files:type_name -> alephd.v1.AttestedFile
+	3,  // 4: alephd.v1.Attestation.eth:type_name -> alephd.v1.EthUpdate
+	4,  // 5: alephd.v1.EthUpdate.changes:type_name -> alephd.v1.EthChange
+	6,  // 6: alephd.v1.VoteExtension.files:type_name -> alephd.v1.AttestedFile
+	5,  // 7: alephd.v1.VoteExtension.eth:type_name -> alephd.v1.EthVote
+	8,  // 8: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
+	0,  // 9: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
+	12, // 10: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
+	11, // 11: alephd.v1.AggregateRecord.fields:type_name -> alephd.v1.AggregateField
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_alephd_v1_tx_proto_init() }
@@ -1285,9 +1306,11 @@ func file_alephd_v1_tx_proto_init() {
 	if File_alephd_v1_tx_proto != nil {
 		return
 	}
+	file_alephd_v1_resource_proto_init()
 	file_alephd_v1_tx_proto_msgTypes[0].OneofWrappers = []any{
 		(*Tx_Message)(nil),
 		(*Tx_Attestation)(nil),
+		(*Tx_StorageProof)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -7,8 +7,10 @@
 // node, `challenges_per_epoch` (file, chunk) pairs (Draw) from a seed fixed
 // before the epoch (EpochSeed: the app hash of the block before it). The
 // node answers each with a StorageProof (the chunk's bytes and its Merkle
-// path to the file's root, checked by package proof: hashing only); a
-// challenge without a valid proof by its deadline fails. Passed challenges
+// path to the file's root, checked by package proof: hashing only), in a
+// transaction signed by the node's registered key (ProofDigest,
+// CheckSignature), so nobody else can answer for it; a challenge without a
+// valid proof by its deadline fails. Passed challenges
 // and liveness over a window of epochs give an integer score in basis
 // points (Score), and nodestatus's reward multiplier follows from it
 // (Multiplier). A node weighs its declared capacity in GiB (Weight, at

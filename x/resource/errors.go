@@ -16,4 +16,6 @@ var (
 	ErrAnswered  = errs.Register(Codespace, 4, "the challenge is already answered")
 	ErrProof     = errs.Register(Codespace, 5, "the proof does not prove the challenged chunk")
 	ErrDisabled  = errs.Register(Codespace, 6, "storage proofs are not enabled on this chain")
+	ErrSignature = errs.Register(Codespace, 7, "the proof is not signed by the node's registered key")
+	ErrNoKey     = errs.Register(Codespace, 8, "the node has no registered key to sign proofs with")
 )

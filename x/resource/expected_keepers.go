@@ -12,6 +12,9 @@ import (
 type NodeKeeper interface {
 	ResourceCandidates(kv state.KV) ([]*pb.NodeRecord, error)
 	Unlink(kv state.KV, hash string) error
+	// Node returns a node's record (nil if none): its registered key
+	// checks the signatures of its proofs.
+	Node(kv state.KV, hash string) (*pb.NodeRecord, error)
 }
 
 // MessageKeeper is what the module reads of messages: the files live
