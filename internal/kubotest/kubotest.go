@@ -9,45 +9,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/alephd/alephd/internal/toolbin"
 )
 
-var kubo struct {
-	once sync.Once
-	bin  string
-	err  error
-}
+var kubo = &toolbin.Tool{Name: "kubo", Env: "ALEPHD_KUBO", Script: "kubo.sh"}
 
 // Binary is the ipfs binary the tests compare against: $ALEPHD_KUBO, or
 // the one scripts/kubo.sh builds (a few minutes, the first time on a
 // machine) and caches. A test that needs kubo fails rather than skips
 // without it: its comparisons are the point of these tests.
-func Binary(t testing.TB) string {
-	kubo.once.Do(func() {
-		if kubo.bin = os.Getenv("ALEPHD_KUBO"); kubo.bin != "" {
-			return
-		}
-		var stderr bytes.Buffer
-		_, self, _, _ := runtime.Caller(0)
-		cmd := exec.Command(filepath.Join(filepath.Dir(self), "..", "..", "scripts", "kubo.sh"))
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			kubo.err = err
-			kubo.bin = stderr.String()
-			return
-		}
-		kubo.bin = strings.TrimSpace(string(out))
-	})
-	if kubo.err != nil {
-		t.Fatalf("no kubo: set ALEPHD_KUBO or fix scripts/kubo.sh: %v\n%s", kubo.err, kubo.bin)
-	}
-	return kubo.bin
-}
+func Binary(t testing.TB) string { return kubo.Path(t) }
 
 // Daemon is a kubo daemon of the test's own, offline, on loopback ports
 // that the kernel picks (the "test" profile).
