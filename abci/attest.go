@@ -75,7 +75,7 @@ func (s *Application) ExtendVote(_ context.Context, req *abcitypes.RequestExtend
 // voteBytesLimit is the largest extension a validator of the set that
 // signs height may vote (attest.VoteBytesLimit). Before the first commit,
 // or if the set cannot be read, it is MaxVoteBytes: the bound a set of up
-// to ~51 validators has anyway.
+// to ~43 validators has anyway.
 func (s *Application) voteBytesLimit(height int64) int {
 	var ci app.ChainInfo
 	var err error

@@ -53,7 +53,18 @@ func (a *App) PendingStores(limit int) ([]message.PendingStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.messages.Pending(snap, limit)
+	pending, err := a.messages.Pending(snap, limit)
+	if err != nil {
+		return nil, err
+	}
+	if p := a.resource.Params(); p.Enabled && p.RootChunkSize > 0 {
+		for i := range pending {
+			if !pending[i].Content && pending[i].FileType == "storage" {
+				pending[i].RootChunkSize = p.RootChunkSize
+			}
+		}
+	}
+	return pending, nil
 }
 
 // LiveFiles lists the files of live STOREs in the committed state.

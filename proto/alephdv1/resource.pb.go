@@ -432,6 +432,141 @@ func (x *FileAssignment) GetNodes() []string {
 	return nil
 }
 
+// ProbeAnswer is a resource node's answer to a validator's liveness probe
+// of one slot: its signature, by its registered key (NodeRecord.pubkey),
+// over x/resource ProbeDigest of the slot's nonce. Only a node that is up
+// can give one, and nobody else can forge it.
+type ProbeAnswer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// node is the resource node's hash.
+	Node  string `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	Epoch uint64 `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	Slot  uint32 `protobuf:"varint,3,opt,name=slot,proto3" json:"slot,omitempty"`
+	// signature is 64 bytes R || S (low S).
+	Signature     []byte `protobuf:"bytes,4,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProbeAnswer) Reset() {
+	*x = ProbeAnswer{}
+	mi := &file_alephd_v1_resource_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProbeAnswer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProbeAnswer) ProtoMessage() {}
+
+func (x *ProbeAnswer) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_resource_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProbeAnswer.ProtoReflect.Descriptor instead.
+func (*ProbeAnswer) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_resource_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ProbeAnswer) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *ProbeAnswer) GetEpoch() uint64 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *ProbeAnswer) GetSlot() uint32 {
+	if x != nil {
+		return x.Slot
+	}
+	return 0
+}
+
+func (x *ProbeAnswer) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+// ProbeSlot names one liveness slot of one resource node.
+type ProbeSlot struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Node          string                 `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	Epoch         uint64                 `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	Slot          uint32                 `protobuf:"varint,3,opt,name=slot,proto3" json:"slot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProbeSlot) Reset() {
+	*x = ProbeSlot{}
+	mi := &file_alephd_v1_resource_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProbeSlot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProbeSlot) ProtoMessage() {}
+
+func (x *ProbeSlot) ProtoReflect() protoreflect.Message {
+	mi := &file_alephd_v1_resource_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProbeSlot.ProtoReflect.Descriptor instead.
+func (*ProbeSlot) Descriptor() ([]byte, []int) {
+	return file_alephd_v1_resource_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ProbeSlot) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *ProbeSlot) GetEpoch() uint64 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *ProbeSlot) GetSlot() uint32 {
+	if x != nil {
+		return x.Slot
+	}
+	return 0
+}
+
 var File_alephd_v1_resource_proto protoreflect.FileDescriptor
 
 const file_alephd_v1_resource_proto_rawDesc = "" +
@@ -469,7 +604,16 @@ const file_alephd_v1_resource_proto_rawDesc = "" +
 	"\x04size\x18\x01 \x01(\x04R\x04size\x12\x1d\n" +
 	"\n" +
 	"chunk_root\x18\x02 \x01(\fR\tchunkRoot\x12\x14\n" +
-	"\x05nodes\x18\x03 \x03(\tR\x05nodesB)Z'github.com/alephd/alephd/proto/alephdv1b\x06proto3"
+	"\x05nodes\x18\x03 \x03(\tR\x05nodes\"i\n" +
+	"\vProbeAnswer\x12\x12\n" +
+	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
+	"\x05epoch\x18\x02 \x01(\x04R\x05epoch\x12\x12\n" +
+	"\x04slot\x18\x03 \x01(\rR\x04slot\x12\x1c\n" +
+	"\tsignature\x18\x04 \x01(\fR\tsignature\"I\n" +
+	"\tProbeSlot\x12\x12\n" +
+	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
+	"\x05epoch\x18\x02 \x01(\x04R\x05epoch\x12\x12\n" +
+	"\x04slot\x18\x03 \x01(\rR\x04slotB)Z'github.com/alephd/alephd/proto/alephdv1b\x06proto3"
 
 var (
 	file_alephd_v1_resource_proto_rawDescOnce sync.Once
@@ -483,13 +627,15 @@ func file_alephd_v1_resource_proto_rawDescGZIP() []byte {
 	return file_alephd_v1_resource_proto_rawDescData
 }
 
-var file_alephd_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_alephd_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_alephd_v1_resource_proto_goTypes = []any{
 	(*StorageProof)(nil),    // 0: alephd.v1.StorageProof
 	(*ChallengeRecord)(nil), // 1: alephd.v1.ChallengeRecord
 	(*EpochTally)(nil),      // 2: alephd.v1.EpochTally
 	(*ScoreWindow)(nil),     // 3: alephd.v1.ScoreWindow
 	(*FileAssignment)(nil),  // 4: alephd.v1.FileAssignment
+	(*ProbeAnswer)(nil),     // 5: alephd.v1.ProbeAnswer
+	(*ProbeSlot)(nil),       // 6: alephd.v1.ProbeSlot
 }
 var file_alephd_v1_resource_proto_depIdxs = []int32{
 	2, // 0: alephd.v1.ScoreWindow.epochs:type_name -> alephd.v1.EpochTally
@@ -511,7 +657,7 @@ func file_alephd_v1_resource_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alephd_v1_resource_proto_rawDesc), len(file_alephd_v1_resource_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -209,7 +209,11 @@ type Attestation struct {
 	// blocks, when validators with more than 2/3 of the power voted the
 	// same range and digest (EthVote), and the range continues the last
 	// one applied.
-	Eth           *EthUpdate `protobuf:"bytes,3,opt,name=eth,proto3" json:"eth,omitempty"`
+	Eth *EthUpdate `protobuf:"bytes,3,opt,name=eth,proto3" json:"eth,omitempty"`
+	// live are the liveness slots that validators with more than 2/3 of the
+	// power saw a resource node answer, with a signature by its registered
+	// key, in (node, epoch, slot) order.
+	Live          []*ProbeSlot `protobuf:"bytes,4,rep,name=live,proto3" json:"live,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -261,6 +265,13 @@ func (x *Attestation) GetExtendedCommit() []byte {
 func (x *Attestation) GetEth() *EthUpdate {
 	if x != nil {
 		return x.Eth
+	}
+	return nil
+}
+
+func (x *Attestation) GetLive() []*ProbeSlot {
+	if x != nil {
+		return x.Live
 	}
 	return nil
 }
@@ -512,7 +523,12 @@ type AttestedFile struct {
 	// content is, in a proposer's record only, the non-inline message's
 	// content bytes, so that every validator applies the same bytes. Never
 	// in a vote extension.
-	Content       []byte `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
+	Content []byte `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
+	// chunk_root is, for a sha256 ("storage") STORE file on a chain whose
+	// x/resource is enabled, x/resource/proof ChunkRoot of the file over
+	// chunks of the resource params' root_chunk_size: the root its storage
+	// proofs are checked against. Empty otherwise.
+	ChunkRoot     []byte `protobuf:"bytes,5,opt,name=chunk_root,json=chunkRoot,proto3" json:"chunk_root,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -575,6 +591,13 @@ func (x *AttestedFile) GetContent() []byte {
 	return nil
 }
 
+func (x *AttestedFile) GetChunkRoot() []byte {
+	if x != nil {
+		return x.ChunkRoot
+	}
+	return nil
+}
+
 // VoteExtension is what a validator's node saw outside the chain, kind by
 // kind, carried in its precommit's vote extension.
 type VoteExtension struct {
@@ -583,7 +606,10 @@ type VoteExtension struct {
 	Files []*AttestedFile `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
 	// eth is the next range of Ethereum blocks the node read, final by the
 	// chain's finality rule.
-	Eth           *EthVote `protobuf:"bytes,2,opt,name=eth,proto3" json:"eth,omitempty"`
+	Eth *EthVote `protobuf:"bytes,2,opt,name=eth,proto3" json:"eth,omitempty"`
+	// probes are resource nodes' signed answers to this node's liveness
+	// probes of open slots (x/resource), at most attest.MaxVoteProbes.
+	Probes        []*ProbeAnswer `protobuf:"bytes,3,rep,name=probes,proto3" json:"probes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -628,6 +654,13 @@ func (x *VoteExtension) GetFiles() []*AttestedFile {
 func (x *VoteExtension) GetEth() *EthVote {
 	if x != nil {
 		return x.Eth
+	}
+	return nil
+}
+
+func (x *VoteExtension) GetProbes() []*ProbeAnswer {
+	if x != nil {
+		return x.Probes
 	}
 	return nil
 }
@@ -1168,11 +1201,12 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageH\x00R\amessage\x12:\n" +
 	"\vattestation\x18\x03 \x01(\v2\x16.alephd.v1.AttestationH\x00R\vattestation\x12>\n" +
 	"\rstorage_proof\x18\x04 \x01(\v2\x17.alephd.v1.StorageProofH\x00R\fstorageProofB\x06\n" +
-	"\x04bodyJ\x04\b\x02\x10\x03\"\x8d\x01\n" +
+	"\x04bodyJ\x04\b\x02\x10\x03\"\xb7\x01\n" +
 	"\vAttestation\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12'\n" +
 	"\x0fextended_commit\x18\x02 \x01(\fR\x0eextendedCommit\x12&\n" +
-	"\x03eth\x18\x03 \x01(\v2\x14.alephd.v1.EthUpdateR\x03eth\"\x89\x01\n" +
+	"\x03eth\x18\x03 \x01(\v2\x14.alephd.v1.EthUpdateR\x03eth\x12(\n" +
+	"\x04live\x18\x04 \x03(\v2\x14.alephd.v1.ProbeSlotR\x04live\"\x89\x01\n" +
 	"\tEthUpdate\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\x04R\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\x04R\x02to\x12.\n" +
@@ -1188,15 +1222,18 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\x02to\x18\x02 \x01(\x04R\x02to\x12\x16\n" +
 	"\x06digest\x18\x03 \x01(\fR\x06digest\x12\x12\n" +
 	"\x04page\x18\x04 \x01(\rR\x04page\x12\x14\n" +
-	"\x05pages\x18\x05 \x01(\rR\x05pages\"q\n" +
+	"\x05pages\x18\x05 \x01(\rR\x05pages\"\x90\x01\n" +
 	"\fAttestedFile\x12\x1b\n" +
 	"\titem_hash\x18\x01 \x01(\tR\bitemHash\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x16\n" +
 	"\x06sha256\x18\x03 \x01(\fR\x06sha256\x12\x18\n" +
-	"\acontent\x18\x04 \x01(\fR\acontent\"d\n" +
+	"\acontent\x18\x04 \x01(\fR\acontent\x12\x1d\n" +
+	"\n" +
+	"chunk_root\x18\x05 \x01(\fR\tchunkRoot\"\x94\x01\n" +
 	"\rVoteExtension\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12$\n" +
-	"\x03eth\x18\x02 \x01(\v2\x12.alephd.v1.EthVoteR\x03eth\"\xf9\x01\n" +
+	"\x03eth\x18\x02 \x01(\v2\x12.alephd.v1.EthVoteR\x03eth\x12.\n" +
+	"\x06probes\x18\x03 \x03(\v2\x16.alephd.v1.ProbeAnswerR\x06probes\"\xf9\x01\n" +
 	"\fAlephMessage\x12\x14\n" +
 	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x16\n" +
 	"\x06sender\x18\x02 \x01(\tR\x06sender\x12\x12\n" +
@@ -1280,6 +1317,8 @@ var file_alephd_v1_tx_proto_goTypes = []any{
 	(*AggregateField)(nil),  // 11: alephd.v1.AggregateField
 	(*Charge)(nil),          // 12: alephd.v1.Charge
 	(*StorageProof)(nil),    // 13: alephd.v1.StorageProof
+	(*ProbeSlot)(nil),       // 14: alephd.v1.ProbeSlot
+	(*ProbeAnswer)(nil),     // 15: alephd.v1.ProbeAnswer
 }
 var file_alephd_v1_tx_proto_depIdxs = []int32{
 	8,  // 0: alephd.v1.Tx.message:type_name -> alephd.v1.AlephMessage
@@ -1287,18 +1326,20 @@ var file_alephd_v1_tx_proto_depIdxs = []int32{
 	13, // 2: alephd.v1.Tx.storage_proof:type_name -> alephd.v1.StorageProof
 	6,  // 3: alephd.v1.Attestation.files:type_name -> alephd.v1.AttestedFile
 	3,  // 4: alephd.v1.Attestation.eth:type_name -> alephd.v1.EthUpdate
-	4,  // 5: alephd.v1.EthUpdate.changes:type_name -> alephd.v1.EthChange
-	6,  // 6: alephd.v1.VoteExtension.files:type_name -> alephd.v1.AttestedFile
-	5,  // 7: alephd.v1.VoteExtension.eth:type_name -> alephd.v1.EthVote
-	8,  // 8: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
-	0,  // 9: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
-	12, // 10: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
-	11, // 11: alephd.v1.AggregateRecord.fields:type_name -> alephd.v1.AggregateField
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	14, // 5: alephd.v1.Attestation.live:type_name -> alephd.v1.ProbeSlot
+	4,  // 6: alephd.v1.EthUpdate.changes:type_name -> alephd.v1.EthChange
+	6,  // 7: alephd.v1.VoteExtension.files:type_name -> alephd.v1.AttestedFile
+	5,  // 8: alephd.v1.VoteExtension.eth:type_name -> alephd.v1.EthVote
+	15, // 9: alephd.v1.VoteExtension.probes:type_name -> alephd.v1.ProbeAnswer
+	8,  // 10: alephd.v1.MessageRecord.message:type_name -> alephd.v1.AlephMessage
+	0,  // 11: alephd.v1.MessageRecord.status:type_name -> alephd.v1.MessageStatus
+	12, // 12: alephd.v1.MessageRecord.charge:type_name -> alephd.v1.Charge
+	11, // 13: alephd.v1.AggregateRecord.fields:type_name -> alephd.v1.AggregateField
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_alephd_v1_tx_proto_init() }

@@ -51,12 +51,13 @@ type fileClaim struct {
 	hash   string
 	size   uint64
 	digest string
+	root   string // a sha256 file's chunk root, when x/resource asks for one
 }
 
 func fileClaims(ext *pb.VoteExtension) []fileClaim {
 	out := make([]fileClaim, len(ext.GetFiles()))
 	for i, f := range ext.GetFiles() {
-		out[i] = fileClaim{f.ItemHash, f.Size, string(f.Sha256)}
+		out[i] = fileClaim{f.ItemHash, f.Size, string(f.Sha256), string(f.ChunkRoot)}
 	}
 	return out
 }
@@ -87,6 +88,9 @@ func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, 
 		if f.digest != "" {
 			e.Sha256 = []byte(f.digest)
 		}
+		if f.root != "" {
+			e.ChunkRoot = []byte(f.root)
+		}
 		if k.carriesContent(e) {
 			if carried+f.size > budget {
 				continue // the next block's record carries it
@@ -114,7 +118,7 @@ func (k Keeper) Check(kv state.KV, rec *pb.Attestation, votes []Vote, total int6
 		return fmt.Errorf("%w: it lists %d files, the evidence attests %d", ErrRecordMismatch, len(rec.Files), len(want.Files))
 	}
 	for i, f := range rec.Files {
-		claim := &pb.AttestedFile{ItemHash: f.ItemHash, Size: f.Size, Sha256: f.Sha256}
+		claim := &pb.AttestedFile{ItemHash: f.ItemHash, Size: f.Size, Sha256: f.Sha256, ChunkRoot: f.ChunkRoot}
 		if !proto.Equal(want.Files[i], claim) {
 			return fmt.Errorf("%w: file %d is %v, the evidence attests %v", ErrRecordMismatch, i, claim, want.Files[i])
 		}

@@ -58,6 +58,9 @@ func DecodeVote(b []byte) (*pb.VoteExtension, error) {
 		if len(f.Content) != 0 || len(f.Sha256) != 0 && len(f.Sha256) != sha256.Size {
 			return nil, fmt.Errorf("vote extension attests %s with %d bytes of content and a %d-byte sha256", f.ItemHash, len(f.Content), len(f.Sha256))
 		}
+		if len(f.ChunkRoot) != 0 && len(f.ChunkRoot) != sha256.Size {
+			return nil, fmt.Errorf("vote extension attests %s with a %d-byte chunk root", f.ItemHash, len(f.ChunkRoot))
+		}
 	}
 	if e := ext.Eth; e != nil && (e.To < e.From || len(e.Digest) != digestLen) {
 		return nil, fmt.Errorf("vote extension attests Ethereum blocks %d-%d with a %d-byte digest", e.From, e.To, len(e.Digest))

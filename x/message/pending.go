@@ -30,6 +30,10 @@ type PendingStore struct {
 	// is its own item_hash, and what is attested is its content (with its
 	// sha256), which the proposer then carries in its block.
 	Content bool
+	// RootChunkSize is set, for a sha256 ("storage") STORE file on a chain
+	// whose x/resource is enabled, to the chunk size its chunk root is
+	// attested over (AttestedFile.chunk_root).
+	RootChunkSize uint64
 }
 
 func (k Keeper) dequeue(kv state.KV, rec *pb.MessageRecord) error {

@@ -34,6 +34,20 @@ type Params struct {
 	// ZeroScoreEpochs unlinks a resource node from its CCN once its score
 	// has closed at 0 this many judged epochs in a row (0: never).
 	ZeroScoreEpochs uint32 `json:"zero_score_epochs"`
+	// RootChunkSize is the chunk size of a sha256 file's chunk root, which
+	// validators attest with the file (AttestedFile.chunk_root): chunk i of
+	// a sha256 file is its bytes from i·root_chunk_size, and a proof is one
+	// such chunk and its audit path. 0 leaves sha256 files unassigned.
+	RootChunkSize uint64 `json:"root_chunk_size"`
+	// ProbesPerEpoch is how many liveness slots an epoch has: slot s of
+	// epoch e starts at its first height plus s·(epoch_blocks /
+	// probes_per_epoch). Validators probe every member once a slot; 0 turns
+	// liveness off (nodes are judged on proofs alone).
+	ProbesPerEpoch uint32 `json:"probes_per_epoch"`
+	// MaxWeight caps a node's assignment weight, in GiB of declared
+	// capacity (0: no cap). Capacity is declared, not proven: the cap
+	// bounds the share of files one node can claim by overstating it.
+	MaxWeight uint64 `json:"max_weight"`
 	// MaxProofBytes, MaxProofDepth and MaxBlockBytes bound one proof
 	// (proof.Limits).
 	MaxProofBytes int `json:"max_proof_bytes"`
@@ -41,9 +55,11 @@ type Params struct {
 	MaxBlockBytes int `json:"max_block_bytes"`
 }
 
-// DefaultParams: off; when on, 2 replicas, kubo's 256 KiB chunks, 4
-// challenges per node in each 600-block epoch, answered within 300 blocks,
-// and scores over 30 epochs (research-proofs.md's candidate design).
+// DefaultParams: off; when on, 2 replicas, kubo's 256 KiB chunks for IPFS
+// files and 4 KiB chunk roots for sha256 files, 4 challenges per node in
+// each 600-block epoch, answered within 300 blocks, 10 liveness slots an
+// epoch, weights capped at 64 TiB, and scores over 30 epochs
+// (research-proofs.md's candidate design).
 func DefaultParams() Params {
 	l := proof.DefaultLimits()
 	return Params{
@@ -52,6 +68,9 @@ func DefaultParams() Params {
 		ChallengesPerEpoch: 4,
 		EpochBlocks:        600,
 		ProofWindowBlocks:  300,
+		RootChunkSize:      4096,
+		ProbesPerEpoch:     10,
+		MaxWeight:          64 << 10,
 		ScoreWindowEpochs:  30,
 		ZeroScoreEpochs:    10,
 		MaxProofBytes:      l.MaxBytes,
@@ -78,6 +97,10 @@ func (p Params) Validate() error {
 		return errors.New("epoch_blocks must be at least 1")
 	case p.ProofWindowBlocks < 1 || p.ProofWindowBlocks > p.EpochBlocks:
 		return errors.New("proof_window_blocks must be 1 to epoch_blocks")
+	case p.RootChunkSize > uint64(p.MaxProofBytes):
+		return errors.New("root_chunk_size must fit in max_proof_bytes")
+	case p.ProbesPerEpoch > 0 && int64(p.ProbesPerEpoch) > p.EpochBlocks:
+		return errors.New("probes_per_epoch must be at most epoch_blocks")
 	case p.ScoreWindowEpochs == 0:
 		return errors.New("score_window_epochs must be at least 1")
 	}
