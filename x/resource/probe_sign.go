@@ -52,3 +52,19 @@ func VerifyProbe(pubkey []byte, chainID, node string, epoch uint64, slot uint32,
 	}
 	return crypto.VerifySignature(pubkey, ProbeDigest(chainID, node, epoch, slot, nonce), sig)
 }
+
+// ProbeTarget is one liveness probe a validator's node should make: the
+// slot (epoch, slot) of resource node Node, reachable at URL (its
+// registered address) and answering with Pubkey, whose nonce is Nonce.
+// Answers count until height Until (the last height a record may name the
+// slot). Committed state gives the list (Keeper.ProbeTargets); the node
+// probes outside consensus.
+type ProbeTarget struct {
+	Node   string
+	URL    string
+	Pubkey []byte
+	Epoch  uint64
+	Slot   uint32
+	Nonce  []byte
+	Until  int64
+}
