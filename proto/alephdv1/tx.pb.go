@@ -807,7 +807,12 @@ type MessageRecord struct {
 	AttestDeadline int64 `protobuf:"varint,13,opt,name=attest_deadline,json=attestDeadline,proto3" json:"attest_deadline,omitempty"`
 	// file_hash is a processed STORE's file (sha256 or CID), kept when the
 	// STORE is forgotten or removed so that nodes know what to unpin.
-	FileHash      string `protobuf:"bytes,14,opt,name=file_hash,json=fileHash,proto3" json:"file_hash,omitempty"`
+	FileHash string `protobuf:"bytes,14,opt,name=file_hash,json=fileHash,proto3" json:"file_hash,omitempty"`
+	// file_chunk_root is, for a processed sha256 STORE on a chain whose
+	// x/resource is enabled, its file's attested chunk root
+	// (AttestedFile.chunk_root): what storage proofs of the file are checked
+	// against. Empty otherwise.
+	FileChunkRoot []byte `protobuf:"bytes,15,opt,name=file_chunk_root,json=fileChunkRoot,proto3" json:"file_chunk_root,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -938,6 +943,13 @@ func (x *MessageRecord) GetFileHash() string {
 		return x.FileHash
 	}
 	return ""
+}
+
+func (x *MessageRecord) GetFileChunkRoot() []byte {
+	if x != nil {
+		return x.FileChunkRoot
+	}
+	return nil
 }
 
 // AggregateRecord is the merged value of one (owner, key) aggregate: its
@@ -1243,7 +1255,7 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\titem_type\x18\x06 \x01(\tR\bitemType\x12\x1b\n" +
 	"\titem_hash\x18\a \x01(\tR\bitemHash\x12!\n" +
 	"\fitem_content\x18\b \x01(\fR\vitemContent\x12\x1c\n" +
-	"\tsignature\x18\t \x01(\tR\tsignature\"\x95\x04\n" +
+	"\tsignature\x18\t \x01(\tR\tsignature\"\xbd\x04\n" +
 	"\rMessageRecord\x121\n" +
 	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageR\amessage\x120\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x18.alephd.v1.MessageStatusR\x06status\x12\x16\n" +
@@ -1259,7 +1271,8 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\trejection\x18\v \x01(\tR\trejection\x12\x1b\n" +
 	"\tfile_size\x18\f \x01(\x04R\bfileSize\x12'\n" +
 	"\x0fattest_deadline\x18\r \x01(\x03R\x0eattestDeadline\x12\x1b\n" +
-	"\tfile_hash\x18\x0e \x01(\tR\bfileHash\"\xa8\x02\n" +
+	"\tfile_hash\x18\x0e \x01(\tR\bfileHash\x12&\n" +
+	"\x0ffile_chunk_root\x18\x0f \x01(\fR\rfileChunkRoot\"\xa8\x02\n" +
 	"\x0fAggregateRecord\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12/\n" +
 	"\x14first_time_unix_nano\x18\x02 \x01(\x03R\x11firstTimeUnixNano\x12&\n" +
