@@ -1,0 +1,4 @@
+package probe
+
+// MetricFailures lets tests read failures by reason.
+var MetricFailures = metricFailures
