@@ -97,7 +97,9 @@ func (k *Keeper) ApplyProof(kv state.KV, height int64, p *pb.StorageProof) error
 
 // CloseEpoch ends epoch's challenges: each node's issued and passed count
 // goes into its score window, and the challenges are deleted. It runs at
-// the epoch's deadline, after the block's proofs.
+// the epoch's deadline, after the block's proofs. The nodes are judged
+// later, once, at the epoch's last height (FinishEpoch), on their proofs
+// and liveness together.
 func (k *Keeper) CloseEpoch(kv state.KV, epoch uint64) error {
 	prefix := epochChallengesPrefix(epoch)
 	type entry struct {
@@ -132,11 +134,7 @@ func (k *Keeper) CloseEpoch(kv state.KV, epoch uint64) error {
 				return err
 			}
 		}
-		w, err := k.record(kv, entries[i].node, t)
-		if err != nil {
-			return err
-		}
-		if err := k.judge(kv, entries[i].node, w); err != nil {
+		if _, err := k.record(kv, entries[i].node, t); err != nil {
 			return err
 		}
 		i = j

@@ -2,6 +2,8 @@ package resource
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +30,26 @@ type Genesis struct {
 	// ZeroScores are the nodes whose score has closed at 0 in a row, with
 	// how many epochs (toward zero_score_epochs).
 	ZeroScores []GenesisZeroScore `json:"zero_scores"`
+	// Slots are the liveness slots still open, with their nonces; Up the
+	// slots of the current epoch nodes were seen up in (liveness.go).
+	// Absent when none, so exports of chains without liveness are as
+	// before.
+	Slots []GenesisSlot `json:"slots,omitempty"`
+	Up    []GenesisUp   `json:"up,omitempty"`
+}
+
+// GenesisSlot is one open liveness slot and its nonce (hex).
+type GenesisSlot struct {
+	Epoch uint64 `json:"epoch"`
+	Slot  uint32 `json:"slot"`
+	Nonce string `json:"nonce"`
+}
+
+// GenesisUp is one slot a node was seen up in.
+type GenesisUp struct {
+	Epoch uint64 `json:"epoch"`
+	Node  string `json:"node"`
+	Slot  uint32 `json:"slot"`
 }
 
 // GenesisMember is one member and its weight (Weight of its capacity as
@@ -74,7 +96,7 @@ func (g Genesis) Validate() error {
 	if err := g.Params.Validate(); err != nil {
 		return fmt.Errorf("resource params: %w", err)
 	}
-	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0 || len(g.Members) > 0 || len(g.Files) > 0 || len(g.ZeroScores) > 0) {
+	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0 || len(g.Members) > 0 || len(g.Files) > 0 || len(g.ZeroScores) > 0 || len(g.Slots) > 0 || len(g.Up) > 0) {
 		return errors.New("resource: state on a chain that does not enable the module")
 	}
 	for _, m := range g.Members {
@@ -85,6 +107,16 @@ func (g Genesis) Validate() error {
 	for _, z := range g.ZeroScores {
 		if z.Node == "" || z.Epochs == 0 {
 			return fmt.Errorf("resource: zero score count %q of %d epochs: needs a node and at least 1", z.Node, z.Epochs)
+		}
+	}
+	for _, sl := range g.Slots {
+		if b, err := hex.DecodeString(sl.Nonce); err != nil || len(b) != sha256.Size {
+			return fmt.Errorf("resource: slot %d/%d: the nonce must be 32 bytes in hex", sl.Epoch, sl.Slot)
+		}
+	}
+	for _, u := range g.Up {
+		if u.Node == "" {
+			return fmt.Errorf("resource: slot %d/%d up for no node", u.Epoch, u.Slot)
 		}
 	}
 	for _, f := range g.Files {
@@ -143,6 +175,17 @@ func (k *Keeper) Init(kv state.KV, g Genesis) error {
 	}
 	for _, z := range g.ZeroScores {
 		if err := kv.Set(zeroKey(z.Node), uvarint(z.Epochs)); err != nil {
+			return err
+		}
+	}
+	for _, sl := range g.Slots {
+		nonce, _ := hex.DecodeString(sl.Nonce) // checked by Validate
+		if err := kv.Set(nonceKey(sl.Epoch, sl.Slot), nonce); err != nil {
+			return err
+		}
+	}
+	for _, u := range g.Up {
+		if err := kv.Set(upKey(u.Epoch, u.Node, u.Slot), present); err != nil {
 			return err
 		}
 	}
@@ -210,6 +253,26 @@ func (k *Keeper) Export(kv state.KV) (Genesis, error) {
 			return false
 		}
 		g.ZeroScores = append(g.ZeroScores, z)
+		return true
+	})
+	if err = errors.Join(err, bad); err != nil {
+		return g, err
+	}
+	slots, err := k.openSlots(kv)
+	if err != nil {
+		return g, err
+	}
+	for _, o := range slots {
+		g.Slots = append(g.Slots, GenesisSlot{Epoch: o.epoch, Slot: o.slot, Nonce: hex.EncodeToString(o.nonce)})
+	}
+	prefix = []byte{ModulePrefix, prefixUp}
+	err = state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		u := GenesisUp{Epoch: r.Uint64(), Node: r.String(), Slot: r.Uint32()}
+		if bad = r.Err(); bad != nil {
+			return false
+		}
+		g.Up = append(g.Up, u)
 		return true
 	})
 	if err = errors.Join(err, bad); err != nil {

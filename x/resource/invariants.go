@@ -20,6 +20,8 @@ import (
 //     carries a 32-byte root and an IPFS file's none, and a passed one the
 //     height it was proven at;
 //   - a zero-score count is 1 to zero_score_epochs-1 (it unlinks at that);
+//   - an open liveness slot is one the params open, with a 32-byte nonce,
+//     and a slot marked up is one the params open (checkLiveness);
 //   - every file is held by exactly Assign over the members, and the
 //     holdings index lists exactly those (file, node) pairs.
 func (k *Keeper) Invariants(kv state.KV) error {
@@ -67,6 +69,9 @@ func (k *Keeper) Invariants(kv state.KV) error {
 		return bad == nil
 	})
 	if err = errors.Join(err, bad); err != nil {
+		return err
+	}
+	if err := k.checkLiveness(kv); err != nil {
 		return err
 	}
 	return k.checkAssignments(kv)

@@ -18,6 +18,8 @@ const (
 	prefixHolding   byte = 0x04 // node hash, file hash -> (present): the node's files
 	prefixMember    byte = 0x05 // node hash -> weight (uvarint): the nodes assignments follow
 	prefixZero      byte = 0x06 // node hash -> epochs (uvarint) its score has closed at 0 in a row
+	prefixNonce     byte = 0x09 // epoch, slot -> nonce: the liveness slots open (liveness.go)
+	prefixUp        byte = 0x0a // epoch, node hash, slot -> (present): slots a node was seen up in
 )
 
 var paramsKey = []byte{ModulePrefix, prefixParams}
@@ -66,4 +68,12 @@ func readUvarint(b []byte) (uint64, error) {
 		return 0, fmt.Errorf("malformed uvarint %x", b)
 	}
 	return v, nil
+}
+
+func nonceKey(epoch uint64, slot uint32) []byte {
+	return state.NewKey(ModulePrefix, prefixNonce).Uint64(epoch).Uint32(slot).Bytes()
+}
+
+func upKey(epoch uint64, node string, slot uint32) []byte {
+	return state.NewKey(ModulePrefix, prefixUp).Uint64(epoch).String(node).Uint32(slot).Bytes()
 }

@@ -157,6 +157,9 @@ func TestZeroScoreUnlinks(t *testing.T) {
 		if err := k.CloseEpoch(kv, epoch); err != nil { // nobody answers
 			t.Fatal(err)
 		}
+		if err := k.FinishEpoch(kv, epoch); err != nil { // judged once, at the epoch's end
+			t.Fatal(err)
+		}
 		if err := errors.Join(k.Invariants(kv), nodes.Invariants(kv)); err != nil {
 			t.Fatal(err)
 		}
