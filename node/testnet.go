@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,6 +17,7 @@ import (
 	cmttime "github.com/cometbft/cometbft/types/time"
 
 	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/probe"
 )
 
 // TestnetOptions describe a local multi-validator network.
@@ -227,6 +229,10 @@ type AppConfig struct {
 	// EthRPC is this validator's Ethereum RPC endpoint, where it reads the
 	// ALEPH token genesis names; empty: the node attests no Ethereum range.
 	EthRPC string
+	// ProbeTimeout bounds one liveness probe of a resource node, answer
+	// included, when the chain enables x/resource and this node validates
+	// (0: probe.DefaultTimeout).
+	ProbeTimeout time.Duration
 }
 
 // DefaultSnapshotInterval is how often a node snapshots its state by default.
@@ -247,13 +253,16 @@ func SaveAppConfig(home string, c AppConfig) error {
 		fmt.Sprintf("content_peers = %q\n", strings.Join(c.ContentPeers, ",")) +
 		"# This validator's Ethereum RPC endpoint (http, ws or ipc), where it reads the ALEPH token genesis names\n" +
 		"# (balance.params.ethereum); empty: it attests no Ethereum balances. `alephd start --eth-rpc` overrides it.\n" +
-		fmt.Sprintf("eth_rpc = %q\n", c.EthRPC)
+		fmt.Sprintf("eth_rpc = %q\n", c.EthRPC) +
+		"# How long this validator waits for a resource node's signed answer to a liveness probe\n" +
+		"# (chains with x/resource on); a node slower than this is not seen up by this validator.\n" +
+		fmt.Sprintf("probe_timeout = %q\n", cmp.Or(c.ProbeTimeout, probe.DefaultTimeout).String())
 	return os.WriteFile(appConfigPath(home), []byte(body), 0o644)
 }
 
 // LoadAppConfig reads config/app.toml; a home without one gets defaults.
 func LoadAppConfig(home string) (AppConfig, error) {
-	c := AppConfig{APIAddr: DefaultAPIAddr, SnapshotInterval: DefaultSnapshotInterval}
+	c := AppConfig{APIAddr: DefaultAPIAddr, SnapshotInterval: DefaultSnapshotInterval, ProbeTimeout: probe.DefaultTimeout}
 	b, err := os.ReadFile(appConfigPath(home))
 	if os.IsNotExist(err) {
 		return c, nil
@@ -287,6 +296,12 @@ func LoadAppConfig(home string) (AppConfig, error) {
 				return c, fmt.Errorf("%s: snapshot_interval %q is not a number of heights", appConfigPath(home), v)
 			}
 			c.SnapshotInterval = n
+		case "probe_timeout":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return c, fmt.Errorf("%s: probe_timeout %q is not a duration such as \"3s\"", appConfigPath(home), v)
+			}
+			c.ProbeTimeout = d
 		}
 	}
 	return c, nil
