@@ -150,6 +150,7 @@ func (s *Server) routes() {
 	v0.GET("/authorizations/received/:address", s.receivedAuthorizations)
 	v0.GET("/core/:node_id/metrics", noNodeMetrics)
 	v0.GET("/compute/:node_id/metrics", s.computeMetrics)
+	s.resourceRoutes(v0)
 	v0.POST("/ipfs/add_car", noCAR)
 	v0.GET("/programs/on/message", s.programsOnMessage)
 	r.GET("/version", version)

@@ -37,6 +37,8 @@ func (a *App) resourceModule() Module {
 		},
 		EndBlock:   func(kv state.KV, b Block, _ *BlockEffects) error { return k.EndBlock(kv, b.Height) },
 		Invariants: k.Invariants,
-		Queries:    []Query{{Path: PathResourceScore, Answer: jsonAnswer(a.resourceScore)}},
+		Queries: []Query{{Path: PathResourceScore, Answer: jsonAnswer(a.resourceScore)},
+			{Path: PathResourceFiles, Answer: jsonAnswer(a.resourceFiles)},
+			{Path: PathResourceChallenges, Answer: jsonAnswer(a.resourceChallenges)}},
 	}
 }

@@ -25,7 +25,7 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: false,
 	}
 	root.PersistentFlags().String("home", node.DefaultHome(), "node home directory ($ALEPHD_HOME)")
-	root.AddCommand(initCmd(), startCmd(), genesisCmd(), keysCmd(), txCmd(), queryCmd(), exportCmd(), indexCmd(), testnetCmd(), benchCmd(), versionCmd())
+	root.AddCommand(initCmd(), startCmd(), genesisCmd(), keysCmd(), txCmd(), queryCmd(), exportCmd(), indexCmd(), testnetCmd(), benchCmd(), versionCmd(), crnCmd())
 	return root
 }
 

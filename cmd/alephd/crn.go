@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/crn"
+	"github.com/alephd/alephd/node"
+	xnode "github.com/alephd/alephd/x/node"
+)
+
+// crnCmd is `alephd crn`: a resource node's own process, apart from a CCN.
+func crnCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "crn",
+		Short: "Run a resource node: init its home, register it, start it",
+		Long: `A resource node (CRN) keeps the files the chain assigns it and proves it holds
+them. It has its own home (--home; default $ALEPHD_HOME/crn): config.json, its
+secp256k1 key (key, 0600) and data/. Register it with ` + "`alephd crn register`" + `, have
+the CCN's owner link it (` + "`alephd tx node link CRN_HASH --key OWNER`" + `), then
+` + "`alephd crn start`" + `.`,
+	}
+	cmd.AddCommand(crnInitCmd(), crnRegisterCmd(), crnStartCmd())
+	return cmd
+}
+
+// crnHome is --home, or $ALEPHD_HOME/crn when it is not given, so a
+// resource node never shares a CCN's home by default.
+func crnHome(cmd *cobra.Command) crn.Home {
+	if cmd.Flags().Changed("home") {
+		return crn.Home{Dir: homeFlag(cmd)}
+	}
+	return crn.Home{Dir: filepath.Join(node.DefaultHome(), "crn")}
+}
+
+func crnInitCmd() *cobra.Command {
+	var cfg crn.Config
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a resource node's home and key; prints its public key and account",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.URL == "" {
+				cfg.URL = "http://" + cfg.Listen
+			}
+			cfg.CCN = strings.TrimRight(cfg.CCN, "/")
+			h := crnHome(cmd)
+			key, err := h.Init(cfg)
+			if err != nil {
+				return err
+			}
+			return printOut(cmd, map[string]string{"home": h.Dir, "pubkey": crn.Pubkey(key), "address": crn.Address(key), "url": cfg.URL, "ccn": cfg.CCN})
+		},
+	}
+	cmd.Flags().StringVar(&cfg.CCN, "ccn", "http://127.0.0.1:4024", "the API URL of the CCN the node follows")
+	cmd.Flags().StringVar(&cfg.Listen, "listen", "127.0.0.1:4030", "the node's HTTP listen address (host:port)")
+	cmd.Flags().StringVar(&cfg.URL, "url", "", "the URL registered on chain, where validators and clients reach the node (default http://LISTEN)")
+	return cmd
+}
+
+func printOut(cmd *cobra.Command, v any) error {
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(cmd.OutOrStdout(), string(out))
+	return err
+}
+
+func crnRegisterCmd() *cobra.Command {
+	var capacity uint64
+	var name string
+	cmd := &cobra.Command{
+		Use:   "register",
+		Short: "Register the node (create-resource-node, signed by the node's own key) and record its hash",
+		Long: `Send the create-resource-node POST naming the node's URL, public key and
+capacity, signed by the node's key (its account owns the node), as
+` + "`alephd tx crn create`" + ` does, and record the node's hash in the home. The
+CCN's owner then links it: ` + "`alephd tx node link CRN_HASH --key OWNER`" + `.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h := crnHome(cmd)
+			cfg, key, err := h.Load()
+			if err != nil {
+				return err
+			}
+			if cfg.NodeHash != "" {
+				return fmt.Errorf("the node is registered already: %s", cfg.NodeHash)
+			}
+			if _, err := xnode.ParseResourceKey(crn.Pubkey(key)); err != nil {
+				return err
+			}
+			details := map[string]any{"address": cfg.URL, "type": "compute", "pubkey": crn.Pubkey(key), "capacity": capacity}
+			if name != "" {
+				details["name"] = name
+			}
+			p, err := nodeParams(cmd)
+			if err != nil {
+				return err
+			}
+			m, err := client.Sign(key, client.Post(p.Channel, p.OperationPostType, map[string]any{"action": xnode.ActionCreateResourceNode, "details": details}, ""))
+			if err != nil {
+				return err
+			}
+			c, err := client.New(flagString(cmd, "node"))
+			if err != nil {
+				return err
+			}
+			timeout, _ := cmd.Flags().GetDuration("timeout")
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			res, err := c.Submit(ctx, m)
+			if err != nil {
+				return err
+			}
+			if !res.OK() {
+				cmd.SilenceErrors = true
+				_ = printOut(cmd, res)
+				return errRejected
+			}
+			st, err := c.RPC().Status(ctx)
+			if err != nil {
+				return err
+			}
+			cfg.NodeHash, cfg.ChainID = res.ItemHash, st.NodeInfo.Network
+			if err := h.Save(cfg); err != nil {
+				return err
+			}
+			return printOut(cmd, res)
+		},
+	}
+	cmd.Flags().Uint64Var(&capacity, "capacity", 1<<30, "the storage the node offers, in bytes (files are assigned in proportion, by whole GiB)")
+	cmd.Flags().StringVar(&name, "name", "", "the node's name")
+	cmd.Flags().String("node", client.DefaultRPC, "CometBFT RPC address of a node of the chain")
+	cmd.Flags().Duration("timeout", 30*time.Second, "how long to wait for the registration's block")
+	return cmd
+}
+
+func crnStartCmd() *cobra.Command {
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run the node: fetch and keep its files, answer its challenges, serve /status, files and liveness probes",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h := crnHome(cmd)
+			cfg, key, err := h.Load()
+			if err != nil {
+				return err
+			}
+			store, err := crn.OpenStore(h.DataDir(), &http.Client{Timeout: 10 * time.Minute})
+			if err != nil {
+				return err
+			}
+			defer store.Close() //nolint:errcheck // files are durable before they are listed
+			logf := func(format string, args ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", args...) }
+			n, err := crn.New(cfg, key, store, logf)
+			if err != nil {
+				return err
+			}
+			l, err := net.Listen("tcp", cfg.Listen)
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(l) }()
+			logf("crn: node %s listening on %s, following %s", cfg.NodeHash, l.Addr(), cfg.CCN)
+			n.Run(ctx, interval)
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				return err
+			}
+			if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often the node reads its files and challenges from its CCN")
+	return cmd
+}
