@@ -59,6 +59,9 @@ type verifiedFile struct {
 	size     uint64
 	sha256   []byte
 	fileType string
+	// chunkRoot is a sha256 file's x/resource/proof ChunkRoot, when the
+	// chain asks for one (PendingStore.RootChunkSize).
+	chunkRoot []byte
 }
 
 // retryAfter paces attempts at a file no source has yet.
@@ -100,6 +103,9 @@ func (f *Fetcher) Run(ctx context.Context) {
 					if err == nil && p.Content {
 						v.sha256, err = f.digest(ctx, p.FileType, p.FileHash)
 					}
+					if err == nil && p.RootChunkSize > 0 && !p.Content && p.FileType == message.ItemStorage {
+						v.chunkRoot, err = f.ChunkRoot(p.FileHash, p.RootChunkSize)
+					}
 					f.mu.Lock()
 					delete(f.queued, p.ItemHash)
 					if err == nil {
@@ -127,7 +133,7 @@ func (f *Fetcher) Verified(pending []message.PendingStore) []*pb.AttestedFile {
 	for _, p := range pending {
 		live[p.ItemHash] = true
 		if v, ok := f.verified[p.ItemHash]; ok {
-			out = append(out, &pb.AttestedFile{ItemHash: p.ItemHash, Size: v.size, Sha256: v.sha256})
+			out = append(out, &pb.AttestedFile{ItemHash: p.ItemHash, Size: v.size, Sha256: v.sha256, ChunkRoot: v.chunkRoot})
 			continue
 		}
 		if f.queued[p.ItemHash] || now.Before(f.retryAt[p.ItemHash]) {

@@ -37,7 +37,7 @@ func (k *Keeper) Apply(kv state.KV, env message.Env, rec *pb.Attestation, fx *me
 			}
 			continue
 		}
-		if err := k.attestFile(kv, m, f.Size, fx); err != nil {
+		if err := k.attestFile(kv, m, f.Size, f.ChunkRoot, fx); err != nil {
 			return err
 		}
 	}
@@ -48,8 +48,12 @@ func (k *Keeper) Apply(kv state.KV, env message.Env, rec *pb.Attestation, fx *me
 }
 
 // attestFile processes a STORE whose file is attested at size: charged and
-// PROCESSED, or REJECTED if the file is over the limit or nobody pays.
-func (k *Keeper) attestFile(kv state.KV, rec *pb.MessageRecord, size uint64, fx *message.Effects) error {
+// PROCESSED, or REJECTED if the file is over the limit or nobody pays. A
+// sha256 file attested with a chunk root (validators compute one when
+// x/resource asks: PendingStore.RootChunkSize) keeps it in its record,
+// which x/resource challenges the file against; without one, the record
+// is as before chunk roots existed.
+func (k *Keeper) attestFile(kv state.KV, rec *pb.MessageRecord, size uint64, chunkRoot []byte, fx *message.Effects) error {
 	m := rec.Message
 	c, err := message.ParseContent(m.Type, m.ItemContent)
 	if err != nil {
@@ -78,6 +82,9 @@ func (k *Keeper) attestFile(kv state.KV, rec *pb.MessageRecord, size uint64, fx 
 	case err == nil:
 		if err := try.Write(); err != nil {
 			return err
+		}
+		if len(chunkRoot) > 0 && c.FileType == message.ItemStorage {
+			rec.FileChunkRoot = chunkRoot // ProcessStore saves the record
 		}
 		return k.messages.ProcessStore(kv, rec, size, charge, fx)
 	case errs.IsRegistered(err):

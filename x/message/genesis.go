@@ -31,6 +31,10 @@ type GenesisMessage struct {
 	AttestDeadline int64 `json:"attest_deadline,omitempty"`
 	// FileHash is a processed STORE's file.
 	FileHash string `json:"file_hash,omitempty"`
+	// FileChunkRoot is the chunk root validators attested with a sha256
+	// file on a chain whose x/resource is on (its storage challenges are
+	// checked against it).
+	FileChunkRoot []byte `json:"file_chunk_root,omitempty"`
 	// Contenders are other senders' messages with the item_hash of this
 	// PENDING non-inline message (contender.go), in the order they are
 	// tried.
@@ -67,6 +71,9 @@ func (g Genesis) Validate() error {
 		}
 		if status, ok := pb.MessageStatus_value[gm.Status]; !ok || status == 0 {
 			return fmt.Errorf("genesis message %s: unknown status %q", m.ItemHash, gm.Status)
+		}
+		if n := len(gm.FileChunkRoot); n != 0 && n != 32 {
+			return fmt.Errorf("genesis message %s: a file chunk root of %d bytes, want 32", m.ItemHash, n)
 		}
 		if _, err := gm.contenders(m); err != nil {
 			return err
@@ -127,6 +134,7 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 			BlockTimeUnixNano: gm.BlockTimeUnixNano, Owner: gm.Owner, ContentTimeUnixNano: gm.ContentTimeUnixNano,
 			ContentSize: gm.ContentSize, ForgottenBy: gm.ForgottenBy, Charge: gm.Charge,
 			FileSize: gm.FileSize, Rejection: gm.Rejection, AttestDeadline: gm.AttestDeadline, FileHash: gm.FileHash,
+			FileChunkRoot: gm.FileChunkRoot,
 		}
 		if err := k.SaveMessage(kv, rec); err != nil {
 			return err
@@ -225,6 +233,7 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 			BlockTimeUnixNano: rec.BlockTimeUnixNano, Owner: rec.Owner, ContentTimeUnixNano: rec.ContentTimeUnixNano,
 			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy, Charge: rec.Charge,
 			FileSize: rec.FileSize, Rejection: rec.Rejection, AttestDeadline: rec.AttestDeadline, FileHash: rec.FileHash,
+			FileChunkRoot: rec.FileChunkRoot,
 		}
 		if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING && !Inline(rec.Message) {
 			cs, err := k.Contenders(kv, rec.Message.ItemHash)

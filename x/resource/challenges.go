@@ -33,10 +33,10 @@ func (k *Keeper) OpenEpoch(kv state.KV, epoch uint64, seed []byte, holdings []Ho
 		files := make([]File, len(h.Files))
 		byHash := make(map[string]FileInfo, len(h.Files))
 		for i, f := range h.Files {
-			files[i] = File{Hash: f.Hash, Size: f.Size}
+			files[i] = File{Hash: f.Hash, Size: f.Size, ChunkSize: k.params.FileChunkSize(f.Hash)}
 			byHash[f.Hash] = f
 		}
-		for _, c := range Draw(seed, h.Node, files, int(k.params.ChallengesPerEpoch), k.params.ChunkSize) {
+		for _, c := range Draw(seed, h.Node, files, int(k.params.ChallengesPerEpoch)) {
 			f := byHash[c.File]
 			rec := &pb.ChallengeRecord{File: c.File, Index: c.Index, Size: f.Size, ChunkRoot: f.ChunkRoot}
 			if err := kv.Set(challengeKey(epoch, h.Node, c.Slot), marshal(rec)); err != nil {

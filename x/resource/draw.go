@@ -10,15 +10,18 @@ import (
 	"github.com/alephd/alephd/x/resource/proof"
 )
 
-// File is an assigned file as challenges see it: its hash and attested
-// size.
+// File is an assigned file as challenges see it: its hash, attested size
+// and the size of the chunks it is challenged in (Params.FileChunkSize: an
+// IPFS file's chunk_size, a sha256 file's root_chunk_size).
 type File struct {
-	Hash string
-	Size uint64
+	Hash      string
+	Size      uint64
+	ChunkSize uint64
 }
 
 // Challenge is one slot of a node's challenges in an epoch: the chunk
-// Index of File it must prove (bytes Index·chunk_size onwards).
+// Index of File it must prove (bytes Index·ChunkSize onwards, the file's
+// chunk size).
 type Challenge struct {
 	Slot  uint32
 	File  string
@@ -44,14 +47,16 @@ func EpochSeed(chainID string, epoch uint64, appHash []byte) []byte {
 }
 
 // Draw returns node's k challenges for the epoch seed names, over the
-// files assigned to it (in any order; empty files are never challenged).
-// Even slots pick a chunk uniformly over all the node's bytes, so a big
-// file is challenged as often as its size says; odd slots pick a file
-// uniformly, then a chunk in it, so a node cannot drop its many small
-// files either. Slots are independent: the same chunk may come twice.
-func Draw(seed []byte, node string, files []File, k int, chunkSize uint64) []Challenge {
-	fs := slices.DeleteFunc(slices.Clone(files), func(f File) bool { return f.Size == 0 })
-	if len(fs) == 0 || k <= 0 || chunkSize == 0 {
+// files assigned to it (in any order; empty files, and files without a
+// chunk size, are never challenged). Even slots pick a byte uniformly
+// over all the node's bytes and challenge the chunk holding it, so a big
+// file is challenged as often as its size says, whatever its chunk size;
+// odd slots pick a file uniformly, then a chunk in it, so a node cannot
+// drop its many small files either. Slots are independent: the same
+// chunk may come twice.
+func Draw(seed []byte, node string, files []File, k int) []Challenge {
+	fs := slices.DeleteFunc(slices.Clone(files), func(f File) bool { return f.Size == 0 || f.ChunkSize == 0 })
+	if len(fs) == 0 || k <= 0 {
 		return nil
 	}
 	slices.SortFunc(fs, func(a, b File) int { return cmp.Compare(a.Hash, b.Hash) })
@@ -70,10 +75,10 @@ func Draw(seed []byte, node string, files []File, k int, chunkSize uint64) []Cha
 			off := bits.Rem64(r[0], r[1], total)
 			i, _ := slices.BinarySearch(ends, off+1) // first file ending past off
 			f = fs[i]
-			index = (off - (ends[i] - f.Size)) / chunkSize
+			index = (off - (ends[i] - f.Size)) / f.ChunkSize
 		} else {
 			f = fs[bits.Rem64(r[0], r[1], uint64(len(fs)))]
-			index = bits.Rem64(r[2], r[3], proof.Chunks(f.Size, chunkSize))
+			index = bits.Rem64(r[2], r[3], proof.Chunks(f.Size, f.ChunkSize))
 		}
 		out[slot] = Challenge{Slot: uint32(slot), File: f.Hash, Index: index}
 	}

@@ -26,12 +26,19 @@ func TestDrawBounds(t *testing.T) {
 			if r.IntN(4) == 0 {
 				size = 0
 			}
-			files = append(files, File{Hash: fmt.Sprintf("file-%d-%d", round, i), Size: size})
+			chunk := uint64(testChunk)
+			switch r.IntN(4) {
+			case 0:
+				chunk = 4096 // a sha256 file's root chunks
+			case 1:
+				chunk = 0 // a file without chunks (a sha256 file on a chain with root_chunk_size 0)
+			}
+			files = append(files, File{Hash: fmt.Sprintf("file-%d-%d", round, i), Size: size, ChunkSize: chunk})
 		}
 		seed := EpochSeed("test", uint64(round), []byte{byte(round)})
 		k := r.IntN(9)
-		got := Draw(seed, "crn", files, k, testChunk)
-		live := slices.ContainsFunc(files, func(f File) bool { return f.Size > 0 })
+		got := Draw(seed, "crn", files, k)
+		live := slices.ContainsFunc(files, func(f File) bool { return f.Size > 0 && f.ChunkSize > 0 })
 		if !live || k == 0 {
 			if got != nil {
 				t.Fatalf("round %d: challenges %v with no non-empty file or k=0", round, got)
@@ -43,23 +50,23 @@ func TestDrawBounds(t *testing.T) {
 		}
 		for i, c := range got {
 			j := slices.IndexFunc(files, func(f File) bool { return f.Hash == c.File })
-			if c.Slot != uint32(i) || j < 0 || files[j].Size == 0 || c.Index >= proof.Chunks(files[j].Size, testChunk) {
+			if c.Slot != uint32(i) || j < 0 || files[j].Size == 0 || files[j].ChunkSize == 0 || c.Index >= proof.Chunks(files[j].Size, files[j].ChunkSize) {
 				t.Fatalf("round %d: challenge %+v out of bounds (%+v)", round, c, files)
 			}
 		}
 		rev := slices.Clone(files)
 		slices.Reverse(rev)
-		if !slices.Equal(Draw(seed, "crn", rev, k, testChunk), got) {
+		if !slices.Equal(Draw(seed, "crn", rev, k), got) {
 			t.Fatalf("round %d: the order of files changed the draw", round)
 		}
 	}
-	files := []File{{"a", 100 * testChunk}, {"b", 100 * testChunk}}
-	base := Draw(EpochSeed("test", 1, []byte("h")), "crn", files, 8, testChunk)
+	files := []File{{"a", 100 * testChunk, testChunk}, {"b", 100 * testChunk, testChunk}}
+	base := Draw(EpochSeed("test", 1, []byte("h")), "crn", files, 8)
 	for _, other := range [][]Challenge{
-		Draw(EpochSeed("test", 2, []byte("h")), "crn", files, 8, testChunk),
-		Draw(EpochSeed("test", 1, []byte("i")), "crn", files, 8, testChunk),
-		Draw(EpochSeed("other", 1, []byte("h")), "crn", files, 8, testChunk),
-		Draw(EpochSeed("test", 1, []byte("h")), "crn2", files, 8, testChunk),
+		Draw(EpochSeed("test", 2, []byte("h")), "crn", files, 8),
+		Draw(EpochSeed("test", 1, []byte("i")), "crn", files, 8),
+		Draw(EpochSeed("other", 1, []byte("h")), "crn", files, 8),
+		Draw(EpochSeed("test", 1, []byte("h")), "crn2", files, 8),
 	} {
 		if slices.Equal(base, other) {
 			t.Fatal("another epoch, app hash, chain or node drew the same challenges")
@@ -68,18 +75,22 @@ func TestDrawBounds(t *testing.T) {
 }
 
 // TestDrawDistribution: even slots follow bytes (a file with 9/10 of the
-// bytes gets ~9/10 of them), odd slots follow files (half each), and the
-// chunks of a file are drawn evenly.
+// bytes gets ~9/10 of them, though its chunks are 64 times smaller: a
+// sha256 file's 4 KiB root chunks), odd slots follow files (half each),
+// and the chunks of a file are drawn evenly.
 func TestDrawDistribution(t *testing.T) {
-	files := []File{{"big", 90 * testChunk}, {"small", 10 * testChunk}}
+	const small = 4096
+	files := []File{{"big", 90 * testChunk, testChunk}, {"small", 10 * testChunk, small}}
 	var even, odd [2]int
 	chunks := make([]int, 90)
+	smallChunks := make([]int, 10*testChunk/small)
 	const epochs = 20_000
 	for e := range epochs {
-		for _, c := range Draw(EpochSeed("test", uint64(e), nil), "crn", files, 2, testChunk) {
+		for _, c := range Draw(EpochSeed("test", uint64(e), nil), "crn", files, 2) {
 			big := 0
 			if c.File == "small" {
 				big = 1
+				smallChunks[c.Index]++
 			} else {
 				chunks[c.Index]++
 			}
@@ -100,6 +111,15 @@ func TestDrawDistribution(t *testing.T) {
 		if n == 0 {
 			t.Errorf("chunk %d of the big file never drawn", i)
 		}
+	}
+	drawn := 0 // 640 chunks of 4 KiB, ~8,000 draws: nearly all drawn
+	for _, n := range smallChunks {
+		if n > 0 {
+			drawn++
+		}
+	}
+	if drawn < len(smallChunks)*95/100 {
+		t.Errorf("%d of the small file's %d chunks drawn", drawn, len(smallChunks))
 	}
 }
 

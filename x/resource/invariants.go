@@ -145,7 +145,7 @@ func (k *Keeper) checkWindow(w *pb.ScoreWindow) error {
 }
 
 func (k *Keeper) checkChallenge(c *pb.ChallengeRecord) error {
-	if c.Index >= proof.Chunks(c.Size, k.params.ChunkSize) {
+	if c.Index >= proof.Chunks(c.Size, k.params.FileChunkSize(c.File)) {
 		return fmt.Errorf("chunk %d of a file of %d bytes", c.Index, c.Size)
 	}
 	if sha := isSHA256File(c.File); sha != (len(c.ChunkRoot) == 32) || (!sha && len(c.ChunkRoot) > 0) {

@@ -103,7 +103,7 @@ func TestProofLifecycle(t *testing.T) {
 	ipfsData := data(1, 5<<20)
 	root, get := ipfsFile(t, ipfsData)
 	shaData := data(2, 3<<20+5)
-	chunkRoot, size, err := proof.ChunkRoot(bytes.NewReader(shaData), int(p.ChunkSize))
+	chunkRoot, size, err := proof.ChunkRoot(bytes.NewReader(shaData), int(p.RootChunkSize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestProofLifecycle(t *testing.T) {
 		}
 		sp := &pb.StorageProof{Node: nodeHash, File: c.File, Epoch: epoch, Index: c.Index, Slot: slot}
 		if c.File == shaHash {
-			sp.Chunk, sp.Path, err = proof.ProveChunk(bytes.NewReader(shaData), int(p.ChunkSize), c.Index)
+			sp.Chunk, sp.Path, err = proof.ProveChunk(bytes.NewReader(shaData), int(p.RootChunkSize), c.Index)
 		} else {
 			sp.Blocks, err = proof.ProveIPFS(context.Background(), get, root, uint64(len(ipfsData)), c.Index*p.ChunkSize, p.Limits())
 		}

@@ -1,6 +1,8 @@
 package resource
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -17,8 +19,11 @@ import (
 // once, in key order, at each epoch's start, so a file stored within an
 // epoch is challenged from the next.
 //
-// Only IPFS files are assigned for now: a sha256 file is challenged over
-// its chunk root, which validators do not attest yet.
+// A sha256 file is challenged over its chunk root, which validators attest
+// with it (AttestedFile.chunk_root, kept in MessageRecord.file_chunk_root):
+// it is assigned once one of its live STOREs has one (the first in
+// FileStores order), and waits unassigned until then (a STORE processed
+// before the chain enabled the module has none).
 func (k *Keeper) SyncFiles(kv state.KV) error {
 	live, err := k.messages.LiveFiles(kv)
 	if err != nil {
@@ -56,26 +61,36 @@ func (k *Keeper) SyncFiles(kv state.KV) error {
 	return nil
 }
 
-// addLive assigns a live file with the size its STOREs attest.
+// addLive assigns a live file with the size its STOREs attest, and a
+// sha256 file with the chunk root they attest.
 func (k *Keeper) addLive(kv state.KV, file string) error {
-	if isSHA256File(file) {
-		return nil
+	sha := isSHA256File(file)
+	if sha && k.params.RootChunkSize == 0 {
+		return nil // no chunk size to challenge it in
 	}
-	if _, err := cid.Decode(file); err != nil {
+	if _, err := cid.Decode(file); !sha && err != nil {
 		return nil // not a CID a proof could walk to
 	}
 	stores, err := k.messages.FileStores(kv, file)
-	if err != nil || len(stores) == 0 {
-		return err
-	}
-	rec, err := k.messages.GetMessage(kv, stores[0])
 	if err != nil {
 		return err
 	}
-	if rec == nil {
-		return fmt.Errorf("file %s names STORE %s, which has no record", file, stores[0])
+	for _, hash := range stores {
+		rec, err := k.messages.GetMessage(kv, hash)
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			return fmt.Errorf("file %s names STORE %s, which has no record", file, hash)
+		}
+		if !sha {
+			return k.AddFile(kv, FileInfo{Hash: file, Size: sizeOf(rec)})
+		}
+		if len(rec.FileChunkRoot) == sha256.Size {
+			return k.AddFile(kv, FileInfo{Hash: file, Size: sizeOf(rec), ChunkRoot: bytes.Clone(rec.FileChunkRoot)})
+		}
 	}
-	return k.AddFile(kv, FileInfo{Hash: file, Size: sizeOf(rec)})
+	return nil
 }
 
 func sizeOf(rec *pb.MessageRecord) uint64 { return rec.FileSize }

@@ -62,15 +62,27 @@ func isSHA256File(hash string) bool {
 	return err == nil
 }
 
+// FileChunkSize is the size of the chunks a file is challenged in, by its
+// hash: root_chunk_size for a sha256 file (the chunks of the root
+// validators attested), chunk_size for an IPFS file (kubo's leaves). A
+// resource node answering challenge index i of a file proves the chunk at
+// byte i·FileChunkSize(file).
+func (p Params) FileChunkSize(hash string) uint64 {
+	if isSHA256File(hash) {
+		return p.RootChunkSize
+	}
+	return p.ChunkSize
+}
+
 // verify checks p answers challenge c under params p's limits and chunk
-// size: hashing and decoding only.
+// sizes: hashing and decoding only.
 func verify(c *pb.ChallengeRecord, p *pb.StorageProof, params Params) error {
 	lim := params.Limits()
 	if isSHA256File(c.File) {
 		if len(p.Blocks) > 0 {
 			return errs.Wrapf(ErrProof, "%s is a sha256 file: send its chunk and path, not blocks", c.File)
 		}
-		if err := proof.VerifyChunk(c.ChunkRoot, c.Size, params.ChunkSize, c.Index, p.Chunk, p.Path, lim); err != nil {
+		if err := proof.VerifyChunk(c.ChunkRoot, c.Size, params.RootChunkSize, c.Index, p.Chunk, p.Path, lim); err != nil {
 			return errs.Wrapf(ErrProof, "chunk %d of %s: %v", c.Index, c.File, err)
 		}
 		return nil
