@@ -73,7 +73,7 @@ func NewClient(timeout time.Duration) *http.Client {
 // goroutine, at any time.
 type Prober struct {
 	c        Config
-	answers  atomic.Pointer[[]*pb.ProbeAnswer] // listed and answered, in (node, epoch, slot) order
+	answers  atomic.Pointer[[]*pb.ProbeAnswer] // listed and answered, in Answers' order
 	entries  map[key]*entry                    // owned by Run's goroutine
 	down     map[string]string                 // node -> reason logged when it began failing
 	readErr  string                            // the last Targets error logged
@@ -137,9 +137,13 @@ func New(c Config) *Prober {
 	return p
 }
 
-// Answers are the verified answers of the slots still listed, in (node,
-// epoch, slot) order, at most limit (limit <= 0: all). It never waits on
-// the network or on Run: ExtendVote calls it while the validator votes.
+// Answers are the verified answers of the slots still listed, at most
+// limit (limit <= 0: all): those whose slots close first (Until) first,
+// then in (node, epoch, slot) order. When a vote extension has room for
+// fewer than the prober holds, the answers that can count for the
+// shortest time go first; the rest travel in the next blocks' extensions
+// while their slots stay open. It never waits on the network or on Run:
+// ExtendVote calls it while the validator votes.
 func (p *Prober) Answers(limit int) []*pb.ProbeAnswer {
 	all := *p.answers.Load()
 	if limit > 0 && len(all) > limit {
@@ -240,8 +244,8 @@ func (p *Prober) refresh() {
 	p.publish()
 }
 
-// dispatch starts probes of the slots due, up to the concurrency bound,
-// those waiting longest first.
+// dispatch starts probes of the slots due, up to the concurrency bound:
+// those waiting longest first, then those closing first.
 func (p *Prober) dispatch(ctx context.Context, results chan<- result, wg *sync.WaitGroup) {
 	free := p.c.Concurrency - p.inflight
 	if free <= 0 || ctx.Err() != nil {
@@ -255,7 +259,7 @@ func (p *Prober) dispatch(ctx context.Context, results chan<- result, wg *sync.W
 		}
 	}
 	slices.SortFunc(due, func(a, b *entry) int {
-		return cmp.Or(a.next.Compare(b.next), keyOf(a.t).compare(keyOf(b.t)))
+		return cmp.Or(a.next.Compare(b.next), cmp.Compare(a.t.Until, b.t.Until), keyOf(a.t).compare(keyOf(b.t)))
 	})
 	for _, e := range due[:min(free, len(due))] {
 		e.busy = true
@@ -320,15 +324,19 @@ func (p *Prober) apply(r result) {
 
 // publish makes the answers of listed slots what Answers returns.
 func (p *Prober) publish() {
-	var out []*pb.ProbeAnswer
-	for k, e := range p.entries {
+	var answered []*entry
+	for _, e := range p.entries {
 		if e.sig != nil {
-			out = append(out, &pb.ProbeAnswer{Node: k.node, Epoch: k.epoch, Slot: k.slot, Signature: e.sig})
+			answered = append(answered, e)
 		}
 	}
-	slices.SortFunc(out, func(a, b *pb.ProbeAnswer) int {
-		return key{a.Node, a.Epoch, a.Slot}.compare(key{b.Node, b.Epoch, b.Slot})
+	slices.SortFunc(answered, func(a, b *entry) int {
+		return cmp.Or(cmp.Compare(a.t.Until, b.t.Until), keyOf(a.t).compare(keyOf(b.t)))
 	})
+	out := make([]*pb.ProbeAnswer, len(answered))
+	for i, e := range answered {
+		out[i] = &pb.ProbeAnswer{Node: e.t.Node, Epoch: e.t.Epoch, Slot: e.t.Slot, Signature: e.sig}
+	}
 	metricAnswered.Set(float64(len(out)))
 	p.answers.Store(&out)
 }

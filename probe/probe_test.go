@@ -186,7 +186,9 @@ func TestInvalidAnswersRefused(t *testing.T) {
 		{"oversized", "body", func(_ *crn, w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte(`{"node":"` + strings.Repeat("x", 1<<20) + `"}`))
 		}},
-		{"500", "status", func(_ *crn, w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusInternalServerError) }},
+		{"500", "status", func(_ *crn, w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "down", http.StatusInternalServerError)
+		}},
 		{"redirect", "status", func(c *crn, w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://127.0.0.1:1/elsewhere", http.StatusFound)
 		}},
@@ -247,12 +249,16 @@ func TestAnswerLeavesWithItsTarget(t *testing.T) {
 	waitFor(t, "no answers", func() bool { return len(p.Answers(0)) == 0 })
 }
 
+// TestAnswersOrderAndLimit: answers come closing first, then by (node,
+// epoch, slot), at most the limit asked.
 func TestAnswersOrderAndLimit(t *testing.T) {
 	l := &list{}
 	var ts []resource.ProbeTarget
 	for _, name := range []string{"c", "a", "b"} {
 		c := newCRN(t, name, honest)
-		ts = append(ts, c.target(2, 1), c.target(1, 3), c.target(2, 0))
+		closing := c.target(1, 3)
+		closing.Until = 50 // epoch 2's slots count until 100
+		ts = append(ts, c.target(2, 1), closing, c.target(2, 0))
 	}
 	l.set(ts...)
 	p, _ := run(t, l, probe.Config{Concurrency: 2})
@@ -261,11 +267,11 @@ func TestAnswersOrderAndLimit(t *testing.T) {
 	for _, a := range p.Answers(0) {
 		got = append(got, fmt.Sprintf("%s/%d/%d", a.Node, a.Epoch, a.Slot))
 	}
-	want := "a/1/3 a/2/0 a/2/1 b/1/3 b/2/0 b/2/1 c/1/3 c/2/0 c/2/1"
+	want := "a/1/3 b/1/3 c/1/3 a/2/0 a/2/1 b/2/0 b/2/1 c/2/0 c/2/1"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("order %v, want %s", got, want)
 	}
-	if four := p.Answers(4); len(four) != 4 || four[3].Node != "b" || four[3].Epoch != 1 {
+	if four := p.Answers(4); len(four) != 4 || four[3].Node != "a" || four[3].Epoch != 2 || four[3].Slot != 0 {
 		t.Fatalf("Answers(4): %v", four)
 	}
 	// The caller owns what it gets.
