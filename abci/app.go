@@ -14,6 +14,7 @@ import (
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/errs"
+	"github.com/alephd/alephd/x/resource"
 )
 
 // Version is reported in Info.
@@ -32,6 +33,7 @@ type Application struct {
 	txs       *txCache
 	snaps     *snapshots
 	attester  Attester
+	prober    Prober
 	eth       EthReader
 	logger    cmtlog.Logger
 	finalized Finalized
@@ -65,6 +67,17 @@ func (s *Application) SetFinalized(fn Finalized) { s.finalized = fn }
 // readers of the stores (the query index, the pinner) follow this height,
 // not the block store's: at this height the results are always there.
 func (s *Application) CommittedHeight() int64 { return s.committed.Load() }
+
+// SetProber makes the node's vote extensions carry the liveness answers p
+// collected. Without one, this validator reports no liveness.
+func (s *Application) SetProber(p Prober) { s.prober = p }
+
+// ProbeTargets lists the liveness probes to make over the committed state
+// (app.ProbeTargets), for the node's prober.
+func (s *Application) ProbeTargets() (targets []resource.ProbeTarget, err error) {
+	s.locked(func() { targets, err = s.app.ProbeTargets() })
+	return targets, err
+}
 
 // LiveFiles lists the files of live STOREs in the committed state, for the
 // content pinner.

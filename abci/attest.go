@@ -30,6 +30,15 @@ type Attester interface {
 	Content(itemHash string) ([]byte, bool)
 }
 
+// Prober is the node's knowledge of resource nodes' liveness: the signed
+// answers to the open slots' probes (app.ProbeTargets) it collected,
+// at most limit, those whose slots close first first. It is outside
+// consensus (each validator probes on its own); a slot is up only when
+// more than 2/3 of the power carry a valid answer.
+type Prober interface {
+	Answers(limit int) []*pb.ProbeAnswer
+}
+
 // pendingScan bounds how many pending STOREs a vote extension considers,
 // nearest deadline first.
 const pendingScan = 4 * attest.MaxVoteFiles
@@ -68,14 +77,42 @@ func (s *Application) ExtendVote(_ context.Context, req *abcitypes.RequestExtend
 	if ext.Eth, err = s.ethVote(); err != nil {
 		return nil, fmt.Errorf("extend vote at %d: %w", req.Height, err)
 	}
+	ext.Probes = s.probeAnswers(req.Height)
 	attest.TrimVote(ext, s.voteBytesLimit(req.Height))
 	return &abcitypes.ResponseExtendVote{VoteExtension: attest.EncodeVote(ext)}, nil
+}
+
+// probeAnswers is what the prober has for the next extension, within
+// DecodeVote's bounds: an answer the others would refuse (and with it this
+// precommit) is dropped. A panicking prober costs the answers, not the
+// files and Ethereum range beside them.
+func (s *Application) probeAnswers(height int64) (out []*pb.ProbeAnswer) {
+	if s.prober == nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger.Error("the prober panicked; voting without liveness answers", "height", height, "panic", r)
+			out = nil
+		}
+	}()
+	for _, a := range s.prober.Answers(attest.MaxVoteProbes) {
+		if len(out) == attest.MaxVoteProbes {
+			break
+		}
+		if err := attest.CheckProbe(a); err != nil {
+			s.logger.Error("the prober gave an answer the bounds refuse; dropped", "height", height, "err", err)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // voteBytesLimit is the largest extension a validator of the set that
 // signs height may vote (attest.VoteBytesLimit). Before the first commit,
 // or if the set cannot be read, it is MaxVoteBytes: the bound a set of up
-// to ~43 validators has anyway.
+// to 28 validators has anyway.
 func (s *Application) voteBytesLimit(height int64) int {
 	var ci app.ChainInfo
 	var err error

@@ -52,6 +52,7 @@ func TestEthRecordBudget(t *testing.T) {
 	for i := range attest.MaxVoteFiles {
 		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32)})
 	}
+	ext.Probes = largestProbes()
 	largest := attest.EncodeVote(ext)
 	if len(largest) > attest.MaxVoteBytes || len(largest) < attest.MaxVoteBytes-32 || !c.verifyExt(largest) {
 		t.Fatalf("the largest extension: %d bytes, limit %d", len(largest), attest.MaxVoteBytes)

@@ -33,7 +33,18 @@ func largestVote() []byte {
 	for i := range attest.MaxVoteFiles {
 		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32)})
 	}
+	ext.Probes = largestProbes()
 	return attest.EncodeVote(ext)
+}
+
+// largestProbes are the most liveness answers an extension may carry,
+// each of the longest node name and the largest epoch and slot.
+func largestProbes() []*pb.ProbeAnswer {
+	out := make([]*pb.ProbeAnswer, attest.MaxVoteProbes)
+	for i := range out {
+		out[i] = &pb.ProbeAnswer{Node: fmt.Sprintf("%0128d", i), Epoch: math.MaxUint64, Slot: math.MaxUint32, Signature: bytes.Repeat([]byte{9}, 64)}
+	}
+	return out
 }
 
 func (c *valChain) verifyExt(ext []byte) bool {

@@ -71,6 +71,7 @@ func New(store *state.Store, opts Options) (*App, error) {
 	a.attest.SetAdmit(a.admitFetched)
 	a.nodes = node.NewKeeper(a.balances)
 	a.resource = resource.NewKeeper(a.nodes, a.messages)
+	a.attest.SetLiveness(liveness{a}) // app/live.go
 	// Every new message's duplicate check is a miss; keep misses off the tree.
 	if err := store.TrackAbsence(message.RecordPrefix); err != nil {
 		return nil, err

@@ -371,12 +371,12 @@ func TestNonInlineContentBudget(t *testing.T) {
 	}
 	c.MustBlock(msgs...)
 	// Each validator also claims files nobody stored, up to the largest
-	// extension VerifyVoteExtension lets through.
-	padded := &pb.VoteExtension{Files: append([]*pb.AttestedFile{}, claims...)}
-	for i := 0; proto.Size(padded) < attest.MaxVoteBytes-200; i++ {
-		padded.Files = append(padded.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: 1 << 40, Sha256: make([]byte, 32)})
-	}
+	// extension VerifyVoteExtension lets through for a set of n.
 	carried := func(n int) int {
+		padded := &pb.VoteExtension{Files: append([]*pb.AttestedFile{}, claims...)}
+		for i := 0; proto.Size(padded) < attest.VoteBytesLimit(n)-200; i++ {
+			padded.Files = append(padded.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: 1 << 40, Sha256: make([]byte, 32)})
+		}
 		votes := make([]attest.Vote, n)
 		for i := range votes {
 			votes[i] = attest.Vote{Power: 1, Ext: padded}
@@ -397,7 +397,11 @@ func TestNonInlineContentBudget(t *testing.T) {
 		}
 		return len(rec.Files)
 	}
-	for _, tc := range []struct{ validators, want int }{{4, 2}, {20, 1}, {40, 0}} {
+	// MaxVoteBytes (~82 kB since extensions carry liveness answers) leaves
+	// 2 MiB of content beside one validator's largest extension, 1 MiB
+	// beside 4, none beside 20 or 40 (whose extensions VoteBytesLimit
+	// shrinks).
+	for _, tc := range []struct{ validators, want int }{{1, 2}, {4, 1}, {20, 0}, {40, 0}} {
 		if got := carried(tc.validators); got != tc.want {
 			t.Errorf("%d validators' largest extensions: the record carries %d 1 MiB contents, want %d", tc.validators, got, tc.want)
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/payment"
+	"github.com/alephd/alephd/x/resource"
 )
 
 // MessageKeeper is what attestation reads and changes of STORE messages:
@@ -33,6 +34,15 @@ type Balances interface {
 	// start block until a range is).
 	Reported(kv state.KV, source string) (uint64, error)
 	ApplyEth(kv state.KV, u *pb.EthUpdate) ([]string, error)
+}
+
+// Liveness is where attested liveness answers go: x/resource tallies
+// the answers votes carry into the slots seen up, and marks them. The app
+// gives it (x/resource's Keeper, with the chain id it verifies answers
+// for); a keeper without one attests no liveness.
+type Liveness interface {
+	TallyLive(kv state.KV, votes []resource.LiveVote, total int64) ([]*pb.ProbeSlot, error)
+	ApplyLive(kv state.KV, slots []*pb.ProbeSlot) error
 }
 
 // BalancesChanged carries out the consequences of balances that changed:

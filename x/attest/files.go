@@ -41,6 +41,13 @@ func (k *Keeper) Apply(kv state.KV, env message.Env, rec *pb.Attestation, fx *me
 			return err
 		}
 	}
+	if k.live != nil && len(rec.Live) > 0 {
+		// Slots seen up (x/resource): checked against the evidence, so
+		// marked as they are.
+		if err := k.live.ApplyLive(kv, rec.Live); err != nil {
+			return err
+		}
+	}
 	if rec.Eth != nil {
 		return k.applyEth(kv, env, rec.Eth, fx)
 	}

@@ -28,7 +28,13 @@ type Keeper struct {
 	eth *balance.EthParams
 	// admit applies attested non-inline content (SetAdmit).
 	admit Admit
+	// live tallies and applies liveness answers (SetLiveness), nil if
+	// none.
+	live Liveness
 }
+
+// SetLiveness gives the keeper what tallies and applies liveness answers.
+func (k *Keeper) SetLiveness(l Liveness) { k.live = l }
 
 // NewKeeper returns a keeper over the messages it attests and the payments
 // that charge them, the balances it attests and what follows their change.

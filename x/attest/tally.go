@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/resource"
 )
 
 // backed reports whether power is more than 2/3 of total. Voting power is
@@ -99,11 +100,26 @@ func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, 
 		}
 		rec.Files = append(rec.Files, e)
 	}
+	if k.live != nil {
+		lv := make([]resource.LiveVote, 0, len(votes))
+		for _, v := range votes {
+			if len(v.Ext.GetProbes()) > 0 {
+				lv = append(lv, resource.LiveVote{Power: v.Power, Answers: v.Ext.GetProbes()})
+			}
+		}
+		live, err := k.live.TallyLive(kv, lv, total)
+		if err != nil {
+			return nil, err
+		}
+		rec.Live = live
+	}
 	return rec, nil
 }
 
 // Empty reports whether a record attests nothing.
-func Empty(rec *pb.Attestation) bool { return len(rec.GetFiles()) == 0 && rec.GetEth() == nil }
+func Empty(rec *pb.Attestation) bool {
+	return len(rec.GetFiles()) == 0 && rec.GetEth() == nil && len(rec.GetLive()) == 0
+}
 
 // Check returns an error unless rec lists exactly what Tally finds in kv
 // for votes: a claim added, dropped, changed or reordered is refused. An
@@ -124,6 +140,14 @@ func (k Keeper) Check(kv state.KV, rec *pb.Attestation, votes []Vote, total int6
 		}
 		if err := k.checkContent(i, f); err != nil {
 			return err
+		}
+	}
+	if len(want.Live) != len(rec.Live) {
+		return fmt.Errorf("%w: it lists %d live slots, the evidence shows %d", ErrRecordMismatch, len(rec.Live), len(want.Live))
+	}
+	for i, s := range rec.Live {
+		if !proto.Equal(want.Live[i], s) {
+			return fmt.Errorf("%w: live slot %d is %v, the evidence shows %v", ErrRecordMismatch, i, s, want.Live[i])
 		}
 	}
 	return k.checkEth(kv, rec.Eth, votes, total)

@@ -13,8 +13,9 @@ import (
 
 // MaxVoteBytes is the largest vote extension DecodeVote's bounds allow,
 // encoded canonically: MaxVoteFiles files of the longest item_hash, the
-// largest size, a sha256 and a chunk root each, and an Ethereum vote of the largest
-// blocks and pages. Every extension a validator signs travels again in
+// largest size, a sha256 and a chunk root each, an Ethereum vote of the
+// largest blocks and pages, and MaxVoteProbes liveness answers of the
+// longest node name and the largest epoch and slot. Every extension a validator signs travels again in
 // the next block's record as evidence; an extension CometBFT's own 1 MiB cap lets
 // through could make that record too large for any block, and a third of
 // the power could then halt the chain.
@@ -26,14 +27,19 @@ func maxVoteBytes() int {
 	for range MaxVoteFiles {
 		ext.Files = append(ext.Files, f)
 	}
+	a := &pb.ProbeAnswer{Node: strings.Repeat("x", maxProbeNode), Epoch: math.MaxUint64, Slot: math.MaxUint32, Signature: make([]byte, probeSigLen)}
+	for range MaxVoteProbes {
+		ext.Probes = append(ext.Probes, a)
+	}
 	return proto.Size(ext)
 }
 
 // VoteBytesLimit is the largest extension a validator of a set of n may
 // sign: MaxVoteBytes, or less when n extensions that large would take more
 // of the block than it leaves the extended commit (BlockBytes less
-// recordReserve; each vote adds voteOverhead). With up to ~43 validators
-// that is MaxVoteBytes; with 100, ~23 kB (about 110 files). Without it, the
+// recordReserve; each vote adds voteOverhead). With up to 28 validators
+// that is MaxVoteBytes (~82 kB); with 100, ~23 kB (about 110 files, or
+// 160 liveness answers). Without it, the
 // extended commit of a large set grows past any block once its validators
 // report many pending files (honest ones included), and the chain halts:
 // every record would be too large, and all the height's rounds share one
@@ -45,27 +51,38 @@ func VoteBytesLimit(n int) int {
 	return max(min(MaxVoteBytes, share), 0)
 }
 
-// TrimVote drops ext's last files (the furthest deadlines: ExtendVote
-// lists the nearest first) until its encoding takes at most limit bytes.
-// The Ethereum vote stays: it is small, and its ranges advance one at a
-// time.
+// TrimVote drops ext's last liveness answers, then its last files (the
+// furthest deadlines: ExtendVote lists the nearest first), until its
+// encoding takes at most limit bytes. Answers go first: a STORE whose
+// file is not attested by its deadline is rejected for good, while an
+// answer left out can travel in the next blocks' extensions for as long
+// as its slot is open (up to two slots), and a slot is lost only if more
+// than a third of the power leaves it out throughout. The Ethereum vote
+// stays: it is small, and its ranges advance one at a time.
 func TrimVote(ext *pb.VoteExtension, limit int) {
 	if proto.Size(ext) <= limit {
 		return
 	}
-	// An encoding is its fields one after the other: each file adds what
-	// an extension of that file alone takes.
-	files := ext.Files
-	ext.Files = nil
+	// An encoding is its fields one after the other: each file or answer
+	// adds what an extension of it alone takes.
+	files, probes := ext.Files, ext.Probes
+	ext.Files, ext.Probes = nil, nil
 	size := proto.Size(ext)
 	for i, f := range files {
 		size += proto.Size(&pb.VoteExtension{Files: []*pb.AttestedFile{f}})
 		if size > limit {
-			files = files[:i]
+			files, probes = files[:i], nil
 			break
 		}
 	}
-	ext.Files = files
+	for i, a := range probes {
+		size += proto.Size(&pb.VoteExtension{Probes: []*pb.ProbeAnswer{a}})
+		if size > limit {
+			probes = probes[:i]
+			break
+		}
+	}
+	ext.Files, ext.Probes = files, probes
 }
 
 // CheckVoteBytes is what a validator requires of another's vote extension
