@@ -4,4 +4,12 @@
 // after block, with every invariant checked after each block. The same seed
 // always gives the same app hash at every height; a failure names the seed
 // that reproduces it.
+//
+// The resource scenario (TestSimulationResources) runs the same mix with
+// x/resource on and resource nodes registered, linked and answering their
+// storage challenges through the real transaction path: honest nodes with
+// proofs built from files imported into the embedded IPFS store, liars
+// with tampered, misdirected or replayed proofs, silent nodes with
+// nothing. A twin chain that never sees the refused proofs must keep the
+// same app hash, so a refused proof provably changes nothing.
 package simulation

@@ -30,13 +30,27 @@ func config(t *testing.T) Config {
 // block checks every invariant (apptest); a failure names the seed.
 func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 	t.Helper()
+	return runWith(t, cfg, nil)
+}
+
+// runWith is run with resource nodes (res, if not nil) beside the message
+// mix: their messages and attested files join the generator's, their
+// proofs follow the block's messages, and res checks each block after it
+// is committed.
+func runWith(t *testing.T, cfg Config, res *resourceRun) (*apptest.Chain, [][]byte, int) {
+	t.Helper()
 	defer func() {
 		if t.Failed() {
-			t.Logf("reproduce with: SIM_SEED=%d SIM_BLOCKS=%d go test ./simulation/", cfg.Seed, cfg.Blocks)
+			t.Logf("reproduce with: SIM_SEED=%d SIM_BLOCKS=%d go test -run %s ./simulation/", cfg.Seed, cfg.Blocks, t.Name())
 		}
 	}()
 	g := newGenerator(cfg)
-	c := apptest.New(t, g.genesis())
+	var c *apptest.Chain
+	if res != nil {
+		c = res.start(t, cfg, g.genesis())
+	} else {
+		c = apptest.New(t, g.genesis())
+	}
 	var hashes [][]byte
 	accepted, removing, removed := 0, 0, 0
 	stores := map[string]int{}  // attestation outcomes
@@ -49,13 +63,22 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 		for i := 0; i < cfg.MsgsPerBlock; i++ {
 			msgs = append(msgs, g.next(at))
 		}
-		var results []app.TxResult
-		if eth := g.ethRange(); len(files) > 0 || eth != nil {
-			txs := [][]byte{app.EncodeAttestation(&pb.Attestation{Files: files, Eth: eth})}
-			for _, m := range msgs {
-				txs = append(txs, apptest.Tx(m))
-			}
-			results = c.BlockTxs(txs...)
+		eth := g.ethRange()
+		var extra [][]byte
+		if res != nil {
+			files = append(files, res.sim.attested()...)
+			extra = res.txs(t, c, b, cfg.Blocks, at)
+		}
+		var txs [][]byte
+		record := len(files) > 0 || eth != nil
+		if record {
+			txs = append(txs, app.EncodeAttestation(&pb.Attestation{Files: files, Eth: eth}))
+		}
+		for _, m := range msgs {
+			txs = append(txs, apptest.Tx(m))
+		}
+		results := c.BlockTxs(append(txs, extra...)...)
+		if record {
 			if eth != nil {
 				ethRanges++
 			}
@@ -66,11 +89,14 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 					stores[sc.Status]++
 				}
 			}
-			results = results[1:]
-		} else {
-			results = c.Block(msgs...)
 		}
-		for _, r := range results {
+		if res != nil {
+			res.after(t, c, txs, results[len(txs):])
+		}
+		if record {
+			results = results[1:]
+		}
+		for _, r := range results[:len(msgs)] {
 			if r.Code == 0 {
 				accepted++
 			}
@@ -97,6 +123,9 @@ func run(t *testing.T, cfg Config) (*apptest.Chain, [][]byte, int) {
 	}
 	t.Logf("seed %d: %d messages entered removing, %d were removed; STOREs: %v; node operations: %v; Ethereum ranges: %d", cfg.Seed, removing, removed, stores, nodeOps, ethRanges)
 	checkEth(t, c, g, cfg.Seed)
+	if res != nil { // the mix is thinner beside resource nodes: its outcomes are the other runs' to check
+		return c, hashes, accepted
+	}
 	if nodeOps["create-node"] == 0 || nodeOps["stake-split"]+nodeOps["stake"] == 0 || nodeOps["refused"] == 0 {
 		t.Errorf("seed %d: node operations %v; the mix should create nodes, stake on them and refuse some", cfg.Seed, nodeOps)
 	}

@@ -1,0 +1,179 @@
+package simulation
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/errs"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/resource"
+	"github.com/alephd/alephd/x/resource/proof"
+)
+
+// proofTx is a storage proof transaction a simulated node sends, and what
+// the chain must do with it: accept it (want nil) or refuse it with want.
+type proofTx struct {
+	tx   []byte
+	sp   *pb.StorageProof
+	kind string // "honest", or the lie it tells
+	want *errs.Error
+}
+
+// slotID names one challenge.
+type slotID struct {
+	epoch uint64
+	node  string
+	slot  uint32
+}
+
+// proofs are the storage proof transactions the nodes send in the block
+// at height h, from the challenges in committed state snap. Each node not
+// silent answers its epoch's challenges at one seeded height of the proof
+// window: an honest node every one with a valid proof; a liar each one
+// either validly or with a lie (a tampered chunk, a wrong path, a
+// signature for another chain), which leaves that challenge unanswered.
+// Liars also replay proofs accepted earlier (answered, or past their
+// deadline) and sign proofs for other nodes' challenges.
+func (r *resourceSim) proofs(snap state.KV, h int64, answered map[slotID]bool) ([]proofTx, error) {
+	k := resource.NewKeeper(nil, nil)
+	if err := k.LoadParams(snap); err != nil {
+		return nil, err
+	}
+	e, first := r.params.Epoch(h)
+	deadline := r.params.Deadline(e)
+	if h <= first || h > deadline {
+		return nil, nil
+	}
+	var out []proofTx
+	for _, n := range r.crns {
+		if n.does == silent {
+			continue
+		}
+		at, ok := n.answerAt[e]
+		if !ok {
+			at = first + 1 + r.rng.Int63n(deadline-first)
+			n.answerAt[e] = at
+		}
+		if at == h {
+			for slot := range r.params.ChallengesPerEpoch {
+				id := slotID{e, n.hash, slot}
+				ch, err := k.Challenge(snap, e, n.hash, slot)
+				if err != nil {
+					return nil, err
+				}
+				if ch == nil || answered[id] {
+					continue
+				}
+				answered[id] = true
+				p, err := r.answer(n, e, slot, ch)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, p)
+			}
+		}
+		if n.does == liar && r.rng.Intn(3) == 0 {
+			p, ok, err := r.extraLie(snap, k, n, e, h)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// prove builds a valid, unsigned proof of n's challenge from the blocks
+// the simulation imported: what a node holding the file sends.
+func (r *resourceSim) prove(nodeHash string, e uint64, slot uint32, ch *pb.ChallengeRecord, index uint64) (*pb.StorageProof, error) {
+	root, err := cid.Decode(ch.File)
+	if err != nil {
+		return nil, err
+	}
+	sp := &pb.StorageProof{Node: nodeHash, File: ch.File, Epoch: e, Index: ch.Index, Slot: slot}
+	sp.Blocks, err = proof.ProveIPFS(context.Background(), r.get, root, ch.Size, index*r.params.ChunkSize, r.params.Limits())
+	if err != nil {
+		return nil, fmt.Errorf("prove chunk %d of %s: %w", index, ch.File, err)
+	}
+	return sp, nil
+}
+
+// signed signs sp with key for chain and encodes it.
+func signed(sp *pb.StorageProof, chain string, n *crn) ([]byte, error) {
+	if err := resource.SignProof(chain, sp, n.key); err != nil {
+		return nil, err
+	}
+	return app.EncodeStorageProof(sp), nil
+}
+
+// answer is n's answer to one of its challenges: valid, or (a liar, one
+// time in two) a lie the chain refuses.
+func (r *resourceSim) answer(n *crn, e uint64, slot uint32, ch *pb.ChallengeRecord) (proofTx, error) {
+	kind := "honest"
+	if n.does == liar && r.rng.Intn(2) == 0 {
+		kind = []string{"tampered chunk", "wrong path", "another chain"}[r.rng.Intn(3)]
+	}
+	sp, err := r.prove(n.hash, e, slot, ch, ch.Index)
+	if err != nil {
+		return proofTx{}, err
+	}
+	chain, want := resourceChainID, (*errs.Error)(nil)
+	switch kind {
+	case "tampered chunk": // one byte of the leaf changed
+		leaf := sp.Blocks[len(sp.Blocks)-1]
+		leaf[len(leaf)-1] ^= 0x01
+		want = resource.ErrProof
+	case "wrong path":
+		if chunks := proof.Chunks(ch.Size, r.params.ChunkSize); chunks > 1 {
+			// the path to another chunk, for this one
+			other, err := r.prove(n.hash, e, slot, ch, (ch.Index+1)%chunks)
+			if err != nil {
+				return proofTx{}, err
+			}
+			sp.Blocks = other.Blocks
+		} else { // a one-block file: a block past the leaf
+			sp.Blocks = append(sp.Blocks, sp.Blocks[0])
+		}
+		want = resource.ErrProof
+	case "another chain":
+		chain, want = "another-chain", resource.ErrSignature
+	}
+	tx, err := signed(sp, chain, n)
+	return proofTx{tx: tx, sp: sp, kind: kind, want: want}, err
+}
+
+// extraLie is a liar's extra transaction in the block at h of epoch e: a
+// replay of a proof accepted earlier (refused as answered, or as past its
+// deadline if it was another epoch's), or a valid proof of another node's
+// open challenge signed with the liar's key.
+func (r *resourceSim) extraLie(snap state.KV, k *resource.Keeper, n *crn, e uint64, h int64) (proofTx, bool, error) {
+	if len(r.accepted) > 0 && r.rng.Intn(2) == 0 {
+		p := r.accepted[r.rng.Intn(len(r.accepted))]
+		want := resource.ErrAnswered
+		if p.sp.Epoch != e || h > r.params.Deadline(p.sp.Epoch) {
+			want = resource.ErrDeadline
+		}
+		return proofTx{tx: p.tx, sp: p.sp, kind: "replay", want: want}, true, nil
+	}
+	other := r.crns[r.rng.Intn(len(r.crns))]
+	if other == n {
+		return proofTx{}, false, nil
+	}
+	slot := uint32(r.rng.Intn(int(r.params.ChallengesPerEpoch)))
+	ch, err := k.Challenge(snap, e, other.hash, slot)
+	if err != nil || ch == nil {
+		return proofTx{}, false, err
+	}
+	sp, err := r.prove(other.hash, e, slot, ch, ch.Index)
+	if err != nil {
+		return proofTx{}, false, err
+	}
+	tx, err := signed(sp, resourceChainID, n)
+	return proofTx{tx: tx, sp: sp, kind: "another node's challenge", want: resource.ErrSignature}, true, err
+}
