@@ -90,7 +90,7 @@ type Node struct {
 	done  chan struct{}
 	api   *api.Server
 	files *content.Store
-	bg    sync.WaitGroup // the fetcher and the pinner
+	bg    sync.WaitGroup // the fetcher, the pinner and the prober
 	// APIAddress is where the HTTP API listens, if it runs.
 	APIAddress string
 	// Eth is the Ethereum token reader, if the node has an eth_rpc and
@@ -199,6 +199,8 @@ func Start(home string, o Options) (*Node, error) {
 		}
 	}
 	abciApp.SetLogger(logger.With("module", "alephd"))
+	prober := &laterProber{} // runs once the chain turns out to enable liveness
+	abciApp.SetProber(prober)
 	var recent *recentBlocks // the index's hand-off; only a node with an API has an index to feed
 	if o.APIAddr != "" {
 		recent = newRecentBlocks()
@@ -238,6 +240,11 @@ func Start(home string, o Options) (*Node, error) {
 	go func() {
 		defer node.bg.Done()
 		pinner.Run(ctx, pinPoll, func(msg string, kv ...any) { logger.Error(msg, kv...) })
+	}()
+	node.bg.Add(1)
+	go func() {
+		defer node.bg.Done()
+		runProber(ctx, prober, abciApp, node.RPC, n.GenesisDoc().ChainID, ac, logger.With("module", "probe"))
 	}()
 	if o.APIAddr != "" {
 		node.api = api.New(idx, apiBackend{node}, files)
