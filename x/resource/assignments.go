@@ -61,15 +61,22 @@ func (k *Keeper) AddFile(kv state.KV, f FileInfo) error {
 	if err != nil {
 		return err
 	}
+	excluded, err := k.Excluded(kv, f.Hash)
+	if err != nil {
+		return err
+	}
 	a := &pb.FileAssignment{Size: f.Size, ChunkRoot: f.ChunkRoot}
-	return k.setHolders(kv, f.Hash, a, Assign(f.Hash, members, int(k.params.Replicas)))
+	return k.setHolders(kv, f.Hash, a, k.assignFile(f.Hash, members, excluded))
 }
 
 // RemoveFile releases a file whose last live STORE is gone: its holders
-// are no longer challenged on it.
+// are no longer challenged on it, and its exclusions go.
 func (k *Keeper) RemoveFile(kv state.KV, hash string) error {
 	a, err := k.Assignment(kv, hash)
 	if err != nil || a == nil {
+		return err
+	}
+	if err := k.dropExclusions(kv, hash); err != nil {
 		return err
 	}
 	for _, n := range a.Nodes {
@@ -109,7 +116,9 @@ func (k *Keeper) setHolders(kv state.KV, file string, a *pb.FileAssignment, node
 // holder left, it has fewer holders than it should, or a joining node
 // outranks its weakest holder (Outranks); the others cost one hash per
 // joining node and one for the weakest holder. Only changed holdings are
-// written. It returns how many files changed holders.
+// written. A file with exclusions (exclusions.go) is always re-ranked:
+// its excluded nodes rank below the others. It returns how many files
+// changed holders.
 func (k *Keeper) Refresh(kv state.KV) (int, error) {
 	now, err := k.Candidates(kv)
 	if err != nil {
@@ -163,14 +172,19 @@ func (k *Keeper) Refresh(kv state.KV) (int, error) {
 	for _, c := range now {
 		weights[c.Node] = c.Weight
 	}
+	excluded, err := k.exclusionsByFile(kv)
+	if err != nil {
+		return 0, err
+	}
 	replicas := int(k.params.Replicas)
 	full := min(replicas, len(now))
 	moved := 0
 	for _, f := range files {
-		if !k.mayMove(f.hash, f.a.Nodes, left, joined, weights, full) {
+		ex := excluded[f.hash]
+		if len(ex) == 0 && !k.mayMove(f.hash, f.a.Nodes, left, joined, weights, full) {
 			continue
 		}
-		nodes := Assign(f.hash, now, replicas)
+		nodes := k.assignFile(f.hash, now, ex)
 		if slices.Equal(nodes, f.a.Nodes) {
 			continue
 		}

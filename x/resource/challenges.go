@@ -99,12 +99,15 @@ func (k *Keeper) ApplyProof(kv state.KV, height int64, p *pb.StorageProof) error
 // goes into its score window, and the challenges are deleted. It runs at
 // the epoch's deadline, after the block's proofs. The nodes are judged
 // later, once, at the epoch's last height (FinishEpoch), on their proofs
-// and liveness together.
+// and liveness together. Each file a node failed a challenge on moves to
+// another node, and the node is excluded from it for a while
+// (settleFailures).
 func (k *Keeper) CloseEpoch(kv state.KV, epoch uint64) error {
 	prefix := epochChallengesPrefix(epoch)
 	type entry struct {
 		key  []byte
 		node string
+		file string
 		pass bool
 	}
 	var entries []entry
@@ -116,12 +119,13 @@ func (k *Keeper) CloseEpoch(kv state.KV, epoch uint64) error {
 		if bad = errors.Join(r.Err(), proto.Unmarshal(v, c)); bad != nil {
 			return false
 		}
-		entries = append(entries, entry{key: bytes.Clone(key), node: nodeHash, pass: c.Passed})
+		entries = append(entries, entry{key: bytes.Clone(key), node: nodeHash, file: c.File, pass: c.Passed})
 		return true
 	})
 	if err = errors.Join(err, bad); err != nil {
 		return err
 	}
+	var failed []failure
 	for i := 0; i < len(entries); { // entries are grouped by node, in key order
 		t := &pb.EpochTally{Epoch: epoch}
 		j := i
@@ -129,6 +133,8 @@ func (k *Keeper) CloseEpoch(kv state.KV, epoch uint64) error {
 			t.Issued++
 			if entries[j].pass {
 				t.Passed++
+			} else {
+				failed = append(failed, failure{node: entries[j].node, file: entries[j].file})
 			}
 			if err := kv.Delete(entries[j].key); err != nil {
 				return err
@@ -139,5 +145,6 @@ func (k *Keeper) CloseEpoch(kv state.KV, epoch uint64) error {
 		}
 		i = j
 	}
-	return nil
+	// A failed challenge moves its file off the node (exclusions.go).
+	return k.settleFailures(kv, epoch, failed)
 }

@@ -36,6 +36,9 @@ type Genesis struct {
 	// before.
 	Slots []GenesisSlot `json:"slots,omitempty"`
 	Up    []GenesisUp   `json:"up,omitempty"`
+	// Exclusions are the nodes excluded from files after failing their
+	// challenges (exclusions.go); absent when none.
+	Exclusions []Exclusion `json:"exclusions,omitempty"`
 }
 
 // GenesisSlot is one open liveness slot and its nonce (hex).
@@ -96,7 +99,7 @@ func (g Genesis) Validate() error {
 	if err := g.Params.Validate(); err != nil {
 		return fmt.Errorf("resource params: %w", err)
 	}
-	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0 || len(g.Members) > 0 || len(g.Files) > 0 || len(g.ZeroScores) > 0 || len(g.Slots) > 0 || len(g.Up) > 0) {
+	if !g.Params.Enabled && (len(g.Windows) > 0 || len(g.Challenges) > 0 || len(g.Members) > 0 || len(g.Files) > 0 || len(g.ZeroScores) > 0 || len(g.Slots) > 0 || len(g.Up) > 0 || len(g.Exclusions) > 0) {
 		return errors.New("resource: state on a chain that does not enable the module")
 	}
 	for _, m := range g.Members {
@@ -112,6 +115,11 @@ func (g Genesis) Validate() error {
 	for _, sl := range g.Slots {
 		if b, err := hex.DecodeString(sl.Nonce); err != nil || len(b) != sha256.Size {
 			return fmt.Errorf("resource: slot %d/%d: the nonce must be 32 bytes in hex", sl.Epoch, sl.Slot)
+		}
+	}
+	for _, e := range g.Exclusions {
+		if e.File == "" || e.Node == "" {
+			return fmt.Errorf("resource: exclusion of %q from %q: needs a node and a file", e.Node, e.File)
 		}
 	}
 	for _, u := range g.Up {
@@ -197,6 +205,11 @@ func (k *Keeper) Init(kv state.KV, g Genesis) error {
 		nodes := a.Nodes
 		a.Nodes = nil
 		if err := k.setHolders(kv, f.Hash, a, nodes); err != nil {
+			return err
+		}
+	}
+	for _, e := range g.Exclusions {
+		if err := k.setExclusion(kv, e); err != nil {
 			return err
 		}
 	}
@@ -289,7 +302,11 @@ func (k *Keeper) Export(kv state.KV) (Genesis, error) {
 		g.Files = append(g.Files, GenesisFile{Hash: hash, Assignment: protoJSON(a)})
 		return true
 	})
-	return g, errors.Join(err, bad)
+	if err = errors.Join(err, bad); err != nil {
+		return g, err
+	}
+	g.Exclusions, err = k.Exclusions(kv)
+	return g, err
 }
 
 // protoJSON is m in protobuf JSON, compacted: protojson's own spacing is

@@ -22,8 +22,11 @@ import (
 //   - a zero-score count is 1 to zero_score_epochs-1 (it unlinks at that);
 //   - an open liveness slot is one the params open, with a 32-byte nonce,
 //     and a slot marked up is one the params open (checkLiveness);
-//   - every file is held by exactly Assign over the members, and the
-//     holdings index lists exactly those (file, node) pairs.
+//   - every file is held by exactly Assign over the members (its excluded
+//     nodes ranked after the others, assignFile), and the holdings index
+//     lists exactly those (file, node) pairs;
+//   - every exclusion is indexed by its expiry and names an assigned file
+//     (checkExclusions).
 func (k *Keeper) Invariants(kv state.KV) error {
 	var bad error
 	prefix := []byte{ModulePrefix, prefixWindow}
@@ -74,11 +77,18 @@ func (k *Keeper) Invariants(kv state.KV) error {
 	if err := k.checkLiveness(kv); err != nil {
 		return err
 	}
+	if err := k.checkExclusions(kv); err != nil {
+		return err
+	}
 	return k.checkAssignments(kv)
 }
 
 func (k *Keeper) checkAssignments(kv state.KV) error {
 	members, err := k.Members(kv)
+	if err != nil {
+		return err
+	}
+	excluded, err := k.exclusionsByFile(kv)
 	if err != nil {
 		return err
 	}
@@ -92,7 +102,7 @@ func (k *Keeper) checkAssignments(kv state.KV) error {
 		if bad = errors.Join(r.Err(), proto.Unmarshal(v, a)); bad != nil {
 			return false
 		}
-		if want := Assign(hash, members, int(k.params.Replicas)); !slices.Equal(a.Nodes, want) {
+		if want := k.assignFile(hash, members, excluded[hash]); !slices.Equal(a.Nodes, want) {
 			bad = fmt.Errorf("file %s is held by %v, its assignment is %v", hash, a.Nodes, want)
 			return false
 		}

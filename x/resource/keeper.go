@@ -113,7 +113,8 @@ func (k *Keeper) judge(kv state.KV, nodeHash string, w *pb.ScoreWindow) error {
 }
 
 // Candidates are the resource nodes files may be assigned to: linked to an
-// active CCN, in hash order, each weighing its declared capacity (Weight).
+// active CCN, in hash order, each weighing its declared capacity (Weight),
+// at most max_weight.
 func (k *Keeper) Candidates(kv state.KV) ([]Candidate, error) {
 	crns, err := k.nodes.ResourceCandidates(kv)
 	if err != nil {
@@ -121,9 +122,22 @@ func (k *Keeper) Candidates(kv state.KV) ([]Candidate, error) {
 	}
 	out := make([]Candidate, len(crns))
 	for i, r := range crns {
-		out[i] = Candidate{Node: r.Hash, Weight: Weight(r.Capacity)}
+		out[i] = Candidate{Node: r.Hash, Weight: CappedWeight(r.Capacity, k.params.MaxWeight)}
 	}
 	return out, nil
+}
+
+// CappedWeight is Weight(capacity), at most maxWeight (0: no cap). Capacity
+// is declared, not proven: without a cap, a node declaring an absurd
+// capacity would take one replica of nearly every file (and, failing
+// them, leave them each one replica short until it is unlinked). With it,
+// its share is at most maxWeight over the total.
+func CappedWeight(capacity, maxWeight uint64) uint64 {
+	w := Weight(capacity)
+	if maxWeight > 0 {
+		w = min(w, maxWeight)
+	}
+	return w
 }
 
 // GiB is a weight unit: a node's weight is its declared capacity in GiB.

@@ -18,6 +18,8 @@ const (
 	prefixHolding   byte = 0x04 // node hash, file hash -> (present): the node's files
 	prefixMember    byte = 0x05 // node hash -> weight (uvarint): the nodes assignments follow
 	prefixZero      byte = 0x06 // node hash -> epochs (uvarint) its score has closed at 0 in a row
+	prefixExcluded  byte = 0x07 // file hash, node hash -> until epoch (uvarint): node excluded from file (exclusions.go)
+	prefixExpiry    byte = 0x08 // until epoch, file hash, node hash -> (present): exclusions by expiry
 	prefixNonce     byte = 0x09 // epoch, slot -> nonce: the liveness slots open (liveness.go)
 	prefixUp        byte = 0x0a // epoch, node hash, slot -> (present): slots a node was seen up in
 )
