@@ -233,58 +233,108 @@ type liveSubject struct {
 
 // TallyLive is the slots that votes, out of total power, show up in state
 // kv (the committed state the record is checked over), sorted by (epoch,
-// node, slot): those for which validators holding more than 2/3 of total
-// carry a valid answer. An answer is valid if its slot is open (its nonce
-// in kv), the node is a member with a registered key, the slot is not yet
-// up for it, and the signature verifies (VerifyProbe over chainID and the
-// slot's nonce). A validator counts once per subject. Each distinct answer
-// (subject and signature) is verified once, so the cost is bounded by the
-// distinct answers, not by how many validators repeat them. Pure function
-// of kv and the votes: the proposer builds Attestation.live with it and
-// every validator checks the record against it.
+// node, slot): those for which the validators carrying a valid answer
+// hold more than 2/3 of total. An answer is valid if its slot is open (its
+// nonce in kv), the node is a member with a registered key, the slot is
+// not yet up for it, and the signature verifies (VerifyProbe over chainID
+// and the slot's nonce). A validator counts once per subject, however many
+// answers it carries for it.
+//
+// Verification is the cost, so it is spent only where it can decide
+// something. A subject that the validators carrying any answer for it
+// cannot back (at most 2/3 of the power) is skipped unread. Otherwise its
+// distinct signatures are verified, most-carried first, each once, until
+// the valid ones reach more than 2/3 or the rest could not: honest nodes
+// sign deterministically (RFC 6979), so the honest validators' answers to
+// one slot share one signature and one verification settles it, whatever
+// garbage a third of the power adds beside it. The result does not depend
+// on that order, only the work does. Pure function of kv and the votes:
+// the proposer builds Attestation.live with it and every validator checks
+// the record against it.
 func (k *Keeper) TallyLive(kv state.KV, chainID string, votes []LiveVote, total int64) ([]*pb.ProbeSlot, error) {
 	if k.params.Slots() == 0 {
 		return nil, nil
 	}
-	type answer struct {
-		liveSubject
-		sig string
+	type group struct {
+		sig    []byte
+		voters []int // indexes in votes
+		power  int64
 	}
-	verified := map[answer]bool{}
-	subjects := map[liveSubject]*subjectInfo{}
-	power := map[liveSubject]int64{}
-	var order []liveSubject
-	for _, v := range votes {
-		seen := map[liveSubject]bool{}
+	type claims struct {
+		subject liveSubject
+		groups  []*group
+		bySig   map[string]int // index in groups
+		power   int64          // of the validators carrying any answer
+	}
+	bySubject := map[liveSubject]*claims{}
+	var order []*claims
+	for vi, v := range votes {
+		carried := map[liveSubject]bool{}
 		for _, a := range v.Answers {
 			s := liveSubject{a.GetNode(), a.GetEpoch(), a.GetSlot()}
-			if seen[s] {
-				continue
+			c := bySubject[s]
+			if c == nil {
+				c = &claims{subject: s, bySig: map[string]int{}}
+				bySubject[s] = c
+				order = append(order, c)
 			}
-			key := answer{s, string(a.GetSignature())}
-			ok, done := verified[key]
-			if !done {
-				info, err := k.subject(kv, subjects, s)
-				if err != nil {
-					return nil, err
-				}
-				ok = info.open && VerifyProbe(info.pubkey, chainID, s.node, s.epoch, s.slot, info.nonce, a.GetSignature())
-				verified[key] = ok
+			if !carried[s] {
+				carried[s] = true
+				c.power += v.Power
 			}
+			i, ok := c.bySig[string(a.GetSignature())]
 			if !ok {
-				continue
+				i = len(c.groups)
+				c.bySig[string(a.GetSignature())] = i
+				c.groups = append(c.groups, &group{sig: a.GetSignature()})
 			}
-			seen[s] = true
-			if _, counted := power[s]; !counted {
-				order = append(order, s)
+			// Votes are read in order: a validator already in the group
+			// is its last voter.
+			if g := c.groups[i]; len(g.voters) == 0 || g.voters[len(g.voters)-1] != vi {
+				g.voters = append(g.voters, vi)
+				g.power += v.Power
 			}
-			power[s] += v.Power
 		}
 	}
+	backs := func(p int64) bool { return p*3 > total*2 } // power is at most 2^57 (CometBFT): no overflow
 	var out []*pb.ProbeSlot
-	for _, s := range order {
-		if power[s]*3 > total*2 { // power is at most 2^57 (CometBFT): no overflow
-			out = append(out, &pb.ProbeSlot{Node: s.node, Epoch: s.epoch, Slot: s.slot})
+	for _, c := range order {
+		if !backs(c.power) {
+			continue
+		}
+		info, err := k.subject(kv, c.subject)
+		if err != nil {
+			return nil, err
+		}
+		if !info.open {
+			continue
+		}
+		slices.SortStableFunc(c.groups, func(x, y *group) int {
+			return cmp.Or(cmp.Compare(y.power, x.power), bytes.Compare(x.sig, y.sig))
+		})
+		var rest int64
+		for _, g := range c.groups {
+			rest += g.power
+		}
+		backed := make([]bool, len(votes))
+		var power int64
+		for _, g := range c.groups {
+			if !backs(power + rest) {
+				break // even if every answer left were valid
+			}
+			rest -= g.power
+			if !VerifyProbe(info.pubkey, chainID, c.subject.node, c.subject.epoch, c.subject.slot, info.nonce, g.sig) {
+				continue
+			}
+			for _, vi := range g.voters {
+				if !backed[vi] {
+					backed[vi], power = true, power+votes[vi].Power
+				}
+			}
+			if backs(power) {
+				out = append(out, &pb.ProbeSlot{Node: c.subject.node, Epoch: c.subject.epoch, Slot: c.subject.slot})
+				break
+			}
 		}
 	}
 	slices.SortFunc(out, compareSlots)
@@ -303,13 +353,9 @@ type subjectInfo struct {
 	pubkey []byte
 }
 
-// subject reads (once per tally) whether s may be answered.
-func (k *Keeper) subject(kv state.KV, cache map[liveSubject]*subjectInfo, s liveSubject) (*subjectInfo, error) {
-	if info, ok := cache[s]; ok {
-		return info, nil
-	}
+// subject reads whether s may be answered, and with what.
+func (k *Keeper) subject(kv state.KV, s liveSubject) (*subjectInfo, error) {
 	info := &subjectInfo{}
-	cache[s] = info
 	nonce, err := k.SlotNonceAt(kv, s.epoch, s.slot)
 	if err != nil || nonce == nil {
 		return info, err

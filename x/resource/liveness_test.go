@@ -291,6 +291,17 @@ func TestTallyLiveRefuses(t *testing.T) {
 	if err != nil || len(live) != 0 {
 		t.Fatalf("2/3 of the power: %v %v", live, err)
 	}
+	// A validator carrying a bad answer and a good one for a slot backs
+	// it; garbage from one validator beside the others' answers changes
+	// nothing.
+	live, err = k.TallyLive(kv, "test", []resource.LiveVote{{Power: 1, Answers: []*pb.ProbeAnswer{forged, good}}, {Power: 1, Answers: []*pb.ProbeAnswer{good}}, {Power: 1, Answers: []*pb.ProbeAnswer{wrongKey, forged}}}, 3)
+	if err != nil || len(live) != 0 {
+		t.Fatalf("2 of 3 valid, one of them after a forgery: %v %v", live, err)
+	}
+	live, err = k.TallyLive(kv, "test", []resource.LiveVote{{Power: 1, Answers: []*pb.ProbeAnswer{forged, good}}, {Power: 1, Answers: []*pb.ProbeAnswer{good}}, {Power: 1, Answers: []*pb.ProbeAnswer{wrongKey, good}}, {Power: 1, Answers: []*pb.ProbeAnswer{forged}}}, 4)
+	if err != nil || len(live) != 1 {
+		t.Fatalf("3 of 4 valid beside forgeries: %v %v", live, err)
+	}
 	// One validator repeating an answer counts once.
 	live, err = k.TallyLive(kv, "test", []resource.LiveVote{{Power: 1, Answers: []*pb.ProbeAnswer{good, good, good}}, {Power: 1}, {Power: 1}}, 3)
 	if err != nil || len(live) != 0 {
