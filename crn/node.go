@@ -28,9 +28,10 @@ type Node struct {
 	height   int64
 	epoch    uint64
 	assigned []app.ResourceFileView
-	fetchErr map[string]string  // file -> why its last fetch failed
-	proofs   []ProofResult      // newest last
-	tried    map[slotKey]int    // index into proofs of a slot's result
+	fetchErr map[string]string // file -> why its last fetch failed
+	lostIn   map[string]uint64 // file -> the epoch a challenge found it missing
+	proofs   []ProofResult     // newest last
+	tried    map[slotKey]int   // index into proofs of a slot's result
 	syncErr  string
 	lastSync time.Time
 }
@@ -65,7 +66,7 @@ func New(cfg Config, key *ecdsa.PrivateKey, store *Store, logf func(string, ...a
 		logf = func(string, ...any) {}
 	}
 	return &Node{cfg: cfg, key: key, store: store, ccn: NewCCN(cfg.CCN), logf: logf, chainID: cfg.ChainID,
-		fetchErr: map[string]string{}, tried: map[slotKey]int{}}, nil
+		fetchErr: map[string]string{}, lostIn: map[string]uint64{}, tried: map[slotKey]int{}}, nil
 }
 
 // Run syncs every interval until ctx ends.
@@ -142,11 +143,12 @@ func (n *Node) syncFiles(ctx context.Context) error {
 	return nil
 }
 
-// answer proves each open challenge once. A challenge the node cannot
-// build a proof for (its file or a block is missing) is not tried again
-// in that epoch: answering it from a copy fetched after the challenge
-// would prove that the CCN keeps the file, not this node. The file is
-// dropped so the next sync fetches it again.
+// answer proves each open challenge once. A file assigned with the
+// epoch's draw is proven once fetched. A held file the node finds missing
+// (gone from disk, a block lost) fails that challenge and the epoch's
+// others on it: answering from a copy fetched after the challenge would
+// prove that the CCN keeps the file, not this node. The file is dropped so
+// the next sync fetches it again, for the epochs after.
 func (n *Node) answer(ctx context.Context) error {
 	v, err := n.ccn.Challenges(ctx, n.cfg.NodeHash)
 	if err != nil {
@@ -168,6 +170,14 @@ func (n *Node) answer(ctx context.Context) error {
 			continue
 		}
 		r := ProofResult{Epoch: ch.Epoch, Slot: ch.Slot, File: ch.File, Index: ch.Index, Deadline: ch.Deadline}
+		if n.lost(ch.File) {
+			r.Result, r.Error = "missing", "the file was found missing earlier in this epoch"
+			n.record(k, r)
+			continue
+		}
+		if !n.store.Holds(ch.File) {
+			continue // assigned with the epoch's draw and not fetched yet: tried again once it is
+		}
 		p, err := n.store.Prove(ctx, n.key, v.ChainID, n.cfg.NodeHash, ch)
 		switch {
 		case errors.Is(err, content.ErrNotFound):
@@ -176,6 +186,9 @@ func (n *Node) answer(ctx context.Context) error {
 			if derr := n.store.Drop(ctx, ch.File); derr != nil {
 				errs = append(errs, derr)
 			}
+			n.mu.Lock()
+			n.lostIn[ch.File] = ch.Epoch
+			n.mu.Unlock()
 		case err != nil:
 			r.Result, r.Error = "missing", err.Error()
 		default:
@@ -192,6 +205,15 @@ func (n *Node) answer(ctx context.Context) error {
 		n.record(k, r)
 	}
 	return errors.Join(errs...)
+}
+
+// lost reports whether file was found missing in the current epoch: its
+// other challenges of the epoch fail too, even once it is fetched again.
+func (n *Node) lost(file string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	e, ok := n.lostIn[file]
+	return ok && e == n.epoch
 }
 
 // record adds a result, keeping the last maxProofs.
