@@ -9,12 +9,11 @@ import (
 	"fmt"
 	"testing"
 
+	abcitypes "github.com/cometbft/cometbft/abci/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
-
-	abcitypes "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
@@ -307,7 +306,9 @@ func TestLivenessExtensionBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrap := func(inner []byte) []byte { return protowire.AppendBytes(protowire.AppendTag(nil, 3, protowire.BytesType), inner) }
+	wrap := func(inner []byte) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(nil, 3, protowire.BytesType), inner)
+	}
 	if !bytes.Equal(wrap(inner), canonical) || !c.verifyExt(canonical) {
 		t.Fatal("the hand-made encoding is not the canonical one, or it is refused")
 	}
