@@ -11,8 +11,11 @@ import (
 // block it refreshes which CRNs hold files (weighted by their declared
 // capacity) and draws their challenges from the app hash of the block
 // before (the store's last committed hash, the same on every validator);
-// at the epoch's deadline it closes them into scores and unlinks nodes
-// whose score stayed 0. Files follow the live STOREs (x/resource
+// at the epoch's deadline it closes them into scores. At each liveness
+// slot's first block it records the slot's nonce; attestation records
+// mark slots up (app/live.go); at the epoch's last block the members'
+// liveness joins their scores and nodes whose score stayed 0 are
+// unlinked. Files follow the live STOREs (x/resource
 // SyncFiles); proofs arrive as a transaction kind of their own, not yet
 // wired. Its keeper caches the params, which change only at genesis.
 func (a *App) resourceModule() Module {

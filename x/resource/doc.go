@@ -17,6 +17,17 @@
 // least 1), and one whose score closes at 0 for `zero_score_epochs` judged
 // epochs in a row is unlinked from its CCN (x/node Unlink).
 //
+// Liveness (liveness.go): each epoch has `probes_per_epoch` slots; at a
+// slot's start the chain records its nonce (SlotNonce, from the app hash
+// before it), validators' nodes probe every member with it
+// (ProbeTargets) and carry the nodes' signed answers (SignProbe) in their
+// vote extensions, and a slot is up for a node once validators with more
+// than 2/3 of the power carry a valid one in one record (TallyLive,
+// ApplyLive). A missing answer is never held against a node by itself: a
+// slot simply is not up. At the epoch's last height each member's slots
+// and ups go into its window and each node is judged once, on proofs and
+// liveness together (FinishEpoch).
+//
 // The module is off unless its params enable it: disabled, it writes
 // nothing, so chains that predate it keep their app hash.
 package resource
