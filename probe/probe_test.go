@@ -38,7 +38,7 @@ type crn struct {
 // behaviour answers a probe for c; honest signs it.
 type behaviour func(c *crn, w http.ResponseWriter, r *http.Request)
 
-func newCRN(t *testing.T, node string, behave behaviour) *crn {
+func newCRN(t testing.TB, node string, behave behaviour) *crn {
 	t.Helper()
 	key, err := crypto.GenerateKey()
 	if err != nil {
