@@ -84,8 +84,10 @@ func liveBench(b *testing.B, n int) (*resource.Keeper, state.KV, []*pb.ProbeAnsw
 // slot settles it); "third-forged", a third of the power carrying 128
 // forged answers for the same CRNs beside the others' valid ones;
 // "split", the worst the pruning allows: every validator's answers
-// distinct (forged), for the same CRNs, so every one is verified; and
-// "verify", VerifyProbe alone, per answer, as the baseline.
+// distinct (forged), for the same CRNs, so each slot takes verifications
+// until the rest could not back it (34 of 100, 2 of 4); and "verify" and
+// "verify-forged", VerifyProbe alone on one valid or forged answer, as the
+// baseline.
 func BenchmarkTallyLive(b *testing.B) {
 	const answers = 128
 	k, kv, honest, pubs := liveBench(b, answers)
@@ -95,6 +97,16 @@ func BenchmarkTallyLive(b *testing.B) {
 			a := honest[i%answers]
 			if !resource.VerifyProbe(pubs[i%answers], "bench", a.Node, 0, 0, nonce, a.Signature) {
 				b.Fatal("a valid answer does not verify")
+			}
+		}
+	})
+	b.Run("verify-forged", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			a := honest[i%answers]
+			sig := append([]byte{}, a.Signature...)
+			sig[0] ^= 1
+			if resource.VerifyProbe(pubs[i%answers], "bench", a.Node, 0, 0, nonce, sig) {
+				b.Fatal("a forged answer verifies")
 			}
 		}
 	})
