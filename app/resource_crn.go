@@ -5,7 +5,6 @@ import (
 
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/state"
-	"github.com/alephd/alephd/x/resource"
 )
 
 // PathResourceFiles answers the files assigned to a resource node: data is
@@ -127,14 +126,7 @@ func (a *App) resourceChallenges(kv state.KV, node string) (*ResourceChallengesV
 			continue
 		}
 		v.Challenges = append(v.Challenges, ResourceChallengeView{Epoch: epoch, Slot: slot, File: c.File, Type: fileType(c.File), Index: c.Index,
-			Size: c.Size, ChunkSize: challengeChunkSize(p, c.File), ChunkRoot: hex.EncodeToString(c.ChunkRoot), Deadline: p.Deadline(epoch), Passed: c.Passed})
+			Size: c.Size, ChunkSize: p.FileChunkSize(c.File), ChunkRoot: hex.EncodeToString(c.ChunkRoot), Deadline: p.Deadline(epoch), Passed: c.Passed})
 	}
 	return v, nil
-}
-
-// challengeChunkSize is the chunk size a challenge on file counts in: the
-// params' chunk_size, which x/resource's verify applies to IPFS and sha256
-// files alike.
-func challengeChunkSize(p resource.Params, _ string) uint64 {
-	return p.ChunkSize
 }

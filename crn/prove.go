@@ -33,7 +33,7 @@ func (s *Store) Prove(ctx context.Context, key *ecdsa.PrivateKey, chainID, node 
 		}
 		f, _, err := s.files.Get(ch.File)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", ch.File, err)
 		}
 		defer f.Close()                //nolint:errcheck // read only: a failed close loses nothing
 		chunkSize := int(ch.ChunkSize) //nolint:gosec // a chunk fits in a proof, far below 2^31

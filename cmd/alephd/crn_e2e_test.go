@@ -85,35 +85,41 @@ func TestCRNProcess(t *testing.T) {
 	proc := startCRN(t, home)
 	defer proc.stop()
 
-	data := make([]byte, 3*262144+1000) // 4 leaves
+	data := make([]byte, 3*262144+1000) // 4 IPFS leaves, 193 chunks of 4 KiB
 	r := rand.New(rand.NewPCG(22, 22))  //nolint:gosec // test data
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
-	file := uploadIPFS(t, n.api, data)
-	store, err := client.Sign(keys.FromSeed("crn-e2e-user"), client.Store("TEST", file, "ipfs", 0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ipfsFile, shaFile := uploadTo(t, n.api, "ipfs", data), uploadTo(t, n.api, "storage", data[:100000])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if res, err := rpc.Submit(ctx, store); err != nil || !res.OK() {
-		t.Fatalf("STORE: %+v %v", res, err)
+	for _, f := range []struct{ hash, engine string }{{ipfsFile, "ipfs"}, {shaFile, "storage"}} {
+		store, err := client.Sign(keys.FromSeed("crn-e2e-user"), client.Store("TEST", f.hash, f.engine, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := rpc.Submit(ctx, store); err != nil || !res.OK() {
+			t.Fatalf("STORE: %+v %v", res, err)
+		}
 	}
 
-	// The node fetches the file and its proofs pass.
-	st := waitStatus(t, listen, proc, func(s crn.Status) bool { return s.Files.Held == 1 && passed(s, 0) > 0 })
-	if st.Held[0].Hash != file || st.Files.HeldBytes != uint64(len(data)) || st.ChainID != "e2e" || st.Node != node {
+	// The node fetches the files, serves them, and its proofs pass.
+	st := waitStatus(t, listen, proc, func(s crn.Status) bool {
+		return s.Files.Held == 2 && passed(s, 0, ipfsFile) > 0 && passed(s, 0, shaFile) > 0
+	})
+	if st.Files.HeldBytes != uint64(len(data)+100000) || st.Files.Missing != 0 || st.ChainID != "e2e" || st.Node != node {
 		t.Fatalf("status: %+v", st)
 	}
-	var res *http.Response
-	if res, err = http.Get("http://" + listen + "/storage/raw/" + file); err != nil { //nolint:noctx // a test
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(res.Body)
-	_ = res.Body.Close()
-	if !bytes.Equal(raw, data) {
-		t.Fatalf("the node serves %d bytes of the file's %d", len(raw), len(data))
+	for file, want := range map[string][]byte{ipfsFile: data, shaFile: data[:100000]} {
+		res, err := http.Get("http://" + listen + "/storage/raw/" + file) //nolint:noctx // a test
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if !bytes.Equal(raw, want) {
+			t.Fatalf("the node serves %d bytes of %s's %d", len(raw), file, len(want))
+		}
 	}
 	score := waitScore(t, n, proc, node, func(v app.ResourceScoreView) bool {
 		for _, e := range v.Epochs {
@@ -131,55 +137,69 @@ func TestCRNProcess(t *testing.T) {
 	if code := getJSON(t, "http://"+n.api+"/api/v0/compute/"+node+"/metrics", &metrics); code != http.StatusOK || metrics.NodeID != node || len(metrics.Metrics["passed"]) == 0 {
 		t.Fatalf("metrics: %d %+v", code, metrics)
 	}
-
-	// Delete the file's blocks: the next challenge on it fails.
-	before := waitStatus(t, listen, proc, func(crn.Status) bool { return true })
-	for _, p := range before.Proofs {
+	for _, p := range waitStatus(t, listen, proc, func(crn.Status) bool { return true }).Proofs {
 		if p.Result != "submitted" && p.Result != "passed" {
-			t.Fatalf("a proof before the file was deleted: %+v", p)
+			t.Fatalf("a proof before any file was deleted: %+v", p)
 		}
 	}
+
+	// Delete a held file (the sha256 file, then the IPFS file's blocks):
+	// the next challenge on it fails; fetched again, it passes after.
+	stored := filepath.Join(home, "data", "content")
+	deleteAndRecover(t, n, listen, proc, node, shaFile, func() error { return os.Remove(filepath.Join(stored, shaFile[:2], shaFile)) })
+	deleteAndRecover(t, n, listen, proc, node, ipfsFile, func() error {
+		return filepath.WalkDir(filepath.Join(stored, "ipfs", "blocks"), func(path string, _ fs.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(path, ".data") {
+				err = os.Remove(path)
+			}
+			return err
+		})
+	})
+}
+
+// deleteAndRecover deletes file from the node's data dir and waits for a
+// challenge on it to be reported missing, for its epoch to close with
+// fewer proofs passed than issued, and for a later epoch's proof of it.
+func deleteAndRecover(t *testing.T, n *testNode, listen string, proc *crnProc, node, file string, remove func() error) {
+	t.Helper()
+	before := map[[2]uint64]bool{}
+	for _, p := range waitStatus(t, listen, proc, func(crn.Status) bool { return true }).Proofs {
+		before[[2]uint64{p.Epoch, uint64(p.Slot)}] = true
+	}
 	deleted := time.Now()
-	blocks := filepath.Join(home, "data", "content", "ipfs", "blocks")
-	if err := filepath.WalkDir(blocks, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && strings.HasSuffix(path, ".data") {
-			err = os.Remove(path)
-		}
-		return err
-	}); err != nil {
+	if err := remove(); err != nil {
 		t.Fatal(err)
 	}
 	var missing crn.ProofResult
 	waitStatus(t, listen, proc, func(s crn.Status) bool {
 		for _, p := range slices.Backward(s.Proofs) { // the first found missing
-			if p.Result == "missing" && p.File == file {
+			if p.Result == "missing" && p.File == file && !before[[2]uint64{p.Epoch, uint64(p.Slot)}] {
 				missing = p
 				return true
 			}
 		}
 		return false
 	})
-	t.Logf("deleted %s ago: challenge %d/%d reported missing: %s", time.Since(deleted), missing.Epoch, missing.Slot, missing.Error)
+	t.Logf("%s deleted %s ago: challenge %d/%d reported missing: %s", file, time.Since(deleted), missing.Epoch, missing.Slot, missing.Error)
 	waitScore(t, n, proc, node, func(v app.ResourceScoreView) bool {
 		for _, e := range v.Epochs {
 			if e.Epoch == missing.Epoch {
 				if e.Passed >= e.Issued {
-					t.Fatalf("epoch %d closed with %d of %d passed after the file was deleted", e.Epoch, e.Passed, e.Issued)
+					t.Fatalf("epoch %d closed with %d of %d passed after %s was deleted", e.Epoch, e.Passed, e.Issued, file)
 				}
 				return true
 			}
 		}
 		return false
 	})
-	// Fetched again, the file's later challenges pass.
-	waitStatus(t, listen, proc, func(s crn.Status) bool { return s.Files.Held == 1 && passed(s, missing.Epoch+1) > 0 })
+	waitStatus(t, listen, proc, func(s crn.Status) bool { return s.Files.Held == 2 && passed(s, missing.Epoch+1, file) > 0 })
 }
 
-// passed counts the status's passed proofs from epoch on.
-func passed(s crn.Status, epoch uint64) int {
+// passed counts the status's passed proofs of file from epoch on.
+func passed(s crn.Status, epoch uint64, file string) int {
 	k := 0
 	for _, p := range s.Proofs {
-		if p.Result == "passed" && p.Epoch >= epoch {
+		if p.Result == "passed" && p.Epoch >= epoch && p.File == file {
 			k++
 		}
 	}
@@ -269,15 +289,15 @@ func getJSON(t *testing.T, url string, out any) int {
 	return res.StatusCode
 }
 
-// uploadIPFS adds data through the CCN's /api/v0/ipfs/add_file.
-func uploadIPFS(t *testing.T, api string, data []byte) string {
+// uploadTo adds data through the CCN's /api/v0/{engine}/add_file.
+func uploadTo(t *testing.T, api, engine string, data []byte) string {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	fw, _ := w.CreateFormFile("file", "blob")
 	_, _ = fw.Write(data) // into a bytes.Buffer, which never fails
 	_ = w.Close()
-	res, err := http.Post("http://"+api+"/api/v0/ipfs/add_file", w.FormDataContentType(), &body) //nolint:noctx // a test
+	res, err := http.Post("http://"+api+"/api/v0/"+engine+"/add_file", w.FormDataContentType(), &body) //nolint:noctx // a test
 	if err != nil {
 		t.Fatal(err)
 	}
