@@ -485,8 +485,9 @@ func deletePrefix(kv state.KV, prefix []byte) error {
 }
 
 // checkLiveness is the liveness part of Invariants: every open slot and
-// every slot marked up is one the params open, a nonce is 32 bytes and an
-// up mark is present.
+// every slot marked up is one the params open, a nonce is 32 bytes, and an
+// up mark is present and names a member (members change only at an
+// epoch's start, after the last epoch's marks are gone).
 func (k *Keeper) checkLiveness(kv state.KV) error {
 	slots, err := k.openSlots(kv)
 	if err != nil {
@@ -499,6 +500,7 @@ func (k *Keeper) checkLiveness(kv state.KV) error {
 	}
 	prefix := []byte{ModulePrefix, prefixUp}
 	var bad error
+	var nodes []string
 	err = state.IteratePrefix(kv, prefix, false, func(key, v []byte) bool {
 		r := state.ReadKey(key, len(prefix))
 		epoch, node, slot := r.Uint64(), r.String(), r.Uint32()
@@ -507,7 +509,16 @@ func (k *Keeper) checkLiveness(kv state.KV) error {
 				bad = fmt.Errorf("slot %d/%d up for %s is not one the params open", epoch, slot, node)
 			}
 		}
+		nodes = append(nodes, node)
 		return bad == nil
 	})
-	return errors.Join(err, bad)
+	if err = errors.Join(err, bad); err != nil {
+		return err
+	}
+	for _, node := range nodes { // read after the iteration, which must not be nested
+		if member, err := kv.Has(memberKey(node)); err != nil || !member {
+			return errors.Join(err, fmt.Errorf("a slot is up for %s, which is no member", node))
+		}
+	}
+	return nil
 }
