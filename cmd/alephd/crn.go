@@ -193,6 +193,6 @@ func crnStartCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often the node reads its files and challenges from its CCN")
+	cmd.Flags().DurationVar(&interval, "interval", 500*time.Millisecond, "how often the node reads its files and challenges from its CCN")
 	return cmd
 }

@@ -1,0 +1,165 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ipfs/go-cid"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/alephd/alephd/api"
+	"github.com/alephd/alephd/app"
+	"github.com/alephd/alephd/app/apptest"
+	"github.com/alephd/alephd/client"
+	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/index"
+	pb "github.com/alephd/alephd/proto/alephdv1"
+	"github.com/alephd/alephd/x/balance"
+	"github.com/alephd/alephd/x/node"
+	"github.com/alephd/alephd/x/resource"
+	"github.com/alephd/alephd/x/resource/proof"
+)
+
+// chainState answers queries from a real app's committed state and runs
+// each broadcast transaction in the app's next block, answering its
+// result as CheckTx would.
+type chainState struct{ appState }
+
+func (s chainState) Broadcast(_ context.Context, tx []byte) (uint32, string, string, error) {
+	r := s.c.BlockTxs(tx)[0]
+	return r.Code, r.Codespace, r.Log, nil
+}
+
+// resourceNodeChain: the dev chain with an active CCN linking one resource
+// node, crn-0, whose key is crnKey, and x/resource on (10-block epochs, 5
+// to answer, 1 replica, no liveness slots).
+func resourceNodeChain(t *testing.T) *apptest.Chain {
+	t.Helper()
+	parts := map[string]json.RawMessage{}
+	if err := json.Unmarshal(app.DevGenesis(), &parts); err != nil {
+		t.Fatal(err)
+	}
+	bg := balance.DefaultGenesis()
+	if err := json.Unmarshal(parts["balance"], &bg); err != nil {
+		t.Fatal(err)
+	}
+	owner, staker := apptest.Address(apptest.Key("ccn")), apptest.Address(apptest.Key("staker"))
+	bg.Balances = append(bg.Balances, balance.Entry{Address: owner, Amount: "300000000000000000000000"},
+		balance.Entry{Address: staker, Amount: "600000000000000000000000"},
+		balance.Entry{Address: apptest.Address(apptest.Key("alice")), Amount: "100000000000000000000000"})
+	ng := node.DefaultGenesis()
+	ccn := &pb.NodeRecord{Hash: "ccn", Kind: pb.NodeKind_NODE_KIND_CORE, Owner: owner, Multiaddress: "/ip4/10.0.0.1/tcp/4025", ResourceNodes: []string{"crn-0"}}
+	b, _ := protojson.Marshal(&pb.NodeRecord{Hash: "crn-0", Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: staker, Type: "compute", Address: "https://crn0.example",
+		Parent: "ccn", Pubkey: crypto.CompressPubkey(&apptest.Key("crn-0").PublicKey)})
+	ng.Nodes = append(ng.Nodes, b)
+	b, _ = protojson.Marshal(ccn)
+	ng.Nodes = append(ng.Nodes, b)
+	ng.Stakes = []node.GenesisStake{{Staker: staker, Nodes: []string{"ccn"}}}
+	rg := resource.DefaultGenesis()
+	rg.Params.Enabled, rg.Params.Replicas, rg.Params.ProbesPerEpoch = true, 1, 0
+	rg.Params.EpochBlocks, rg.Params.ProofWindowBlocks = 10, 5
+	for name, v := range map[string]any{"balance": bg, "node": ng, "resource": rg} {
+		parts[name], _ = json.Marshal(v)
+	}
+	doc, _ := json.Marshal(parts)
+	c := apptest.New(t, doc)
+	c.MustBlock()
+	return c
+}
+
+// TestComputeResourceRoutes: /api/v0/compute/{node}/files lists a resource
+// node's assigned file and /challenges its open challenges (chunk size,
+// deadline, and the chain id proofs are signed for); POST /proofs takes a signed StorageProof built
+// from the file and the chain marks the challenge passed; a proof of
+// another node, a body that is no proof, and a replay are refused.
+func TestComputeResourceRoutes(t *testing.T) {
+	ctx := context.Background()
+	c := resourceNodeChain(t)
+	x, err := index.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = x.Close() })
+	srv := httptest.NewServer(api.New(x, chainState{appState{c: c}}, openStore(t)).Handler())
+	t.Cleanup(srv.Close)
+	a := apiClient{t, srv.URL}
+
+	var files app.ResourceFilesView
+	if code, raw := a.getJSON("/api/v0/compute/crn-0/files", &files); code != http.StatusOK || len(files.Files) != 0 {
+		t.Fatalf("files before any STORE: %d %s", code, raw)
+	}
+	// An IPFS file of 2 leaves, STOREd and attested.
+	data := bytes.Repeat([]byte("0123456789abcdef"), 20000)
+	held, err := content.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close() //nolint:errcheck // a test store
+	e, err := held.IPFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _, err := e.Add(ctx, bytes.NewReader(data), content.AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := client.Store("TEST", root.String(), "ipfs", 0)
+	d.Time = apptest.Time(c.Height + 1)
+	store, err := client.Sign(apptest.Key("alice"), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.MustBlock(store)
+	c.Attest([]*pb.AttestedFile{apptest.File(store, uint64(len(data)))})
+	for c.Height < 11 { // epoch 1 opens at 11: the file is assigned, the challenges drawn
+		c.MustBlock()
+	}
+	if code, raw := a.getJSON("/api/v0/compute/crn-0/files", &files); code != http.StatusOK || len(files.Files) != 1 ||
+		files.Files[0] != (app.ResourceFileView{Hash: root.String(), Type: "ipfs", Size: uint64(len(data))}) || files.Height != 11 {
+		t.Fatalf("files: %d %s", code, raw)
+	}
+	var ch app.ResourceChallengesView
+	if code, raw := a.getJSON("/api/v0/compute/crn-0/challenges", &ch); code != http.StatusOK || ch.Epoch != 1 || len(ch.Challenges) != 4 {
+		t.Fatalf("challenges: %d %s", code, raw)
+	}
+	first := ch.Challenges[0]
+	if first.File != root.String() || first.ChunkSize != 262144 || first.Deadline != 15 || first.Passed || first.Size != uint64(len(data)) {
+		t.Fatalf("challenge: %+v", first)
+	}
+
+	p := &pb.StorageProof{Node: "crn-0", Epoch: first.Epoch, Slot: first.Slot, File: first.File, Index: first.Index}
+	p.Blocks, err = proof.ProveIPFS(ctx, e.Block, cid.MustParse(first.File), first.Size, first.Index*first.ChunkSize, proof.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := resource.SignProof(ch.ChainID, p, apptest.Key("crn-0")); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := proto.Marshal(p)
+	post := func(node string, body []byte) (int, map[string]any) {
+		code, out, _ := a.do(http.MethodPost, "/api/v0/compute/"+node+"/proofs", "application/x-protobuf", body)
+		return code, out
+	}
+	if code, out := post("crn-1", body); code != http.StatusBadRequest {
+		t.Fatalf("a proof posted for another node: %d %v", code, out)
+	}
+	if code, out := post("crn-0", []byte("not a proof")); code != http.StatusBadRequest {
+		t.Fatalf("garbage: %d %v", code, out)
+	}
+	code, out := post("crn-0", body)
+	if code != http.StatusOK || out["code"] != float64(0) || len(out["tx_hash"].(string)) != 64 {
+		t.Fatalf("the proof: %d %v", code, out)
+	}
+	if code, raw := a.getJSON("/api/v0/compute/crn-0/challenges", &ch); code != http.StatusOK || !ch.Challenges[0].Passed || ch.Challenges[1].Passed {
+		t.Fatalf("after the proof: %d %s", code, raw)
+	}
+	if code, out := post("crn-0", body); code != http.StatusUnprocessableEntity || out["codespace"] != resource.Codespace {
+		t.Fatalf("a replay: %d %v", code, out)
+	}
+}
