@@ -8,8 +8,10 @@
 // The resource scenario (TestSimulationResources) runs the same mix with
 // x/resource on and resource nodes registered, linked and answering their
 // storage challenges through the real transaction path: honest nodes with
-// proofs built from files imported into the embedded IPFS store, liars
-// with tampered, misdirected or replayed proofs, silent nodes with
-// nothing. A twin chain that never sees the refused proofs must keep the
-// same app hash, so a refused proof provably changes nothing.
+// proofs built from files imported into the embedded IPFS store (and
+// sha256 files' chunk roots), liars with tampered, misdirected or replayed
+// proofs, silent nodes with nothing; their signed liveness answers reach
+// the record through the app's own tally. A twin chain that never sees
+// the refused proofs must keep the same app hash, so a refused proof
+// changes nothing.
 package simulation

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -58,12 +59,17 @@ type crn struct {
 	answerAt map[uint64]int64
 }
 
-// simFile is a file the uploader STOREs, imported into the embedded IPFS
-// store so its holders can prove its chunks.
+// simFile is a file the uploader STOREs: an IPFS file imported into the
+// embedded IPFS store, or a sha256 file whose bytes the simulation keeps,
+// so its holders can prove its chunks.
 type simFile struct {
-	root  cid.Cid
-	size  uint64
-	store string // the STORE's item_hash, once sent
+	hash string
+	root cid.Cid // an IPFS file's
+	data []byte  // a sha256 file's
+	size uint64
+	// chunkRoot is a sha256 file's root, as validators attest it.
+	chunkRoot []byte
+	store     string // the STORE's item_hash, once sent
 	// forgotten is set once a FORGET of its STORE is sent; processedAt and
 	// forgottenAt are the heights at which its STORE was processed and
 	// forgotten (0: not yet).
@@ -100,18 +106,20 @@ type resourceSim struct {
 	// accepted are the proof transactions accepted so far, which liars
 	// replay.
 	accepted []proofTx
+	// forged counts the probe answers liars signed in silent nodes' names.
+	forged int
 }
 
 // resourceParams are x/resource's params in the scenario: epochs of 8
 // blocks answered within 5, 2 replicas, scores over 4 epochs, unlinked
-// after 2 epochs at 0. Liveness is off (probes_per_epoch 0): nodes are
-// judged on proofs alone.
+// after 2 epochs at 0, and 4 liveness slots of 2 blocks an epoch (the
+// last too short to open: 3 count).
 func resourceParams() resource.Params {
 	p := resource.DefaultParams()
 	p.Enabled = true
 	p.EpochBlocks, p.ProofWindowBlocks = 8, 5
 	p.ScoreWindowEpochs, p.ZeroScoreEpochs = 4, 2
-	p.ProbesPerEpoch = 0
+	p.ProbesPerEpoch = 4
 	return p
 }
 
@@ -135,9 +143,10 @@ func newResourceSim(seed int64, dir string) (*resourceSim, error) {
 }
 
 // importFiles makes the scenario's files (seeded bytes, from under one
-// chunk to six chunks, CIDv0 and CIDv1) with alephd's embedded IPFS store,
-// as a resource node would hold them, then reads their blocks back from
-// the flatfs it wrote.
+// chunk to six IPFS chunks): every third a sha256 file, with its chunk
+// root at root_chunk_size, the others IPFS files (CIDv0 and CIDv1)
+// imported with alephd's embedded IPFS store, as a resource node would
+// hold them; their blocks are then read back from the flatfs it wrote.
 func (r *resourceSim) importFiles(dir string) error {
 	s, err := content.Open(dir)
 	if err != nil {
@@ -150,11 +159,20 @@ func (r *resourceSim) importFiles(dir string) error {
 	for i := range resFiles {
 		b := make([]byte, 1+r.rng.Intn(6*int(r.params.ChunkSize)))
 		_, _ = r.rng.Read(b) // never fails
-		root, _, err := e.Add(context.Background(), bytes.NewReader(b), content.AddOptions{CIDv1: i%2 == 0, Pin: true})
-		if err != nil {
-			return err
+		f := &simFile{size: uint64(len(b))}
+		if i%3 == 2 {
+			sum := sha256.Sum256(b)
+			f.hash, f.data = hex.EncodeToString(sum[:]), b
+			if f.chunkRoot, _, err = proof.ChunkRoot(bytes.NewReader(b), int(r.params.RootChunkSize)); err != nil {
+				return err
+			}
+		} else {
+			if f.root, _, err = e.Add(context.Background(), bytes.NewReader(b), content.AddOptions{CIDv1: i%2 == 0, Pin: true}); err != nil {
+				return err
+			}
+			f.hash = f.root.String()
 		}
-		r.files = append(r.files, &simFile{root: root, size: uint64(len(b))})
+		r.files = append(r.files, f)
 	}
 	if err := s.Close(); err != nil {
 		return err
@@ -260,14 +278,29 @@ func (r *resourceSim) messages(b, blocks int, t time.Time) []*pb.AlephMessage {
 	if r.next < len(r.files) && b < 2*blocks/3 && r.rng.Intn(3) > 0 {
 		f := r.files[r.next]
 		r.next++
-		m := r.sign(r.uploader, client.Store("SIM-RES", f.root.String(), "ipfs", int64(f.size)), t)
+		kind := "ipfs"
+		if f.data != nil {
+			kind = "storage"
+		}
+		m := r.sign(r.uploader, client.Store("SIM-RES", f.hash, kind, int64(f.size)), t)
 		f.store = m.ItemHash
-		r.attest = append(r.attest, &pb.AttestedFile{ItemHash: m.ItemHash, Size: f.size})
+		r.attest = append(r.attest, &pb.AttestedFile{ItemHash: m.ItemHash, Size: f.size, ChunkRoot: f.chunkRoot})
 		out = append(out, m)
 	}
-	if r.next > 0 && r.rng.Intn(12) == 0 {
-		// a file whose STORE was processed in an earlier block
-		if f := r.files[r.rng.Intn(r.next)]; !f.forgotten && f.processedAt > 0 && r.live() > 3 {
+	if r.rng.Intn(8) == 0 && r.live() > 3 {
+		// a file whose STORE was processed in an earlier block. Only
+		// sha256 files for now: x/resource's SyncFiles merges names in
+		// string order, not the (length-first) key order it lists them
+		// in, so releasing a CID can release a live sha256 file with it
+		// (TestReleaseKeepsOtherFiles, reported).
+		var can []*simFile
+		for _, f := range r.files[:r.next] {
+			if !f.forgotten && f.processedAt > 0 && f.data != nil {
+				can = append(can, f)
+			}
+		}
+		if len(can) > 0 {
+			f := can[r.rng.Intn(len(can))]
 			f.forgotten = true
 			out = append(out, r.sign(r.uploader, client.Forget("SIM-RES", []string{f.store}, nil, "sim"), t))
 		}
@@ -287,7 +320,8 @@ func (r *resourceSim) live() int {
 }
 
 // attested returns the files STOREd in the previous block, for this
-// block's availability record, at their real sizes.
+// block's availability record, at their real sizes (and a sha256 file's
+// chunk root).
 func (r *resourceSim) attested() []*pb.AttestedFile {
 	out := r.attest
 	r.attest = nil

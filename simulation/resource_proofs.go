@@ -1,10 +1,9 @@
 package simulation
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-
-	"github.com/ipfs/go-cid"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/errs"
@@ -89,19 +88,36 @@ func (r *resourceSim) proofs(snap state.KV, h int64, answered map[slotID]bool) (
 	return out, nil
 }
 
-// prove builds a valid, unsigned proof of n's challenge from the blocks
-// the simulation imported: what a node holding the file sends.
+// prove builds a valid, unsigned proof of n's challenge, for chunk index
+// of its file, from what the simulation holds: an IPFS file's blocks in
+// the embedded store (proof.ProveIPFS), a sha256 file's bytes
+// (proof.ProveChunk). What a node holding the file sends.
 func (r *resourceSim) prove(nodeHash string, e uint64, slot uint32, ch *pb.ChallengeRecord, index uint64) (*pb.StorageProof, error) {
-	root, err := cid.Decode(ch.File)
-	if err != nil {
-		return nil, err
+	f := r.file(ch.File)
+	if f == nil {
+		return nil, fmt.Errorf("challenge on %s, a file the simulation never stored", ch.File)
 	}
 	sp := &pb.StorageProof{Node: nodeHash, File: ch.File, Epoch: e, Index: ch.Index, Slot: slot}
-	sp.Blocks, err = proof.ProveIPFS(context.Background(), r.get, root, ch.Size, index*r.params.ChunkSize, r.params.Limits())
+	var err error
+	if f.data != nil {
+		sp.Chunk, sp.Path, err = proof.ProveChunk(bytes.NewReader(f.data), int(r.params.RootChunkSize), index)
+	} else {
+		sp.Blocks, err = proof.ProveIPFS(context.Background(), r.get, f.root, ch.Size, index*r.params.ChunkSize, r.params.Limits())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("prove chunk %d of %s: %w", index, ch.File, err)
 	}
 	return sp, nil
+}
+
+// file is the simulated file hash names, or nil.
+func (r *resourceSim) file(hash string) *simFile {
+	for _, f := range r.files {
+		if f.hash == hash {
+			return f
+		}
+	}
+	return nil
 }
 
 // signed signs sp with key for chain and encodes it.
@@ -125,18 +141,24 @@ func (r *resourceSim) answer(n *crn, e uint64, slot uint32, ch *pb.ChallengeReco
 	}
 	chain, want := resourceChainID, (*errs.Error)(nil)
 	switch kind {
-	case "tampered chunk": // one byte of the leaf changed
-		leaf := sp.Blocks[len(sp.Blocks)-1]
-		leaf[len(leaf)-1] ^= 0x01
+	case "tampered chunk": // one byte of the chunk changed
+		if sp.Chunk != nil {
+			sp.Chunk[len(sp.Chunk)-1] ^= 0x01
+		} else {
+			leaf := sp.Blocks[len(sp.Blocks)-1]
+			leaf[len(leaf)-1] ^= 0x01
+		}
 		want = resource.ErrProof
 	case "wrong path":
-		if chunks := proof.Chunks(ch.Size, r.params.ChunkSize); chunks > 1 {
+		if chunks := proof.Chunks(ch.Size, r.params.FileChunkSize(ch.File)); chunks > 1 {
 			// the path to another chunk, for this one
 			other, err := r.prove(n.hash, e, slot, ch, (ch.Index+1)%chunks)
 			if err != nil {
 				return proofTx{}, err
 			}
-			sp.Blocks = other.Blocks
+			sp.Blocks, sp.Path = other.Blocks, other.Path
+		} else if sp.Chunk != nil { // a one-chunk file: a path one hash too long
+			sp.Path = append(sp.Path, make([]byte, 32))
 		} else { // a one-block file: a block past the leaf
 			sp.Blocks = append(sp.Blocks, sp.Blocks[0])
 		}

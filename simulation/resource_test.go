@@ -4,17 +4,20 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/attest"
 	"github.com/alephd/alephd/x/message"
 	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/resource"
@@ -50,6 +53,12 @@ type resourceRun struct {
 	// some epoch's start, counted by holder.
 	kinds map[string]int
 	held  map[string]int
+	// at is when each node answers each liveness slot; up the slots each
+	// node was seen up in, by epoch; member whether a node was a member
+	// when an epoch opened (it is probed, and judged, only then).
+	at     map[liveKey]int64
+	up     map[epochNode]uint32
+	member map[epochNode]bool
 }
 
 func newResourceRun(t *testing.T, seed int64) *resourceRun {
@@ -60,7 +69,8 @@ func newResourceRun(t *testing.T, seed int64) *resourceRun {
 	}
 	return &resourceRun{sim: sim, answered: map[slotID]bool{}, issued: map[epochNode]uint32{}, passed: map[epochNode]uint32{},
 		judged: map[string][]*pb.EpochTally{}, zeros: map[string]uint32{}, unlinked: map[string]bool{},
-		storedAt: map[string]int64{}, kinds: map[string]int{}, held: map[string]int{}}
+		storedAt: map[string]int64{}, kinds: map[string]int{}, held: map[string]int{},
+		at: map[liveKey]int64{}, up: map[epochNode]uint32{}, member: map[epochNode]bool{}}
 }
 
 // start opens the main chain and its twin from the generator's genesis
@@ -123,6 +133,7 @@ func (r *resourceRun) after(t *testing.T, c *apptest.Chain, base [][]byte, mine 
 		case p.want != nil && (res.Codespace != p.want.Codespace || res.Code != p.want.Code):
 			t.Fatalf("height %d: a lie (%s) for node %s's challenge %d/%d got %s/%d (%s), want %s/%d", h, p.kind, p.sp.Node, p.sp.Epoch, p.sp.Slot, res.Codespace, res.Code, res.Log, p.want.Codespace, p.want.Code)
 		case p.want == nil:
+			r.kinds[map[bool]string{true: "honest (sha256 file)", false: "honest (IPFS file)"}[p.sp.Chunk != nil]]++
 			r.passed[epochNode{p.sp.Epoch, p.sp.Node}]++
 			r.sim.accepted = append(r.sim.accepted, p)
 			twin = append(twin, p.tx)
@@ -135,7 +146,7 @@ func (r *resourceRun) after(t *testing.T, c *apptest.Chain, base [][]byte, mine 
 	for _, f := range r.sim.files[:r.sim.next] {
 		if f.processedAt == 0 && r.storedAt[f.store] < h {
 			if s := c.Status(f.store); s != "processed" {
-				t.Fatalf("height %d: the STORE of %s, attested at its size, is %s", h, f.root, s)
+				t.Fatalf("height %d: the STORE of %s, attested at its size, is %s", h, f.hash, s)
 			}
 			f.processedAt = h
 		}
@@ -203,10 +214,10 @@ func (r *resourceRun) checkState(t *testing.T, c *apptest.Chain) {
 	}
 	for _, f := range r.sim.files {
 		live := f.processedAt > 0 && f.processedAt < h && (f.forgottenAt == 0 || f.forgottenAt >= h)
-		if live != assigned[f.root.String()] {
-			t.Fatalf("height %d (epoch %d opens): file %s live %v, assigned %v", h, e, f.root, live, assigned[f.root.String()])
+		if live != assigned[f.hash] {
+			t.Fatalf("height %d (epoch %d opens): file %s live %v, assigned %v", h, e, f.hash, live, assigned[f.hash])
 		}
-		delete(assigned, f.root.String())
+		delete(assigned, f.hash)
 	}
 	if len(assigned) > 0 {
 		t.Fatalf("height %d: files assigned that no live STORE names: %v", h, assigned)
@@ -238,6 +249,7 @@ func (r *resourceRun) checkState(t *testing.T, c *apptest.Chain) {
 			t.Fatalf("height %d: %s holds nothing and has %d challenges", h, n.hash, issued)
 		}
 		r.issued[epochNode{e, n.hash}] = issued
+		r.member[epochNode{e, n.hash}] = members[n.hash]
 		r.held[n.does.String()] += len(holds[n.hash])
 	}
 }
@@ -266,14 +278,18 @@ func (r *resourceRun) judge(t *testing.T, snap state.KV, k *resource.Keeper, e u
 // judgeNode is the per-node part of judge.
 func (r *resourceRun) judgeNode(t *testing.T, n *crn, w *pb.ScoreWindow, parent string, e uint64, member bool) {
 	t.Helper()
-	issued, passed := r.issued[epochNode{e, n.hash}], r.passed[epochNode{e, n.hash}]
-	if issued == 0 {
-		if passed != 0 {
-			t.Fatalf("epoch %d: %s passed %d challenges it did not have", e, n.hash, passed)
+	id := epochNode{e, n.hash}
+	want := &pb.EpochTally{Epoch: e, Issued: r.issued[id], Passed: r.passed[id], Up: r.up[id]}
+	if r.member[id] {
+		want.Slots = r.sim.params.SlotsOpened(e)
+	}
+	if want.Issued == 0 && want.Slots == 0 {
+		if want.Passed != 0 || want.Up != 0 {
+			t.Fatalf("epoch %d: %s passed %d challenges and %d slots it did not have", e, n.hash, want.Passed, want.Up)
 		}
 		return
 	}
-	r.judged[n.hash] = append(r.judged[n.hash], &pb.EpochTally{Epoch: e, Issued: issued, Passed: passed})
+	r.judged[n.hash] = append(r.judged[n.hash], want)
 	var window []*pb.EpochTally
 	for _, x := range r.judged[n.hash] {
 		if x.Epoch+uint64(r.sim.params.ScoreWindowEpochs) > e {
@@ -286,17 +302,28 @@ func (r *resourceRun) judgeNode(t *testing.T, n *crn, w *pb.ScoreWindow, parent 
 			got = x
 		}
 	}
-	if got == nil || got.Issued != issued || got.Passed != passed {
-		t.Fatalf("epoch %d: %s (%s) tallied %v, want %d issued, %d passed", e, n.hash, n.does, got, issued, passed)
+	if got == nil || got.Issued != want.Issued || got.Passed != want.Passed || got.Slots != want.Slots || got.Up != want.Up {
+		t.Fatalf("epoch %d: %s (%s) tallied %v, want %v", e, n.hash, n.does, got, want)
 	}
-	want := resource.Score(window)
-	switch {
-	case w.ScoreBps != want:
-		t.Fatalf("epoch %d: %s (%s) scores %d, want %d", e, n.hash, n.does, w.ScoreBps, want)
-	case n.does == honest && want != resource.BPS, n.does == silent && want != 0:
-		t.Fatalf("epoch %d: %s (%s) scores %d", e, n.hash, n.does, want)
+	score := resource.Score(window)
+	if w.ScoreBps != score {
+		t.Fatalf("epoch %d: %s (%s) scores %d, want %d", e, n.hash, n.does, w.ScoreBps, score)
 	}
-	if want > 0 {
+	switch n.does {
+	case honest: // every proof passed: only a slot too few validators saw up costs it
+		if want.Passed != want.Issued {
+			t.Fatalf("epoch %d: honest %s passed %d of %d challenges", e, n.hash, want.Passed, want.Issued)
+		}
+		r.kinds["honest epochs"]++
+		if score == resource.BPS {
+			r.kinds["honest epochs at 10,000"]++
+		}
+	case silent:
+		if score != 0 {
+			t.Fatalf("epoch %d: silent %s scores %d", e, n.hash, score)
+		}
+	}
+	if score > 0 {
 		r.zeros[n.hash] = 0
 		return
 	}
@@ -309,6 +336,60 @@ func (r *resourceRun) judgeNode(t *testing.T, n *crn, w *pb.ScoreWindow, parent 
 		t.Fatalf("epoch %d: %s (%s) closed at 0 for %d epochs and is still linked (%q) or a member (%v)", e, n.hash, n.does, r.sim.params.ZeroScoreEpochs, parent, member)
 	}
 	r.unlinked[n.hash] = true
+}
+
+// live is the record's live slots for the block after c's last: the
+// validators' simulated probe answers (liveVotes) tallied by the app as a
+// proposer would (TallyCommitted), which must be exactly the slots the
+// simulation expects up, and which the app's ProcessProposal check
+// accepts; a record that also claims a silent node up is refused.
+func (r *resourceRun) live(t *testing.T, c *apptest.Chain) []*pb.ProbeSlot {
+	t.Helper()
+	if c.Height == 0 {
+		return nil
+	}
+	snap, err := c.Store.At(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	votes, want, err := r.sim.liveVotes(snap, c.Height+1, r.at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(votes) == 0 {
+		return nil
+	}
+	rec, err := c.App.TallyCommitted(votes, resValidators)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Live) != len(want) {
+		t.Fatalf("height %d: the record shows %v up, want %v", c.Height+1, rec.Live, want)
+	}
+	for i := range want {
+		if !proto.Equal(rec.Live[i], want[i]) {
+			t.Fatalf("height %d: the record shows %v up, want %v", c.Height+1, rec.Live, want)
+		}
+	}
+	if err := c.App.CheckAttestation(&pb.Attestation{Live: rec.Live}, votes, resValidators); err != nil {
+		t.Fatalf("height %d: the tallied record is refused: %v", c.Height+1, err)
+	}
+	for _, n := range r.sim.crns {
+		if n.does != silent || len(want) == 0 {
+			continue
+		}
+		forged := append(slices.Clone(rec.Live), &pb.ProbeSlot{Node: n.hash, Epoch: want[0].Epoch, Slot: want[0].Slot})
+		if err := c.App.CheckAttestation(&pb.Attestation{Live: forged}, votes, resValidators); !errors.Is(err, attest.ErrRecordMismatch) {
+			t.Fatalf("height %d: a record claiming silent %s up: %v", c.Height+1, n.hash, err)
+		}
+		r.kinds["forged live records"]++
+		break
+	}
+	for _, s := range rec.Live {
+		r.up[epochNode{s.Epoch, s.Node}]++
+	}
+	r.kinds["live slots"] += len(rec.Live)
+	return rec.Live
 }
 
 // resourceConfig sizes the resource scenario: longer than the message
@@ -326,23 +407,30 @@ func resourceConfig(t *testing.T) Config {
 // TestSimulationResources runs the message mix with x/resource on and six
 // resource nodes registered (secp256k1 keys, capacities) and linked to
 // three CCNs through messages: two honest, two liars, two silent. The
-// uploader stores IPFS files imported into the embedded store, attested
-// through the record at their size, and forgets some. Every block, beside
-// every invariant: each file has min(replicas, members) holders, all
-// members; scores stay in 0..10,000; each valid proof is accepted, each lie
-// refused with its code, and the same chain without the lies has the
-// same app hash. At each epoch's start the assigned files are the live
-// ones and every holder has its challenges; each node's last epoch
-// tallied what it proved, honest nodes score 10,000, silent ones 0 and
-// are unlinked after zero_score_epochs.
+// uploader stores IPFS files imported into the embedded store and sha256
+// files, attested through the record at their size (and chunk root), and
+// forgets some. Four validators carry the nodes' signed liveness answers;
+// the record's live slots are what the app tallies from them. Every
+// block, beside every invariant: each file has min(replicas, members)
+// holders, all members; scores stay in 0..10,000; each valid proof is
+// accepted, each lie refused with its code, and the same chain without the
+// lies has the same app hash; the record shows up exactly the slots more
+// than 2/3 carried, and one that claims a silent node up is refused. At
+// each epoch's start the assigned files are the live ones and every holder
+// has its challenges, and the epoch before tallied each node's proofs and
+// slots as it behaved: honest nodes pass every challenge (10,000 unless a
+// slot went unseen), silent ones score 0 and are unlinked after
+// zero_score_epochs.
 func TestSimulationResources(t *testing.T) {
 	cfg := resourceConfig(t)
 	r := newResourceRun(t, cfg.Seed)
 	c, _, _ := runWith(t, cfg, r)
-	t.Logf("seed %d: %d blocks; proofs sent: %v; files held by behaviour (summed over epochs): %v; unlinked: %d", cfg.Seed, cfg.Blocks, r.kinds, r.held, len(r.unlinked))
-	for _, kind := range []string{"honest", "tampered chunk", "wrong path", "another chain", "replay", "another node's challenge"} {
+	r.kinds["forged live answers"] = r.sim.forged
+	t.Logf("seed %d: %d blocks; sent: %v; files held by behaviour (summed over epochs): %v; unlinked: %d; app hash %X", cfg.Seed, cfg.Blocks, r.kinds, r.held, len(r.unlinked), c.Hash)
+	for _, kind := range []string{"honest", "honest (sha256 file)", "honest (IPFS file)", "tampered chunk", "wrong path", "another chain", "replay",
+		"another node's challenge", "live slots", "forged live answers", "forged live records"} {
 		if r.kinds[kind] == 0 {
-			t.Errorf("seed %d: no %q proof was sent; the run should send every kind", cfg.Seed, kind)
+			t.Errorf("seed %d: no %q in the run; it should have every kind", cfg.Seed, kind)
 		}
 	}
 	for _, n := range r.sim.crns {

@@ -65,14 +65,16 @@ func runWith(t *testing.T, cfg Config, res *resourceRun) (*apptest.Chain, [][]by
 		}
 		eth := g.ethRange()
 		var extra [][]byte
+		var live []*pb.ProbeSlot
 		if res != nil {
 			files = append(files, res.sim.attested()...)
+			live = res.live(t, c)
 			extra = res.txs(t, c, b, cfg.Blocks, at)
 		}
 		var txs [][]byte
-		record := len(files) > 0 || eth != nil
+		record := len(files) > 0 || eth != nil || len(live) > 0
 		if record {
-			txs = append(txs, app.EncodeAttestation(&pb.Attestation{Files: files, Eth: eth}))
+			txs = append(txs, app.EncodeAttestation(&pb.Attestation{Files: files, Eth: eth, Live: live}))
 		}
 		for _, m := range msgs {
 			txs = append(txs, apptest.Tx(m))
