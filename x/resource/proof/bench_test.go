@@ -34,38 +34,42 @@ func BenchmarkVerifyIPFS(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/proof")
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(b.N), "µs/proof")
 				b.ReportMetric(float64(total), "proof-bytes")
 			})
 		}
 	}
 }
 
-// BenchmarkVerifyChunk is one sha256 file's chunk proof over a 64 MiB
-// file: 256 KiB chunks (the chunk and 8 path hashes) and 4 KiB chunks
-// (the chunk and 14 hashes), the size that keeps proofs small.
+// BenchmarkVerifyChunk is one sha256 file's chunk proof, as a validator
+// checks it: over a 64 MiB file, 256 KiB chunks (the chunk and 8 path
+// hashes) and 4 KiB chunks (the chunk and 14 hashes), the size that keeps
+// proofs small; and at root_chunk_size (4 KiB) over 1 MiB and 100 MiB
+// files (the largest sha256 file: 15 hashes). Reports µs per proof and
+// the proof's bytes (chunk and path).
 func BenchmarkVerifyChunk(b *testing.B) {
 	lim := proof.DefaultLimits()
-	d := data(6, 64<<20)
-	for _, cs := range []int{leafSize, 4096} {
-		root, size, err := proof.ChunkRoot(bytes.NewReader(d), cs)
+	for _, c := range []struct{ size, chunk int }{{64 << 20, leafSize}, {64 << 20, 4096}, {1 << 20, 4096}, {100 << 20, 4096}} {
+		d := data(6, c.size)
+		tree, err := proof.NewChunkTree(bytes.NewReader(d), c.chunk)
 		if err != nil {
 			b.Fatal(err)
 		}
-		const i = 77
-		chunk, path, err := proof.ProveChunk(bytes.NewReader(d), cs, i)
+		root, size := tree.Root(), tree.Size()
+		i := proof.Chunks(size, uint64(c.chunk)) / 3
+		chunk, path, err := tree.Prove(bytes.NewReader(d), i)
 		if err != nil {
 			b.Fatal(err)
 		}
 		total := len(chunk) + 32*len(path)
-		b.Run(fmt.Sprintf("chunk=%d", cs), func(b *testing.B) {
+		b.Run(fmt.Sprintf("file=%dMiB/chunk=%d/path=%d", c.size>>20, c.chunk, len(path)), func(b *testing.B) {
 			b.SetBytes(int64(total))
 			for b.Loop() {
-				if err := proof.VerifyChunk(root, size, uint64(cs), i, chunk, path, lim); err != nil {
+				if err := proof.VerifyChunk(root, size, uint64(c.chunk), i, chunk, path, lim); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/proof")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(b.N), "µs/proof")
 			b.ReportMetric(float64(total), "proof-bytes")
 		})
 	}

@@ -54,40 +54,98 @@ func fileRoot(chunkSize, size uint64, tree []byte) []byte {
 }
 
 // ProveChunk reads the file (size bytes) and returns chunk index and its
-// audit path to ChunkRoot's root.
+// audit path to ChunkRoot's root. It reads the whole file for one proof: a
+// node answering many challenges on one file builds its ChunkTree once.
 func ProveChunk(r io.Reader, chunkSize int, index uint64) (chunk []byte, path [][]byte, err error) {
-	nodes := map[compact.NodeID][]byte{}
 	var leaf []byte
-	var size uint64
-	_, size, err = readTree(r, chunkSize, func(id compact.NodeID, h []byte, data []byte) {
-		if h != nil {
-			nodes[id] = h
-		}
-		if data != nil && id.Level == 0 && id.Index == index {
+	t, err := newChunkTree(r, chunkSize, func(i uint64, data []byte) {
+		if i == index {
 			leaf = bytes.Clone(data)
 		}
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	n := Chunks(size, uint64(chunkSize))
+	if path, err = t.Path(index); err != nil {
+		return nil, nil, err
+	}
+	return leaf, path, nil
+}
+
+// ChunkTree is the whole RFC 6962 tree of a file's chunks, kept to answer
+// any number of challenges on it: 2 hashes per chunk (64 KiB per 4 MiB of
+// file at 4 KiB chunks, 1.6 MB for a 100 MiB file). The chunks themselves
+// stay in the file (Prove reads one).
+type ChunkTree struct {
+	chunkSize uint64
+	size      uint64
+	root      []byte
+	nodes     map[compact.NodeID][]byte
+}
+
+// NewChunkTree reads a file once and keeps its chunk tree.
+func NewChunkTree(r io.Reader, chunkSize int) (*ChunkTree, error) {
+	return newChunkTree(r, chunkSize, nil)
+}
+
+func newChunkTree(r io.Reader, chunkSize int, leaf func(uint64, []byte)) (*ChunkTree, error) {
+	t := &ChunkTree{chunkSize: uint64(chunkSize), nodes: map[compact.NodeID][]byte{}} //nolint:gosec // readTree refuses a chunk size below 1
+	tree, size, err := readTree(r, chunkSize, func(id compact.NodeID, h []byte, data []byte) {
+		if h != nil {
+			t.nodes[id] = h
+		}
+		if data != nil && leaf != nil {
+			leaf(id.Index, data)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.size, t.root = size, fileRoot(t.chunkSize, size, tree)
+	return t, nil
+}
+
+// Root is the file's ChunkRoot; Size its size in bytes.
+func (t *ChunkTree) Root() []byte { return bytes.Clone(t.root) }
+
+// Size is the file's size in bytes.
+func (t *ChunkTree) Size() uint64 { return t.size }
+
+// Path is chunk index's audit path to the root, leaf side first.
+func (t *ChunkTree) Path(index uint64) ([][]byte, error) {
+	n := Chunks(t.size, t.chunkSize)
 	if index >= n {
-		return nil, nil, fmt.Errorf("%w: chunk %d of a file of %d chunks", ErrInvalid, index, n)
+		return nil, fmt.Errorf("%w: chunk %d of a file of %d chunks", ErrInvalid, index, n)
 	}
 	ids, err := proof.Inclusion(index, n)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	hashes := make([][]byte, len(ids.IDs))
 	for i, id := range ids.IDs {
-		h, ok := nodes[id]
+		h, ok := t.nodes[id]
 		if !ok {
-			return nil, nil, fmt.Errorf("tree node %+v was never computed", id)
+			return nil, fmt.Errorf("tree node %+v was never computed", id)
 		}
 		hashes[i] = h
 	}
-	path, err = ids.Rehash(hashes, hasher.HashChildren)
-	return leaf, path, err
+	return ids.Rehash(hashes, hasher.HashChildren)
+}
+
+// Prove returns chunk index, read from the file at its offset, and its
+// audit path: what VerifyChunk checks. The chunk is read from file as it
+// is now, so a copy changed since the tree was built fails VerifyChunk.
+func (t *ChunkTree) Prove(file io.ReaderAt, index uint64) (chunk []byte, path [][]byte, err error) {
+	if path, err = t.Path(index); err != nil {
+		return nil, nil, err
+	}
+	want := min(t.chunkSize, t.size-index*t.chunkSize)
+	chunk = make([]byte, want)
+	n, err := file.ReadAt(chunk, int64(index*t.chunkSize)) //nolint:gosec // within the file's size
+	if n < len(chunk) {
+		return nil, nil, fmt.Errorf("read chunk %d: %d of %d bytes: %w", index, n, len(chunk), err)
+	}
+	return chunk, path, nil
 }
 
 // VerifyChunk checks chunk is chunk index of the file whose ChunkRoot is
