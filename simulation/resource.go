@@ -55,6 +55,11 @@ type crn struct {
 	hash  string
 	owner *ecdsa.PrivateKey
 	does  behaviour
+	// ccn is the index of the CCN it is linked to; revived is set once a
+	// silent node unlinked for it restarted (honest since) and its CCN's
+	// owner linked it again.
+	ccn     int
+	revived bool
 	// answerAt is the height at which it answers each epoch's challenges.
 	answerAt map[uint64]int64
 }
@@ -108,6 +113,9 @@ type resourceSim struct {
 	accepted []proofTx
 	// forged counts the probe answers liars signed in silent nodes' names.
 	forged int
+	// relink are the restarted nodes their CCN links again in the next
+	// block.
+	relink []*crn
 }
 
 // resourceParams are x/resource's params in the scenario: epochs of 8
@@ -137,7 +145,7 @@ func newResourceSim(seed int64, dir string) (*resourceSim, error) {
 	r.rng.Shuffle(len(does), func(i, j int) { does[i], does[j] = does[j], does[i] })
 	for i := range resCRNs {
 		r.crns = append(r.crns, &crn{key: keys.FromSeed(fmt.Sprintf("sim-res-crn-key-%d", i)),
-			owner: keys.FromSeed(fmt.Sprintf("sim-res-crn-owner-%d", i)), does: does[i], answerAt: map[uint64]int64{}})
+			owner: keys.FromSeed(fmt.Sprintf("sim-res-crn-owner-%d", i)), does: does[i], ccn: i / 2, answerAt: map[uint64]int64{}})
 	}
 	return r, r.importFiles(dir)
 }
@@ -242,9 +250,10 @@ func (r *resourceSim) operation(k *ecdsa.PrivateKey, action, ref string, details
 
 // messages are the scenario's messages for block b at time t: the CCNs and
 // the CRNs (with their keys and capacities) in the first block, stakes
-// that activate the CCNs in the second, links in the third; then STOREs
-// of the files over the first two thirds of the run and, now and then, a
-// FORGET of one stored earlier. Every one of them must be accepted.
+// that activate the CCNs in the second, links in the third; then links of
+// restarted nodes, STOREs of the files over the first two thirds of the
+// run and, now and then, a FORGET of one stored earlier. Every one of them
+// must be accepted.
 func (r *resourceSim) messages(b, blocks int, t time.Time) []*pb.AlephMessage {
 	var out []*pb.AlephMessage
 	switch b {
@@ -270,11 +279,15 @@ func (r *resourceSim) messages(b, blocks int, t time.Time) []*pb.AlephMessage {
 		}
 		return out
 	case 2:
-		for i, n := range r.crns {
-			out = append(out, r.operation(r.ccnOwner[i/2], node.ActionLink, n.hash, map[string]any{}, t))
+		for _, n := range r.crns {
+			out = append(out, r.operation(r.ccnOwner[n.ccn], node.ActionLink, n.hash, map[string]any{}, t))
 		}
 		return out
 	}
+	for _, n := range r.relink {
+		out = append(out, r.operation(r.ccnOwner[n.ccn], node.ActionLink, n.hash, map[string]any{}, t))
+	}
+	r.relink = nil
 	if r.next < len(r.files) && b < 2*blocks/3 && r.rng.Intn(3) > 0 {
 		f := r.files[r.next]
 		r.next++
@@ -306,6 +319,16 @@ func (r *resourceSim) messages(b, blocks int, t time.Time) []*pb.AlephMessage {
 		}
 	}
 	return out
+}
+
+// restart is what the operator of a silent node does once the chain
+// unlinked it: the node comes back (honest from now on) and its CCN's
+// owner links it again in the next block. It is a member again from the
+// next epoch's start, its score climbing back as its silent epochs leave
+// the window.
+func (r *resourceSim) restart(n *crn) {
+	n.does, n.revived = honest, true
+	r.relink = append(r.relink, n)
 }
 
 // live counts the files stored and not forgotten.

@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -309,6 +311,9 @@ func (r *resourceRun) judgeNode(t *testing.T, n *crn, w *pb.ScoreWindow, parent 
 	if w.ScoreBps != score {
 		t.Fatalf("epoch %d: %s (%s) scores %d, want %d", e, n.hash, n.does, w.ScoreBps, score)
 	}
+	if n.revived {
+		r.kinds["revived epochs"]++
+	}
 	switch n.does {
 	case honest: // every proof passed: only a slot too few validators saw up costs it
 		if want.Passed != want.Issued {
@@ -336,6 +341,9 @@ func (r *resourceRun) judgeNode(t *testing.T, n *crn, w *pb.ScoreWindow, parent 
 		t.Fatalf("epoch %d: %s (%s) closed at 0 for %d epochs and is still linked (%q) or a member (%v)", e, n.hash, n.does, r.sim.params.ZeroScoreEpochs, parent, member)
 	}
 	r.unlinked[n.hash] = true
+	if n.does == silent {
+		r.sim.restart(n)
+	}
 }
 
 // live is the record's live slots for the block after c's last: the
@@ -420,15 +428,33 @@ func resourceConfig(t *testing.T) Config {
 // has its challenges, and the epoch before tallied each node's proofs and
 // slots as it behaved: honest nodes pass every challenge (10,000 unless a
 // slot went unseen), silent ones score 0 and are unlinked after
-// zero_score_epochs.
+// zero_score_epochs; then they restart (honest), their CCN links them
+// again, and their score climbs back as the silent epochs leave the
+// window.
 func TestSimulationResources(t *testing.T) {
 	cfg := resourceConfig(t)
 	r := newResourceRun(t, cfg.Seed)
 	c, _, _ := runWith(t, cfg, r)
 	r.kinds["forged live answers"] = r.sim.forged
+	snap, err := c.Store.At(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scores []string // each node's score at the end
+	for _, n := range r.sim.crns {
+		if n.revived {
+			r.kinds["revived nodes"]++
+		}
+		w, err := resource.NewKeeper(nil, nil).Window(snap, n.hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scores = append(scores, fmt.Sprintf("%s%s %d", n.does, map[bool]string{true: " (revived)"}[n.revived], w.ScoreBps))
+	}
+	t.Logf("seed %d: scores at the end: %s", cfg.Seed, strings.Join(scores, ", "))
 	t.Logf("seed %d: %d blocks; sent: %v; files held by behaviour (summed over epochs): %v; unlinked: %d; app hash %X", cfg.Seed, cfg.Blocks, r.kinds, r.held, len(r.unlinked), c.Hash)
 	for _, kind := range []string{"honest", "honest (sha256 file)", "honest (IPFS file)", "tampered chunk", "wrong path", "another chain", "replay",
-		"another node's challenge", "live slots", "forged live answers", "forged live records"} {
+		"another node's challenge", "live slots", "forged live answers", "forged live records", "revived nodes", "revived epochs"} {
 		if r.kinds[kind] == 0 {
 			t.Errorf("seed %d: no %q in the run; it should have every kind", cfg.Seed, kind)
 		}
@@ -453,10 +479,6 @@ func TestSimulationResources(t *testing.T) {
 	// itself).
 	d := apptest.NewWith(t, exported, app.Options{}, app.ChainInfo{ChainID: resourceChainID})
 	k := resource.NewKeeper(nil, nil)
-	snap, err := c.Store.At(0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := k.LoadParams(snap); err != nil {
 		t.Fatal(err)
 	}
