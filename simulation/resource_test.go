@@ -87,7 +87,8 @@ func (r *resourceRun) start(t *testing.T, _ Config, doc json.RawMessage) *apptes
 
 // txs are the scenario's transactions for block b, after the
 // generator's: its messages, then its nodes' proofs (from c's committed
-// state, as a node reads its challenges).
+// state, as a node reads its challenges), each checked by CheckTx first
+// with the outcome the block must give it.
 func (r *resourceRun) txs(t *testing.T, c *apptest.Chain, b, blocks int, at time.Time) [][]byte {
 	t.Helper()
 	r.msgs = r.sim.messages(b, blocks, at)
@@ -106,6 +107,11 @@ func (r *resourceRun) txs(t *testing.T, c *apptest.Chain, b, blocks int, at time
 		out = append(out, apptest.Tx(m))
 	}
 	for _, p := range r.proofs {
+		// the mempool decides as the block will (one Deliver for both)
+		res := c.App.CheckTx(c.App.Parse(p.tx), func() error { return nil })
+		if p.want == nil && res.Code != 0 || p.want != nil && (res.Codespace != p.want.Codespace || res.Code != p.want.Code) {
+			t.Fatalf("height %d: CheckTx of node %s's %s proof of %d/%d: %s/%d %s", c.Height+1, p.sp.Node, p.kind, p.sp.Epoch, p.sp.Slot, res.Codespace, res.Code, res.Log)
+		}
 		out = append(out, p.tx)
 	}
 	return out
