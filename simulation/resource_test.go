@@ -220,6 +220,11 @@ func (r *resourceRun) checkState(t *testing.T, c *apptest.Chain) {
 	if h != first {
 		return
 	}
+	for m := range members {
+		if !slices.ContainsFunc(r.sim.crns, func(n *crn) bool { return n.hash == m }) {
+			r.kinds["member-epochs of the mix's CRNs"]++ // a keyless CRN of the message mix, linked to an active CCN
+		}
+	}
 	for _, f := range r.sim.files {
 		live := f.processedAt > 0 && f.processedAt < h && (f.forgottenAt == 0 || f.forgottenAt >= h)
 		if live != assigned[f.hash] {
