@@ -41,15 +41,19 @@ func (k *Keeper) SyncFiles(kv state.KV) error {
 	if err = errors.Join(err, bad); err != nil {
 		return err
 	}
+	// Both lists come in state key order, where a name's length (its
+	// uvarint prefix) sorts before its bytes: they are merged in that
+	// order, not Go's string order (a 64-digit sha256 hash sorting before
+	// a 59-character CID would otherwise be released with it).
 	i, j := 0, 0
 	for i < len(live) || j < len(assigned) {
 		switch {
-		case j == len(assigned) || (i < len(live) && live[i] < assigned[j]):
+		case j == len(assigned) || (i < len(live) && keyOrder(live[i], assigned[j]) < 0):
 			if err := k.addLive(kv, live[i]); err != nil {
 				return err
 			}
 			i++
-		case i == len(live) || assigned[j] < live[i]:
+		case i == len(live) || keyOrder(assigned[j], live[i]) < 0:
 			if err := k.RemoveFile(kv, assigned[j]); err != nil {
 				return err
 			}
@@ -59,6 +63,12 @@ func (k *Keeper) SyncFiles(kv state.KV) error {
 		}
 	}
 	return nil
+}
+
+// keyOrder compares two names as they order in state keys, encoded by
+// state.Key's String (a uvarint length, then the bytes).
+func keyOrder(a, b string) int {
+	return bytes.Compare(state.NewKey().String(a).Bytes(), state.NewKey().String(b).Bytes())
 }
 
 // addLive assigns a live file with the size its STOREs attest, and a
