@@ -10,11 +10,18 @@
 // path to the file's root, checked by package proof: hashing only), in a
 // transaction signed by the node's registered key (ProofDigest,
 // CheckSignature), so nobody else can answer for it; a challenge without a
-// valid proof by its deadline fails. Passed challenges
+// valid proof by its deadline fails. An IPFS file's root is its CID (the
+// path runs through its UnixFS DAG, chunks of `chunk_size`); a sha256
+// file's is the chunk root validators attest with it (proof.ChunkRoot
+// over chunks of `root_chunk_size`, kept in its STORE's record), and it is
+// assigned only once it has one (SyncFiles). A node that fails a challenge
+// gives the file up when the epoch closes: it goes to the next member in
+// its order, and the node is excluded from it for `score_window_epochs`
+// (exclusions.go). Passed challenges
 // and liveness over a window of epochs give an integer score in basis
 // points (Score), and nodestatus's reward multiplier follows from it
 // (Multiplier). A node weighs its declared capacity in GiB (Weight, at
-// least 1), and one whose score closes at 0 for `zero_score_epochs` judged
+// least 1, at most `max_weight`: CappedWeight), and one whose score closes at 0 for `zero_score_epochs` judged
 // epochs in a row is unlinked from its CCN (x/node Unlink).
 //
 // Liveness (liveness.go): each epoch has `probes_per_epoch` slots; at a
