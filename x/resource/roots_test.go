@@ -237,3 +237,50 @@ func TestExcludedKeepsReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestExclusionInvariants: the invariants catch an exclusion missing from
+// its expiry index (or the other way round), one on a file that is not
+// assigned, and holders that ignore an exclusion.
+func TestExclusionInvariants(t *testing.T) {
+	k, _, kv := registry(t, 3)
+	if _, err := k.Refresh(kv); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.AddFile(kv, resource.FileInfo{Hash: "file-0", Size: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	failing := holders(t, k, kv, 1)[0][0]
+	withChallenges(t, k, kv, challenge(1, failing, "file-0", false))
+	if err := k.CloseEpoch(kv, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Invariants(kv); err != nil {
+		t.Fatal(err)
+	}
+	until := 1 + uint64(k.Params().ScoreWindowEpochs)
+	excluded := state.NewKey(resource.ModulePrefix, 0x07).String("file-0").String(failing).Bytes()
+	expiry := state.NewKey(resource.ModulePrefix, 0x08).Uint64(until).String("file-0").String(failing).Bytes()
+	for name, corrupt := range map[string]func(state.KV) error{
+		"no expiry entry": func(kv state.KV) error { return kv.Delete(expiry) },
+		"no exclusion (holders ignore it)": func(kv state.KV) error {
+			return kv.Delete(excluded)
+		},
+		"an expiry entry for nothing": func(kv state.KV) error {
+			return kv.Set(state.NewKey(resource.ModulePrefix, 0x08).Uint64(9).String("file-0").String("crn-02").Bytes(), []byte{1})
+		},
+		"an exclusion from an unassigned file": func(kv state.KV) error {
+			if err := kv.Set(state.NewKey(resource.ModulePrefix, 0x07).String("file-9").String("crn-00").Bytes(), []byte{5}); err != nil {
+				return err
+			}
+			return kv.Set(state.NewKey(resource.ModulePrefix, 0x08).Uint64(5).String("file-9").String("crn-00").Bytes(), []byte{1})
+		},
+	} {
+		c := state.NewCache(kv)
+		if err := corrupt(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Invariants(c); err == nil {
+			t.Errorf("%s: the invariants hold", name)
+		}
+	}
+}
