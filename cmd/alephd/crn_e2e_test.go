@@ -52,10 +52,10 @@ func TestCRNProcess(t *testing.T) {
 	must("keys", "add", "staker", "--home", n.home)
 	must("genesis", "add-balance", "owner", "200000", "--home", n.home)
 	must("genesis", "add-balance", "staker", "10000", "--home", n.home)
+	// Proofs alone (no liveness slots), and never unlinked.
+	must("genesis", "set-resource", "--replicas", "1", "--epoch-blocks", "10", "--proof-window-blocks", "8",
+		"--probes-per-epoch", "0", "--zero-score-epochs", "0", "--home", n.home)
 	editGenesis(t, n.home, func(state map[string]map[string]any) {
-		p := state["resource"]["params"].(map[string]any)
-		p["enabled"], p["replicas"], p["epoch_blocks"], p["proof_window_blocks"] = true, 1, 10, 8
-		p["probes_per_epoch"], p["zero_score_epochs"] = 0, 0 // proofs alone; never unlinked
 		state["node"]["params"].(map[string]any)["activation_threshold"] = 10000
 	})
 	rpc := n.start(t)

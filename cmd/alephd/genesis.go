@@ -41,7 +41,7 @@ func genesisCmd() *cobra.Command {
 			return err
 		},
 	})
-	cmd.AddCommand(genesisEthCmd())
+	cmd.AddCommand(genesisEthCmd(), genesisResourceCmd())
 	return cmd
 }
 
