@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -90,18 +92,28 @@ func TestCRNProcess(t *testing.T) {
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
-	ipfsFile, shaFile := uploadTo(t, n.api, "ipfs", data), uploadTo(t, n.api, "storage", data[:100000])
+	ipfsFile := uploadTo(t, n.api, "ipfs", data)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, f := range []struct{ hash, engine string }{{ipfsFile, "ipfs"}, {shaFile, "storage"}} {
-		store, err := client.Sign(keys.FromSeed("crn-e2e-user"), client.Store("TEST", f.hash, f.engine, 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res, err := rpc.Submit(ctx, store); err != nil || !res.OK() {
-			t.Fatalf("STORE: %+v %v", res, err)
-		}
+	store, err := client.Sign(keys.FromSeed("crn-e2e-user"), client.Store("TEST", ipfsFile, "ipfs", 0))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if res, err := rpc.Submit(ctx, store); err != nil || !res.OK() {
+		t.Fatalf("STORE: %+v %v", res, err)
+	}
+	// The sha256 file as the README's walk-through stores it: `alephd tx
+	// store` uploads it to the API and publishes the STORE.
+	path := filepath.Join(t.TempDir(), "small.bin")
+	if err := os.WriteFile(path, data[:100000], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := n.tx(t, "store", path, "--key", "owner", "--api", "http://"+n.api)
+	if !res.OK() {
+		t.Fatalf("tx store: %+v", res)
+	}
+	sum := sha256.Sum256(data[:100000]) // the node holds and proves it below: the STORE named it
+	shaFile := hex.EncodeToString(sum[:])
 
 	// The node fetches the files, serves them, and its proofs pass.
 	st := waitStatus(t, listen, proc, func(s crn.Status) bool {

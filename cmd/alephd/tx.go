@@ -131,7 +131,7 @@ endorsement is a POST of type "aleph-endorsement" posted on CHANNEL.`,
 			return signAndSubmit(cmd, client.BalancesUpdate(flagString(cmd, "channel"), args[0], height, balances))
 		},
 	}
-	cmd.AddCommand(post, aggregate, forget, submit, endorse, report)
+	cmd.AddCommand(post, aggregate, forget, submit, endorse, report, txStoreCmd())
 	cmd.AddCommand(nodeTxCmd(), crnTxCmd())
 	return cmd
 }
