@@ -301,14 +301,12 @@ func (r *resourceSim) messages(b, blocks int, t time.Time) []*pb.AlephMessage {
 		out = append(out, m)
 	}
 	if r.rng.Intn(8) == 0 && r.live() > 3 {
-		// a file whose STORE was processed in an earlier block. Only
-		// sha256 files for now: x/resource's SyncFiles merges names in
-		// string order, not the (length-first) key order it lists them
-		// in, so releasing a CID can release a live sha256 file with it
-		// (TestReleaseKeepsOtherFiles, reported).
+		// a file whose STORE was processed in an earlier block, of
+		// either kind: releasing a CID beside live sha256 files is what
+		// TestReleaseKeepsOtherFiles pins
 		var can []*simFile
 		for _, f := range r.files[:r.next] {
-			if !f.forgotten && f.processedAt > 0 && f.data != nil {
+			if !f.forgotten && f.processedAt > 0 {
 				can = append(can, f)
 			}
 		}
