@@ -35,6 +35,13 @@ func newNetwork(t *testing.T, validators int) *network { return newNetworkWith(t
 // newNetworkWith starts a network on app_state appState (nil: the dev one).
 func newNetworkWith(t *testing.T, validators int, appState []byte) *network {
 	t.Helper()
+	return newNetworkEdited(t, validators, appState, nil)
+}
+
+// newNetworkEdited is newNetworkWith, with edit (if set) run on the homes
+// once they are written, before any node starts.
+func newNetworkEdited(t *testing.T, validators int, appState []byte, edit func([]node.TestnetNode)) *network {
+	t.Helper()
 	base := testnode.FreePorts(t, validators*11) // 10 per node (P2P, RPC, ...), then one API port each
 	nodes, err := node.Testnet(t.TempDir(), node.TestnetOptions{Validators: validators, ChainID: "faults",
 		BasePort: base, APIBasePort: base + validators*10, TimeoutCommit: 200 * time.Millisecond, AppState: appState})
@@ -50,6 +57,9 @@ func newNetworkWith(t *testing.T, validators int, appState []byte) *network {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	if edit != nil {
+		edit(nodes)
 	}
 	nw := &network{t: t, nodes: nodes, procs: make([]*exec.Cmd, validators)}
 	for _, n := range nodes {
