@@ -61,6 +61,10 @@ type resourceRun struct {
 	at     map[liveKey]int64
 	up     map[epochNode]uint32
 	member map[epochNode]bool
+	// challenged is the file of each challenge drawn; proven those a valid
+	// proof answered.
+	challenged map[slotID]string
+	proven     map[slotID]bool
 }
 
 func newResourceRun(t *testing.T, seed int64) *resourceRun {
@@ -72,7 +76,8 @@ func newResourceRun(t *testing.T, seed int64) *resourceRun {
 	return &resourceRun{sim: sim, answered: map[slotID]bool{}, issued: map[epochNode]uint32{}, passed: map[epochNode]uint32{},
 		judged: map[string][]*pb.EpochTally{}, zeros: map[string]uint32{}, unlinked: map[string]bool{},
 		storedAt: map[string]int64{}, kinds: map[string]int{}, held: map[string]int{},
-		at: map[liveKey]int64{}, up: map[epochNode]uint32{}, member: map[epochNode]bool{}}
+		at: map[liveKey]int64{}, up: map[epochNode]uint32{}, member: map[epochNode]bool{},
+		challenged: map[slotID]string{}, proven: map[slotID]bool{}}
 }
 
 // start opens the main chain and its twin from the generator's genesis
@@ -143,6 +148,7 @@ func (r *resourceRun) after(t *testing.T, c *apptest.Chain, base [][]byte, mine 
 		case p.want == nil:
 			r.kinds[map[bool]string{true: "honest (sha256 file)", false: "honest (IPFS file)"}[p.sp.Chunk != nil]]++
 			r.passed[epochNode{p.sp.Epoch, p.sp.Node}]++
+			r.proven[slotID{p.sp.Epoch, p.sp.Node, p.sp.Slot}] = true
 			r.sim.accepted = append(r.sim.accepted, p)
 			twin = append(twin, p.tx)
 		}
@@ -237,6 +243,7 @@ func (r *resourceRun) checkState(t *testing.T, c *apptest.Chain) {
 	}
 	if e > 0 {
 		r.judge(t, snap, k, e-1, members)
+		r.gaveUp(t, snap, k, e-1, members, holds)
 	}
 	for _, n := range r.sim.crns {
 		var issued uint32
@@ -251,6 +258,7 @@ func (r *resourceRun) checkState(t *testing.T, c *apptest.Chain) {
 			if !slices.Contains(holds[n.hash], ch.File) {
 				t.Fatalf("height %d: %s is challenged on %s, which it does not hold", h, n.hash, ch.File)
 			}
+			r.challenged[slotID{e, n.hash, slot}] = ch.File
 			issued++
 		}
 		if want := uint32(0); len(holds[n.hash]) > 0 {
@@ -285,6 +293,47 @@ func (r *resourceRun) judge(t *testing.T, snap state.KV, k *resource.Keeper, e u
 			t.Fatalf("node %s: %v, %v", n.hash, rec, err)
 		}
 		r.judgeNode(t, n, w, rec.Parent, e, members[n.hash])
+	}
+}
+
+// gaveUp checks, when epoch e+1 opens, that every node which failed a
+// challenge of e gave the file up: it is excluded from the file, and no
+// longer holds it unless too few members are left that are not excluded
+// (then the file stays with it rather than lose a replica).
+func (r *resourceRun) gaveUp(t *testing.T, snap state.KV, k *resource.Keeper, e uint64, members map[string]bool, holds map[string][]string) {
+	t.Helper()
+	for _, n := range r.sim.crns {
+		for slot := range r.sim.params.ChallengesPerEpoch {
+			id := slotID{e, n.hash, slot}
+			file, ok := r.challenged[id]
+			if !ok || r.proven[id] {
+				continue
+			}
+			a, err := k.Assignment(snap, file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a == nil { // released since
+				continue
+			}
+			excluded, err := k.Excluded(snap, file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(excluded, n.hash) {
+				t.Fatalf("epoch %d: %s (%s) failed its challenge %d on %s and is not excluded from it (%v)", e, n.hash, n.does, slot, file, excluded)
+			}
+			others := 0
+			for m := range members {
+				if !slices.Contains(excluded, m) {
+					others++
+				}
+			}
+			if others >= int(r.sim.params.Replicas) && slices.Contains(holds[n.hash], file) {
+				t.Fatalf("epoch %d: %s (%s) failed its challenge on %s and still holds it, with %d members not excluded", e, n.hash, n.does, file, others)
+			}
+			r.kinds["files given up"]++
+		}
 	}
 }
 
@@ -436,8 +485,10 @@ func resourceConfig(t *testing.T) Config {
 // lies has the same app hash; the record shows up exactly the slots more
 // than 2/3 carried, and one that claims a silent node up is refused. At
 // each epoch's start the assigned files are the live ones and every holder
-// has its challenges, and the epoch before tallied each node's proofs and
-// slots as it behaved: honest nodes pass every challenge (10,000 unless a
+// has its challenges, a node that failed a challenge of the epoch before
+// gave the file up (excluded from it, and moved off it unless too few
+// members are left), and that epoch tallied each node's proofs and slots
+// as it behaved: honest nodes pass every challenge (10,000 unless a
 // slot went unseen), silent ones score 0 and are unlinked after
 // zero_score_epochs; then they restart (honest), their CCN links them
 // again, and their score climbs back as the silent epochs leave the
@@ -465,7 +516,8 @@ func TestSimulationResources(t *testing.T) {
 	t.Logf("seed %d: scores at the end: %s", cfg.Seed, strings.Join(scores, ", "))
 	t.Logf("seed %d: %d blocks; sent: %v; files held by behaviour (summed over epochs): %v; unlinked: %d; app hash %X", cfg.Seed, cfg.Blocks, r.kinds, r.held, len(r.unlinked), c.Hash)
 	for _, kind := range []string{"honest", "honest (sha256 file)", "honest (IPFS file)", "tampered chunk", "wrong path", "another chain", "replay",
-		"another node's challenge", "live slots", "forged live answers", "forged live records", "revived nodes", "revived epochs"} {
+		"another node's challenge", "live slots", "forged live answers", "forged live records", "revived nodes", "revived epochs",
+		"files given up"} {
 		if r.kinds[kind] == 0 {
 			t.Errorf("seed %d: no %q in the run; it should have every kind", cfg.Seed, kind)
 		}
