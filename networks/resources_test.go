@@ -160,7 +160,7 @@ func TestResourceNodes(t *testing.T) {
 	var movedAfter uint64
 	t.Run("a deleted file fails its challenge and moves", func(t *testing.T) {
 		was := holders(file)
-		before := nw.score(deleter.ccn, deleter.hash)
+		before := nw.waitScore(deleter, 30*time.Second, "answered", anyScore)
 		seen := map[[2]uint64]bool{}
 		st, _ := deleter.status()
 		for _, p := range st.Proofs {
@@ -212,6 +212,10 @@ func TestResourceNodes(t *testing.T) {
 			t.Fatalf("holders %v -> %v: no new holder", was, now)
 		}
 		moved := nw.height(0)
+		deleter.waitStatus(60*time.Second, "let the moved file go", func(s crn.Status) bool {
+			has := func(f crn.FileState) bool { return f.Hash == file }
+			return !slices.ContainsFunc(s.Held, has) && !slices.ContainsFunc(s.Missing, has)
+		})
 		taker.waitStatus(60*time.Second, "fetched the re-assigned file", func(s crn.Status) bool {
 			return slices.ContainsFunc(s.Held, func(f crn.FileState) bool { return f.Hash == file })
 		})
@@ -233,7 +237,7 @@ func TestResourceNodes(t *testing.T) {
 				t.Fatalf("%s never had an epoch's challenges all passed: %+v\n%s", killed.name, ch, killed.tail())
 			}
 		}
-		before := nw.score(killed.ccn, killed.hash)
+		before := nw.waitScore(killed, 30*time.Second, "answered", anyScore)
 		killed.signal(syscall.SIGKILL)
 		at := nw.height(0)
 		var lost app.EpochScoreView
@@ -271,7 +275,7 @@ func TestResourceNodes(t *testing.T) {
 
 	// The node left alone: at least 95% over its window, on proofs and
 	// liveness both.
-	v := nw.score(honest.ccn, honest.hash)
+	v := nw.waitScore(honest, 30*time.Second, "answered", anyScore)
 	var issued, passed, slots, up uint32
 	for _, e := range v.Epochs {
 		issued, passed, slots, up = issued+e.Issued, passed+e.Passed, slots+e.Slots, up+e.Up
@@ -286,6 +290,9 @@ func TestResourceNodes(t *testing.T) {
 	nw.agree(top, all(4)...)
 	t.Logf("4 validators agree on heights 1..%d; %s in all", top, time.Since(began).Round(time.Second))
 }
+
+// anyScore accepts every score window: waitScore then only waits for an answer.
+func anyScore(*app.ResourceScoreView) bool { return true }
 
 // clean: an epoch with challenges, all passed, and liveness slots, all up.
 func clean(e app.EpochScoreView) bool {
