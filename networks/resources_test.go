@@ -19,14 +19,16 @@ import (
 	"github.com/alephd/alephd/x/resource"
 )
 
-// The resource network's x/resource params: epochs of 24 blocks with 4
-// liveness slots of L = 6 blocks (liveness needs L ≥ 3), 6 challenges per
-// node answered within 12 blocks, 2 replicas, scores over 8 epochs (a
-// failed challenge keeps its node off the file as long), and no
-// unlinking at score 0 (the killed node comes back).
+// The resource network's x/resource params: epochs of 24 blocks with 6
+// liveness slots of L = 4 blocks (liveness needs L ≥ 3; each slot open
+// 8 blocks; 6 an epoch, so the honest node's 4-epoch window has 24 and
+// one slot lost to a stalled validator still leaves it above 95%), 6
+// challenges per node answered within 12 blocks, 2 replicas, scores over
+// 8 epochs (a failed challenge keeps its node off the file as long), and
+// no unlinking at score 0 (the killed node comes back).
 const (
 	resEpoch  = 24
-	resProbes = 4
+	resProbes = 6
 	resWindow = 8
 )
 
