@@ -116,6 +116,10 @@ type resourceSim struct {
 	// relink are the restarted nodes their CCN links again in the next
 	// block.
 	relink []*crn
+	// lied are the challenges liars lied on, in order.
+	lied []lie
+	// lies and extras count the lies told, to take their kinds in turn.
+	lies, extras int
 }
 
 // resourceParams are x/resource's params in the scenario: epochs of 8

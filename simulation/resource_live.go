@@ -70,7 +70,14 @@ func (r *resourceSim) liveVotes(snap state.KV, h int64, at map[liveKey]int64) ([
 				continue
 			}
 			if n.does == silent {
-				if forger := r.crns[r.rng.Intn(len(r.crns))]; forger.does == liar && r.rng.Intn(2) == 0 {
+				var liars []*crn
+				for _, x := range r.crns {
+					if x.does == liar {
+						liars = append(liars, x)
+					}
+				}
+				if len(liars) > 0 && r.rng.Intn(2) == 0 {
+					forger := liars[r.rng.Intn(len(liars))]
 					sig, err := resource.SignProbe(forger.key, resourceChainID, n.hash, e, s, nonce)
 					if err != nil {
 						return nil, nil, err

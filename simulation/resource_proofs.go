@@ -22,6 +22,14 @@ type proofTx struct {
 	want *errs.Error
 }
 
+// lie is a challenge a liar answered with a lie, which it proves validly
+// once the deadline has passed.
+type lie struct {
+	id slotID
+	n  *crn
+	ch *pb.ChallengeRecord
+}
+
 // slotID names one challenge.
 type slotID struct {
 	epoch uint64
@@ -34,20 +42,27 @@ type slotID struct {
 // silent answers its epoch's challenges at one seeded height of the proof
 // window: an honest node every one with a valid proof; a liar each one
 // either validly or with a lie (a tampered chunk, a wrong path, a
-// signature for another chain), which leaves that challenge unanswered.
-// Liars also replay proofs accepted earlier (answered, or past their
-// deadline) and sign proofs for other nodes' challenges.
+// signature for another chain), which leaves that challenge unanswered,
+// and which it proves validly once the deadline has passed (late). Liars
+// also replay proofs accepted earlier (answered, or past their deadline),
+// sign proofs for other nodes' challenges and claim their own for the next
+// epoch.
 func (r *resourceSim) proofs(snap state.KV, h int64, answered map[slotID]bool) ([]proofTx, error) {
 	k := resource.NewKeeper(nil, nil)
 	if err := k.LoadParams(snap); err != nil {
 		return nil, err
 	}
+	var out []proofTx
+	late, err := r.late(h)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, late...)
 	e, first := r.params.Epoch(h)
 	deadline := r.params.Deadline(e)
 	if h <= first || h > deadline {
-		return nil, nil
+		return out, nil
 	}
-	var out []proofTx
 	for _, n := range r.crns {
 		if n.does == silent {
 			continue
@@ -85,6 +100,31 @@ func (r *resourceSim) proofs(snap state.KV, h int64, answered map[slotID]bool) (
 			}
 		}
 	}
+	return out, nil
+}
+
+// late are the valid proofs liars send, once the deadline has passed, for
+// the challenges they lied on: refused, so a proof that comes too late
+// cannot mend a failed challenge.
+func (r *resourceSim) late(h int64) ([]proofTx, error) {
+	var out []proofTx
+	keep := r.lied[:0]
+	for _, l := range r.lied {
+		if h <= r.params.Deadline(l.id.epoch) {
+			keep = append(keep, l)
+			continue
+		}
+		sp, err := r.prove(l.n.hash, l.id.epoch, l.id.slot, l.ch, l.ch.Index)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := signed(sp, resourceChainID, l.n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, proofTx{tx: tx, sp: sp, kind: "late", want: resource.ErrDeadline})
+	}
+	r.lied = keep
 	return out, nil
 }
 
@@ -133,11 +173,15 @@ func signed(sp *pb.StorageProof, chain string, n *crn) ([]byte, error) {
 func (r *resourceSim) answer(n *crn, e uint64, slot uint32, ch *pb.ChallengeRecord) (proofTx, error) {
 	kind := "honest"
 	if n.does == liar && r.rng.Intn(2) == 0 {
-		kind = []string{"tampered chunk", "wrong path", "another chain"}[r.rng.Intn(3)]
+		kind = []string{"tampered chunk", "wrong path", "another chain"}[r.lies%3] // in turn, so a run tells each
+		r.lies++
 	}
 	sp, err := r.prove(n.hash, e, slot, ch, ch.Index)
 	if err != nil {
 		return proofTx{}, err
+	}
+	if kind != "honest" {
+		r.lied = append(r.lied, lie{id: slotID{e, n.hash, slot}, n: n, ch: ch})
 	}
 	chain, want := resourceChainID, (*errs.Error)(nil)
 	switch kind {
@@ -172,30 +216,81 @@ func (r *resourceSim) answer(n *crn, e uint64, slot uint32, ch *pb.ChallengeReco
 
 // extraLie is a liar's extra transaction in the block at h of epoch e: a
 // replay of a proof accepted earlier (refused as answered, or as past its
-// deadline if it was another epoch's), or a valid proof of another node's
-// open challenge signed with the liar's key.
+// deadline if it was another epoch's), a valid proof of another node's
+// open challenge signed with the liar's key, or a valid proof of its own
+// challenge claimed for the next epoch (which has no challenges yet).
 func (r *resourceSim) extraLie(snap state.KV, k *resource.Keeper, n *crn, e uint64, h int64) (proofTx, bool, error) {
-	if len(r.accepted) > 0 && r.rng.Intn(2) == 0 {
+	for range 3 { // the kinds in turn; one that cannot be made now yields to the next
+		kind := r.extras % 3
+		r.extras++
+		if p, ok, err := r.extraLieOf(kind, snap, k, n, e, h); err != nil || ok {
+			return p, ok, err
+		}
+	}
+	return proofTx{}, false, nil
+}
+
+// extraLieOf makes one extra lie of a kind (0: replay, 1: next epoch, 2:
+// another node's challenge), if it can.
+func (r *resourceSim) extraLieOf(kind int, snap state.KV, k *resource.Keeper, n *crn, e uint64, h int64) (proofTx, bool, error) {
+	switch kind {
+	case 0:
+		if len(r.accepted) == 0 {
+			return proofTx{}, false, nil
+		}
 		p := r.accepted[r.rng.Intn(len(r.accepted))]
 		want := resource.ErrAnswered
 		if p.sp.Epoch != e || h > r.params.Deadline(p.sp.Epoch) {
 			want = resource.ErrDeadline
 		}
 		return proofTx{tx: p.tx, sp: p.sp, kind: "replay", want: want}, true, nil
+	case 1: // its own challenge, as one of the next epoch
+		slot, ch, err := r.someChallenge(snap, k, n, e)
+		if err != nil || ch == nil {
+			return proofTx{}, false, err
+		}
+		sp, err := r.prove(n.hash, e+1, slot, ch, ch.Index)
+		if err != nil {
+			return proofTx{}, false, err
+		}
+		tx, err := signed(sp, resourceChainID, n)
+		return proofTx{tx: tx, sp: sp, kind: "next epoch", want: resource.ErrChallenge}, true, err
 	}
-	other := r.crns[r.rng.Intn(len(r.crns))]
-	if other == n {
-		return proofTx{}, false, nil
+	// another node's challenge, starting from a random node
+	start := r.rng.Intn(len(r.crns))
+	for i := range r.crns {
+		other := r.crns[(start+i)%len(r.crns)]
+		if other == n {
+			continue
+		}
+		slot, ch, err := r.someChallenge(snap, k, other, e)
+		if err != nil {
+			return proofTx{}, false, err
+		}
+		if ch == nil {
+			continue
+		}
+		sp, err := r.prove(other.hash, e, slot, ch, ch.Index)
+		if err != nil {
+			return proofTx{}, false, err
+		}
+		tx, err := signed(sp, resourceChainID, n)
+		return proofTx{tx: tx, sp: sp, kind: "another node's challenge", want: resource.ErrSignature}, true, err
 	}
-	slot := uint32(r.rng.Intn(int(r.params.ChallengesPerEpoch)))
-	ch, err := k.Challenge(snap, e, other.hash, slot)
-	if err != nil || ch == nil {
-		return proofTx{}, false, err
+	return proofTx{}, false, nil
+}
+
+// someChallenge is one of n's challenges in epoch e, from a random slot
+// on, or nil if it has none.
+func (r *resourceSim) someChallenge(snap state.KV, k *resource.Keeper, n *crn, e uint64) (uint32, *pb.ChallengeRecord, error) {
+	c := r.params.ChallengesPerEpoch
+	start := uint32(r.rng.Intn(int(c)))
+	for i := range c {
+		slot := (start + i) % c
+		ch, err := k.Challenge(snap, e, n.hash, slot)
+		if err != nil || ch != nil {
+			return slot, ch, err
+		}
 	}
-	sp, err := r.prove(other.hash, e, slot, ch, ch.Index)
-	if err != nil {
-		return proofTx{}, false, err
-	}
-	tx, err := signed(sp, resourceChainID, n)
-	return proofTx{tx: tx, sp: sp, kind: "another node's challenge", want: resource.ErrSignature}, true, err
+	return 0, nil, nil
 }

@@ -474,7 +474,10 @@ func resourceConfig(t *testing.T) Config {
 
 // TestSimulationResources runs the message mix with x/resource on and six
 // resource nodes registered (secp256k1 keys, capacities) and linked to
-// three CCNs through messages: two honest, two liars, two silent. The
+// three CCNs through messages: two honest, two liars (tampered chunks,
+// other chunks' paths, another chain's signature, replays, other nodes'
+// challenges, the next epoch's, and valid proofs after the deadline of
+// the challenges they lied on), two silent. The
 // uploader stores IPFS files imported into the embedded store and sha256
 // files, attested through the record at their size (and chunk root), and
 // forgets some. Four validators carry the nodes' signed liveness answers;
@@ -517,7 +520,7 @@ func TestSimulationResources(t *testing.T) {
 	t.Logf("seed %d: %d blocks; sent: %v; files held by behaviour (summed over epochs): %v; unlinked: %d; app hash %X", cfg.Seed, cfg.Blocks, r.kinds, r.held, len(r.unlinked), c.Hash)
 	for _, kind := range []string{"honest", "honest (sha256 file)", "honest (IPFS file)", "tampered chunk", "wrong path", "another chain", "replay",
 		"another node's challenge", "live slots", "forged live answers", "forged live records", "revived nodes", "revived epochs",
-		"files given up"} {
+		"files given up", "late", "next epoch"} {
 		if r.kinds[kind] == 0 {
 			t.Errorf("seed %d: no %q in the run; it should have every kind", cfg.Seed, kind)
 		}
