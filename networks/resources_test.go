@@ -261,7 +261,10 @@ func TestResourceNodes(t *testing.T) {
 		killed.start()
 		restarted := nw.height(0)
 		killed.waitStatus(60*time.Second, "answered after its restart", func(crn.Status) bool { return true })
-		back := nw.waitScore(killed, 180*time.Second, "had a clean epoch after its restart", func(v *app.ResourceScoreView) bool {
+		// Usually the next epoch; if the restart came too late for its
+		// challenges, the node's files move away until the exclusions
+		// expire (score_window_epochs), hence the long deadline.
+		back := nw.waitScore(killed, 300*time.Second, "had a clean epoch after its restart", func(v *app.ResourceScoreView) bool {
 			return slices.ContainsFunc(v.Epochs, func(e app.EpochScoreView) bool { return e.Epoch > lost.Epoch && clean(e) })
 		})
 		e := back.Epochs[slices.IndexFunc(back.Epochs, func(e app.EpochScoreView) bool { return e.Epoch > lost.Epoch && clean(e) })]
