@@ -15,10 +15,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/crn"
 	"github.com/alephd/alephd/node"
+	pb "github.com/alephd/alephd/proto/alephdv1"
 	xnode "github.com/alephd/alephd/x/node"
 )
 
@@ -139,7 +142,10 @@ CCN's owner then links it: ` + "`alephd tx node link CRN_HASH --key OWNER`" + `.
 			if err := h.Save(cfg); err != nil {
 				return err
 			}
-			return printOut(cmd, res)
+			if err := printOut(cmd, res); err != nil {
+				return err
+			}
+			return checkRegisteredURL(ctx, c, res.ItemHash, cfg.URL)
 		},
 	}
 	cmd.Flags().Uint64Var(&capacity, "capacity", 1<<30, "the storage the node offers, in bytes (files are assigned in proportion, by whole GiB)")
@@ -195,4 +201,24 @@ func crnStartCmd() *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&interval, "interval", 500*time.Millisecond, "how often the node reads its files and challenges from its CCN")
 	return cmd
+}
+
+// checkRegisteredURL fails when the chain stored no URL for the node just
+// registered: x/node keeps one resource node per host, as nodestatus does,
+// and stores a second one's address empty. Such a node can never be probed
+// (its liveness slots never count) nor reached for its files, so the
+// operator must hear it now rather than read a zero score later.
+func checkRegisteredURL(ctx context.Context, c *client.Client, hash, url string) error {
+	res, err := c.Query(ctx, app.PathNode, []byte(hash), 0, false)
+	if err != nil {
+		return err
+	}
+	rec := new(pb.NodeRecord)
+	if res.Value == nil || proto.Unmarshal(res.Value, rec) != nil {
+		return fmt.Errorf("node %s: registered, but its record cannot be read back", hash)
+	}
+	if rec.Address == "" {
+		return fmt.Errorf("node %s is registered without a URL: another resource node already holds the host of %s (the chain keeps one per host, as nodestatus does). Validators cannot probe it and its score will stay 0: run the node on another host and amend its address (details.address), or drop it", hash, url)
+	}
+	return nil
 }

@@ -81,6 +81,13 @@ func TestCRNProcess(t *testing.T) {
 		t.Fatalf("crn register: %+v %v", reg, err)
 	}
 	node := reg.ItemHash
+	// A second resource node on the same host gets no URL (one per host, as
+	// nodestatus keeps them): register says so and fails.
+	twin := filepath.Join(t.TempDir(), "twin")
+	must("crn", "init", "--home", twin, "--ccn", "http://"+n.api, "--listen", testnode.FreeAddr(t))
+	if out, code := alephd(t, "crn", "register", "--home", twin, "--node", n.rpc); code == 0 || !strings.Contains(out, "registered without a URL") {
+		t.Fatalf("a second node on %s's host: exit %d, %s", listen, code, out)
+	}
 	if r := n.tx(t, "node", "link", node, "--key", "owner"); !r.OK() {
 		t.Fatalf("link: %+v", r)
 	}
