@@ -205,3 +205,50 @@ func TestResourceEpochs(t *testing.T) {
 		t.Fatalf("a forgotten file is still assigned: %v, %v", a, err)
 	}
 }
+
+// TestUnprovableFilesNotAssigned: an IPFS STORE whose CID no storage proof
+// can walk (a blake2b multihash, or a dag-cbor root: proof.VerifyIPFS
+// takes sha2-256 dag-pb and raw blocks only) is processed as any other,
+// since validators whose kubo can stat it attest it, but it is not
+// assigned: a holder could never prove it and would fail every challenge
+// on it, so anyone paying for such a STORE could sink honest nodes'
+// scores. A provable CIDv1 stored beside them is assigned.
+func TestUnprovableFilesNotAssigned(t *testing.T) {
+	c := resourceChain(t)
+	provable := "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+	unprovable := []string{
+		"bafykbzacediwdvyriwv65rppcwv46bczz3daujzsdyxqvqhpplhfevhvsrchm", // dag-pb, blake2b-256
+		"bafk2bzacediwdvyriwv65rppcwv46bczz3daujzsdyxqvqhpplhfevhvsrchm", // raw, blake2b-256
+		"bafyreibnoelefnzgwbcacyt4vh52ymxvzbjq7mmqhtcnwarfq4lzegsiqe",    // dag-cbor, sha2-256
+	}
+	var claims []*pb.AttestedFile
+	var stores []*pb.AlephMessage
+	for i, file := range append([]string{provable}, unprovable...) {
+		m := sign(t, apptest.Key("alice"), at(client.Store("TEST", file, "ipfs", 0), fmt.Sprint(1700000001+i)))
+		stores = append(stores, m)
+		claims = append(claims, apptest.File(m, 5<<20))
+	}
+	c.MustBlock(stores...)
+	c.Attest(claims)
+	for _, f := range claims {
+		if s := c.Status(f.ItemHash); s != "processed" {
+			t.Fatalf("STORE %s is %s", f.ItemHash, s)
+		}
+	}
+	k := resource.NewKeeper(nil, nil)
+	kv := c.Store.Working()
+	if err := k.LoadParams(kv); err != nil {
+		t.Fatal(err)
+	}
+	for c.Height < 11 { // epoch 1 opens at height 11
+		c.MustBlock()
+	}
+	if a, err := k.Assignment(kv, provable); err != nil || a == nil || len(a.Nodes) != 2 {
+		t.Fatalf("%s: assignment %v, %v", provable, a, err)
+	}
+	for _, file := range unprovable {
+		if a, err := k.Assignment(kv, file); err != nil || a != nil {
+			t.Fatalf("%s, which no proof can walk, is assigned: %v, %v", file, a, err)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/resource/proof"
 )
 
 // SyncFiles makes the assigned files the live files: a file that a
@@ -23,7 +24,10 @@ import (
 // with it (AttestedFile.chunk_root, kept in MessageRecord.file_chunk_root):
 // it is assigned once one of its live STOREs has one (the first in
 // FileStores order), and waits unassigned until then (a STORE processed
-// before the chain enabled the module has none).
+// before the chain enabled the module has none). An IPFS file whose CID no
+// proof can walk (not sha2-256, or neither dag-pb nor raw:
+// proof.CheckCID) is never assigned: validators whose kubo can stat it
+// attest it, but its holders could only fail its challenges.
 func (k *Keeper) SyncFiles(kv state.KV) error {
 	live, err := k.messages.LiveFiles(kv)
 	if err != nil {
@@ -78,8 +82,10 @@ func (k *Keeper) addLive(kv state.KV, file string) error {
 	if sha && k.params.RootChunkSize == 0 {
 		return nil // no chunk size to challenge it in
 	}
-	if _, err := cid.Decode(file); !sha && err != nil {
-		return nil // not a CID a proof could walk to
+	if !sha {
+		if c, err := cid.Decode(file); err != nil || proof.CheckCID(c) != nil {
+			return nil // not a CID a proof could walk (proof.VerifyIPFS)
+		}
 	}
 	stores, err := k.messages.FileStores(kv, file)
 	if err != nil {

@@ -155,16 +155,27 @@ func (w *walk) step(block []byte, lim Limits) ([]byte, bool, error) {
 	return nil, false, nil
 }
 
-// checkCID checks block is what c names: a sha2-256 dag-pb or raw block.
-// Other hashes are refused, which keeps a proof's cost to SHA-256 per
-// byte and an identity CID from proving bytes nobody holds.
-func checkCID(c cid.Cid, block []byte) error {
+// CheckCID refuses a CID whose blocks no proof can walk: only sha2-256
+// dag-pb and raw blocks are. Other hashes are refused, which keeps a
+// proof's cost to SHA-256 per byte and an identity CID from proving bytes
+// nobody holds. x/resource assigns no file whose root it refuses: its
+// holders could never prove it.
+func CheckCID(c cid.Cid) error {
 	p := c.Prefix()
 	if p.MhType != multihash.SHA2_256 || p.MhLength != sha256.Size {
 		return fmt.Errorf("%w: CID %s is not sha2-256", ErrInvalid, c)
 	}
 	if p.Codec != cid.DagProtobuf && p.Codec != cid.Raw {
 		return fmt.Errorf("%w: CID %s is neither dag-pb nor raw", ErrInvalid, c)
+	}
+	return nil
+}
+
+// checkCID checks block is what c names: a sha2-256 dag-pb or raw block
+// (CheckCID).
+func checkCID(c cid.Cid, block []byte) error {
+	if err := CheckCID(c); err != nil {
+		return err
 	}
 	sum := sha256.Sum256(block)
 	dec, err := multihash.Decode(c.Hash())
