@@ -1,7 +1,9 @@
 package resource
 
 import (
+	"crypto/sha256"
 	"errors"
+	"fmt"
 
 	"github.com/alephd/alephd/x/resource/proof"
 )
@@ -26,7 +28,8 @@ type Params struct {
 	EpochBlocks int64 `json:"epoch_blocks"`
 	// ProofWindowBlocks is how long after its epoch starts a challenge may
 	// be answered: its deadline is the epoch's first height plus this,
-	// minus one. At most epoch_blocks.
+	// minus one. 2 to epoch_blocks: a proof enters a block after the
+	// one that drew its challenge.
 	ProofWindowBlocks int64 `json:"proof_window_blocks"`
 	// ScoreWindowEpochs is how many of its last epochs a node's score
 	// counts.
@@ -93,12 +96,16 @@ func (p Params) Validate() error {
 		return errors.New("chunk_size must be at least 1 and fit in max_proof_bytes")
 	case p.ChallengesPerEpoch == 0 || p.ChallengesPerEpoch > 64:
 		return errors.New("challenges_per_epoch must be 1 to 64")
-	case p.EpochBlocks < 1:
-		return errors.New("epoch_blocks must be at least 1")
-	case p.ProofWindowBlocks < 1 || p.ProofWindowBlocks > p.EpochBlocks:
-		return errors.New("proof_window_blocks must be 1 to epoch_blocks")
-	case p.RootChunkSize > uint64(p.MaxProofBytes):
-		return errors.New("root_chunk_size must fit in max_proof_bytes")
+	case p.EpochBlocks < 2:
+		return errors.New("epoch_blocks must be at least 2 (a proof window needs 2 blocks)")
+	// A challenge drawn at the epoch's first height is in committed state
+	// only after that block: its proof can be in the next one at the
+	// earliest, so a window of 1 block fails every challenge.
+	case p.ProofWindowBlocks < 2 || p.ProofWindowBlocks > p.EpochBlocks:
+		return errors.New("proof_window_blocks must be 2 to epoch_blocks")
+	// A sha256 proof is a chunk and its audit path, up to 64 hashes.
+	case p.RootChunkSize > 0 && (p.MaxProofBytes < maxPathBytes || p.RootChunkSize > uint64(p.MaxProofBytes-maxPathBytes)):
+		return fmt.Errorf("root_chunk_size must fit in max_proof_bytes with a path of %d bytes", maxPathBytes)
 	case p.ProbesPerEpoch > 0 && int64(p.ProbesPerEpoch) > p.EpochBlocks:
 		return errors.New("probes_per_epoch must be at most epoch_blocks")
 	case p.ScoreWindowEpochs == 0:
@@ -106,6 +113,9 @@ func (p Params) Validate() error {
 	}
 	return p.Limits().Validate()
 }
+
+// maxPathBytes is the longest audit path of a chunk root: 64 hashes.
+const maxPathBytes = 64 * sha256.Size
 
 // Epoch is the epoch height h belongs to, and its first height.
 func (p Params) Epoch(h int64) (epoch uint64, first int64) {
