@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -36,8 +37,10 @@ func (s *Server) computeFiles(c *gin.Context) {
 
 // computeChallenges is GET /api/v0/compute/{node_id}/challenges: the node's
 // challenges in the epoch open at the last committed height, with their
-// deadline, chunk size and whether a proof passed, and the chain id a
-// proof's signature binds.
+// deadline, chunk size and whether a proof passed, the chain id a proof's
+// signature binds, and the chain's proof limits ("limits":
+// max_proof_bytes, max_proof_depth, max_block_bytes), which a node checks
+// its proofs against before sending them.
 func (s *Server) computeChallenges(c *gin.Context) {
 	var v app.ResourceChallengesView
 	if s.queryJSON(c, app.PathResourceChallenges, []byte(c.Param("node_id")), &v) {
@@ -45,9 +48,11 @@ func (s *Server) computeChallenges(c *gin.Context) {
 	}
 }
 
-// proofBody bounds a proof upload: the largest proof the default limits
-// allow with its names and signature fits well within.
-const proofBody = maxBody
+// proofBody bounds a proof upload: a storage-proof transaction larger
+// than app.MaxTxBytes is one no mempool takes (node/home.go sets
+// CometBFT's max_tx_bytes to it), whatever the chain's max_proof_bytes,
+// so it is refused here with a clear answer rather than by the mempool.
+const proofBody = app.MaxTxBytes
 
 // computeProof is POST /api/v0/compute/{node_id}/proofs: a signed
 // StorageProof, protobuf-encoded as the body, submitted to the mempool as
@@ -58,7 +63,7 @@ const proofBody = maxBody
 func (s *Server) computeProof(c *gin.Context) {
 	b, err := io.ReadAll(io.LimitReader(c.Request.Body, proofBody+1))
 	if err != nil || len(b) > proofBody {
-		fail(c, http.StatusBadRequest, "the body must be a StorageProof (protobuf), at most 2 MiB")
+		fail(c, http.StatusBadRequest, fmt.Sprintf("the body must be a StorageProof (protobuf), at most %d bytes (the largest transaction a mempool takes)", proofBody))
 		return
 	}
 	p := new(pb.StorageProof)

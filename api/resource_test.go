@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
@@ -18,6 +19,7 @@ import (
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/crn"
 	"github.com/alephd/alephd/index"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/balance"
@@ -40,6 +42,13 @@ func (s chainState) Broadcast(_ context.Context, tx []byte) (uint32, string, str
 // node, crn-0, whose key is crnKey, and x/resource on (10-block epochs, 5
 // to answer, 1 replica, no liveness slots).
 func resourceNodeChain(t *testing.T) *apptest.Chain {
+	t.Helper()
+	return resourceNodeChainWith(t, nil)
+}
+
+// resourceNodeChainWith is resourceNodeChain with edit applied to the
+// resource params, if not nil.
+func resourceNodeChainWith(t *testing.T, edit func(*resource.Params)) *apptest.Chain {
 	t.Helper()
 	parts := map[string]json.RawMessage{}
 	if err := json.Unmarshal(app.DevGenesis(), &parts); err != nil {
@@ -64,6 +73,9 @@ func resourceNodeChain(t *testing.T) *apptest.Chain {
 	rg := resource.DefaultGenesis()
 	rg.Params.Enabled, rg.Params.Replicas, rg.Params.ProbesPerEpoch = true, 1, 0
 	rg.Params.EpochBlocks, rg.Params.ProofWindowBlocks = 10, 5
+	if edit != nil {
+		edit(&rg.Params)
+	}
 	for name, v := range map[string]any{"balance": bg, "node": ng, "resource": rg} {
 		parts[name], _ = json.Marshal(v)
 	}
@@ -128,6 +140,9 @@ func TestComputeResourceRoutes(t *testing.T) {
 	if code, raw := a.getJSON("/api/v0/compute/crn-0/challenges", &ch); code != http.StatusOK || ch.Epoch != 1 || len(ch.Challenges) != 4 {
 		t.Fatalf("challenges: %d %s", code, raw)
 	}
+	if ch.Limits != (app.ResourceProofLimits{MaxProofBytes: 2_621_440, MaxProofDepth: 8, MaxBlockBytes: 2 << 20}) {
+		t.Fatalf("the chain's proof limits: %+v", ch.Limits)
+	}
 	first := ch.Challenges[0]
 	if first.File != root.String() || first.ChunkSize != 262144 || first.Deadline != 15 || first.Passed || first.Size != uint64(len(data)) {
 		t.Fatalf("challenge: %+v", first)
@@ -152,6 +167,9 @@ func TestComputeResourceRoutes(t *testing.T) {
 	if code, out := post("crn-0", []byte("not a proof")); code != http.StatusBadRequest {
 		t.Fatalf("garbage: %d %v", code, out)
 	}
+	if code, out := post("crn-0", make([]byte, app.MaxTxBytes+1)); code != http.StatusBadRequest {
+		t.Fatalf("a body no mempool takes: %d %v", code, out)
+	}
 	code, out := post("crn-0", body)
 	if code != http.StatusOK || out["code"] != float64(0) || len(out["tx_hash"].(string)) != 64 {
 		t.Fatalf("the proof: %d %v", code, out)
@@ -161,5 +179,104 @@ func TestComputeResourceRoutes(t *testing.T) {
 	}
 	if code, out := post("crn-0", body); code != http.StatusUnprocessableEntity || out["codespace"] != resource.Codespace {
 		t.Fatalf("a replay: %d %v", code, out)
+	}
+}
+
+// countingChain is chainState counting the transactions broadcast.
+type countingChain struct {
+	chainState
+	sent *int
+}
+
+func (s countingChain) Broadcast(ctx context.Context, tx []byte) (uint32, string, string, error) {
+	*s.sent++
+	return s.chainState.Broadcast(ctx, tx)
+}
+
+// TestComputeProofLimits: a chain whose max_proof_bytes is its chunk size
+// (262,144) says so in /challenges, and a resource node (crn.Node, fetching
+// from this API) following it builds a proof of chunk 0 of a 2-leaf IPFS
+// file (the 256 KiB leaf and its root block) over that limit: it records
+// it refused, saying which limit, and does not send it; it sends the proofs
+// of chunk 1 (a short leaf), which the chain passes.
+func TestComputeProofLimits(t *testing.T) {
+	ctx := context.Background()
+	c := resourceNodeChainWith(t, func(p *resource.Params) { p.MaxProofBytes = 262144 })
+	x, err := index.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = x.Close() })
+	files := openStore(t)
+	sent := 0
+	srv := httptest.NewServer(api.New(x, countingChain{chainState{appState{c: c}}, &sent}, files).Handler())
+	t.Cleanup(srv.Close)
+	a := apiClient{t, srv.URL}
+
+	data := bytes.Repeat([]byte("0123456789abcdef"), 20000) // 320,000 bytes: leaves of 262,144 and 57,856
+	e, err := files.IPFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _, err := e.Add(ctx, bytes.NewReader(data), content.AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := client.Store("TEST", root.String(), "ipfs", 0)
+	d.Time = apptest.Time(c.Height + 1)
+	store, err := client.Sign(apptest.Key("alice"), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.MustBlock(store)
+	c.Attest([]*pb.AttestedFile{apptest.File(store, uint64(len(data)))})
+	for c.Height < 11 {
+		c.MustBlock()
+	}
+	var ch app.ResourceChallengesView
+	if code, raw := a.getJSON("/api/v0/compute/crn-0/challenges", &ch); code != http.StatusOK || ch.Limits.MaxProofBytes != 262144 || len(ch.Challenges) != 4 {
+		t.Fatalf("challenges: %d %s", code, raw)
+	}
+	index := map[uint64]int{}
+	for _, x := range ch.Challenges {
+		index[x.Index]++
+	}
+	if index[0] == 0 || index[1] == 0 {
+		t.Fatalf("epoch 1 drew chunks %v: the test needs both chunks drawn (the draw follows the app hash; change the file's bytes)", index)
+	}
+
+	s, err := crn.OpenStore(t.TempDir(), http.DefaultClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	n, err := crn.New(crn.Config{CCN: srv.URL, NodeHash: "crn-0", ChainID: ch.ChainID}, apptest.Key("crn-0"), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the first step fetches the file, the second proves
+		if err := n.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := n.Status()
+	if len(st.Proofs) != 4 || sent != index[1] {
+		t.Fatalf("%d proofs sent, want %d: %+v", sent, index[1], st.Proofs)
+	}
+	for _, r := range st.Proofs {
+		switch {
+		case r.Index == 0 && (r.Result != "refused" || !strings.Contains(r.Error, "max_proof_bytes 262144") || r.TxHash != ""):
+			t.Fatalf("chunk 0's proof: %+v", r)
+		case r.Index == 1 && r.Result != "submitted":
+			t.Fatalf("chunk 1's proof: %+v", r)
+		}
+	}
+	if code, raw := a.getJSON("/api/v0/compute/crn-0/challenges", &ch); code != http.StatusOK {
+		t.Fatalf("challenges: %d %s", code, raw)
+	}
+	for _, x := range ch.Challenges {
+		if x.Passed != (x.Index == 1) {
+			t.Fatalf("after the proofs: %+v", ch.Challenges)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/resource/proof"
 )
 
 // PathResourceFiles answers the files assigned to a resource node: data is
@@ -36,13 +37,35 @@ type ResourceFileView struct {
 }
 
 // ResourceChallengesView is a node's open challenges at Height, with what
-// a proof needs beside them: the chain id its signature binds.
+// a proof needs beside them: the chain id its signature binds, and the
+// chain's proof limits (a proof above them is refused, so a node checks
+// its proofs against them before sending).
 type ResourceChallengesView struct {
 	Node       string                  `json:"node_id"`
 	ChainID    string                  `json:"chain_id"`
 	Height     int64                   `json:"height"`
 	Epoch      uint64                  `json:"epoch"`
+	Limits     ResourceProofLimits     `json:"limits"`
 	Challenges []ResourceChallengeView `json:"challenges"`
+}
+
+// ResourceProofLimits are the resource params bounding one proof
+// (proof.Limits): its encoded bytes (blocks, or chunk and path hashes),
+// an IPFS proof's blocks and one block's bytes.
+type ResourceProofLimits struct {
+	MaxProofBytes int `json:"max_proof_bytes"`
+	MaxProofDepth int `json:"max_proof_depth"`
+	MaxBlockBytes int `json:"max_block_bytes"`
+}
+
+// Limits are l as proof.Limits; all zero (a CCN that predates them) is
+// proof.DefaultLimits, which every chain had until its params said
+// otherwise.
+func (l ResourceProofLimits) Limits() proof.Limits {
+	if l == (ResourceProofLimits{}) {
+		return proof.DefaultLimits()
+	}
+	return proof.Limits{MaxBytes: l.MaxProofBytes, MaxDepth: l.MaxProofDepth, MaxBlockBytes: l.MaxBlockBytes}
 }
 
 // ResourceChallengeView is one challenge: chunk Index of File (ChunkSize
@@ -83,17 +106,12 @@ func (a *App) resourceFiles(kv state.KV, node string) (*ResourceFilesView, error
 	if !a.resource.Params().Enabled {
 		return v, nil
 	}
-	holdings, err := a.resource.Holdings(kv)
+	files, err := a.resource.NodeFiles(kv, node) // the node's prefix only: its cost does not grow with other nodes' files
 	if err != nil {
 		return nil, err
 	}
-	for _, h := range holdings {
-		if h.Node != node {
-			continue
-		}
-		for _, f := range h.Files {
-			v.Files = append(v.Files, ResourceFileView{Hash: f.Hash, Type: fileType(f.Hash), Size: f.Size, ChunkRoot: hex.EncodeToString(f.ChunkRoot)})
-		}
+	for _, f := range files {
+		v.Files = append(v.Files, ResourceFileView{Hash: f.Hash, Type: fileType(f.Hash), Size: f.Size, ChunkRoot: hex.EncodeToString(f.ChunkRoot)})
 	}
 	return v, nil
 }
@@ -107,8 +125,9 @@ func (a *App) resourceChallenges(kv state.KV, node string) (*ResourceChallengesV
 		return nil, err
 	}
 	h := versionOf(kv)
-	v := &ResourceChallengesView{Node: node, ChainID: string(chainID), Height: h, Challenges: []ResourceChallengeView{}}
 	p := a.resource.Params()
+	v := &ResourceChallengesView{Node: node, ChainID: string(chainID), Height: h, Challenges: []ResourceChallengeView{},
+		Limits: ResourceProofLimits{MaxProofBytes: p.MaxProofBytes, MaxProofDepth: p.MaxProofDepth, MaxBlockBytes: p.MaxBlockBytes}}
 	if !p.Enabled || h < 1 {
 		return v, nil
 	}
@@ -117,15 +136,12 @@ func (a *App) resourceChallenges(kv state.KV, node string) (*ResourceChallengesV
 	if h > p.Deadline(epoch) {
 		return v, nil
 	}
-	for slot := range p.ChallengesPerEpoch {
-		c, err := a.resource.Challenge(kv, epoch, node, slot)
-		if err != nil {
-			return nil, err
-		}
-		if c == nil {
-			continue
-		}
-		v.Challenges = append(v.Challenges, ResourceChallengeView{Epoch: epoch, Slot: slot, File: c.File, Type: fileType(c.File), Index: c.Index,
+	cs, err := a.resource.NodeChallenges(kv, epoch, node)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		v.Challenges = append(v.Challenges, ResourceChallengeView{Epoch: epoch, Slot: c.Slot, File: c.File, Type: fileType(c.File), Index: c.Index,
 			Size: c.Size, ChunkSize: p.FileChunkSize(c.File), ChunkRoot: hex.EncodeToString(c.ChunkRoot), Deadline: p.Deadline(epoch), Passed: c.Passed})
 	}
 	return v, nil

@@ -154,12 +154,89 @@ func TestFetchAndProve(t *testing.T) {
 		n := proof.Chunks(uint64(len(f.data)), f.chunkSize)
 		for _, i := range []uint64{0, n / 2, n - 1} {
 			ch := app.ResourceChallengeView{Epoch: 3, Slot: uint32(i), File: f.hash, Index: i, Size: uint64(len(f.data)), ChunkSize: f.chunkSize, ChunkRoot: root}
-			p, err := s.Prove(ctx, key, chainID, "crn-a", ch)
+			p, err := s.Prove(ctx, key, chainID, "crn-a", ch, proof.DefaultLimits())
 			if err != nil {
 				t.Fatalf("prove %s/%d: %v", f.hash, i, err)
 			}
 			checkProof(t, pub, ch, p, resource.ProofDigest(chainID, p))
 		}
+	}
+}
+
+// TestProveWithinLimits: a proof that does not fit the chain's proof
+// limits (smaller than the defaults) is not built: Prove says which limit
+// (ErrTooLarge) instead of giving a proof the chain refuses, for each
+// limit of an IPFS proof (blocks' bytes, depth, one block's bytes) and a
+// sha256 proof's bytes; under limits that fit, the proof verifies under
+// them. A copy damaged on disk is told apart: not ErrTooLarge.
+func TestProveWithinLimits(t *testing.T) {
+	ctx := context.Background()
+	src := newSource(t)
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ipfsChunk, rootChunk = 262144, 4096
+	data := randBytes(6, 2*ipfsChunk+500) // 3 leaves below a root block
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	defer s.Close() //nolint:errcheck // a test store
+	ipfs, sha256File := addIPFS(t, data, false), sha(data[:50000])
+	src.files[ipfs], src.files[sha256File] = data, data[:50000]
+	for h, f := range src.files {
+		if err := s.Fetch(ctx, src.srv.URL, h, uint64(len(f))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, _, _ := proof.ChunkRoot(bytes.NewReader(data[:50000]), rootChunk)
+	ipfsCh := app.ResourceChallengeView{Epoch: 2, File: ipfs, Index: 0, Size: uint64(len(data)), ChunkSize: ipfsChunk}
+	shaCh := app.ResourceChallengeView{Epoch: 2, File: sha256File, Index: 3, Size: 50000, ChunkSize: rootChunk, ChunkRoot: hex.EncodeToString(root)}
+	def := proof.DefaultLimits()
+	for _, c := range []struct {
+		name string
+		ch   app.ResourceChallengeView
+		lim  proof.Limits
+		fits bool
+	}{
+		{"ipfs, a leaf and its root block over max_proof_bytes", ipfsCh, proof.Limits{MaxBytes: ipfsChunk, MaxDepth: 8, MaxBlockBytes: def.MaxBlockBytes}, false},
+		{"ipfs, 2 blocks over max_proof_depth 1", ipfsCh, proof.Limits{MaxBytes: def.MaxBytes, MaxDepth: 1, MaxBlockBytes: def.MaxBlockBytes}, false},
+		{"ipfs, a leaf over max_block_bytes", ipfsCh, proof.Limits{MaxBytes: def.MaxBytes, MaxDepth: 8, MaxBlockBytes: 100_000}, false},
+		{"ipfs, limits that fit", ipfsCh, proof.Limits{MaxBytes: ipfsChunk + 1000, MaxDepth: 2, MaxBlockBytes: ipfsChunk + 100}, true},
+		{"sha256, a chunk and its path over max_proof_bytes", shaCh, proof.Limits{MaxBytes: rootChunk, MaxDepth: 1, MaxBlockBytes: 1}, false},
+		{"sha256, limits that fit", shaCh, proof.Limits{MaxBytes: rootChunk + 4*32, MaxDepth: 1, MaxBlockBytes: 1}, true},
+		{"wider than the defaults", ipfsCh, proof.Limits{MaxBytes: 2 * def.MaxBytes, MaxDepth: 16, MaxBlockBytes: 2 * def.MaxBlockBytes}, true},
+	} {
+		p, err := s.Prove(ctx, key, chainID, "crn-a", c.ch, c.lim)
+		if !c.fits {
+			if !errors.Is(err, crn.ErrTooLarge) || p != nil {
+				t.Fatalf("%s: %v, want ErrTooLarge", c.name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if content.ValidHash(c.ch.File) {
+			err = proof.VerifyChunk(root, c.ch.Size, c.ch.ChunkSize, c.ch.Index, p.Chunk, p.Path, c.lim)
+		} else {
+			_, err = proof.VerifyIPFS(cid.MustParse(c.ch.File), c.ch.Size, 0, p.Blocks, c.lim)
+		}
+		if err != nil {
+			t.Fatalf("%s: the proof does not verify under its limits: %v", c.name, err)
+		}
+	}
+	// a damaged copy is damaged, whatever the limits
+	path := filepath.Join(dir, "content", sha256File[:2], sha256File)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[3*rootChunk+10] ^= 1
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prove(ctx, key, chainID, "crn-a", shaCh, proof.Limits{MaxBytes: 1, MaxDepth: 1, MaxBlockBytes: 1}); err == nil || errors.Is(err, crn.ErrTooLarge) {
+		t.Fatalf("a damaged copy: %v, want a damaged copy's error", err)
 	}
 }
 
@@ -211,13 +288,13 @@ func TestStoreSurvivesRestart(t *testing.T) {
 	}
 	root, _, _ := proof.ChunkRoot(bytes.NewReader(data), 4096)
 	ch := app.ResourceChallengeView{File: hash, Index: 2, Size: 10000, ChunkSize: 4096, ChunkRoot: hex.EncodeToString(root)}
-	if _, err := s.Prove(ctx, key, chainID, "crn-a", ch); err != nil {
+	if _, err := s.Prove(ctx, key, chainID, "crn-a", ch, proof.DefaultLimits()); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(filepath.Join(dir, "content", hash[:2], hash)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Prove(ctx, key, chainID, "crn-a", ch); !errors.Is(err, content.ErrNotFound) {
+	if _, err := s.Prove(ctx, key, chainID, "crn-a", ch, proof.DefaultLimits()); !errors.Is(err, content.ErrNotFound) {
 		t.Fatalf("a deleted file: %v, want ErrNotFound", err)
 	}
 	if err := s.Drop(ctx, hash); err != nil || s.Holds(hash) {

@@ -43,9 +43,11 @@ type slotKey struct {
 
 // ProofResult is one challenge as the node answered it. Result is
 // "submitted" (the mempool took it), "passed" (the chain marked the
-// challenge passed), "refused" (CheckTx refused it: Error says why) or
-// "missing" (the node could not build it: the file or a block is gone; the
-// challenge fails at its deadline and the file is fetched again).
+// challenge passed), "refused" (CheckTx refused it, or the node did not
+// send it because it does not fit the chain's proof limits: Error says
+// why) or "missing" (the node could not build it: the file or a block is
+// gone; the challenge fails at its deadline and the file is fetched
+// again).
 type ProofResult struct {
 	Epoch    uint64 `json:"epoch"`
 	Slot     uint32 `json:"slot"`
@@ -178,8 +180,11 @@ func (n *Node) answer(ctx context.Context) error {
 		if !n.store.Holds(ch.File) {
 			continue // assigned with the epoch's draw and not fetched yet: tried again once it is
 		}
-		p, err := n.store.Prove(ctx, n.key, v.ChainID, n.cfg.NodeHash, ch)
+		p, err := n.store.Prove(ctx, n.key, v.ChainID, n.cfg.NodeHash, ch, v.Limits.Limits())
 		switch {
+		case errors.Is(err, ErrTooLarge): // the chain would refuse it: not sent, and not tried again
+			r.Result, r.Error = "refused", err.Error()+" (not sent)"
+			n.logf("crn: challenge %d/%d on %s: %v", ch.Epoch, ch.Slot, ch.File, err)
 		case errors.Is(err, content.ErrNotFound):
 			r.Result, r.Error = "missing", err.Error()
 			n.logf("crn: challenge %d/%d on %s: %v; fetching it again", ch.Epoch, ch.Slot, ch.File, err)
