@@ -16,7 +16,8 @@ import (
 // (latencies) as columns, {"metrics": {"item_hash": [...], "measured_at":
 // [...], ...}}, one row per measurement, and 404 for a node it has none
 // of. alephd answers the node's storage-proof score window (x/resource) in
-// that columnar shape, one row per epoch: epoch, height (that closed it),
+// that columnar shape, one row per epoch: epoch, height (the epoch's last
+// height, where its tally completes: app.EpochScoreView),
 // issued, passed, slots, up, score_bps and score (that epoch alone), with
 // the window's score, score_bps, multiplier, zero_score_epochs and
 // window_epochs beside metrics. 404 on a chain that keeps no scores or for

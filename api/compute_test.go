@@ -98,7 +98,7 @@ func TestComputeMetrics(t *testing.T) {
 	}
 	code, raw := a.getJSON("/api/v0/compute/crn-1/metrics", &out)
 	if code != http.StatusOK || out.NodeID != "crn-1" || out.Score != "0.5" || out.ScoreBps != 5000 || out.Multiplier != "0.5" ||
-		fmt.Sprint(out.Metrics["epoch"], out.Metrics["height"], out.Metrics["passed"], out.Metrics["score"]) != "[0 1] [5 15] [3 1] [0.75 0.25]" {
+		fmt.Sprint(out.Metrics["epoch"], out.Metrics["height"], out.Metrics["passed"], out.Metrics["score"]) != "[0 1] [10 20] [3 1] [0.75 0.25]" {
 		t.Fatalf("%d %s", code, raw)
 	}
 	for _, sort := range []string{"desc", "-1", "DESCENDING"} {

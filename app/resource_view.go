@@ -34,16 +34,34 @@ type ResourceScoreView struct {
 }
 
 // EpochScoreView is one epoch of a window: its challenges issued and
-// passed, its liveness slots and those up, the height that closed it, and
-// the score that epoch alone gives.
+// passed, its liveness slots and those up, the height its tally completes
+// at, and the score that epoch alone gives.
+//
+// Height is the epoch's last height, not its proof deadline: an epoch's
+// row enters the window at the deadline with its proofs (CloseEpoch), but
+// its liveness slots are counted and the node judged on both (unlinked
+// after zero_score_epochs at 0) only at the epoch's last height
+// (FinishEpoch). So the height a row is labelled with is the one after
+// which it no longer changes, the same in the view, `alephd query
+// crn-score` and /api/v0/compute/{id}/metrics. Final tells whether the
+// committed height has reached it; until then the row (and the window's
+// score) counts the epoch's proofs but not yet its liveness.
 type EpochScoreView struct {
 	Epoch    uint64 `json:"epoch"`
 	Height   int64  `json:"height"`
+	Final    bool   `json:"final"`
 	Issued   uint32 `json:"issued"`
 	Passed   uint32 `json:"passed"`
 	Slots    uint32 `json:"slots"`
 	Up       uint32 `json:"up"`
 	ScoreBps uint32 `json:"score_bps"`
+}
+
+// epochEnd is epoch's last height, where FinishEpoch completes its tally:
+// its first height plus epoch_blocks, minus one (written from Deadline,
+// which is its first height plus proof_window_blocks, minus one).
+func epochEnd(p resource.Params, epoch uint64) int64 {
+	return p.Deadline(epoch) - p.ProofWindowBlocks + p.EpochBlocks
 }
 
 // Fraction writes basis points as an exact decimal in [0, 1]: 9512 is
@@ -77,8 +95,10 @@ func (a *App) resourceScore(kv state.KV, hash string) (*ResourceScoreView, error
 	}
 	v := &ResourceScoreView{Node: hash, ScoreBps: w.ScoreBps, Score: Fraction(w.ScoreBps), Multiplier: Fraction(resource.Multiplier(w.ScoreBps)),
 		ZeroScoreEpochs: zero, WindowEpochs: p.ScoreWindowEpochs, Epochs: []EpochScoreView{}}
+	at := versionOf(kv)
 	for _, e := range w.Epochs {
-		v.Epochs = append(v.Epochs, EpochScoreView{Epoch: e.Epoch, Height: p.Deadline(e.Epoch), Issued: e.Issued, Passed: e.Passed,
+		end := epochEnd(p, e.Epoch)
+		v.Epochs = append(v.Epochs, EpochScoreView{Epoch: e.Epoch, Height: end, Final: at >= end, Issued: e.Issued, Passed: e.Passed,
 			Slots: e.Slots, Up: e.Up, ScoreBps: resource.Score([]*pb.EpochTally{e})})
 	}
 	return v, nil

@@ -56,7 +56,7 @@ func TestResourceScoresVisible(t *testing.T) {
 	var score *app.ResourceScoreView
 	query(t, c, app.PathResourceScore, "crn-1", &score)
 	if score == nil || score.ScoreBps != 7500 || score.Score != "0.75" || score.Multiplier != "0.9166" || score.WindowEpochs != 30 ||
-		len(score.Epochs) != 1 || score.Epochs[0].Height != 5 || score.Epochs[0].Passed != 3 || score.Epochs[0].ScoreBps != 7500 {
+		len(score.Epochs) != 1 || score.Epochs[0].Height != 10 || score.Epochs[0].Final || score.Epochs[0].Passed != 3 || score.Epochs[0].ScoreBps != 7500 {
 		t.Fatalf("crn-1's score: %+v", score)
 	}
 	query(t, c, app.PathResourceScore, "crn-0", &score)
@@ -76,6 +76,22 @@ func TestResourceScoresVisible(t *testing.T) {
 	}
 	if got != "crn-0=0/0 crn-1=0.75/0.9166 crn-2=0/0 " {
 		t.Fatalf("registry scores: %s", got)
+	}
+	// The row is labelled with epoch 0's last height, 10, where its tally
+	// completes (FinishEpoch): until then it is not final, from 10 on it
+	// is (this chain's 1-block liveness slots are too short to open, so
+	// no slots join it).
+	for c.Height < 9 {
+		c.MustBlock()
+	}
+	query(t, c, app.PathResourceScore, "crn-1", &score)
+	if e := score.Epochs[0]; e.Height != 10 || e.Final || e.Slots != 0 {
+		t.Fatalf("epoch 0 at height 9: %+v", e)
+	}
+	c.MustBlock()
+	query(t, c, app.PathResourceScore, "crn-1", &score)
+	if e := score.Epochs[0]; e.Height != 10 || !e.Final || e.Issued != 4 || e.Passed != 3 {
+		t.Fatalf("epoch 0 at height 10: %+v", e)
 	}
 	var params struct {
 		Resource resource.Params `json:"resource"`
