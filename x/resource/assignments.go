@@ -116,9 +116,10 @@ func (k *Keeper) setHolders(kv state.KV, file string, a *pb.FileAssignment, node
 // holder left, it has fewer holders than it should, or a joining node
 // outranks its weakest holder (Outranks); the others cost one hash per
 // joining node and one for the weakest holder. Only changed holdings are
-// written. A file with exclusions (exclusions.go) is always re-ranked:
-// its excluded nodes rank below the others. It returns how many files
-// changed holders.
+// written. A file with exclusions (exclusions.go) ranks its excluded
+// nodes below the others: it is re-ranked if one of them holds it, and
+// otherwise only as above, over the joining nodes not excluded
+// (mayMoveExcluded). It returns how many files changed holders.
 func (k *Keeper) Refresh(kv state.KV) (int, error) {
 	now, err := k.Candidates(kv)
 	if err != nil {
@@ -181,7 +182,7 @@ func (k *Keeper) Refresh(kv state.KV) (int, error) {
 	moved := 0
 	for _, f := range files {
 		ex := excluded[f.hash]
-		if len(ex) == 0 && !k.mayMove(f.hash, f.a.Nodes, left, joined, weights, full) {
+		if !k.mayMoveExcluded(f.hash, f.a.Nodes, ex, left, joined, weights, full) {
 			continue
 		}
 		nodes := k.assignFile(f.hash, now, ex)
@@ -218,6 +219,30 @@ func (k *Keeper) mayMove(file string, holders []string, left map[string]bool, jo
 		}
 	}
 	return false
+}
+
+// mayMoveExcluded is mayMove for a file with nodes excluded from it
+// (exclusions.go). While no holder is excluded, the holders are the first
+// of the members not excluded, ranked as rendezvous hashing ranks them, so
+// only a holder leaving or a joining member that is not excluded can change
+// them: mayMove over those joiners. A file that an excluded node holds
+// (too few others were left) is re-ranked in full.
+func (k *Keeper) mayMoveExcluded(file string, holders, excluded []string, left map[string]bool, joined []Candidate, weights map[string]uint64, full int) bool {
+	if len(excluded) == 0 {
+		return k.mayMove(file, holders, left, joined, weights, full)
+	}
+	for _, h := range holders {
+		if slices.Contains(excluded, h) {
+			return true
+		}
+	}
+	var eligible []Candidate
+	for _, j := range joined {
+		if !slices.Contains(excluded, j.Node) {
+			eligible = append(eligible, j)
+		}
+	}
+	return k.mayMove(file, holders, left, eligible, weights, full)
 }
 
 // Holdings lists every member with the files it holds (none: an empty

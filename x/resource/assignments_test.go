@@ -27,7 +27,7 @@ const (
 // past activation with crns linked resource nodes, and one unlinked
 // resource node ("crn-idle"), with x/resource enabled (2 replicas) over
 // it.
-func registry(t *testing.T, crns int) (*resource.Keeper, *node.Keeper, state.KV) {
+func registry(t testing.TB, crns int) (*resource.Keeper, *node.Keeper, state.KV) {
 	t.Helper()
 	s, err := state.OpenMemory()
 	if err != nil {
@@ -41,6 +41,7 @@ func registry(t *testing.T, crns int) (*resource.Keeper, *node.Keeper, state.KV)
 	}
 	ccn := &pb.NodeRecord{Hash: "ccn", Kind: pb.NodeKind_NODE_KIND_CORE, Owner: ccnOwner, Multiaddress: "/ip4/10.0.0.1/tcp/4025"}
 	ng := node.DefaultGenesis()
+	ng.Params.MaxLinkedResourceNodes = max(ng.Params.MaxLinkedResourceNodes, uint32(crns)) //nolint:gosec // a test's few nodes
 	add := func(n *pb.NodeRecord) {
 		b, err := protojson.Marshal(n)
 		if err != nil {
@@ -70,7 +71,7 @@ func registry(t *testing.T, crns int) (*resource.Keeper, *node.Keeper, state.KV)
 	return k, nodes, kv
 }
 
-func operation(t *testing.T, nodes *node.Keeper, kv state.KV, op *node.Operation) {
+func operation(t testing.TB, nodes *node.Keeper, kv state.KV, op *node.Operation) {
 	t.Helper()
 	if op.Details == nil {
 		op.Details = jsonobj.Object{}
@@ -80,7 +81,7 @@ func operation(t *testing.T, nodes *node.Keeper, kv state.KV, op *node.Operation
 	}
 }
 
-func holders(t *testing.T, k *resource.Keeper, kv state.KV, files int) [][]string {
+func holders(t testing.TB, k *resource.Keeper, kv state.KV, files int) [][]string {
 	t.Helper()
 	out := make([][]string, files)
 	for i := range out {

@@ -25,7 +25,7 @@ func TestWeight(t *testing.T) {
 
 // amendCapacity declares a CRN's capacity with an amend, as its owner
 // would.
-func amendCapacity(t *testing.T, nodes *node.Keeper, kv state.KV, crn string, capacity uint64) {
+func amendCapacity(t testing.TB, nodes *node.Keeper, kv state.KV, crn string, capacity uint64) {
 	t.Helper()
 	operation(t, nodes, kv, &node.Operation{Action: "amend", Owner: crnOwner, Ref: crn,
 		Details: jsonobj.Object{"capacity": json.RawMessage(fmt.Sprint(capacity))}})

@@ -3,10 +3,12 @@ package resource_test
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/alephd/alephd/state"
+	"github.com/alephd/alephd/x/node"
 	"github.com/alephd/alephd/x/resource"
 )
 
@@ -57,7 +59,7 @@ func challenge(epoch uint64, node, file string, passed bool) resource.GenesisCha
 
 // withChallenges adds open challenges to the module's state, as OpenEpoch
 // and proofs would have left them.
-func withChallenges(t *testing.T, k *resource.Keeper, kv state.KV, cs ...resource.GenesisChallenge) {
+func withChallenges(t testing.TB, k *resource.Keeper, kv state.KV, cs ...resource.GenesisChallenge) {
 	t.Helper()
 	g := resource.DefaultGenesis()
 	g.Params = k.Params()
@@ -281,6 +283,113 @@ func TestExclusionInvariants(t *testing.T) {
 		}
 		if err := k.Invariants(c); err == nil {
 			t.Errorf("%s: the invariants hold", name)
+		}
+	}
+}
+
+// BenchmarkRefreshExcluded is a refresh after one member's weight changed
+// (it counts as leaving and joining) on a chain where every one of 2,000
+// files has an exclusion (each failed once by one of its holders), over
+// 200 members: what the first block of an epoch costs once many nodes
+// have failed challenges within the score window.
+func BenchmarkRefreshExcluded(b *testing.B) {
+	k, nodes, kv := registry(b, 200)
+	if _, err := k.Refresh(kv); err != nil {
+		b.Fatal(err)
+	}
+	const files = 2000
+	for i := range files {
+		if err := k.AddFile(kv, resource.FileInfo{Hash: fmt.Sprint("file-", i), Size: 1 << 20}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var cs []resource.GenesisChallenge
+	for i, h := range holders(b, k, kv, files) {
+		c := challenge(1, h[0], fmt.Sprint("file-", i), false)
+		c.Slot = uint32(i) // one slot each, however many a node fails
+		cs = append(cs, c)
+	}
+	withChallenges(b, k, kv, cs...)
+	if err := k.CloseEpoch(kv, 1); err != nil {
+		b.Fatal(err)
+	}
+	if ex, err := k.Exclusions(kv); err != nil || len(ex) != files {
+		b.Fatalf("%d exclusions, %v", len(ex), err)
+	}
+	capacity := uint64(0)
+	for b.Loop() {
+		b.StopTimer()
+		capacity = (capacity + resource.GiB) % (4 * resource.GiB)
+		amendCapacity(b, nodes, kv, "crn-07", capacity)
+		b.StartTimer()
+		if _, err := k.Refresh(kv); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := k.Invariants(kv); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// TestRefreshWithExclusions: with many files excluded from one or two of
+// their nodes (some held by an excluded node, when too few others are
+// left), members joining, leaving and changing weight move files exactly
+// as re-ranking every file would: the invariants (every file held by its
+// ranking with its excluded nodes last) hold after each refresh.
+func TestRefreshWithExclusions(t *testing.T) {
+	k, nodes, kv := registry(t, 6)
+	if _, err := k.Refresh(kv); err != nil {
+		t.Fatal(err)
+	}
+	const files = 300
+	for i := range files {
+		if err := k.AddFile(kv, resource.FileInfo{Hash: fmt.Sprint("file-", i), Size: 1 << 20}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cs []resource.GenesisChallenge
+	for i, h := range holders(t, k, kv, files) {
+		file := fmt.Sprint("file-", i)
+		switch i % 3 {
+		case 0: // one holder failed
+			cs = append(cs, challenge(1, h[0], file, false))
+		case 1: // both failed
+			cs = append(cs, challenge(1, h[0], file, false), challenge(1, h[1], file, false))
+		}
+		for j := range cs {
+			cs[j].Slot = uint32(j) //nolint:gosec // a few hundred
+		}
+	}
+	withChallenges(t, k, kv, cs...)
+	if err := k.CloseEpoch(kv, 1); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	linked := []string{"crn-00", "crn-01", "crn-02", "crn-03", "crn-04", "crn-05"}
+	idle := []string{"crn-idle"}
+	for round := range 40 {
+		switch r.IntN(3) {
+		case 0:
+			amendCapacity(t, nodes, kv, linked[r.IntN(len(linked))], uint64(r.IntN(4))*resource.GiB) //nolint:gosec // small
+		case 1:
+			if len(linked) > 2 {
+				i := r.IntN(len(linked))
+				operation(t, nodes, kv, &node.Operation{Action: node.ActionUnlink, Owner: ccnOwner, Ref: linked[i]})
+				idle, linked = append(idle, linked[i]), slices.Delete(linked, i, i+1)
+			}
+		case 2:
+			if len(idle) > 0 {
+				i := r.IntN(len(idle))
+				operation(t, nodes, kv, &node.Operation{Action: node.ActionLink, Owner: ccnOwner, Ref: idle[i]})
+				linked, idle = append(linked, idle[i]), slices.Delete(idle, i, i+1)
+			}
+		}
+		if _, err := k.Refresh(kv); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Invariants(kv); err != nil {
+			t.Fatalf("round %d (members %v): %v", round, linked, err)
 		}
 	}
 }
