@@ -256,16 +256,8 @@ func (k *Keeper) Holdings(kv state.KV) ([]Holding, error) {
 	out := make([]Holding, len(members))
 	for i, m := range members {
 		out[i].Node = m.Node
-		prefix := state.NewKey(ModulePrefix, prefixHolding).String(m.Node).Bytes()
-		var hashes []string
-		var bad error
-		err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
-			r := state.ReadKey(key, len(prefix))
-			hashes = append(hashes, r.String())
-			bad = r.Err()
-			return bad == nil
-		})
-		if err = errors.Join(err, bad); err != nil {
+		hashes, err := namesUnder(kv, state.NewKey(ModulePrefix, prefixHolding).String(m.Node).Bytes())
+		if err != nil {
 			return nil, err
 		}
 		for _, h := range hashes {

@@ -41,16 +41,7 @@ type Exclusion struct {
 
 // Excluded lists the nodes excluded from file, in hash order.
 func (k *Keeper) Excluded(kv state.KV, file string) ([]string, error) {
-	prefix := state.NewKey(ModulePrefix, prefixExcluded).String(file).Bytes()
-	var out []string
-	var bad error
-	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
-		r := state.ReadKey(key, len(prefix))
-		out = append(out, r.String())
-		bad = r.Err()
-		return bad == nil
-	})
-	return out, errors.Join(err, bad)
+	return namesUnder(kv, state.NewKey(ModulePrefix, prefixExcluded).String(file).Bytes())
 }
 
 // Exclusions lists every exclusion, in file and node order.

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/alephd/alephd/state"
@@ -70,6 +71,21 @@ func readUvarint(b []byte) (uint64, error) {
 		return 0, fmt.Errorf("malformed uvarint %x", b)
 	}
 	return v, nil
+}
+
+// namesUnder lists the names (state.Key strings) that follow prefix in
+// kv's keys, in key order: the files a node holds, the nodes excluded
+// from a file, the assigned files.
+func namesUnder(kv state.KV, prefix []byte) ([]string, error) {
+	var out []string
+	var bad error
+	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
+		r := state.ReadKey(key, len(prefix))
+		out = append(out, r.String())
+		bad = r.Err()
+		return bad == nil
+	})
+	return out, errors.Join(err, bad)
 }
 
 func nonceKey(epoch uint64, slot uint32) []byte {

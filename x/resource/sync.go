@@ -3,7 +3,6 @@ package resource
 import (
 	"bytes"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 
 	"github.com/ipfs/go-cid"
@@ -33,16 +32,8 @@ func (k *Keeper) SyncFiles(kv state.KV) error {
 	if err != nil {
 		return err
 	}
-	var assigned []string
-	var bad error
-	prefix := []byte{ModulePrefix, prefixFile}
-	err = state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
-		r := state.ReadKey(key, len(prefix))
-		assigned = append(assigned, r.String())
-		bad = r.Err()
-		return bad == nil
-	})
-	if err = errors.Join(err, bad); err != nil {
+	assigned, err := namesUnder(kv, []byte{ModulePrefix, prefixFile})
+	if err != nil {
 		return err
 	}
 	// Both lists come in state key order, where a name's length (its
