@@ -14,7 +14,9 @@
 // path runs through its UnixFS DAG, chunks of `chunk_size`); a sha256
 // file's is the chunk root validators attest with it (proof.ChunkRoot
 // over chunks of `root_chunk_size`, kept in its STORE's record), and it is
-// assigned only once it has one (SyncFiles). A node that fails a challenge
+// assigned only once it has one (SyncFiles). An IPFS file whose CID no
+// proof can walk (not sha2-256 dag-pb or raw: proof.CheckCID) is never
+// assigned. A node that fails a challenge
 // gives the file up when the epoch closes: it goes to the next member in
 // its order, and the node is excluded from it for `score_window_epochs`
 // (exclusions.go). Passed challenges
