@@ -50,6 +50,8 @@ type Fetcher struct {
 	verified map[string]verifiedFile // STORE item_hash -> its file
 	queued   map[string]bool         // waiting or downloading
 	retryAt  map[string]time.Time    // a failed fetch waits before the next try
+
+	roots rootCache // sha256 files' chunk roots, by file and chunk size (roots.go)
 }
 
 // verifiedFile is a file this node holds and verified: a STORE's, or the
