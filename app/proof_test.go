@@ -75,8 +75,9 @@ func wantCode(t *testing.T, what string, r app.TxResult, want *errs.Error) {
 
 // TestStorageProofTx answers storage challenges with proof transactions
 // on a chain with x/resource on: CRNs 0 and 1 have registered keys, CRN 2
-// none. A 1 MiB file imported into the embedded IPFS store is stored,
-// attested and assigned at epoch 1's start; a holder proves its four
+// none (so it is no member and holds nothing). A 1 MiB file imported into
+// the embedded IPFS store is stored, attested and assigned to CRNs 0 and 1
+// at epoch 1's start; a holder proves its four
 // challenges with ProveIPFS over the imported blocks, signed by its key,
 // and scores 10,000 when the epoch closes. Forged signatures, another
 // key, another chain, another node's slot, a body changed after signing,
@@ -119,10 +120,10 @@ func TestStorageProofTx(t *testing.T) {
 		}
 		return keys[i]
 	}
-	// the holder that proves: one with a key (CRN 2 has none)
+	// both holders have keys: CRN 2, without one, is no member
 	holder, other := a.Nodes[0], a.Nodes[1]
-	if keyOf(holder) == nil {
-		holder, other = other, holder
+	if keyOf(holder) == nil || keyOf(other) == nil {
+		t.Fatalf("a node without a key holds the file: %v", a.Nodes)
 	}
 	prove := func(n string, slot uint32) *pb.StorageProof {
 		t.Helper()
@@ -172,10 +173,6 @@ func TestStorageProofTx(t *testing.T) {
 	if another == keyOf(holder) {
 		another = keys[1]
 	}
-	otherSlot := resource.ErrSignature // signed with the wrong key
-	if keyOf(other) == nil {
-		otherSlot = resource.ErrNoKey // CRN 2 holds: it has no key at all
-	}
 	refused := []struct {
 		what string
 		tx   []byte
@@ -184,7 +181,7 @@ func TestStorageProofTx(t *testing.T) {
 		{"forged signature", app.EncodeStorageProof(forgedSig), resource.ErrSignature},
 		{"another CRN's key", signed(prove(holder, 0), chainID, another), resource.ErrSignature},
 		{"the holder's key in another chain", signed(prove(holder, 0), "another-chain", keyOf(holder)), resource.ErrSignature},
-		{"the other holder's slot with this holder's key", signed(prove(other, 0), chainID, keyOf(holder)), otherSlot},
+		{"the other holder's slot with this holder's key", signed(prove(other, 0), chainID, keyOf(holder)), resource.ErrSignature},
 		{"the body changed after signing", app.EncodeStorageProof(changed), resource.ErrSignature},
 		{"unsigned", app.EncodeStorageProof(unsigned), resource.ErrSignature},
 		{"high-S signature", app.EncodeStorageProof(highS), resource.ErrSignature},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/alephd/alephd/app"
@@ -84,15 +85,17 @@ func TestResourceOffKeepsAppHash(t *testing.T) {
 	}
 }
 
-// resourceChain is a dev chain with an active CCN linking three CRNs and
-// x/resource on: 2 replicas, epochs of 10 blocks answered within 5.
+// resourceChain is a dev chain with an active CCN linking three CRNs, each
+// with a key, and x/resource on: 2 replicas, epochs of 10 blocks answered
+// within 5.
 func resourceChain(t *testing.T) *apptest.Chain {
 	t.Helper()
 	return apptest.New(t, resourceDoc(t, nil))
 }
 
 // resourceDoc is resourceChain's genesis; pubkey, if set, gives CRN i its
-// registered key.
+// registered key (nil: no key, so no member of x/resource), else CRN i's
+// key is apptest.Key("crn-key-i").
 func resourceDoc(t *testing.T, pubkey func(i int) []byte) json.RawMessage {
 	t.Helper()
 	parts := map[string]json.RawMessage{}
@@ -116,6 +119,8 @@ func resourceDoc(t *testing.T, pubkey func(i int) []byte) json.RawMessage {
 		crn := &pb.NodeRecord{Hash: h, Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: staker, Type: "compute", Address: fmt.Sprintf("https://crn%d.example", i)}
 		if pubkey != nil {
 			crn.Pubkey = pubkey(i)
+		} else {
+			crn.Pubkey = crypto.CompressPubkey(&apptest.Key(fmt.Sprint("crn-key-", i)).PublicKey)
 		}
 		b, _ := protojson.Marshal(crn)
 		ng.Nodes = append(ng.Nodes, b)

@@ -1,11 +1,13 @@
 package resource_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/alephd/alephd/internal/jsonobj"
@@ -25,8 +27,8 @@ const (
 
 // registry is a real x/node registry over real balances: one CCN staked
 // past activation with crns linked resource nodes, and one unlinked
-// resource node ("crn-idle"), with x/resource enabled (2 replicas) over
-// it.
+// resource node ("crn-idle"), each with its key (crnKey), with x/resource
+// enabled (2 replicas) over it.
 func registry(t testing.TB, crns int) (*resource.Keeper, *node.Keeper, state.KV) {
 	t.Helper()
 	s, err := state.OpenMemory()
@@ -52,9 +54,9 @@ func registry(t testing.TB, crns int) (*resource.Keeper, *node.Keeper, state.KV)
 	for i := range crns {
 		h := fmt.Sprintf("crn-%02d", i)
 		ccn.ResourceNodes = append(ccn.ResourceNodes, h)
-		add(&pb.NodeRecord{Hash: h, Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: crnOwner, Type: "compute", Address: fmt.Sprintf("https://crn%d.example", i)})
+		add(&pb.NodeRecord{Hash: h, Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: crnOwner, Type: "compute", Address: fmt.Sprintf("https://crn%d.example", i), Pubkey: crnPub(t, h)})
 	}
-	add(&pb.NodeRecord{Hash: "crn-idle", Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: crnOwner, Type: "compute", Address: "https://idle.example"})
+	add(&pb.NodeRecord{Hash: "crn-idle", Kind: pb.NodeKind_NODE_KIND_RESOURCE, Owner: crnOwner, Type: "compute", Address: "https://idle.example", Pubkey: crnPub(t, "crn-idle")})
 	add(ccn)
 	ng.Stakes = []node.GenesisStake{{Staker: staker, Nodes: []string{"ccn"}}}
 	nodes := node.NewKeeper(balance.Keeper{})
@@ -69,6 +71,23 @@ func registry(t testing.TB, crns int) (*resource.Keeper, *node.Keeper, state.KV)
 		t.Fatal(err)
 	}
 	return k, nodes, kv
+}
+
+// crnPub is crnKey's public key, compressed, as x/node stores it.
+func crnPub(t testing.TB, name string) []byte {
+	return crypto.CompressPubkey(&crnKey(t, name).PublicKey)
+}
+
+// createCRN registers a resource node as its owner would, with its key
+// (crnKey) or, keyless, the pyaleph way, and links it to the CCN.
+func createCRN(t testing.TB, nodes *node.Keeper, kv state.KV, h string, keyed bool) {
+	t.Helper()
+	d := jsonobj.Object{"type": json.RawMessage(`"compute"`), "address": json.RawMessage(`"https://` + h + `.example"`)}
+	if keyed {
+		d["pubkey"] = json.RawMessage(fmt.Sprintf("%q", hex.EncodeToString(crnPub(t, h))))
+	}
+	operation(t, nodes, kv, &node.Operation{Action: node.ActionCreateResourceNode, Hash: h, Owner: crnOwner, Details: d})
+	operation(t, nodes, kv, &node.Operation{Action: node.ActionLink, Owner: ccnOwner, Ref: h})
 }
 
 func operation(t testing.TB, nodes *node.Keeper, kv state.KV, op *node.Operation) {
@@ -144,9 +163,7 @@ func TestAssignmentsFollowRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	operation(t, nodes, kv, &node.Operation{Action: node.ActionCreateResourceNode, Hash: "crn-new", Owner: crnOwner,
-		Details: jsonobj.Object{"type": json.RawMessage(`"compute"`), "address": json.RawMessage(`"https://new.example"`)}})
-	operation(t, nodes, kv, &node.Operation{Action: node.ActionLink, Owner: ccnOwner, Ref: "crn-new"})
+	createCRN(t, nodes, kv, "crn-new", true)
 	if _, err := k.Refresh(kv); err != nil {
 		t.Fatal(err)
 	}
@@ -197,9 +214,7 @@ func TestAssignmentsFollowRegistry(t *testing.T) {
 	operation(t, nodes, kv, &node.Operation{Action: node.ActionUnlink, Owner: ccnOwner, Ref: "crn-00"})
 	operation(t, nodes, kv, &node.Operation{Action: node.ActionUnlink, Owner: ccnOwner, Ref: "crn-new"})
 	for _, h := range []string{"crn-a", "crn-b"} {
-		operation(t, nodes, kv, &node.Operation{Action: node.ActionCreateResourceNode, Hash: h, Owner: crnOwner,
-			Details: jsonobj.Object{"type": json.RawMessage(`"compute"`), "address": json.RawMessage(`"https://` + h + `.example"`)}})
-		operation(t, nodes, kv, &node.Operation{Action: node.ActionLink, Owner: ccnOwner, Ref: h})
+		createCRN(t, nodes, kv, h, true)
 	}
 	if moved, err := k.Refresh(kv); err != nil || moved == 0 {
 		t.Fatalf("two in, two out: %d moved, %v", moved, err)

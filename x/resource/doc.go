@@ -3,7 +3,10 @@
 //
 // Each processed STORE's file is assigned to `replicas` active linked
 // resource nodes by weighted rendezvous hashing (Assign), so a node leaving
-// moves only its own files. Each epoch the chain draws, for every resource
+// moves only its own files. Only nodes with a registered key are members
+// (Candidates): one registered without details.pubkey could never sign a
+// proof or a probe answer, so it takes no part until its owner amends a
+// key in, and joins at the next epoch's start. Each epoch the chain draws, for every resource
 // node, `challenges_per_epoch` (file, chunk) pairs (Draw) from a seed fixed
 // before the epoch (EpochSeed: the app hash of the block before it). The
 // node answers each with a StorageProof (the chunk's bytes and its Merkle

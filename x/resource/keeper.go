@@ -113,16 +113,28 @@ func (k *Keeper) judge(kv state.KV, nodeHash string, w *pb.ScoreWindow) error {
 }
 
 // Candidates are the resource nodes files may be assigned to: linked to an
-// active CCN, in hash order, each weighing its declared capacity (Weight),
-// at most max_weight.
+// active CCN and with a registered signing key (details.pubkey), in hash
+// order, each weighing its declared capacity (Weight), at most max_weight.
+//
+// A node without a key (registered the pyaleph way) could never prove a
+// file (CheckSignature) nor answer a probe (VerifyProbe): as a member it
+// would fail every challenge, hold replicas nobody proves, and be unlinked
+// after zero_score_epochs. So it takes no part in storage duty (not
+// assigned, challenged, probed nor judged; its score stays 0 for want of
+// evidence) until its owner amends a key in, and it joins at the next
+// refresh (the next epoch's start). A changed key keeps it a member: the
+// next proof or answer is checked with the new key.
 func (k *Keeper) Candidates(kv state.KV) ([]Candidate, error) {
 	crns, err := k.nodes.ResourceCandidates(kv)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Candidate, len(crns))
-	for i, r := range crns {
-		out[i] = Candidate{Node: r.Hash, Weight: CappedWeight(r.Capacity, k.params.MaxWeight)}
+	out := make([]Candidate, 0, len(crns))
+	for _, r := range crns {
+		if len(r.Pubkey) == 0 {
+			continue
+		}
+		out = append(out, Candidate{Node: r.Hash, Weight: CappedWeight(r.Capacity, k.params.MaxWeight)})
 	}
 	return out, nil
 }

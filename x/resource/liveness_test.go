@@ -59,7 +59,7 @@ func TestSlotSchedule(t *testing.T) {
 }
 
 // crnKey is a resource node's key, fixed by its name.
-func crnKey(t *testing.T, name string) *ecdsa.PrivateKey {
+func crnKey(t testing.TB, name string) *ecdsa.PrivateKey {
 	t.Helper()
 	seed := sha256.Sum256([]byte(name))
 	key, err := crypto.ToECDSA(seed[:])
@@ -76,13 +76,15 @@ func setPubkey(t *testing.T, nodes *node.Keeper, kv state.KV, crn string, key *e
 		Details: jsonobj.Object{"pubkey": json.RawMessage(fmt.Sprintf("%q", hex.EncodeToString(crypto.CompressPubkey(&key.PublicKey))))}})
 }
 
-// liveChain is a registry of 3 linked CRNs (crn-00 and crn-01 with keys,
-// crn-02 without) and an unlinked one with a key (crn-idle), x/resource on
-// with epochs of 20 blocks, proofs due by 10, 5 slots of 4 blocks, and
-// zero_score_epochs 2.
+// liveChain is a registry of 3 linked CRNs with keys (crn-00 and crn-01
+// answer, crn-02 stays silent), one linked without a key (crn-nokey,
+// registered the pyaleph way: no member) and an unlinked one with a key
+// (crn-idle), x/resource on with epochs of 20 blocks, proofs due by 10, 5
+// slots of 4 blocks, and zero_score_epochs 2.
 func liveChain(t *testing.T) (*resource.Keeper, *node.Keeper, state.KV, map[string]*ecdsa.PrivateKey) {
 	t.Helper()
 	k, nodes, kv := registry(t, 3)
+	createCRN(t, nodes, kv, "crn-nokey", false)
 	g := resource.DefaultGenesis()
 	g.Params = k.Params()
 	g.Params.EpochBlocks, g.Params.ProofWindowBlocks, g.Params.ProbesPerEpoch, g.Params.ZeroScoreEpochs = 20, 10, 5, 2
@@ -90,9 +92,8 @@ func liveChain(t *testing.T) (*resource.Keeper, *node.Keeper, state.KV, map[stri
 		t.Fatal(err)
 	}
 	keys := map[string]*ecdsa.PrivateKey{}
-	for _, n := range []string{"crn-00", "crn-01", "crn-idle"} {
+	for _, n := range []string{"crn-00", "crn-01", "crn-idle"} { // registry's keys
 		keys[n] = crnKey(t, n)
-		setPubkey(t, nodes, kv, n, keys[n])
 	}
 	return k, nodes, kv, keys
 }
@@ -140,8 +141,11 @@ func TestLivenessEpoch(t *testing.T) {
 			}
 			var answers []*pb.ProbeAnswer
 			for _, tg := range targets {
-				if tg.Node == "crn-02" || tg.Node == "crn-idle" {
+				if tg.Node == "crn-nokey" || tg.Node == "crn-idle" {
 					t.Fatalf("height %d: %s is a target: no key or not a member", h, tg.Node)
+				}
+				if tg.Node == "crn-02" { // silent: no validator has its answer
+					continue
 				}
 				if tg.Until < h {
 					t.Fatalf("height %d: target %+v has expired", h, tg)
@@ -226,8 +230,13 @@ func TestLivenessEpoch(t *testing.T) {
 			t.Errorf("%s: zero epochs %d (%v), score %d, issued %d; want judged once at 0", n, z, err, win.ScoreBps, e.Issued)
 		}
 	}
-	if w, _ := k.Window(kv, "crn-idle"); len(w.Epochs) != 0 {
-		t.Fatalf("a node that is no member has a window: %v", w)
+	for _, n := range []string{"crn-idle", "crn-nokey"} {
+		if w, _ := k.Window(kv, n); len(w.Epochs) != 0 {
+			t.Fatalf("%s, no member, has a window: %v", n, w)
+		}
+		if z, _ := k.ZeroEpochs(kv, n); z != 0 {
+			t.Fatalf("%s, no member, was judged: %d epochs at 0", n, z)
+		}
 	}
 	exp, err := k.Export(kv)
 	if err != nil {
@@ -275,7 +284,7 @@ func TestTallyLiveRefuses(t *testing.T) {
 		"forged signature":  forged,
 		"another node's":    wrongKey,
 		"not a member":      answer(t, k, kv, keys["crn-idle"], "crn-idle", 0, 0),
-		"no key":            answer(t, k, kv, keys["crn-01"], "crn-02", 0, 0),
+		"no key":            answer(t, k, kv, keys["crn-01"], "crn-nokey", 0, 0),
 		"not open yet":      answer(t, k, kv, keys["crn-00"], "crn-00", 0, 2),
 		"another epoch":     answer(t, k, kv, keys["crn-00"], "crn-00", 1, 0),
 		"short signature":   {Node: "crn-00", Slot: 0, Signature: good.Signature[:63]},
@@ -364,7 +373,7 @@ func TestTallyLiveRefuses(t *testing.T) {
 	if live := tally(late); len(live) != 0 {
 		t.Fatalf("an answer to a closed slot: %v", live)
 	}
-	if tg, err := k.ProbeTargets(kv, 8, "test"); err != nil || len(tg) != 2 || tg[0].Slot != 1 || tg[1].Slot != 1 {
+	if tg, err := k.ProbeTargets(kv, 8, "test"); err != nil || len(tg) != 3 || tg[0].Slot != 1 || tg[1].Slot != 1 || tg[2].Slot != 1 {
 		t.Fatalf("targets after slot 0 closed: %+v %v", tg, err)
 	}
 }
