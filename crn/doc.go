@@ -9,8 +9,10 @@
 // importing the bytes as `ipfs add` does (CIDv0, or CIDv1 with raw leaves)
 // and comparing the CID. The import leaves the DAG's blocks on disk, which
 // is what an IPFS proof is made of (x/resource/proof ProveIPFS); a sha256
-// proof is a chunk and its audit path (ProveChunk). Each proof is signed
-// with the node's key (resource.SignProof) and sent back to the CCN (POST
+// proof is a chunk and its audit path (ProveChunk). Each proof is checked
+// against the chain's proof limits, which the challenges route carries (a
+// proof that does not fit is recorded refused and not sent), signed with
+// the node's key (resource.SignProof) and sent back to the CCN (POST
 // /api/v0/compute/{node}/proofs), which puts it in the mempool.
 //
 // The node also serves /storage/raw/{hash} as a CCN does, /status (what it
