@@ -54,6 +54,7 @@ var routeDocs = map[string]routeDoc{
 	"POST /api/v0/ipfs/add_json":                            {"store a JSON document as IPFS content", true},
 	"POST /api/v0/ipfs/add_file":                            {"store a file as IPFS content", true},
 	"POST /api/v0/ipfs/add_car":                             {"501: alephd has no CAR import", true},
+	"GET /api/v0/ipfs/block/:cid":                           {"an IPFS block's raw bytes, if this node holds it (never fetched from the network for the asker), up to 2 MiB: what a resource node fetches a file's DAG by", false},
 	"GET /api/v0/storage/raw/:hash":                         {"a file's bytes", true},
 	"HEAD /api/v0/storage/raw/:hash":                        {"a file's status and Content-Length", true},
 	"GET /api/v0/storage/:hash":                             {"a file, base64 in JSON", true},

@@ -122,6 +122,7 @@ func (s *Server) routes() {
 	v0.POST("/storage/add_file", s.addFile)
 	v0.POST("/ipfs/add_json", s.ipfsAddJSON)
 	v0.POST("/ipfs/add_file", s.ipfsAddFile)
+	v0.GET("/ipfs/block/:cid", s.ipfsBlock)
 	v0.GET("/storage/raw/:hash", s.rawFile)
 	v0.HEAD("/storage/raw/:hash", s.headRaw)
 	v0.GET("/storage/limits.json", s.storageLimits)

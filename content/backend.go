@@ -24,6 +24,10 @@ type Backend interface {
 	Stat(ctx context.Context, c cid.Cid) (int64, error)
 	// Has reports whether the root block of c is held locally.
 	Has(ctx context.Context, c cid.Cid) (bool, error)
+	// Block returns the raw bytes of block c, as its CID hashes them, if
+	// it is held locally: it never asks the network. A block not held is
+	// ErrNotFound, one larger than MaxBlockBytes ErrTooLarge.
+	Block(ctx context.Context, c cid.Cid) ([]byte, error)
 	// Pin keeps every block of the DAG under c from garbage collection.
 	Pin(ctx context.Context, c cid.Cid) error
 	// Unpin lets c be collected (after the grace period, for the embedded

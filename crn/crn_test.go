@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
@@ -27,7 +28,9 @@ import (
 
 const chainID = "crn-test"
 
-// source serves files at /api/v0/storage/raw/{hash}, as a CCN does.
+// source serves files at /api/v0/storage/raw/{hash} and no IPFS blocks,
+// as a CCN older than the block route does: IPFS files are imported from
+// their bytes (dag_test.go tests the block route).
 type source struct {
 	srv   *httptest.Server
 	files map[string][]byte
@@ -37,7 +40,7 @@ func newSource(t *testing.T) *source {
 	s := &source{files: map[string][]byte{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, ok := s.files[filepath.Base(r.URL.Path)]
-		if !ok {
+		if !ok || !strings.HasPrefix(r.URL.Path, "/api/v0/storage/raw/") {
 			http.NotFound(w, r)
 			return
 		}

@@ -99,11 +99,41 @@ func (s *Store) Holds(hash string) bool {
 	return ok
 }
 
-// Fetch downloads hash from the CCN at base, checks it against its hash
-// (a sha256 file) or CID (an IPFS file, imported as `ipfs add` does, as
-// validators checked it before attesting it) and its attested size, pins
-// it and lists it as held.
+// Fetch keeps hash, checked against its attested size, pinned and listed
+// as held once it is durable. A sha256 file is downloaded from the CCN's
+// /api/v0/storage/raw and checked against its hash. An IPFS file is
+// fetched block by block (fetchDAG), so that a file any tool added, with
+// any chunker and layout, can be held and proven. Only if the CCN does not
+// serve its root block (an older CCN, without the block route) are its
+// bytes downloaded and imported as `ipfs add` does, which gives its CID
+// only for a file added with kubo's defaults.
 func (s *Store) Fetch(ctx context.Context, base, hash string, size uint64) error {
+	typ := "storage"
+	if !content.ValidHash(hash) {
+		typ = "ipfs"
+		c, err := cid.Decode(hash)
+		if err != nil {
+			return fmt.Errorf("%s is neither a sha256 hash nor a CID", hash)
+		}
+		err = s.fetchDAG(ctx, base, c, size)
+		if errors.Is(err, errNoBlock) {
+			err = s.fetchRaw(ctx, base, hash, size)
+		}
+		if err != nil {
+			return err
+		}
+	} else if err := s.fetchRaw(ctx, base, hash, size); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held[hash] = HeldFile{Type: typ, Size: size}
+	return s.saveLocked()
+}
+
+// fetchRaw downloads hash from the CCN's /api/v0/storage/raw, checks it
+// against its hash or CID and its attested size, and pins it.
+func (s *Store) fetchRaw(ctx context.Context, base, hash string, size uint64) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v0/storage/raw/"+hash, nil)
 	if err != nil {
 		return err
@@ -116,43 +146,40 @@ func (s *Store) Fetch(ctx context.Context, base, hash string, size uint64) error
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s", req.URL, res.Status)
 	}
-	typ, n, err := s.put(ctx, hash, res.Body)
+	n, err := s.put(ctx, hash, res.Body)
 	if err != nil {
 		return err
 	}
 	if uint64(n) != size {
 		return fmt.Errorf("%s has %d bytes, the chain attested %d", hash, n, size)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.held[hash] = HeldFile{Type: typ, Size: size}
-	return s.saveLocked()
+	return nil
 }
 
 // put stores r as hash, checked, and pins it.
-func (s *Store) put(ctx context.Context, hash string, r io.Reader) (string, int64, error) {
+func (s *Store) put(ctx context.Context, hash string, r io.Reader) (int64, error) {
 	if content.ValidHash(hash) {
 		got, n, err := s.files.Put(r, maxFileBytes)
 		if err != nil {
-			return "", 0, err
+			return 0, err
 		}
 		if got != hash {
-			return "", 0, fmt.Errorf("the CCN's bytes hash to %s, not %s", got, hash)
+			return 0, fmt.Errorf("the CCN's bytes hash to %s, not %s", got, hash)
 		}
-		return "storage", n, s.files.Pin(hash)
+		return n, s.files.Pin(hash)
 	}
 	c, err := cid.Decode(hash)
 	if err != nil {
-		return "", 0, fmt.Errorf("%s is neither a sha256 hash nor a CID", hash)
+		return 0, fmt.Errorf("%s is neither a sha256 hash nor a CID", hash)
 	}
 	got, n, err := s.ipfs.Add(ctx, r, content.AddOptions{CIDv1: c.Version() == 1, Limit: maxFileBytes})
 	if err != nil {
-		return "", 0, err
+		return 0, err
 	}
 	if !got.Equals(c) {
-		return "", 0, fmt.Errorf("the CCN's bytes import as %s, not %s (only files added with ipfs add's defaults can be kept)", got, c)
+		return 0, fmt.Errorf("the CCN's bytes import as %s, not %s (the CCN serves no blocks, and a file's bytes give its CID only if it was added with ipfs add's defaults)", got, c)
 	}
-	return "ipfs", n, s.ipfs.Pin(ctx, c)
+	return n, s.ipfs.Pin(ctx, c)
 }
 
 // Drop forgets hash: unpinned and no longer held, so content GC removes
