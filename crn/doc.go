@@ -3,13 +3,16 @@
 //
 // It follows one CCN over HTTP: GET /api/v0/compute/{node}/files says what
 // it holds, GET /api/v0/compute/{node}/challenges what it must prove and
-// by when. Files are fetched from the CCN's /api/v0/storage/raw and kept
-// in a content store of its own, checked as validators checked them when
-// they attested the file: a sha256 file by its hash, an IPFS file by
-// importing the bytes as `ipfs add` does (CIDv0, or CIDv1 with raw leaves)
-// and comparing the CID. The import leaves the DAG's blocks on disk, which
-// is what an IPFS proof is made of (x/resource/proof ProveIPFS); a sha256
-// proof is a chunk and its audit path (ProveChunk). Each proof is checked
+// by when. Files are kept in a content store of its own. A sha256 file is
+// fetched from the CCN's /api/v0/storage/raw and checked by its hash. An
+// IPFS file is fetched block by block from the CCN's
+// /api/v0/ipfs/block/{cid}, walking its DAG from the root and checking
+// every block as the chain's verifier would (store.go, dag.go), so a file
+// added with any chunker and layout is held; only from a CCN without that
+// route are its bytes imported as `ipfs add` does and the CID compared.
+// The DAG's blocks on disk are what an IPFS proof is made of
+// (x/resource/proof ProveIPFS); a sha256 proof is a chunk and its audit
+// path (ProveChunk). Each proof is checked
 // against the chain's proof limits, which the challenges route carries (a
 // proof that does not fit is recorded refused and not sent), signed with
 // the node's key (resource.SignProof) and sent back to the CCN (POST
