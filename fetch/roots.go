@@ -67,11 +67,11 @@ type rootKey struct {
 // rootCache keeps the last roots computed, least recently used dropped
 // first. Its zero value is ready (max 0 means rootCacheSize).
 type rootCache struct {
-	mu      sync.Mutex
-	max     int
-	entries map[rootKey]*list.Element // of *rootEntry
-	order   list.List                 // most recently used first
-	computed int                      // roots computed (cache misses), for tests
+	mu       sync.Mutex
+	max      int
+	entries  map[rootKey]*list.Element // of *rootEntry
+	order    list.List                 // most recently used first
+	computed int                       // roots computed (cache misses), for tests
 }
 
 // rootEntry is one root, or one being computed (ready not yet closed).
