@@ -22,16 +22,8 @@ import (
 // each with its attested size and chunk root: the node's entry of
 // Holdings, for a member. A node holding nothing gets none.
 func (k *Keeper) NodeFiles(kv state.KV, node string) ([]FileInfo, error) {
-	prefix := state.NewKey(ModulePrefix, prefixHolding).String(node).Bytes()
-	var hashes []string
-	var bad error
-	err := state.IteratePrefix(kv, prefix, false, func(key, _ []byte) bool {
-		r := state.ReadKey(key, len(prefix))
-		hashes = append(hashes, r.String())
-		bad = r.Err()
-		return bad == nil
-	})
-	if err = errors.Join(err, bad); err != nil {
+	hashes, err := namesUnder(kv, state.NewKey(ModulePrefix, prefixHolding).String(node).Bytes())
+	if err != nil {
 		return nil, err
 	}
 	out := make([]FileInfo, 0, len(hashes))
