@@ -144,7 +144,7 @@ func TestComputeResourceRoutes(t *testing.T) {
 		t.Fatalf("the chain's proof limits: %+v", ch.Limits)
 	}
 	first := ch.Challenges[0]
-	if first.File != root.String() || first.ChunkSize != 262144 || first.Deadline != 15 || first.Passed || first.Size != uint64(len(data)) {
+	if first.File != root.String() || first.ChunkSize != 1 || first.Deadline != 15 || first.Passed || first.Size != uint64(len(data)) {
 		t.Fatalf("challenge: %+v", first)
 	}
 
@@ -193,12 +193,13 @@ func (s countingChain) Broadcast(ctx context.Context, tx []byte) (uint32, string
 	return s.chainState.Broadcast(ctx, tx)
 }
 
-// TestComputeProofLimits: a chain whose max_proof_bytes is its chunk size
-// (262,144) says so in /challenges, and a resource node (crn.Node, fetching
-// from this API) following it builds a proof of chunk 0 of a 2-leaf IPFS
+// TestComputeProofLimits: a chain whose max_proof_bytes is 262,144 says so
+// in /challenges, and a resource node (crn.Node, fetching from this API)
+// following it builds a proof at a byte of the first leaf of a 2-leaf IPFS
 // file (the 256 KiB leaf and its root block) over that limit: it records
 // it refused, saying which limit, and does not send it; it sends the proofs
-// of chunk 1 (a short leaf), which the chain passes.
+// at bytes of the second leaf (a short one), which the chain passes. With
+// chunk_size 1 a challenge's index is the byte it asks for.
 func TestComputeProofLimits(t *testing.T) {
 	ctx := context.Background()
 	c := resourceNodeChainWith(t, func(p *resource.Params) { p.MaxProofBytes = 262144 })
@@ -237,12 +238,13 @@ func TestComputeProofLimits(t *testing.T) {
 	if code, raw := a.getJSON("/api/v0/compute/crn-0/challenges", &ch); code != http.StatusOK || ch.Limits.MaxProofBytes != 262144 || len(ch.Challenges) != 4 {
 		t.Fatalf("challenges: %d %s", code, raw)
 	}
+	leaf := func(index uint64) uint64 { return index / 262144 } // chunk_size 1: the index is the byte
 	index := map[uint64]int{}
 	for _, x := range ch.Challenges {
-		index[x.Index]++
+		index[leaf(x.Index)]++
 	}
 	if index[0] == 0 || index[1] == 0 {
-		t.Fatalf("epoch 1 drew chunks %v: the test needs both chunks drawn (the draw follows the app hash; change the file's bytes)", index)
+		t.Fatalf("epoch 1 drew %v in each leaf: the test needs both leaves drawn (the draw follows the app hash; change the file's bytes)", index)
 	}
 
 	s, err := crn.OpenStore(t.TempDir(), http.DefaultClient)
@@ -265,17 +267,17 @@ func TestComputeProofLimits(t *testing.T) {
 	}
 	for _, r := range st.Proofs {
 		switch {
-		case r.Index == 0 && (r.Result != "refused" || !strings.Contains(r.Error, "max_proof_bytes 262144") || r.TxHash != ""):
-			t.Fatalf("chunk 0's proof: %+v", r)
-		case r.Index == 1 && r.Result != "submitted":
-			t.Fatalf("chunk 1's proof: %+v", r)
+		case leaf(r.Index) == 0 && (r.Result != "refused" || !strings.Contains(r.Error, "max_proof_bytes 262144") || r.TxHash != ""):
+			t.Fatalf("a proof in the first leaf: %+v", r)
+		case leaf(r.Index) == 1 && r.Result != "submitted":
+			t.Fatalf("a proof in the second leaf: %+v", r)
 		}
 	}
 	if code, raw := a.getJSON("/api/v0/compute/crn-0/challenges", &ch); code != http.StatusOK {
 		t.Fatalf("challenges: %d %s", code, raw)
 	}
 	for _, x := range ch.Challenges {
-		if x.Passed != (x.Index == 1) {
+		if x.Passed != (leaf(x.Index) == 1) {
 			t.Fatalf("after the proofs: %+v", ch.Challenges)
 		}
 	}

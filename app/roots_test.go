@@ -174,7 +174,7 @@ func TestSHA256FileChallenged(t *testing.T) {
 		"a tampered chunk": tampered,
 		"a 256 KiB chunk and its path": func() *pb.StorageProof {
 			sp := prove(0, int(params.RootChunkSize))
-			if sp.Chunk, sp.Path, err = proof.ProveChunk(bytes.NewReader(data), int(params.ChunkSize), 0); err != nil {
+			if sp.Chunk, sp.Path, err = proof.ProveChunk(bytes.NewReader(data), 262144, 0); err != nil {
 				t.Fatal(err)
 			}
 			return sp

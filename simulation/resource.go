@@ -154,8 +154,12 @@ func newResourceSim(seed int64, dir string) (*resourceSim, error) {
 	return r, r.importFiles(dir)
 }
 
+// simLeaf is the leaf size of the scenario's IPFS files: the embedded
+// store imports as kubo's defaults do, in 256 KiB leaves.
+const simLeaf = 262144
+
 // importFiles makes the scenario's files (seeded bytes, from under one
-// chunk to six IPFS chunks): every third a sha256 file, with its chunk
+// leaf to six IPFS leaves): every third a sha256 file, with its chunk
 // root at root_chunk_size, the others IPFS files (CIDv0 and CIDv1)
 // imported with alephd's embedded IPFS store, as a resource node would
 // hold them; their blocks are then read back from the flatfs it wrote.
@@ -169,7 +173,7 @@ func (r *resourceSim) importFiles(dir string) error {
 		return err
 	}
 	for i := range resFiles {
-		b := make([]byte, 1+r.rng.Intn(6*int(r.params.ChunkSize)))
+		b := make([]byte, 1+r.rng.Intn(6*simLeaf))
 		_, _ = r.rng.Read(b) // never fails
 		f := &simFile{size: uint64(len(b))}
 		if i%3 == 2 {

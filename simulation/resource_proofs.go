@@ -150,6 +150,25 @@ func (r *resourceSim) prove(nodeHash string, e uint64, slot uint32, ch *pb.Chall
 	return sp, nil
 }
 
+// otherChunk is an index on ch's file whose proof is another chunk's: the
+// next chunk of a sha256 file, the first byte of the next leaf of an IPFS
+// file (chunk_size is the offset granularity of IPFS challenges, and the
+// bytes of one leaf share its proof). False for a file of one chunk or
+// one leaf.
+func (r *resourceSim) otherChunk(ch *pb.ChallengeRecord) (uint64, bool) {
+	cs := r.params.FileChunkSize(ch.File)
+	if f := r.file(ch.File); f != nil && f.data == nil {
+		leaves := proof.Chunks(ch.Size, simLeaf)
+		if leaves < 2 {
+			return 0, false
+		}
+		next := (ch.Index*cs/simLeaf + 1) % leaves
+		return next * simLeaf / cs, true
+	}
+	chunks := proof.Chunks(ch.Size, cs)
+	return (ch.Index + 1) % chunks, chunks > 1
+}
+
 // file is the simulated file hash names, or nil.
 func (r *resourceSim) file(hash string) *simFile {
 	for _, f := range r.files {
@@ -194,9 +213,9 @@ func (r *resourceSim) answer(n *crn, e uint64, slot uint32, ch *pb.ChallengeReco
 		}
 		want = resource.ErrProof
 	case "wrong path":
-		if chunks := proof.Chunks(ch.Size, r.params.FileChunkSize(ch.File)); chunks > 1 {
+		if index, ok := r.otherChunk(ch); ok {
 			// the path to another chunk, for this one
-			other, err := r.prove(n.hash, e, slot, ch, (ch.Index+1)%chunks)
+			other, err := r.prove(n.hash, e, slot, ch, index)
 			if err != nil {
 				return proofTx{}, err
 			}

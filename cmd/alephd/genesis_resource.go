@@ -65,7 +65,7 @@ func genesisResourceCmd() *cobra.Command {
 	f.Uint32Var(&p.ProbesPerEpoch, "probes-per-epoch", d.ProbesPerEpoch, "liveness slots per epoch (0: no liveness; a slot needs at least 3 blocks to count)")
 	f.Uint32Var(&p.ScoreWindowEpochs, "score-window-epochs", d.ScoreWindowEpochs, "epochs a score counts")
 	f.Uint32Var(&p.ZeroScoreEpochs, "zero-score-epochs", d.ZeroScoreEpochs, "judged epochs in a row at score 0 after which a node is unlinked (0: never)")
-	f.Uint64Var(&p.ChunkSize, "chunk-size", d.ChunkSize, "bytes of an IPFS file's challenged chunk (kubo's leaves)")
+	f.Uint64Var(&p.ChunkSize, "chunk-size", d.ChunkSize, "offset granularity of IPFS challenges, in bytes: a challenge asks for the leaf covering a multiple of it (1: any byte, whatever the leaf size)")
 	f.Uint64Var(&p.RootChunkSize, "root-chunk-size", d.RootChunkSize, "bytes of a sha256 file's challenged chunk, under the chunk root validators attest")
 	f.Uint64Var(&p.MaxWeight, "max-weight", d.MaxWeight, "cap on a node's assignment weight, in GiB of declared capacity (0: none)")
 	return c

@@ -14,7 +14,9 @@
 // transaction signed by the node's registered key (ProofDigest,
 // CheckSignature), so nobody else can answer for it; a challenge without a
 // valid proof by its deadline fails. An IPFS file's root is its CID (the
-// path runs through its UnixFS DAG, chunks of `chunk_size`); a sha256
+// path runs through its UnixFS DAG to the leaf covering byte
+// index·`chunk_size`, which is 1 by default: a uniform byte, so every leaf
+// is challenged whatever chunker built the DAG); a sha256
 // file's is the chunk root validators attest with it (proof.ChunkRoot
 // over chunks of `root_chunk_size`, kept in its STORE's record), and it is
 // assigned only once it has one (SyncFiles). An IPFS file whose CID no

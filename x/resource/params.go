@@ -15,10 +15,14 @@ type Params struct {
 	Enabled bool `json:"enabled"`
 	// Replicas is how many resource nodes each file is assigned to.
 	Replicas uint32 `json:"replicas"`
-	// ChunkSize is the challenged unit: chunk i of a file is its bytes from
-	// i·chunk_size, for IPFS files (the leaf covering that offset) and
-	// sha256 files (the chunk of their chunk root) alike. kubo's default
-	// chunker makes IPFS leaves this size, so chunk i is leaf i.
+	// ChunkSize is the offset granularity of IPFS challenges: a challenge
+	// of index i on an IPFS file asks for the leaf covering byte
+	// i·chunk_size, whatever the leaf's size. At 1 (the default) the
+	// challenged byte is uniform over the file, so every leaf is challenged
+	// in proportion to its bytes, whatever chunker and layout built the
+	// DAG; a larger value leaves unchallenged the leaves that cover no
+	// multiple of it. sha256 files are challenged in root_chunk_size
+	// chunks instead (Params.FileChunkSize).
 	ChunkSize uint64 `json:"chunk_size"`
 	// ChallengesPerEpoch is K, the (file, chunk) pairs drawn per node and
 	// epoch.
@@ -58,8 +62,8 @@ type Params struct {
 	MaxBlockBytes int `json:"max_block_bytes"`
 }
 
-// DefaultParams: off; when on, 2 replicas, kubo's 256 KiB chunks for IPFS
-// files and 4 KiB chunk roots for sha256 files, 4 challenges per node in
+// DefaultParams: off; when on, 2 replicas, IPFS challenges at any byte
+// (chunk_size 1) and 4 KiB chunk roots for sha256 files, 4 challenges per node in
 // each 600-block epoch, answered within 300 blocks, 10 liveness slots an
 // epoch, weights capped at 64 TiB, and scores over 30 epochs
 // (research-proofs.md's candidate design).
@@ -67,7 +71,7 @@ func DefaultParams() Params {
 	l := proof.DefaultLimits()
 	return Params{
 		Replicas:           2,
-		ChunkSize:          262144,
+		ChunkSize:          1,
 		ChallengesPerEpoch: 4,
 		EpochBlocks:        600,
 		ProofWindowBlocks:  300,

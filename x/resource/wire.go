@@ -64,9 +64,10 @@ func isSHA256File(hash string) bool {
 
 // FileChunkSize is the size of the chunks a file is challenged in, by its
 // hash: root_chunk_size for a sha256 file (the chunks of the root
-// validators attested), chunk_size for an IPFS file (kubo's leaves). A
-// resource node answering challenge index i of a file proves the chunk at
-// byte i·FileChunkSize(file).
+// validators attested), chunk_size for an IPFS file (the offset
+// granularity of its challenges). A resource node answering challenge
+// index i of a file proves the chunk, or the IPFS leaf, covering byte
+// i·FileChunkSize(file).
 func (p Params) FileChunkSize(hash string) uint64 {
 	if isSHA256File(hash) {
 		return p.RootChunkSize
