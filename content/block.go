@@ -76,6 +76,10 @@ func (k *Kubo) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
 	return b, nil
 }
 
+// putBatch and putBatchBytes bound the blocks PutDAG holds before it
+// writes them.
+const putBatch, putBatchBytes = 256, 8 << 20
+
 // PutDAG stores the blocks fill puts and, once they are durable, pins
 // root: how a resource node keeps a file it fetches block by block,
 // checking each against its CID itself (put does not). GC waits until the
@@ -88,16 +92,32 @@ func (k *Kubo) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
 func (e *Embedded) PutDAG(ctx context.Context, root cid.Cid, fill func(put func(c cid.Cid, data []byte) error) error) error {
 	e.s.gc.RLock()
 	defer e.s.gc.RUnlock()
-	// The blockstore writes through: a block a crash left truncated, before
-	// a sync, is written again rather than trusted.
+	// Blocks are written in batches, whose files flatfs writes in
+	// parallel: one at a time, a DAG of small leaves is bound by the file
+	// system's latency. The blockstore writes through: a block a crash
+	// left truncated, before a sync, is written again rather than trusted.
+	var pending []blocks.Block
+	var held int // bytes pending
+	flush := func() error {
+		err := e.bs.PutMany(ctx, pending)
+		pending, held = nil, 0
+		return err
+	}
 	put := func(c cid.Cid, data []byte) error {
 		b, err := blocks.NewBlockWithCid(data, c) // checks nothing unless u.Debug: the caller has
 		if err != nil {
 			return err
 		}
-		return e.bs.Put(ctx, b)
+		pending, held = append(pending, b), held+len(data)
+		if len(pending) >= putBatch || held >= putBatchBytes {
+			return flush()
+		}
+		return nil
 	}
 	if err := fill(put); err != nil {
+		return err
+	}
+	if err := flush(); err != nil {
 		return err
 	}
 	if err := syncFS(e.dir); err != nil {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-		"os"
+	"os"
 	"path/filepath"
 	"testing"
 

@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/ipfs/boxo/ipld/merkledag"
 	"github.com/ipfs/boxo/ipld/unixfs"
@@ -23,6 +24,10 @@ import (
 // node keeps what the chain assigned it even if no proof fits, and the
 // byte budget bounds the walk anyway.
 const maxDAGDepth = 64
+
+// fetchParallel is how many blocks a fetch asks the CCN for at once: a
+// DAG of small leaves is thousands of requests, each mostly a round trip.
+const fetchParallel = 8
 
 // dagBudget bounds the bytes of blocks fetched for an IPFS file of size
 // bytes: its data (exactly size, the leaves') and the framing and links
@@ -66,45 +71,64 @@ func (s *Store) fetchDAG(ctx context.Context, base string, root cid.Cid, size ui
 		seen := map[string]bool{}
 		stack := []dagNode{{c: root, size: size, depth: 1}}
 		for len(stack) > 0 {
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			key := fmt.Sprintf("%s/%d", n.c.Hash(), n.size)
-			if seen[key] {
-				continue
+			// Up to fetchParallel blocks are fetched at once; they are
+			// checked and stored in order, one by one.
+			var batch []dagNode
+			for len(stack) > 0 && len(batch) < fetchParallel {
+				n := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				key := fmt.Sprintf("%s/%d", n.c.Hash(), n.size)
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				err := proof.CheckCID(n.c)
+				if err == nil && n.depth > maxDAGDepth {
+					err = fmt.Errorf("deeper than %d blocks", maxDAGDepth)
+				}
+				if err != nil {
+					if n.depth == 1 {
+						return fmt.Errorf("%s cannot be proven: %w", root, err)
+					}
+					continue // unprovable: every holder fails there
+				}
+				batch = append(batch, n)
 			}
-			seen[key] = true
-			var children []dagNode
-			err := proof.CheckCID(n.c)
-			if err == nil && n.depth > maxDAGDepth {
-				err = fmt.Errorf("deeper than %d blocks", maxDAGDepth)
+			got := make([][]byte, len(batch))
+			errs := make([]error, len(batch))
+			var wg sync.WaitGroup
+			for i, n := range batch {
+				wg.Go(func() { got[i], errs[i] = s.getBlock(ctx, base, n.c) })
 			}
-			if err == nil {
-				var b []byte
-				if b, err = s.getBlock(ctx, base, n.c); err != nil {
+			wg.Wait()
+			var children [][]dagNode
+			for i, n := range batch {
+				if err := errs[i]; err != nil {
 					if errors.Is(err, errNoBlock) && n.depth > 1 {
 						err = fmt.Errorf("the CCN does not serve block %s of %s", n.c, root)
 					}
 					return err
 				}
-				if fetched += uint64(len(b)); fetched > budget {
+				if fetched += uint64(len(got[i])); fetched > budget {
 					return fmt.Errorf("the DAG of %s has more than %d bytes of blocks for %d bytes of data", root, budget, size)
 				}
-				if children, err = checkBlock(n, b); err == nil {
-					err = put(n.c, b)
-					if err != nil {
-						return err
+				ch, err := checkBlock(n, got[i])
+				if err != nil {
+					if n.depth == 1 {
+						return fmt.Errorf("%s cannot be proven: %w", root, err)
 					}
+					continue // unprovable: every holder fails there
 				}
-			}
-			if err != nil {
-				if n.depth == 1 {
-					return fmt.Errorf("%s cannot be proven: %w", root, err)
+				if err := put(n.c, got[i]); err != nil {
+					return err
 				}
-				continue // unprovable: every holder fails there
+				children = append(children, ch)
 			}
 			for i := len(children) - 1; i >= 0; i-- { // in file order
-				if children[i].size > 0 {
-					stack = append(stack, children[i])
+				for j := len(children[i]) - 1; j >= 0; j-- {
+					if children[i][j].size > 0 {
+						stack = append(stack, children[i][j])
+					}
 				}
 			}
 		}

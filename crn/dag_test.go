@@ -11,9 +11,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ipfs/boxo/ipld/merkledag"
+	"github.com/ipfs/boxo/ipld/unixfs"
+	unixpb "github.com/ipfs/boxo/ipld/unixfs/pb"
 	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
+	"github.com/multiformats/go-multihash"
 
 	"github.com/alephd/alephd/api"
 	"github.com/alephd/alephd/app"
@@ -35,7 +41,7 @@ type ccn struct {
 }
 
 // newCCN serves the CCN's API through wrap (nil: as it is).
-func newCCN(t *testing.T, wrap func(http.Handler) http.Handler) *ccn {
+func newCCN(t testing.TB, wrap func(http.Handler) http.Handler) *ccn {
 	t.Helper()
 	x, err := index.Open(t.TempDir())
 	if err != nil {
@@ -273,5 +279,114 @@ func TestFetchFromKubo(t *testing.T) {
 			t.Fatalf("%v: %v", args, err)
 		}
 		proveEvery(t, s, root, data, 1024)
+	}
+}
+
+// TestFetchSkipsUnprovable: a file whose root links a good leaf, a leaf
+// under a sha2-512 CID (no proof walks it: proof.CheckCID) and a subtree of
+// no bytes that no CCN holds is still held: the good leaf's bytes are
+// proven, a challenge in the other leaf fails as it fails for every
+// holder, and the empty subtree, which no challenge reaches, is not
+// fetched.
+func TestFetchSkipsUnprovable(t *testing.T) {
+	ctx := context.Background()
+	good, bad := randBytes(14, 1000), randBytes(15, 500)
+	goodCID, err := cid.V1Builder{Codec: cid.Raw, MhType: multihash.SHA2_256}.Sum(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	badCID, err := cid.V1Builder{Codec: cid.Raw, MhType: multihash.SHA2_512}.Sum(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	absent, err := cid.V1Builder{Codec: cid.Raw, MhType: multihash.SHA2_256}.Sum([]byte("held by nobody"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsn := unixfs.NewFSNode(unixpb.Data_File)
+	for _, n := range []uint64{1000, 500, 0} {
+		fsn.AddBlockSize(n)
+	}
+	b, err := fsn.GetBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd := merkledag.NodeWithData(b)
+	for _, l := range []cid.Cid{goodCID, badCID, absent} {
+		if err := nd.AddRawLink("", &ipld.Link{Cid: l}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newCCN(t, nil)
+	c.add(t, dagtest.DAG{Root: nd.Cid(), Blocks: map[cid.Cid][]byte{nd.Cid(): nd.RawData(), goodCID: good, badCID: bad}})
+	s := openStore(t, t.TempDir())
+	defer s.Close() //nolint:errcheck // a test store
+	root := nd.Cid().String()
+	if err := s.Fetch(ctx, c.url, root, 1500); err != nil || !s.Holds(root) {
+		t.Fatalf("fetch: %v", err)
+	}
+	data := append(append([]byte{}, good...), bad...)
+	key, _ := crypto.GenerateKey()
+	for _, off := range []uint64{0, 999, 1000, 1499} {
+		ch := app.ResourceChallengeView{Epoch: 1, File: root, Index: off, Size: 1500, ChunkSize: 1}
+		p, err := s.Prove(ctx, key, chainID, "crn-a", ch, proof.DefaultLimits())
+		if off >= 1000 {
+			if err == nil {
+				t.Fatalf("a proof at %d, in the sha2-512 leaf", off)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("prove at %d: %v", off, err)
+		}
+		leaf, err := proof.VerifyIPFS(nd.Cid(), 1500, off, p.Blocks, proof.DefaultLimits())
+		if err != nil || !bytes.Equal(leaf, data[:1000]) {
+			t.Fatalf("at %d: %v", off, err)
+		}
+	}
+}
+
+// BenchmarkFetchDAG fetches a 4 MiB file block by block from a CCN on
+// loopback: 1 KiB leaves (4,096 blocks and their parents) and kubo's
+// 256 KiB (16 leaves and a root); and 1 KiB leaves from a CCN that
+// answers each block 1 ms late, as one across a network would.
+func BenchmarkFetchDAG(b *testing.B) {
+	data := randBytes(16, 4<<20)
+	late := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(time.Millisecond)
+			h.ServeHTTP(w, r)
+		})
+	}
+	for _, bc := range []struct {
+		name  string
+		chunk int64
+		wrap  func(http.Handler) http.Handler
+	}{{"leaf=1KiB", 1024, nil}, {"leaf=256KiB", 262144, nil}, {"leaf=1KiB/rtt=1ms", 1024, late}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := newCCN(b, bc.wrap)
+			d := dagtest.Build(b, data, dagtest.Options{Chunk: bc.chunk, CIDv1: true})
+			if err := c.store.PutDAG(context.Background(), d.Root, func(put func(cid.Cid, []byte) error) error {
+				for id, blk := range d.Blocks {
+					if err := put(id, blk); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				s, err := crn.OpenStore(b.TempDir(), http.DefaultClient)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Fetch(context.Background(), c.url, d.Root.String(), uint64(len(data))); err != nil {
+					b.Fatal(err)
+				}
+				_ = s.Close()
+			}
+		})
 	}
 }
