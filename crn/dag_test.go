@@ -58,7 +58,7 @@ func newCCN(t testing.TB, wrap func(http.Handler) http.Handler) *ccn {
 		t.Fatal(err)
 	}
 	c := &ccn{api: api.New(x, nil, files), store: e}
-	var h http.Handler = c.api.Handler()
+	h := c.api.Handler()
 	if wrap != nil {
 		h = wrap(h)
 	}
