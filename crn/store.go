@@ -177,7 +177,7 @@ func (s *Store) put(ctx context.Context, hash string, r io.Reader) (int64, error
 		return 0, err
 	}
 	if !got.Equals(c) {
-		return 0, fmt.Errorf("the CCN's bytes import as %s, not %s (the CCN serves no blocks, and a file's bytes give its CID only if it was added with ipfs add's defaults)", got, c)
+		return 0, fmt.Errorf("the CCN's bytes import as %s, not %s (the CCN does not serve its root block, and a file's bytes give its CID only if it was added with ipfs add's defaults)", got, c)
 	}
 	return n, s.ipfs.Pin(ctx, c)
 }
