@@ -50,7 +50,7 @@ func TestEthRecordBudget(t *testing.T) {
 	c.commit(c.propose())
 	ext := &pb.VoteExtension{Eth: reader.Vote(101, 0)}
 	for i := range attest.MaxVoteFiles {
-		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32)})
+		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32), DagBytes: math.MaxUint64})
 	}
 	ext.Probes = largestProbes()
 	largest := attest.EncodeVote(ext)

@@ -31,7 +31,7 @@ func paddedVote(n int) []byte {
 func largestVote() []byte {
 	ext := &pb.VoteExtension{Eth: &pb.EthVote{From: math.MaxUint64 - 1, To: math.MaxUint64, Digest: make([]byte, 32), Page: math.MaxUint32 - 1, Pages: math.MaxUint32}}
 	for i := range attest.MaxVoteFiles {
-		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32)})
+		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32), DagBytes: math.MaxUint64})
 	}
 	ext.Probes = largestProbes()
 	return attest.EncodeVote(ext)
@@ -189,7 +189,7 @@ func TestExtensionLimitFollowsTheSet(t *testing.T) {
 	}
 	ext := &pb.VoteExtension{}
 	for i := range attest.MaxVoteFiles {
-		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32)})
+		ext.Files = append(ext.Files, &pb.AttestedFile{ItemHash: fmt.Sprintf("%0128d", i), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32), DagBytes: math.MaxUint64})
 	}
 	attest.TrimVote(ext, limit)
 	atLimit := attest.EncodeVote(ext)

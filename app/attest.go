@@ -57,10 +57,14 @@ func (a *App) PendingStores(limit int) ([]message.PendingStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p := a.resource.Params(); p.Enabled && p.RootChunkSize > 0 {
+	if p := a.resource.Params(); p.Enabled {
 		for i := range pending {
-			if !pending[i].Content && pending[i].FileType == "storage" {
-				pending[i].RootChunkSize = p.RootChunkSize
+			switch {
+			case pending[i].Content:
+			case pending[i].FileType == message.ItemStorage:
+				pending[i].RootChunkSize = p.RootChunkSize // none while 0: never assigned then
+			case pending[i].FileType == message.ItemIPFS:
+				pending[i].DAGBytes = true
 			}
 		}
 	}

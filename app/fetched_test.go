@@ -397,7 +397,7 @@ func TestNonInlineContentBudget(t *testing.T) {
 		}
 		return len(rec.Files)
 	}
-	// MaxVoteBytes (~82 kB since extensions carry liveness answers) leaves
+	// MaxVoteBytes (~85 kB since extensions carry liveness answers and DAG sizes) leaves
 	// 2 MiB of content beside one validator's largest extension, 1 MiB
 	// beside 4, none beside 20 or 40 (whose extensions VoteBytesLimit
 	// shrinks).

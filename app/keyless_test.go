@@ -40,7 +40,7 @@ func TestKeylessNodeJoins(t *testing.T) {
 	const file = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 	store := sign(t, apptest.Key("alice"), at(client.Store("TEST", file, "ipfs", 0), "1700000003"))
 	c.MustBlock(store)
-	c.Attest([]*pb.AttestedFile{apptest.File(store, 5<<20)})
+	c.Attest([]*pb.AttestedFile{ipfsClaim(store, 5<<20)})
 	k := resource.NewKeeper(nil, nil)
 	kv := c.Store.Working()
 	if err := k.LoadParams(kv); err != nil {

@@ -99,7 +99,12 @@ func TestStorageProofTx(t *testing.T) {
 	root, get := importIPFS(t, data)
 	store := sign(t, apptest.Key("alice"), at(client.Store("TEST", root.String(), "ipfs", 0), "1700000001"))
 	c.MustBlock(store)
-	c.Attest([]*pb.AttestedFile{apptest.File(store, uint64(len(data)))})
+	size := uint64(len(data))
+	dagBytes, err := proof.WalkBytes(context.Background(), get, root, size, resource.MaxDAGBytes(size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Attest([]*pb.AttestedFile{{ItemHash: store.ItemHash, Size: size, DagBytes: dagBytes}})
 	for c.Height < 11 { // epoch 1 opens at height 11
 		c.MustBlock()
 	}

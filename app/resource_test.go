@@ -149,7 +149,7 @@ func TestResourceEpochs(t *testing.T) {
 	const file = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 	store := sign(t, apptest.Key("alice"), at(client.Store("TEST", file, "ipfs", 0), "1700000001"))
 	c.MustBlock(store)
-	c.Attest([]*pb.AttestedFile{apptest.File(store, 5<<20)})
+	c.Attest([]*pb.AttestedFile{ipfsClaim(store, 5<<20)})
 	if s := c.Status(store.ItemHash); s != "processed" {
 		t.Fatalf("the STORE is %s", s)
 	}
@@ -231,7 +231,7 @@ func TestUnprovableFilesNotAssigned(t *testing.T) {
 	for i, file := range append([]string{provable}, unprovable...) {
 		m := sign(t, apptest.Key("alice"), at(client.Store("TEST", file, "ipfs", 0), fmt.Sprint(1700000001+i)))
 		stores = append(stores, m)
-		claims = append(claims, apptest.File(m, 5<<20))
+		claims = append(claims, ipfsClaim(m, 5<<20))
 	}
 	c.MustBlock(stores...)
 	c.Attest(claims)

@@ -44,12 +44,23 @@ func (e *Embedded) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
 // hold is ErrNotFound rather than a search of the network. Its size is
 // asked first: the RPC client reads a block whole into memory.
 func (k *Kubo) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
-	offline, err := k.api.WithOptions(caopts.Api.Offline(true))
+	return k.block(ctx, c, true)
+}
+
+// FetchBlock is Block, except that the daemon may fetch the block from
+// the IPFS network: a validator attesting a file kubo found there (it
+// stats only the root) walks the file's DAG through it.
+func (k *Kubo) FetchBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
+	return k.block(ctx, c, false)
+}
+
+func (k *Kubo) block(ctx context.Context, c cid.Cid, offline bool) ([]byte, error) {
+	api, err := k.api.WithOptions(caopts.Api.Offline(offline))
 	if err != nil {
 		return nil, err
 	}
 	p := path.FromCid(c)
-	st, err := offline.Block().Stat(ctx, p)
+	st, err := api.Block().Stat(ctx, p)
 	if ipld.IsNotFound(err) {
 		return nil, fmt.Errorf("%w: block %s", ErrNotFound, c)
 	}
@@ -59,7 +70,7 @@ func (k *Kubo) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
 	if st.Size() > MaxBlockBytes {
 		return nil, fmt.Errorf("%w: block %s has %d bytes, more than %d", ErrTooLarge, c, st.Size(), MaxBlockBytes)
 	}
-	r, err := offline.Block().Get(ctx, p)
+	r, err := api.Block().Get(ctx, p)
 	if ipld.IsNotFound(err) { // removed since the stat
 		return nil, fmt.Errorf("%w: block %s", ErrNotFound, c)
 	}

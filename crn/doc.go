@@ -8,7 +8,9 @@
 // IPFS file is fetched block by block from the CCN's
 // /api/v0/ipfs/block/{cid}, walking its DAG from the root and checking
 // every block as the chain's verifier would (store.go, dag.go), so a file
-// added with any chunker and layout is held; only from a CCN without that
+// added with any chunker and layout is held, up to resource.MaxDAGBytes
+// of blocks: the walk (proof.Walk) and bound validators attest a file's
+// DAG size by, so the chain assigns no DAG a node refuses; only from a CCN without that
 // route are its bytes imported as `ipfs add` does and the CID compared.
 // The DAG's blocks on disk are what an IPFS proof is made of
 // (x/resource/proof ProveIPFS); a sha256 proof is a chunk and its audit

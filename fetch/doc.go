@@ -9,6 +9,11 @@
 // vote extensions, where it counts once more than 2/3 of the voting power
 // report the same size (abci/availability.go).
 //
+// When the chain's x/resource is on, the claim carries what resource
+// nodes need: a sha256 file's chunk root (roots.go) and an IPFS file's DAG
+// size, the bytes of its distinct blocks walked as a resource node fetches
+// them, capped just past resource.MaxDAGBytes (dag.go).
+//
 // Pins follow the chain: after each block, a STORE that became processed
 // pins its file (fetching it first if this node did not), and one that was
 // forgotten or removed unpins it once no live message keeps the file. The

@@ -52,6 +52,7 @@ type Fetcher struct {
 	retryAt  map[string]time.Time    // a failed fetch waits before the next try
 
 	roots rootCache // sha256 files' chunk roots, by file and chunk size (roots.go)
+	dags  rootCache // IPFS files' DAG sizes, by file and size (dag.go)
 }
 
 // verifiedFile is a file this node holds and verified: a STORE's, or the
@@ -64,6 +65,9 @@ type verifiedFile struct {
 	// chunkRoot is a sha256 file's x/resource/proof ChunkRoot, when the
 	// chain asks for one (PendingStore.RootChunkSize).
 	chunkRoot []byte
+	// dagBytes is an IPFS file's DAG size (DAGBytes), when the chain asks
+	// for it (PendingStore.DAGBytes).
+	dagBytes uint64
 }
 
 // retryAfter paces attempts at a file no source has yet.
@@ -108,6 +112,9 @@ func (f *Fetcher) Run(ctx context.Context) {
 					if err == nil && p.RootChunkSize > 0 && !p.Content && p.FileType == message.ItemStorage {
 						v.chunkRoot, err = f.ChunkRoot(p.FileHash, p.RootChunkSize)
 					}
+					if err == nil && p.DAGBytes && !p.Content && p.FileType == message.ItemIPFS {
+						v.dagBytes, err = f.DAGBytes(ctx, p.FileHash, v.size)
+					}
 					f.mu.Lock()
 					delete(f.queued, p.ItemHash)
 					if err == nil {
@@ -135,7 +142,7 @@ func (f *Fetcher) Verified(pending []message.PendingStore) []*pb.AttestedFile {
 	for _, p := range pending {
 		live[p.ItemHash] = true
 		if v, ok := f.verified[p.ItemHash]; ok {
-			out = append(out, &pb.AttestedFile{ItemHash: p.ItemHash, Size: v.size, Sha256: v.sha256, ChunkRoot: v.chunkRoot})
+			out = append(out, &pb.AttestedFile{ItemHash: p.ItemHash, Size: v.size, Sha256: v.sha256, ChunkRoot: v.chunkRoot, DagBytes: v.dagBytes})
 			continue
 		}
 		if f.queued[p.ItemHash] || now.Before(f.retryAt[p.ItemHash]) {

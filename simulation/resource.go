@@ -74,7 +74,9 @@ type simFile struct {
 	size uint64
 	// chunkRoot is a sha256 file's root, as validators attest it.
 	chunkRoot []byte
-	store     string // the STORE's item_hash, once sent
+	// dagBytes is an IPFS file's DAG size, as validators attest it.
+	dagBytes uint64
+	store    string // the STORE's item_hash, once sent
 	// forgotten is set once a FORGET of its STORE is sent; processedAt and
 	// forgottenAt are the heights at which its STORE was processed and
 	// forgotten (0: not yet).
@@ -205,6 +207,13 @@ func (r *resourceSim) importFiles(dir string) error {
 		}
 		return blk.RawData(), nil
 	}
+	for _, f := range r.files {
+		if f.data == nil {
+			if f.dagBytes, err = proof.WalkBytes(context.Background(), r.get, f.root, f.size, resource.MaxDAGBytes(f.size)); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -305,7 +314,7 @@ func (r *resourceSim) messages(b, blocks int, t time.Time) []*pb.AlephMessage {
 		}
 		m := r.sign(r.uploader, client.Store("SIM-RES", f.hash, kind, int64(f.size)), t)
 		f.store = m.ItemHash
-		r.attest = append(r.attest, &pb.AttestedFile{ItemHash: m.ItemHash, Size: f.size, ChunkRoot: f.chunkRoot})
+		r.attest = append(r.attest, &pb.AttestedFile{ItemHash: m.ItemHash, Size: f.size, ChunkRoot: f.chunkRoot, DagBytes: f.dagBytes})
 		out = append(out, m)
 	}
 	if r.rng.Intn(8) == 0 && r.live() > 3 {

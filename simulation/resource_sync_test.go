@@ -48,7 +48,7 @@ func TestReleaseKeepsOtherFiles(t *testing.T) {
 		kind := map[bool]string{true: "storage", false: "ipfs"}[f.data != nil]
 		m := r.sign(r.uploader, client.Store("SIM-RES", f.hash, kind, int64(f.size)), apptest.Time(c.Height+1))
 		stores = append(stores, m)
-		files = append(files, &pb.AttestedFile{ItemHash: m.ItemHash, Size: f.size, ChunkRoot: f.chunkRoot})
+		files = append(files, &pb.AttestedFile{ItemHash: m.ItemHash, Size: f.size, ChunkRoot: f.chunkRoot, DagBytes: f.dagBytes})
 	}
 	c.MustBlock(stores...)
 	c.Attest(files)

@@ -528,7 +528,14 @@ type AttestedFile struct {
 	// x/resource is enabled, x/resource/proof ChunkRoot of the file over
 	// chunks of the resource params' root_chunk_size: the root its storage
 	// proofs are checked against. Empty otherwise.
-	ChunkRoot     []byte `protobuf:"bytes,5,opt,name=chunk_root,json=chunkRoot,proto3" json:"chunk_root,omitempty"`
+	ChunkRoot []byte `protobuf:"bytes,5,opt,name=chunk_root,json=chunkRoot,proto3" json:"chunk_root,omitempty"`
+	// dag_bytes is, for an IPFS ("ipfs") STORE file on a chain whose
+	// x/resource is enabled, the total size of the distinct blocks of the
+	// file's DAG as the validator walked it (x/resource/proof Walk), or
+	// x/resource MaxDAGBytes(size) + 1 for a DAG past that bound or one no
+	// resource node could hold: the chain assigns the file only to keep
+	// within what a resource node holds for it. 0 otherwise.
+	DagBytes      uint64 `protobuf:"varint,6,opt,name=dag_bytes,json=dagBytes,proto3" json:"dag_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -596,6 +603,13 @@ func (x *AttestedFile) GetChunkRoot() []byte {
 		return x.ChunkRoot
 	}
 	return nil
+}
+
+func (x *AttestedFile) GetDagBytes() uint64 {
+	if x != nil {
+		return x.DagBytes
+	}
+	return 0
 }
 
 // VoteExtension is what a validator's node saw outside the chain, kind by
@@ -813,6 +827,11 @@ type MessageRecord struct {
 	// (AttestedFile.chunk_root): what storage proofs of the file are checked
 	// against. Empty otherwise.
 	FileChunkRoot []byte `protobuf:"bytes,15,opt,name=file_chunk_root,json=fileChunkRoot,proto3" json:"file_chunk_root,omitempty"`
+	// file_dag_bytes is, for a processed IPFS STORE on a chain whose
+	// x/resource is enabled, its file's attested DAG size
+	// (AttestedFile.dag_bytes): the file is assigned to resource nodes only
+	// if it is within x/resource MaxDAGBytes of its size. 0 otherwise.
+	FileDagBytes  uint64 `protobuf:"varint,16,opt,name=file_dag_bytes,json=fileDagBytes,proto3" json:"file_dag_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -950,6 +969,13 @@ func (x *MessageRecord) GetFileChunkRoot() []byte {
 		return x.FileChunkRoot
 	}
 	return nil
+}
+
+func (x *MessageRecord) GetFileDagBytes() uint64 {
+	if x != nil {
+		return x.FileDagBytes
+	}
+	return 0
 }
 
 // AggregateRecord is the merged value of one (owner, key) aggregate: its
@@ -1234,14 +1260,15 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\x02to\x18\x02 \x01(\x04R\x02to\x12\x16\n" +
 	"\x06digest\x18\x03 \x01(\fR\x06digest\x12\x12\n" +
 	"\x04page\x18\x04 \x01(\rR\x04page\x12\x14\n" +
-	"\x05pages\x18\x05 \x01(\rR\x05pages\"\x90\x01\n" +
+	"\x05pages\x18\x05 \x01(\rR\x05pages\"\xad\x01\n" +
 	"\fAttestedFile\x12\x1b\n" +
 	"\titem_hash\x18\x01 \x01(\tR\bitemHash\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x16\n" +
 	"\x06sha256\x18\x03 \x01(\fR\x06sha256\x12\x18\n" +
 	"\acontent\x18\x04 \x01(\fR\acontent\x12\x1d\n" +
 	"\n" +
-	"chunk_root\x18\x05 \x01(\fR\tchunkRoot\"\x94\x01\n" +
+	"chunk_root\x18\x05 \x01(\fR\tchunkRoot\x12\x1b\n" +
+	"\tdag_bytes\x18\x06 \x01(\x04R\bdagBytes\"\x94\x01\n" +
 	"\rVoteExtension\x12-\n" +
 	"\x05files\x18\x01 \x03(\v2\x17.alephd.v1.AttestedFileR\x05files\x12$\n" +
 	"\x03eth\x18\x02 \x01(\v2\x12.alephd.v1.EthVoteR\x03eth\x12.\n" +
@@ -1255,7 +1282,7 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\titem_type\x18\x06 \x01(\tR\bitemType\x12\x1b\n" +
 	"\titem_hash\x18\a \x01(\tR\bitemHash\x12!\n" +
 	"\fitem_content\x18\b \x01(\fR\vitemContent\x12\x1c\n" +
-	"\tsignature\x18\t \x01(\tR\tsignature\"\xbd\x04\n" +
+	"\tsignature\x18\t \x01(\tR\tsignature\"\xe3\x04\n" +
 	"\rMessageRecord\x121\n" +
 	"\amessage\x18\x01 \x01(\v2\x17.alephd.v1.AlephMessageR\amessage\x120\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x18.alephd.v1.MessageStatusR\x06status\x12\x16\n" +
@@ -1272,7 +1299,8 @@ const file_alephd_v1_tx_proto_rawDesc = "" +
 	"\tfile_size\x18\f \x01(\x04R\bfileSize\x12'\n" +
 	"\x0fattest_deadline\x18\r \x01(\x03R\x0eattestDeadline\x12\x1b\n" +
 	"\tfile_hash\x18\x0e \x01(\tR\bfileHash\x12&\n" +
-	"\x0ffile_chunk_root\x18\x0f \x01(\fR\rfileChunkRoot\"\xa8\x02\n" +
+	"\x0ffile_chunk_root\x18\x0f \x01(\fR\rfileChunkRoot\x12$\n" +
+	"\x0efile_dag_bytes\x18\x10 \x01(\x04R\ffileDagBytes\"\xa8\x02\n" +
 	"\x0fAggregateRecord\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12/\n" +
 	"\x14first_time_unix_nano\x18\x02 \x01(\x03R\x11firstTimeUnixNano\x12&\n" +

@@ -37,7 +37,7 @@ func (k *Keeper) Apply(kv state.KV, env message.Env, rec *pb.Attestation, fx *me
 			}
 			continue
 		}
-		if err := k.attestFile(kv, m, f.Size, f.ChunkRoot, fx); err != nil {
+		if err := k.attestFile(kv, m, f, fx); err != nil {
 			return err
 		}
 	}
@@ -54,13 +54,15 @@ func (k *Keeper) Apply(kv state.KV, env message.Env, rec *pb.Attestation, fx *me
 	return nil
 }
 
-// attestFile processes a STORE whose file is attested at size: charged and
+// attestFile processes a STORE whose file is attested (f): charged and
 // PROCESSED, or REJECTED if the file is over the limit or nobody pays. A
 // sha256 file attested with a chunk root (validators compute one when
 // x/resource asks: PendingStore.RootChunkSize) keeps it in its record,
-// which x/resource challenges the file against; without one, the record
-// is as before chunk roots existed.
-func (k *Keeper) attestFile(kv state.KV, rec *pb.MessageRecord, size uint64, chunkRoot []byte, fx *message.Effects) error {
+// which x/resource challenges the file against, and an IPFS file its DAG
+// size (PendingStore.DAGBytes), which x/resource assigns it by; without
+// them, the record is as before they existed.
+func (k *Keeper) attestFile(kv state.KV, rec *pb.MessageRecord, f *pb.AttestedFile, fx *message.Effects) error {
+	size, chunkRoot := f.Size, f.ChunkRoot
 	m := rec.Message
 	c, err := message.ParseContent(m.Type, m.ItemContent)
 	if err != nil {
@@ -92,6 +94,9 @@ func (k *Keeper) attestFile(kv state.KV, rec *pb.MessageRecord, size uint64, chu
 		}
 		if len(chunkRoot) > 0 && c.FileType == message.ItemStorage {
 			rec.FileChunkRoot = chunkRoot // ProcessStore saves the record
+		}
+		if f.DagBytes > 0 && c.FileType == message.ItemIPFS {
+			rec.FileDagBytes = f.DagBytes
 		}
 		return k.messages.ProcessStore(kv, rec, size, charge, fx)
 	case errs.IsRegistered(err):

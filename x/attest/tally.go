@@ -53,12 +53,13 @@ type fileClaim struct {
 	size   uint64
 	digest string
 	root   string // a sha256 file's chunk root, when x/resource asks for one
+	dag    uint64 // an IPFS file's DAG size, when x/resource asks for one
 }
 
 func fileClaims(ext *pb.VoteExtension) []fileClaim {
 	out := make([]fileClaim, len(ext.GetFiles()))
 	for i, f := range ext.GetFiles() {
-		out[i] = fileClaim{f.ItemHash, f.Size, string(f.Sha256), string(f.ChunkRoot)}
+		out[i] = fileClaim{f.ItemHash, f.Size, string(f.Sha256), string(f.ChunkRoot), f.DagBytes}
 	}
 	return out
 }
@@ -85,7 +86,7 @@ func (k Keeper) Tally(kv state.KV, votes []Vote, total int64) (*pb.Attestation, 
 		if m == nil || m.Status != pb.MessageStatus_MESSAGE_STATUS_PENDING || !claimFits(m, f) {
 			continue
 		}
-		e := &pb.AttestedFile{ItemHash: f.hash, Size: f.size}
+		e := &pb.AttestedFile{ItemHash: f.hash, Size: f.size, DagBytes: f.dag}
 		if f.digest != "" {
 			e.Sha256 = []byte(f.digest)
 		}
@@ -134,7 +135,7 @@ func (k Keeper) Check(kv state.KV, rec *pb.Attestation, votes []Vote, total int6
 		return fmt.Errorf("%w: it lists %d files, the evidence attests %d", ErrRecordMismatch, len(rec.Files), len(want.Files))
 	}
 	for i, f := range rec.Files {
-		claim := &pb.AttestedFile{ItemHash: f.ItemHash, Size: f.Size, Sha256: f.Sha256, ChunkRoot: f.ChunkRoot}
+		claim := &pb.AttestedFile{ItemHash: f.ItemHash, Size: f.Size, Sha256: f.Sha256, ChunkRoot: f.ChunkRoot, DagBytes: f.DagBytes}
 		if !proto.Equal(want.Files[i], claim) {
 			return fmt.Errorf("%w: file %d is %v, the evidence attests %v", ErrRecordMismatch, i, claim, want.Files[i])
 		}

@@ -13,8 +13,8 @@ import (
 
 // MaxVoteBytes is the largest vote extension DecodeVote's bounds allow,
 // encoded canonically: MaxVoteFiles files of the longest item_hash, the
-// largest size, a sha256 and a chunk root each, an Ethereum vote of the
-// largest blocks and pages, and MaxVoteProbes liveness answers of the
+// largest size, a sha256, a chunk root and the largest DAG size each, an
+// Ethereum vote of the largest blocks and pages, and MaxVoteProbes liveness answers of the
 // longest node name and the largest epoch and slot. Every extension a validator signs travels again in
 // the next block's record as evidence; an extension CometBFT's own 1 MiB cap lets
 // through could make that record too large for any block, and a third of
@@ -22,7 +22,7 @@ import (
 var MaxVoteBytes = maxVoteBytes()
 
 func maxVoteBytes() int {
-	f := &pb.AttestedFile{ItemHash: strings.Repeat("x", maxItemHash), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32)}
+	f := &pb.AttestedFile{ItemHash: strings.Repeat("x", maxItemHash), Size: math.MaxUint64, Sha256: make([]byte, 32), ChunkRoot: make([]byte, 32), DagBytes: math.MaxUint64}
 	ext := &pb.VoteExtension{Eth: &pb.EthVote{From: math.MaxUint64, To: math.MaxUint64, Digest: make([]byte, digestLen), Page: math.MaxUint32, Pages: math.MaxUint32}}
 	for range MaxVoteFiles {
 		ext.Files = append(ext.Files, f)
@@ -37,9 +37,9 @@ func maxVoteBytes() int {
 // VoteBytesLimit is the largest extension a validator of a set of n may
 // sign: MaxVoteBytes, or less when n extensions that large would take more
 // of the block than it leaves the extended commit (BlockBytes less
-// recordReserve; each vote adds voteOverhead). With up to 28 validators
-// that is MaxVoteBytes (~82 kB); with 100, ~23 kB (about 110 files, or
-// 160 liveness answers). Without it, the
+// recordReserve; each vote adds voteOverhead). With up to 27 validators
+// that is MaxVoteBytes (85,190 bytes); with 100, ~23 kB (about 100 files
+// of the largest, or 160 liveness answers). Without it, the
 // extended commit of a large set grows past any block once its validators
 // report many pending files (honest ones included), and the chain halts:
 // every record would be too large, and all the height's rounds share one

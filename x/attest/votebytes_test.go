@@ -15,12 +15,12 @@ import (
 // larger ones get what the block leaves each, so that the extended commit
 // of a whole set at its limit always fits beside the record's reserves.
 func TestVoteBytesLimit(t *testing.T) {
-	for _, n := range []int{0, 1, 4, 28} {
+	for _, n := range []int{0, 1, 4, 27} {
 		if got := attest.VoteBytesLimit(n); got != attest.MaxVoteBytes {
 			t.Errorf("VoteBytesLimit(%d) = %d, want MaxVoteBytes %d", n, got, attest.MaxVoteBytes)
 		}
 	}
-	for _, n := range []int{29, 100, 1_000} {
+	for _, n := range []int{28, 100, 1_000} {
 		limit := attest.VoteBytesLimit(n)
 		if limit >= attest.MaxVoteBytes {
 			t.Errorf("VoteBytesLimit(%d) = %d: not below MaxVoteBytes", n, limit)

@@ -35,6 +35,10 @@ type GenesisMessage struct {
 	// file on a chain whose x/resource is on (its storage challenges are
 	// checked against it).
 	FileChunkRoot []byte `json:"file_chunk_root,omitempty"`
+	// FileDagBytes is the DAG size validators attested with an IPFS file
+	// on a chain whose x/resource is on (it is assigned to resource nodes
+	// by it).
+	FileDagBytes uint64 `json:"file_dag_bytes,omitempty"`
 	// Contenders are other senders' messages with the item_hash of this
 	// PENDING non-inline message (contender.go), in the order they are
 	// tried.
@@ -134,7 +138,7 @@ func (k Keeper) Init(kv state.KV, g Genesis) error {
 			BlockTimeUnixNano: gm.BlockTimeUnixNano, Owner: gm.Owner, ContentTimeUnixNano: gm.ContentTimeUnixNano,
 			ContentSize: gm.ContentSize, ForgottenBy: gm.ForgottenBy, Charge: gm.Charge,
 			FileSize: gm.FileSize, Rejection: gm.Rejection, AttestDeadline: gm.AttestDeadline, FileHash: gm.FileHash,
-			FileChunkRoot: gm.FileChunkRoot,
+			FileChunkRoot: gm.FileChunkRoot, FileDagBytes: gm.FileDagBytes,
 		}
 		if err := k.SaveMessage(kv, rec); err != nil {
 			return err
@@ -233,7 +237,7 @@ func (k Keeper) Export(kv state.KV) (Genesis, error) {
 			BlockTimeUnixNano: rec.BlockTimeUnixNano, Owner: rec.Owner, ContentTimeUnixNano: rec.ContentTimeUnixNano,
 			ContentSize: rec.ContentSize, ForgottenBy: rec.ForgottenBy, Charge: rec.Charge,
 			FileSize: rec.FileSize, Rejection: rec.Rejection, AttestDeadline: rec.AttestDeadline, FileHash: rec.FileHash,
-			FileChunkRoot: rec.FileChunkRoot,
+			FileChunkRoot: rec.FileChunkRoot, FileDagBytes: rec.FileDagBytes,
 		}
 		if rec.Status == pb.MessageStatus_MESSAGE_STATUS_PENDING && !Inline(rec.Message) {
 			cs, err := k.Contenders(kv, rec.Message.ItemHash)

@@ -34,6 +34,10 @@ type PendingStore struct {
 	// whose x/resource is enabled, to the chunk size its chunk root is
 	// attested over (AttestedFile.chunk_root).
 	RootChunkSize uint64
+	// DAGBytes is set, for an IPFS ("ipfs") STORE file on a chain whose
+	// x/resource is enabled, to ask for the size of the file's DAG
+	// (AttestedFile.dag_bytes), which the chain assigns it by.
+	DAGBytes bool
 }
 
 func (k Keeper) dequeue(kv state.KV, rec *pb.MessageRecord) error {

@@ -21,7 +21,11 @@
 // over chunks of `root_chunk_size`, kept in its STORE's record), and it is
 // assigned only once it has one (SyncFiles). An IPFS file whose CID no
 // proof can walk (not sha2-256 dag-pb or raw: proof.CheckCID) is never
-// assigned. A node that fails a challenge
+// assigned, nor is one whose DAG no resource node would hold: validators
+// walk its DAG as a resource node fetches it (proof.Walk) and attest its
+// distinct blocks' bytes, and the file is assigned only within
+// MaxDAGBytes of its size (8 × size + 1 MiB; a DAG of tiny leaves is
+// mostly links). A node that fails a challenge
 // gives the file up when the epoch closes: it goes to the next member in
 // its order, and the node is excluded from it for `score_window_epochs`
 // (exclusions.go). Passed challenges

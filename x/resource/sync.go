@@ -26,7 +26,14 @@ import (
 // before the chain enabled the module has none). An IPFS file whose CID no
 // proof can walk (not sha2-256, or neither dag-pb nor raw:
 // proof.CheckCID) is never assigned: validators whose kubo can stat it
-// attest it, but its holders could only fail its challenges.
+// attest it, but its holders could only fail its challenges. Nor is one
+// whose DAG no resource node holds: an IPFS file is assigned once one of
+// its live STOREs has an attested DAG size (AttestedFile.dag_bytes, kept
+// in MessageRecord.file_dag_bytes) within MaxDAGBytes of its size (the
+// first in FileStores order). A file of tiny leaves is mostly links
+// (`ipfs add --chunker=size-1`): every node would refuse it, and every
+// holder in turn fail its challenges. A STORE processed before the chain
+// enabled the module has no DAG size, and its file waits unassigned.
 func (k *Keeper) SyncFiles(kv state.KV) error {
 	live, err := k.messages.LiveFiles(kv)
 	if err != nil {
@@ -66,8 +73,9 @@ func keyOrder(a, b string) int {
 	return bytes.Compare(state.NewKey().String(a).Bytes(), state.NewKey().String(b).Bytes())
 }
 
-// addLive assigns a live file with the size its STOREs attest, and a
-// sha256 file with the chunk root they attest.
+// addLive assigns a live file with the size its STOREs attest, a sha256
+// file with the chunk root they attest, and an IPFS file only if they
+// attest a DAG a resource node holds.
 func (k *Keeper) addLive(kv state.KV, file string) error {
 	sha := isSHA256File(file)
 	if sha && k.params.RootChunkSize == 0 {
@@ -91,7 +99,10 @@ func (k *Keeper) addLive(kv state.KV, file string) error {
 			return fmt.Errorf("file %s names STORE %s, which has no record", file, hash)
 		}
 		if !sha {
-			return k.AddFile(kv, FileInfo{Hash: file, Size: sizeOf(rec)})
+			if Holdable(sizeOf(rec), rec.FileDagBytes) {
+				return k.AddFile(kv, FileInfo{Hash: file, Size: sizeOf(rec)})
+			}
+			continue
 		}
 		if len(rec.FileChunkRoot) == sha256.Size {
 			return k.AddFile(kv, FileInfo{Hash: file, Size: sizeOf(rec), ChunkRoot: bytes.Clone(rec.FileChunkRoot)})
