@@ -50,6 +50,10 @@ type Fetcher struct {
 	verified map[string]verifiedFile // STORE item_hash -> its file
 	queued   map[string]bool         // waiting or downloading
 	retryAt  map[string]time.Time    // a failed fetch waits before the next try
+	// working cancels the work on a STORE a worker holds, once the STORE
+	// is no longer pending: a large file, or a DAG of millions of tiny
+	// blocks, must not keep a worker after its STORE was decided.
+	working map[string]context.CancelFunc
 
 	roots rootCache // sha256 files' chunk roots, by file and chunk size (roots.go)
 	dags  rootCache // IPFS files' DAG sizes, by file and size (dag.go)
@@ -85,6 +89,7 @@ func New(cfg Config) *Fetcher {
 		cfg: cfg, client: &http.Client{Timeout: cfg.Timeout},
 		work:     make(chan message.PendingStore, 1024),
 		verified: map[string]verifiedFile{}, queued: map[string]bool{}, retryAt: map[string]time.Time{},
+		working: map[string]context.CancelFunc{},
 	}
 }
 
@@ -104,30 +109,43 @@ func (f *Fetcher) Run(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case p := <-f.work:
-					size, err := f.Fetch(ctx, p.FileType, p.FileHash)
-					v := verifiedFile{size: uint64(size), fileType: p.FileType}
-					if err == nil && p.Content {
-						v.sha256, err = f.digest(ctx, p.FileType, p.FileHash)
-					}
-					if err == nil && p.RootChunkSize > 0 && !p.Content && p.FileType == message.ItemStorage {
-						v.chunkRoot, err = f.ChunkRoot(p.FileHash, p.RootChunkSize)
-					}
-					if err == nil && p.DAGBytes && !p.Content && p.FileType == message.ItemIPFS {
-						v.dagBytes, err = f.DAGBytes(ctx, p.FileHash, v.size)
-					}
-					f.mu.Lock()
-					delete(f.queued, p.ItemHash)
-					if err == nil {
-						f.verified[p.ItemHash] = v
-					} else {
-						f.retryAt[p.ItemHash] = time.Now().Add(retryAfter)
-					}
-					f.mu.Unlock()
+					f.work1(ctx, p)
 				}
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// work1 fetches and verifies one pending STORE's file, and what the chain
+// asks with it, until done or until the STORE is no longer pending
+// (Verified cancels it).
+func (f *Fetcher) work1(ctx context.Context, p message.PendingStore) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	f.mu.Lock()
+	f.working[p.ItemHash] = cancel
+	f.mu.Unlock()
+	size, err := f.Fetch(ctx, p.FileType, p.FileHash)
+	v := verifiedFile{size: uint64(size), fileType: p.FileType}
+	if err == nil && p.Content {
+		v.sha256, err = f.digest(ctx, p.FileType, p.FileHash)
+	}
+	if err == nil && p.RootChunkSize > 0 && !p.Content && p.FileType == message.ItemStorage {
+		v.chunkRoot, err = f.ChunkRoot(p.FileHash, p.RootChunkSize)
+	}
+	if err == nil && p.DAGBytes && !p.Content && p.FileType == message.ItemIPFS {
+		v.dagBytes, err = f.DAGBytes(ctx, p.FileHash, v.size)
+	}
+	f.mu.Lock()
+	delete(f.queued, p.ItemHash)
+	delete(f.working, p.ItemHash)
+	if err == nil {
+		f.verified[p.ItemHash] = v
+	} else {
+		f.retryAt[p.ItemHash] = time.Now().Add(retryAfter)
+	}
+	f.mu.Unlock()
 }
 
 // Verified returns, among pending, the STOREs whose file this node holds
@@ -163,6 +181,11 @@ func (f *Fetcher) Verified(pending []message.PendingStore) []*pb.AttestedFile {
 	for h := range f.retryAt {
 		if !live[h] {
 			delete(f.retryAt, h)
+		}
+	}
+	for h, cancel := range f.working {
+		if !live[h] {
+			cancel()
 		}
 	}
 	return out
