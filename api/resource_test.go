@@ -128,7 +128,7 @@ func TestComputeResourceRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.MustBlock(store)
-	c.Attest([]*pb.AttestedFile{apptest.File(store, uint64(len(data)))})
+	c.Attest([]*pb.AttestedFile{attestedIPFS(t, e, store, root, uint64(len(data)))})
 	for c.Height < 11 { // epoch 1 opens at 11: the file is assigned, the challenges drawn
 		c.MustBlock()
 	}
@@ -230,7 +230,7 @@ func TestComputeProofLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.MustBlock(store)
-	c.Attest([]*pb.AttestedFile{apptest.File(store, uint64(len(data)))})
+	c.Attest([]*pb.AttestedFile{attestedIPFS(t, e, store, root, uint64(len(data)))})
 	for c.Height < 11 {
 		c.MustBlock()
 	}
@@ -281,4 +281,17 @@ func TestComputeProofLimits(t *testing.T) {
 			t.Fatalf("after the proofs: %+v", ch.Challenges)
 		}
 	}
+}
+
+// attestedIPFS is what validators attest of an IPFS STORE on a chain with
+// resource nodes on: its size and its DAG's block bytes (proof.WalkBytes
+// over the embedded store's blocks), without which the file is never
+// assigned.
+func attestedIPFS(t *testing.T, e *content.Embedded, store *pb.AlephMessage, root cid.Cid, size uint64) *pb.AttestedFile {
+	t.Helper()
+	dag, err := proof.WalkBytes(context.Background(), e.Block, root, size, resource.MaxDAGBytes(size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pb.AttestedFile{ItemHash: store.ItemHash, Size: size, DagBytes: dag}
 }
