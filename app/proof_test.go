@@ -8,59 +8,19 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ipfs/boxo/blockstore"
-	"github.com/ipfs/go-cid"
-	flatfs "github.com/ipfs/go-ds-flatfs"
 
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/app/apptest"
 	"github.com/alephd/alephd/client"
-	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/errs"
+	"github.com/alephd/alephd/internal/ipfstest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/resource"
 	"github.com/alephd/alephd/x/resource/proof"
 )
-
-// importIPFS adds b (CIDv1, raw leaves) to alephd's embedded IPFS store,
-// as a resource node holding the file would, and returns its CID and a
-// block getter over the blocks it wrote.
-func importIPFS(t *testing.T, b []byte) (cid.Cid, proof.BlockGetter) {
-	t.Helper()
-	dir := t.TempDir()
-	s, err := content.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := s.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _, err := e.Add(context.Background(), bytes.NewReader(b), content.AddOptions{CIDv1: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := flatfs.Open(filepath.Join(dir, "ipfs", "blocks"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ds.Close() })
-	bs := blockstore.NewBlockstore(ds, blockstore.NoPrefix())
-	return root, func(ctx context.Context, c cid.Cid) ([]byte, error) {
-		blk, err := bs.Get(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		return blk.RawData(), nil
-	}
-}
 
 // wantCode fails unless r is the rejection want (nil: accepted).
 func wantCode(t *testing.T, what string, r app.TxResult, want *errs.Error) {
@@ -96,7 +56,7 @@ func TestStorageProofTx(t *testing.T) {
 	var seed [32]byte
 	data := make([]byte, 1<<20)
 	_, _ = rand.NewChaCha8(seed).Read(data) // never fails
-	root, get := importIPFS(t, data)
+	root, get := ipfstest.Import(t, data, true)
 	store := sign(t, apptest.Key("alice"), at(client.Store("TEST", root.String(), "ipfs", 0), "1700000001"))
 	c.MustBlock(store)
 	size := uint64(len(data))

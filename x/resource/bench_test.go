@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/alephd/alephd/internal/ipfstest"
 	"github.com/alephd/alephd/keys"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
@@ -125,7 +126,7 @@ func BenchmarkEpochProofs(b *testing.B) {
 	p := resource.DefaultParams()
 	p.Enabled = true
 	ipfsData := data(3, 5<<20)
-	root, get := ipfsFile(b, ipfsData)
+	root, get := ipfstest.Import(b, ipfsData, true)
 	shaData := data(5, 100<<20)
 	tree, err := proof.NewChunkTree(bytes.NewReader(shaData), int(p.RootChunkSize))
 	if err != nil {

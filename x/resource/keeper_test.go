@@ -5,15 +5,11 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
-	"github.com/ipfs/boxo/blockstore"
-	"github.com/ipfs/go-cid"
-	flatfs "github.com/ipfs/go-ds-flatfs"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/internal/ipfstest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/state"
 	"github.com/alephd/alephd/x/resource"
@@ -26,41 +22,6 @@ func data(seed uint64, n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.NewChaCha8(key).Read(b) // never fails
 	return b
-}
-
-// ipfsFile imports b (CIDv1) into alephd's embedded IPFS store and returns
-// its CID and a block getter over the flatfs it wrote.
-func ipfsFile(t testing.TB, b []byte) (cid.Cid, proof.BlockGetter) {
-	t.Helper()
-	dir := t.TempDir()
-	s, err := content.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := s.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _, err := e.Add(context.Background(), bytes.NewReader(b), content.AddOptions{CIDv1: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := flatfs.Open(filepath.Join(dir, "ipfs", "blocks"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ds.Close() })
-	bs := blockstore.NewBlockstore(ds, blockstore.NoPrefix())
-	return root, func(ctx context.Context, c cid.Cid) ([]byte, error) {
-		blk, err := bs.Get(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		return blk.RawData(), nil
-	}
 }
 
 // enabled is a keeper with the module on, 3 challenges an epoch of 10
@@ -101,7 +62,7 @@ func TestProofLifecycle(t *testing.T) {
 	k, kv := enabled(t)
 	p := k.Params()
 	ipfsData := data(1, 5<<20)
-	root, get := ipfsFile(t, ipfsData)
+	root, get := ipfstest.Import(t, ipfsData, true)
 	shaData := data(2, 3<<20+5)
 	chunkRoot, size, err := proof.ChunkRoot(bytes.NewReader(shaData), int(p.RootChunkSize))
 	if err != nil {
