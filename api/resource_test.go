@@ -21,6 +21,7 @@ import (
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/crn"
 	"github.com/alephd/alephd/index"
+	"github.com/alephd/alephd/internal/ipfstest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/balance"
 	"github.com/alephd/alephd/x/node"
@@ -108,15 +109,7 @@ func TestComputeResourceRoutes(t *testing.T) {
 	}
 	// An IPFS file of 2 leaves, STOREd and attested.
 	data := bytes.Repeat([]byte("0123456789abcdef"), 20000)
-	held, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Close() //nolint:errcheck // a test store
-	e, err := held.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, e := ipfstest.Open(t)
 	root, _, err := e.Add(ctx, bytes.NewReader(data), content.AddOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/alephd/alephd/client"
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/internal/dagtest"
+	"github.com/alephd/alephd/internal/ipfstest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/attest"
 	"github.com/alephd/alephd/x/message"
@@ -38,15 +39,7 @@ func ipfsClaim(m *pb.AlephMessage, size uint64) *pb.AttestedFile {
 // count with the honest ones, and a record that changes it is refused.
 func TestTinyLeafDAGNotAssigned(t *testing.T) {
 	c := resourceChain(t)
-	store, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	emb, err := store.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, emb := ipfstest.Open(t)
 	ctx := context.Background()
 	normal := make([]byte, 600_001)
 	_, _ = rand.NewChaCha8([32]byte{5}).Read(normal) // never fails

@@ -22,6 +22,7 @@ import (
 	"github.com/alephd/alephd/app"
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/crn"
+	"github.com/alephd/alephd/internal/ipfstest"
 	"github.com/alephd/alephd/x/resource"
 	"github.com/alephd/alephd/x/resource/proof"
 )
@@ -63,20 +64,8 @@ func randBytes(seed uint64, n int) []byte {
 // kubo's defaults).
 func addIPFS(t *testing.T, b []byte, v1 bool) string {
 	t.Helper()
-	s, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close() //nolint:errcheck // a test store
-	e, err := s.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _, err := e.Add(context.Background(), bytes.NewReader(b), content.AddOptions{CIDv1: v1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.String()
+	root, _ := ipfstest.Import(t, b, v1)
+	return root.String()
 }
 
 func sha(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }

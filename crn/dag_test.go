@@ -27,6 +27,7 @@ import (
 	"github.com/alephd/alephd/crn"
 	"github.com/alephd/alephd/index"
 	"github.com/alephd/alephd/internal/dagtest"
+	"github.com/alephd/alephd/internal/ipfstest"
 	"github.com/alephd/alephd/internal/kubotest"
 	"github.com/alephd/alephd/x/resource"
 	"github.com/alephd/alephd/x/resource/proof"
@@ -48,15 +49,7 @@ func newCCN(t testing.TB, wrap func(http.Handler) http.Handler) *ccn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = x.Close() })
-	files, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = files.Close() })
-	e, err := files.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, e := ipfstest.Open(t)
 	c := &ccn{api: api.New(x, nil, files), store: e}
 	h := c.api.Handler()
 	if wrap != nil {

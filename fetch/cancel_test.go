@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/internal/ipfstest"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -24,14 +24,7 @@ func TestWorkEndsWithItsStore(t *testing.T) {
 		close(released)
 	}))
 	defer peer.Close()
-	store, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb, err := store.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, emb := ipfstest.Open(t)
 	f := New(Config{Store: store, IPFS: emb, Peers: []string{peer.URL}, Timeout: time.Hour, Workers: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/internal/ipfstest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/message"
 )
@@ -21,14 +22,7 @@ func TestContentAttested(t *testing.T) {
 	sum := sha256.Sum256(data)
 	hash, peer, ready := filePeer(t, data)
 	ready.Store(true)
-	store, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb, err := store.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, emb := ipfstest.Open(t)
 	c, _, err := emb.Add(context.Background(), bytes.NewReader(data), content.AddOptions{})
 	if err != nil {
 		t.Fatal(err)

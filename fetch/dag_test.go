@@ -13,6 +13,7 @@ import (
 
 	"github.com/alephd/alephd/content"
 	"github.com/alephd/alephd/internal/dagtest"
+	"github.com/alephd/alephd/internal/ipfstest"
 	"github.com/alephd/alephd/internal/kubotest"
 	pb "github.com/alephd/alephd/proto/alephdv1"
 	"github.com/alephd/alephd/x/message"
@@ -47,15 +48,7 @@ func randData(seed byte, n int) []byte {
 // STORE on a chain that asks for none is attested without one. The
 // embedded store holds both DAGs as blocks.
 func TestDAGBytesAttested(t *testing.T) {
-	store, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	emb, err := store.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, emb := ipfstest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 

@@ -10,6 +10,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/alephd/alephd/content"
+	"github.com/alephd/alephd/internal/ipfstest"
 	"github.com/alephd/alephd/x/message"
 )
 
@@ -17,19 +18,8 @@ import (
 // into a store of its own, so the pinner's store does not hold it.
 func cidOf(t *testing.T, data []byte, v1 bool) string {
 	t.Helper()
-	s, err := content.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb, err := s.IPFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _, err := emb.Add(context.Background(), bytes.NewReader(data), content.AddOptions{CIDv1: v1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.String()
+	root, _ := ipfstest.Import(t, data, v1)
+	return root.String()
 }
 
 // ipfsKept reports whether c survives a GC with no grace, whole.

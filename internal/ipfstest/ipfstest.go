@@ -19,6 +19,18 @@ import (
 // closes when the test ends.
 func Import(t testing.TB, data []byte, cidV1 bool) (cid.Cid, func(context.Context, cid.Cid) ([]byte, error)) {
 	t.Helper()
+	_, e := Open(t)
+	root, _, err := e.Add(context.Background(), bytes.NewReader(data), content.AddOptions{CIDv1: cidV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, e.Block
+}
+
+// Open opens a content store in a temporary directory and its embedded
+// IPFS store, both closed when the test ends.
+func Open(t testing.TB) (*content.Store, *content.Embedded) {
+	t.Helper()
 	s, err := content.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -28,9 +40,5 @@ func Import(t testing.TB, data []byte, cidV1 bool) (cid.Cid, func(context.Contex
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, _, err := e.Add(context.Background(), bytes.NewReader(data), content.AddOptions{CIDv1: cidV1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root, e.Block
+	return s, e
 }
