@@ -85,7 +85,7 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v0/authorizations/received/:address":          {"the authorizations an address receives, at {address}.json", true},
 	"GET /api/v0/core/:node_id/metrics":                     {"404: alephd keeps no node metrics", true},
 	"GET /api/v0/compute/:node_id/metrics":                  {"a resource node's storage-proof score window, one column entry per epoch; 404 if none", true},
-	"GET /api/v0/compute/:node_id/files":                    {"the files assigned to a resource node (hash, type, size, chunk root): what it fetches and keeps", false},
+	"GET /api/v0/compute/:node_id/files":                    {"the files assigned to a resource node (hash, type, size, chunk root) and the chain id: what it fetches and keeps", false},
 	"GET /api/v0/compute/:node_id/challenges":               {"a resource node's open storage challenges, their deadline and chunk size, the chain id and the chain's proof limits", false},
 	"POST /api/v0/compute/:node_id/proofs":                  {"submit a resource node's signed StorageProof (protobuf body) through the mempool", false},
 	"GET /api/v0/programs/on/message":                       {"PROGRAMs subscribed to messages", true},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,7 +193,10 @@ func (s countingChain) Broadcast(ctx context.Context, tx []byte) (uint32, string
 // file (the 256 KiB leaf and its root block) over that limit: it records
 // it refused, saying which limit, and does not send it; it sends the proofs
 // at bytes of the second leaf (a short one), which the chain passes. With
-// chunk_size 1 a challenge's index is the byte it asks for.
+// chunk_size 1 a challenge's index is the byte it asks for. The node is
+// configured with a CCN that is down and one on another chain before this
+// one: it passes over both (the other chain's files and challenges, none,
+// would leave it nothing to prove) and follows this one.
 func TestComputeProofLimits(t *testing.T) {
 	ctx := context.Background()
 	c := resourceNodeChainWith(t, func(p *resource.Params) { p.MaxProofBytes = 262144 })
@@ -245,7 +249,14 @@ func TestComputeProofLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	n, err := crn.New(crn.Config{CCN: srv.URL, NodeHash: "crn-0", ChainID: ch.ChainID}, apptest.Key("crn-0"), s, nil)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	otherChain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"node_id":"crn-0","chain_id":"another-chain","height":11,"epoch":1,"files":[],"challenges":[]}`))
+	}))
+	t.Cleanup(otherChain.Close)
+	ccns := []string{down.URL, otherChain.URL, srv.URL}
+	n, err := crn.New(crn.Config{CCNs: ccns, NodeHash: "crn-0", ChainID: ch.ChainID}, apptest.Key("crn-0"), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,6 +266,9 @@ func TestComputeProofLimits(t *testing.T) {
 		}
 	}
 	st := n.Status()
+	if st.CCN != srv.URL || !slices.Equal(st.CCNs, ccns) {
+		t.Fatalf("the node follows %s of %v, want %s: %+v", st.CCN, st.CCNs, srv.URL, st)
+	}
 	if len(st.Proofs) != 4 || sent != index[1] {
 		t.Fatalf("%d proofs sent, want %d: %+v", sent, index[1], st.Proofs)
 	}

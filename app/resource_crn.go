@@ -19,11 +19,12 @@ const PathResourceFiles = "/resource/files"
 // reads it to know what to prove, and by when.
 const PathResourceChallenges = "/resource/challenges"
 
-// ResourceFilesView is what a resource node holds, at Height.
+// ResourceFilesView is what a resource node holds, at Height of ChainID.
 type ResourceFilesView struct {
-	Node   string             `json:"node_id"`
-	Height int64              `json:"height"`
-	Files  []ResourceFileView `json:"files"`
+	Node    string             `json:"node_id"`
+	ChainID string             `json:"chain_id"`
+	Height  int64              `json:"height"`
+	Files   []ResourceFileView `json:"files"`
 }
 
 // ResourceFileView is one assigned file: its hash, engine ("storage" for a
@@ -102,7 +103,11 @@ func versionOf(kv state.KV) int64 {
 
 // resourceFiles lists node's assigned files.
 func (a *App) resourceFiles(kv state.KV, node string) (*ResourceFilesView, error) {
-	v := &ResourceFilesView{Node: node, Height: versionOf(kv), Files: []ResourceFileView{}}
+	chainID, err := kv.Get(chainIDKey)
+	if err != nil {
+		return nil, err
+	}
+	v := &ResourceFilesView{Node: node, ChainID: string(chainID), Height: versionOf(kv), Files: []ResourceFileView{}}
 	if !a.resource.Params().Enabled {
 		return v, nil
 	}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -17,19 +19,72 @@ import (
 	pb "github.com/alephd/alephd/proto/alephdv1"
 )
 
-// CCN is the API of the core channel node a resource node follows.
+// CCN is the API of the core channel nodes a resource node follows, in
+// the order configured. It keeps to the one that last answered; when that
+// one fails (unreachable, an error status, or a chain other than the
+// node's), a call goes on to the next, so a CCN down for maintenance does
+// not cost the node its deadlines. All CCNs serve the same chain, so any
+// one's answer is as good as another's.
 type CCN struct {
-	Base   string // e.g. http://127.0.0.1:4024
+	Bases  []string // e.g. http://127.0.0.1:4024
 	Client *http.Client
+	// ChainID is the node's chain (crn register records it): a CCN on
+	// another chain is passed over.
+	ChainID string
+
+	mu  sync.Mutex
+	cur int // index in Bases of the CCN that last answered
 }
 
-// NewCCN returns a client of the API at base.
-func NewCCN(base string) *CCN {
-	return &CCN{Base: strings.TrimRight(base, "/"), Client: &http.Client{Timeout: 30 * time.Second}}
+// NewCCN returns a client of the APIs at bases, tried in that order.
+func NewCCN(chainID string, bases ...string) *CCN {
+	c := &CCN{Client: &http.Client{Timeout: 30 * time.Second}, ChainID: chainID}
+	for _, b := range bases {
+		c.Bases = append(c.Bases, strings.TrimRight(b, "/"))
+	}
+	return c
 }
 
-func (c *CCN) url(node, what string) string {
-	return c.Base + "/api/v0/compute/" + url.PathEscape(node) + "/" + what
+// Current is the base URL of the CCN the node follows now.
+func (c *CCN) Current() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.Bases) == 0 {
+		return ""
+	}
+	return c.Bases[c.cur]
+}
+
+// try calls f with each CCN's base URL, from the current one on, until
+// one succeeds, and follows that one from then on. It returns every CCN's
+// error when none does, and stops when ctx ends.
+func (c *CCN) try(ctx context.Context, f func(base string) error) error {
+	c.mu.Lock()
+	start, n := c.cur, len(c.Bases)
+	c.mu.Unlock()
+	if n == 0 {
+		return errors.New("no CCN is configured (crn init --ccn URL)")
+	}
+	errs := make([]error, 0, n)
+	for k := range n {
+		if k > 0 && ctx.Err() != nil { // stopping: not the CCN's fault
+			break
+		}
+		i := (start + k) % n
+		err := f(c.Bases[i])
+		if err == nil {
+			c.mu.Lock()
+			c.cur = i
+			c.mu.Unlock()
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *CCN) url(base, node, what string) string {
+	return base + "/api/v0/compute/" + url.PathEscape(node) + "/" + what
 }
 
 func (c *CCN) getJSON(ctx context.Context, u string, out any) error {
@@ -49,19 +104,50 @@ func (c *CCN) getJSON(ctx context.Context, u string, out any) error {
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s: %s", u, res.Status, bytes.TrimSpace(b))
 	}
-	return json.Unmarshal(b, out)
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("GET %s: %w", u, err)
+	}
+	return nil
 }
 
 // Files is what the chain assigns node.
 func (c *CCN) Files(ctx context.Context, node string) (*app.ResourceFilesView, error) {
-	v := new(app.ResourceFilesView)
-	return v, c.getJSON(ctx, c.url(node, "files"), v)
+	var v *app.ResourceFilesView
+	return v, c.try(ctx, func(base string) error {
+		v = new(app.ResourceFilesView)
+		u := c.url(base, node, "files")
+		if err := c.getJSON(ctx, u, v); err != nil {
+			return err
+		}
+		return c.sameChain(u, v.ChainID)
+	})
 }
 
 // Challenges are node's open challenges.
 func (c *CCN) Challenges(ctx context.Context, node string) (*app.ResourceChallengesView, error) {
-	v := new(app.ResourceChallengesView)
-	return v, c.getJSON(ctx, c.url(node, "challenges"), v)
+	var v *app.ResourceChallengesView
+	return v, c.try(ctx, func(base string) error {
+		v = new(app.ResourceChallengesView)
+		u := c.url(base, node, "challenges")
+		if err := c.getJSON(ctx, u, v); err != nil {
+			return err
+		}
+		return c.sameChain(u, v.ChainID)
+	})
+}
+
+// sameChain refuses the answer from u of a CCN on another chain than the
+// node's: its files and challenges are not the node's.
+func (c *CCN) sameChain(u, chainID string) error {
+	if chainID != c.ChainID {
+		return fmt.Errorf("GET %s: the CCN is on chain %q, the node on %q", u, chainID, c.ChainID)
+	}
+	return nil
+}
+
+// Fetch has the store fetch file (Store.Fetch) from the CCNs in turn.
+func (c *CCN) Fetch(ctx context.Context, s *Store, file string, size uint64) error {
+	return c.try(ctx, func(base string) error { return s.Fetch(ctx, base, file, size) })
 }
 
 // Submitted is the CCN's answer to a proof: CheckTx's code and log, and
@@ -76,28 +162,39 @@ type Submitted struct {
 // SubmitProof sends a signed proof to the CCN's mempool. A refusal by
 // CheckTx comes back as Submitted with a non-zero code, not an error.
 func (c *CCN) SubmitProof(ctx context.Context, p *pb.StorageProof) (Submitted, error) {
-	var s Submitted
 	b, err := proto.Marshal(p)
 	if err != nil {
-		return s, err
+		return Submitted{}, err
 	}
-	u := c.url(p.Node, "proofs")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(b))
+	var s Submitted
+	return s, c.try(ctx, func(base string) error {
+		s = Submitted{}
+		return c.post(ctx, c.url(base, p.Node, "proofs"), b, &s)
+	})
+}
+
+// post sends a proof to u and reads the answer into s: 200 when the
+// mempool took it, 422 when CheckTx refused it.
+func (c *CCN) post(ctx context.Context, u string, proof []byte, s *Submitted) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(proof))
 	if err != nil {
-		return s, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
 	res, err := c.Client.Do(req)
 	if err != nil {
-		return s, err
+		return err
 	}
 	defer res.Body.Close() //nolint:errcheck // read only: a failed close loses nothing
 	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	if err != nil {
-		return s, err
+		return err
 	}
 	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusUnprocessableEntity {
-		return s, fmt.Errorf("POST %s: %s: %s", u, res.Status, bytes.TrimSpace(body))
+		return fmt.Errorf("POST %s: %s: %s", u, res.Status, bytes.TrimSpace(body))
 	}
-	return s, json.Unmarshal(body, &s)
+	if err := json.Unmarshal(body, s); err != nil {
+		return fmt.Errorf("POST %s: %w", u, err)
+	}
+	return nil
 }

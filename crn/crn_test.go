@@ -302,7 +302,7 @@ func TestProbeAndRaw(t *testing.T) {
 	ctx := context.Background()
 	src := newSource(t)
 	home := crn.Home{Dir: t.TempDir()}
-	key, err := home.Init(crn.Config{CCN: src.srv.URL, Listen: "127.0.0.1:0", URL: "http://crn.example", NodeHash: "crn-a", ChainID: chainID})
+	key, err := home.Init(crn.Config{CCNs: []string{src.srv.URL}, Listen: "127.0.0.1:0", URL: "http://crn.example", NodeHash: "crn-a", ChainID: chainID})
 	if err != nil {
 		t.Fatal(err)
 	}

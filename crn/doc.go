@@ -1,9 +1,10 @@
 // Package crn is a resource node (`alephd crn`): a process with its own
 // home and key that keeps the files the chain assigns it and proves it.
 //
-// It follows one CCN over HTTP: GET /api/v0/compute/{node}/files says what
+// It follows a CCN over HTTP: GET /api/v0/compute/{node}/files says what
 // it holds, GET /api/v0/compute/{node}/challenges what it must prove and
-// by when. Files are kept in a content store of its own. A sha256 file is
+// by when. Given several CCNs it keeps to the one that last answered and
+// moves on to the next when that one fails (ccn.go). Files are kept in a content store of its own. A sha256 file is
 // fetched from the CCN's /api/v0/storage/raw and checked by its hash. An
 // IPFS file is fetched block by block from the CCN's
 // /api/v0/ipfs/block/{cid}, walking its DAG from the root and checking

@@ -16,8 +16,9 @@ import (
 
 // Config is a resource node's home config, config.json.
 type Config struct {
-	// CCN is the API base URL of the core channel node followed.
-	CCN string `json:"ccn"`
+	// CCNs are the API base URLs of the core channel nodes followed, in
+	// the order they are tried (CCN).
+	CCNs []string `json:"ccns"`
 	// Listen is the host:port the node's HTTP server listens on.
 	Listen string `json:"listen"`
 	// URL is the address registered on chain, where validators probe the
@@ -81,6 +82,12 @@ func (h Home) Load() (Config, *ecdsa.PrivateKey, error) {
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		return cfg, nil, fmt.Errorf("%s: %w", h.configPath(), err)
+	}
+	var legacy struct {
+		CCN string `json:"ccn"` // a home made when a node followed one CCN
+	}
+	if len(cfg.CCNs) == 0 && json.Unmarshal(b, &legacy) == nil && legacy.CCN != "" {
+		cfg.CCNs = []string{legacy.CCN}
 	}
 	key, err := crypto.LoadECDSA(h.keyPath())
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 // maxProofs is how many proof results /status keeps.
 const maxProofs = 64
 
-// Node is a running resource node: its key, store and the CCN it follows.
+// Node is a running resource node: its key, store and the CCNs it follows.
 type Node struct {
 	cfg   Config
 	key   *ecdsa.PrivateKey
@@ -67,7 +67,7 @@ func New(cfg Config, key *ecdsa.PrivateKey, store *Store, logf func(string, ...a
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Node{cfg: cfg, key: key, store: store, ccn: NewCCN(cfg.CCN), logf: logf, chainID: cfg.ChainID,
+	return &Node{cfg: cfg, key: key, store: store, ccn: NewCCN(cfg.ChainID, cfg.CCNs...), logf: logf, chainID: cfg.ChainID,
 		fetchErr: map[string]string{}, lostIn: map[string]uint64{}, tried: map[slotKey]int{}}, nil
 }
 
@@ -113,7 +113,7 @@ func (n *Node) syncFiles(ctx context.Context) error {
 		if n.store.Holds(f.Hash) {
 			continue
 		}
-		ferr := n.store.Fetch(ctx, n.ccn.Base, f.Hash, f.Size)
+		ferr := n.ccn.Fetch(ctx, n.store, f.Hash, f.Size)
 		n.mu.Lock()
 		delete(n.fetchErr, f.Hash)
 		if ferr != nil {

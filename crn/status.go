@@ -10,7 +10,10 @@ type Status struct {
 	Node    string `json:"node"`
 	ChainID string `json:"chain_id"`
 	URL     string `json:"url"`
-	CCN     string `json:"ccn"`
+	// CCN is the CCN the node follows now, the first of CCNs that
+	// answered its last request.
+	CCN  string   `json:"ccn"`
+	CCNs []string `json:"ccns"`
 	// Height and Epoch are the CCN's committed height and its epoch at the
 	// last sync.
 	Height   int64         `json:"height"`
@@ -48,7 +51,7 @@ func (n *Node) Status() Status {
 	held := n.store.Held()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	s := Status{Node: n.cfg.NodeHash, ChainID: n.chainID, URL: n.cfg.URL, CCN: n.cfg.CCN, Height: n.height, Epoch: n.epoch,
+	s := Status{Node: n.cfg.NodeHash, ChainID: n.chainID, URL: n.cfg.URL, CCN: n.ccn.Current(), CCNs: n.ccn.Bases, Height: n.height, Epoch: n.epoch,
 		Held: []FileState{}, Missing: []FileState{}, Proofs: slices.Clone(n.proofs), LastSync: n.lastSync, SyncErr: n.syncErr}
 	slices.Reverse(s.Proofs)
 	if s.Proofs == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -59,16 +60,20 @@ func crnInitCmd() *cobra.Command {
 			if cfg.URL == "" {
 				cfg.URL = "http://" + cfg.Listen
 			}
-			cfg.CCN = strings.TrimRight(cfg.CCN, "/")
+			for i, u := range cfg.CCNs {
+				if cfg.CCNs[i] = strings.TrimRight(u, "/"); !validHTTPURL(cfg.CCNs[i]) {
+					return fmt.Errorf("--ccn %q: want a CCN's API URL, http://HOST:PORT", u)
+				}
+			}
 			h := crnHome(cmd)
 			key, err := h.Init(cfg)
 			if err != nil {
 				return err
 			}
-			return printOut(cmd, map[string]string{"home": h.Dir, "pubkey": crn.Pubkey(key), "address": crn.Address(key), "url": cfg.URL, "ccn": cfg.CCN})
+			return printOut(cmd, map[string]any{"home": h.Dir, "pubkey": crn.Pubkey(key), "address": crn.Address(key), "url": cfg.URL, "ccns": cfg.CCNs})
 		},
 	}
-	cmd.Flags().StringVar(&cfg.CCN, "ccn", "http://127.0.0.1:4024", "the API URL of the CCN the node follows")
+	cmd.Flags().StringSliceVar(&cfg.CCNs, "ccn", []string{"http://127.0.0.1:4024"}, "the API URL of a CCN the node follows; several (repeated, or comma-separated) are tried in order, the next when one fails")
 	cmd.Flags().StringVar(&cfg.Listen, "listen", "127.0.0.1:4030", "the node's HTTP listen address (host:port)")
 	cmd.Flags().StringVar(&cfg.URL, "url", "", "the URL registered on chain, where validators and clients reach the node (default http://LISTEN)")
 	return cmd
@@ -186,7 +191,7 @@ func crnStartCmd() *cobra.Command {
 			defer stop()
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(l) }()
-			logf("crn: node %s listening on %s, following %s", cfg.NodeHash, l.Addr(), cfg.CCN)
+			logf("crn: node %s listening on %s, following %s", cfg.NodeHash, l.Addr(), strings.Join(cfg.CCNs, ", "))
 			n.Run(ctx, interval)
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
@@ -221,4 +226,11 @@ func checkRegisteredURL(ctx context.Context, c *client.Client, hash, url string)
 		return fmt.Errorf("node %s is registered without a URL: another resource node already holds the host of %s (the chain keeps one per host, as nodestatus does). Validators cannot probe it and its score will stay 0: run the node on another host and amend its address (details.address), or drop it", hash, url)
 	}
 	return nil
+}
+
+// validHTTPURL reports whether u is an absolute http or https URL with a
+// host, as a CCN's API base must be.
+func validHTTPURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
 }

@@ -72,8 +72,17 @@ func TestCRNProcess(t *testing.T) {
 	}
 
 	home, listen := filepath.Join(t.TempDir(), "crn"), testnode.FreeAddr(t)
-	var id struct{ Pubkey, Address string }
-	if err := json.Unmarshal([]byte(must("crn", "init", "--home", home, "--ccn", "http://"+n.api, "--listen", listen)), &id); err != nil || len(id.Pubkey) != 68 {
+	if out, code := alephd(t, "crn", "init", "--home", home, "--ccn", n.api); code == 0 || !strings.Contains(out, "want a CCN's API URL") {
+		t.Fatalf("crn init with a CCN URL without a scheme: exit %d, %s", code, out)
+	}
+	// The node follows two CCNs: the first is down, so it follows the
+	// second throughout.
+	var id struct {
+		Pubkey, Address string
+		CCNs            []string
+	}
+	down := "http://" + testnode.FreeAddr(t)
+	if err := json.Unmarshal([]byte(must("crn", "init", "--home", home, "--ccn", down+",http://"+n.api, "--listen", listen)), &id); err != nil || len(id.Pubkey) != 68 || len(id.CCNs) != 2 {
 		t.Fatalf("crn init: %+v %v", id, err)
 	}
 	var reg client.Result
@@ -126,7 +135,7 @@ func TestCRNProcess(t *testing.T) {
 	st := waitStatus(t, listen, proc, func(s crn.Status) bool {
 		return s.Files.Held == 2 && passed(s, 0, ipfsFile) > 0 && passed(s, 0, shaFile) > 0
 	})
-	if st.Files.HeldBytes != uint64(len(data)+100000) || st.Files.Missing != 0 || st.ChainID != "e2e" || st.Node != node {
+	if st.Files.HeldBytes != uint64(len(data)+100000) || st.Files.Missing != 0 || st.ChainID != "e2e" || st.Node != node || st.CCN != "http://"+n.api {
 		t.Fatalf("status: %+v", st)
 	}
 	for file, want := range map[string][]byte{ipfsFile: data, shaFile: data[:100000]} {
