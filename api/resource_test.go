@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -286,6 +287,31 @@ func TestComputeProofLimits(t *testing.T) {
 	for _, x := range ch.Challenges {
 		if x.Passed != (leaf(x.Index) == 1) {
 			t.Fatalf("after the proofs: %+v", ch.Challenges)
+		}
+	}
+
+	// The next sync sees the proofs passed. The node's /metrics counts
+	// what it did: one file fetched, its proofs by result, and the two
+	// requests the first CCNs failed.
+	if err := n.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	n.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		fmt.Sprintf(`alephd_crn_proofs_total{result="submitted"} %d`, index[1]),
+		fmt.Sprintf(`alephd_crn_proofs_total{result="passed"} %d`, index[1]),
+		fmt.Sprintf(`alephd_crn_proofs_total{result="refused"} %d`, index[0]),
+		`alephd_crn_proofs_total{result="missing"} 0`,
+		`alephd_crn_fetches_total{result="ok"} 1`,
+		`alephd_crn_fetched_bytes_total 320000`,
+		`alephd_crn_files_held 1`,
+		`alephd_crn_held_bytes 320000`,
+		`alephd_crn_ccn_failures_total 2`,
+		`alephd_crn_epoch 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want+"\n") {
+			t.Fatalf("/metrics lacks %q:\n%s", want, rec.Body)
 		}
 	}
 }

@@ -31,6 +31,9 @@ type CCN struct {
 	// ChainID is the node's chain (crn register records it): a CCN on
 	// another chain is passed over.
 	ChainID string
+	// OnFail, if set, is called for each request a CCN fails (not for
+	// one cut short by its context ending).
+	OnFail func(base string, err error)
 
 	mu  sync.Mutex
 	cur int // index in Bases of the CCN that last answered
@@ -79,6 +82,9 @@ func (c *CCN) try(ctx context.Context, f func(base string) error) error {
 			return nil
 		}
 		errs = append(errs, err)
+		if c.OnFail != nil && ctx.Err() == nil {
+			c.OnFail(c.Bases[i], err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -295,8 +295,8 @@ func TestStoreSurvivesRestart(t *testing.T) {
 }
 
 // TestProbeAndRaw: the probe endpoint's answer verifies with
-// resource.VerifyProbe against the node's registered key; a bad request
-// is 400. /storage/raw serves a held file with its length, 404 for one
+// resource.VerifyProbe against the node's registered key, and /metrics
+// counts it; a bad request is 400. /storage/raw serves a held file with its length, 404 for one
 // not held and 400 for a bad hash, as a CCN does.
 func TestProbeAndRaw(t *testing.T) {
 	ctx := context.Background()
@@ -360,6 +360,9 @@ func TestProbeAndRaw(t *testing.T) {
 		if res, _ := get(t, srv.URL+path+"nothash"); res.StatusCode != http.StatusBadRequest {
 			t.Fatalf("%s of a bad hash: %d", path, res.StatusCode)
 		}
+	}
+	if res, body := get(t, srv.URL+"/metrics"); res.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("\nalephd_crn_probes_answered_total 1\n")) {
+		t.Fatalf("metrics after one probe answered (and four refused): %d %s", res.StatusCode, body)
 	}
 	var st crn.Status
 	if res, body := get(t, srv.URL+"/status"); res.StatusCode != http.StatusOK || json.Unmarshal(body, &st) != nil || st.Node != "crn-a" || st.ChainID != chainID {

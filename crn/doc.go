@@ -22,8 +22,9 @@
 // /api/v0/compute/{node}/proofs), which puts it in the mempool.
 //
 // The node also serves /storage/raw/{hash} as a CCN does, /status (what it
-// holds, its last proofs) and the liveness probe validators call,
-// /alephd/v1/probe, answered with resource.SignProbe.
+// holds, its last proofs), /metrics (Prometheus, metrics.go) and the
+// liveness probe validators call, /alephd/v1/probe, answered with
+// resource.SignProbe.
 //
 // Nothing is lost on kill -9: the content store writes files durably
 // before it names them, and the list of files held is replaced atomically.

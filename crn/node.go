@@ -22,6 +22,7 @@ type Node struct {
 	store *Store
 	ccn   *CCN
 	logf  func(format string, args ...any)
+	m     *metrics
 
 	mu       sync.Mutex
 	chainID  string
@@ -34,6 +35,7 @@ type Node struct {
 	tried    map[slotKey]int   // index into proofs of a slot's result
 	syncErr  string
 	lastSync time.Time
+	followed string // the CCN followed at the last sync, to log a change
 }
 
 type slotKey struct {
@@ -67,8 +69,11 @@ func New(cfg Config, key *ecdsa.PrivateKey, store *Store, logf func(string, ...a
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Node{cfg: cfg, key: key, store: store, ccn: NewCCN(cfg.ChainID, cfg.CCNs...), logf: logf, chainID: cfg.ChainID,
-		fetchErr: map[string]string{}, lostIn: map[string]uint64{}, tried: map[slotKey]int{}}, nil
+	n := &Node{cfg: cfg, key: key, store: store, ccn: NewCCN(cfg.ChainID, cfg.CCNs...), logf: logf, chainID: cfg.ChainID,
+		fetchErr: map[string]string{}, lostIn: map[string]uint64{}, tried: map[slotKey]int{}}
+	n.m = newMetrics(n)
+	n.ccn.OnFail = func(string, error) { n.m.ccnFailures.Inc() }
+	return n, nil
 }
 
 // Run syncs every interval until ctx ends.
@@ -92,13 +97,19 @@ func (n *Node) Run(ctx context.Context, interval time.Duration) {
 // longer assigned.
 func (n *Node) Step(ctx context.Context) error {
 	err := errors.Join(n.answer(ctx), n.syncFiles(ctx))
+	followed := n.ccn.Current()
 	n.mu.Lock()
 	n.lastSync = time.Now()
 	n.syncErr = ""
 	if err != nil {
 		n.syncErr = err.Error()
 	}
+	changed := followed != n.followed
+	n.followed = followed
 	n.mu.Unlock()
+	if changed && err == nil {
+		n.logf("crn: following CCN %s", followed)
+	}
 	return err
 }
 
@@ -121,8 +132,11 @@ func (n *Node) syncFiles(ctx context.Context) error {
 		}
 		n.mu.Unlock()
 		if ferr != nil {
+			n.m.fetches.WithLabelValues("error").Inc()
 			n.logf("crn: fetch %s: %v", f.Hash, ferr)
 		} else {
+			n.m.fetches.WithLabelValues("ok").Inc()
+			n.m.fetchedBytes.Add(float64(f.Size))
 			n.logf("crn: holds %s (%d bytes)", f.Hash, f.Size)
 		}
 	}
@@ -164,8 +178,9 @@ func (n *Node) answer(ctx context.Context) error {
 		k := slotKey{ch.Epoch, ch.Slot}
 		n.mu.Lock()
 		i, seen := n.tried[k]
-		if seen && ch.Passed && n.proofs[i].Result == "submitted" {
-			n.proofs[i].Result = "passed"
+		if seen && ch.Passed && n.proofs[i].Result == resultSubmitted {
+			n.proofs[i].Result = resultPassed
+			n.m.proofs.WithLabelValues(resultPassed).Inc()
 		}
 		n.mu.Unlock()
 		if seen || ch.Passed || v.Height >= ch.Deadline {
@@ -173,7 +188,7 @@ func (n *Node) answer(ctx context.Context) error {
 		}
 		r := ProofResult{Epoch: ch.Epoch, Slot: ch.Slot, File: ch.File, Index: ch.Index, Deadline: ch.Deadline}
 		if n.lost(ch.File) {
-			r.Result, r.Error = "missing", "the file was found missing earlier in this epoch"
+			r.Result, r.Error = resultMissing, "the file was found missing earlier in this epoch"
 			n.record(k, r)
 			continue
 		}
@@ -183,10 +198,10 @@ func (n *Node) answer(ctx context.Context) error {
 		p, err := n.store.Prove(ctx, n.key, v.ChainID, n.cfg.NodeHash, ch, v.Limits.Limits())
 		switch {
 		case errors.Is(err, ErrTooLarge): // the chain would refuse it: not sent, and not tried again
-			r.Result, r.Error = "refused", err.Error()+" (not sent)"
+			r.Result, r.Error = resultRefused, err.Error()+" (not sent)"
 			n.logf("crn: challenge %d/%d on %s: %v", ch.Epoch, ch.Slot, ch.File, err)
 		case errors.Is(err, content.ErrNotFound):
-			r.Result, r.Error = "missing", err.Error()
+			r.Result, r.Error = resultMissing, err.Error()
 			n.logf("crn: challenge %d/%d on %s: %v; fetching it again", ch.Epoch, ch.Slot, ch.File, err)
 			if derr := n.store.Drop(ctx, ch.File); derr != nil {
 				errs = append(errs, derr)
@@ -195,7 +210,7 @@ func (n *Node) answer(ctx context.Context) error {
 			n.lostIn[ch.File] = ch.Epoch
 			n.mu.Unlock()
 		case err != nil:
-			r.Result, r.Error = "missing", err.Error()
+			r.Result, r.Error = resultMissing, err.Error()
 		default:
 			s, err := n.ccn.SubmitProof(ctx, p)
 			if err != nil { // not recorded: tried again next round
@@ -203,8 +218,8 @@ func (n *Node) answer(ctx context.Context) error {
 				continue
 			}
 			r.TxHash = s.TxHash
-			if r.Result = "submitted"; s.Code != 0 {
-				r.Result, r.Error = "refused", fmt.Sprintf("%s/%d: %s", s.Codespace, s.Code, s.Log)
+			if r.Result = resultSubmitted; s.Code != 0 {
+				r.Result, r.Error = resultRefused, fmt.Sprintf("%s/%d: %s", s.Codespace, s.Code, s.Log)
 			}
 		}
 		n.record(k, r)
@@ -226,6 +241,7 @@ func (n *Node) record(k slotKey, r ProofResult) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.proofs = append(n.proofs, r)
+	n.m.proofs.WithLabelValues(r.Result).Inc()
 	if len(n.proofs) > maxProofs {
 		drop := len(n.proofs) - maxProofs
 		n.proofs = append([]ProofResult(nil), n.proofs[drop:]...)

@@ -33,6 +33,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET /storage/raw/{hash}", n.raw)
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, n.Status()) })
 	mux.HandleFunc("GET /alephd/v1/probe", n.probe)
+	mux.Handle("GET /metrics", n.m.handler())
 	return mux
 }
 
@@ -101,5 +102,6 @@ func (n *Node) probe(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	n.m.probes.Inc()
 	writeJSON(w, http.StatusOK, ProbeAnswer{Node: n.cfg.NodeHash, Epoch: epoch, Slot: uint32(slot), Signature: hex.EncodeToString(sig)})
 }
