@@ -89,6 +89,50 @@ func (c *CCN) try(ctx context.Context, f func(base string) error) error {
 	return errors.Join(errs...)
 }
 
+// MaxLag is how many blocks the CCN followed may be behind the furthest
+// one before Rank moves the node to that one: a block or two is only the
+// CCNs committing at slightly different moments.
+const MaxLag = 2
+
+// Rank asks every CCN for node's challenges and follows the one furthest
+// ahead, unless the one followed now is within MaxLag blocks of it. It
+// catches what failing over cannot: a CCN that answers but has stopped
+// following the chain (its height stalls) or fallen behind, where the
+// node would miss its challenges. It returns the heights the CCNs
+// answered, by base (a CCN that failed, or is on another chain, is
+// absent).
+func (c *CCN) Rank(ctx context.Context, node string) map[string]int64 {
+	heights := map[string]int64{}
+	if len(c.Bases) == 0 {
+		return heights
+	}
+	best := -1
+	for i, base := range c.Bases {
+		u := c.url(base, node, "challenges")
+		v := new(app.ResourceChallengesView)
+		err := c.getJSON(ctx, u, v)
+		if err == nil {
+			err = c.sameChain(u, v.ChainID)
+		}
+		if err != nil {
+			if c.OnFail != nil && ctx.Err() == nil {
+				c.OnFail(base, err)
+			}
+			continue
+		}
+		heights[base] = v.Height
+		if best < 0 || v.Height > heights[c.Bases[best]] {
+			best = i
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h, ok := heights[c.Bases[c.cur]]; best >= 0 && (!ok || h+MaxLag < heights[c.Bases[best]]) {
+		c.cur = best
+	}
+	return heights
+}
+
 func (c *CCN) url(base, node, what string) string {
 	return base + "/api/v0/compute/" + url.PathEscape(node) + "/" + what
 }

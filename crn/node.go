@@ -15,6 +15,11 @@ import (
 // maxProofs is how many proof results /status keeps.
 const maxProofs = 64
 
+// rankEvery is how often a node following several CCNs asks them all how
+// far they are (CCN.Rank): often enough to leave a stalled CCN well
+// within a proof window, rarely enough to cost them nothing.
+const rankEvery = 10 * time.Second
+
 // Node is a running resource node: its key, store and the CCNs it follows.
 type Node struct {
 	cfg   Config
@@ -35,7 +40,8 @@ type Node struct {
 	tried    map[slotKey]int   // index into proofs of a slot's result
 	syncErr  string
 	lastSync time.Time
-	followed string // the CCN followed at the last sync, to log a change
+	followed string    // the CCN followed at the last sync, to log a change
+	ranked   time.Time // when the CCNs were last ranked
 }
 
 type slotKey struct {
@@ -96,6 +102,10 @@ func (n *Node) Run(ctx context.Context, interval time.Duration) {
 // then fetch what is assigned and not held, and drop what is held and no
 // longer assigned.
 func (n *Node) Step(ctx context.Context) error {
+	if len(n.ccn.Bases) > 1 && time.Since(n.ranked) >= rankEvery {
+		n.ccn.Rank(ctx, n.cfg.NodeHash)
+		n.ranked = time.Now()
+	}
 	err := errors.Join(n.answer(ctx), n.syncFiles(ctx))
 	followed := n.ccn.Current()
 	n.mu.Lock()
