@@ -89,6 +89,10 @@ func (c *CCN) try(ctx context.Context, f func(base string) error) error {
 	return errors.Join(errs...)
 }
 
+// RankTimeout bounds Rank: a CCN that has not answered by then (a host
+// that drops packets) counts as failed.
+const RankTimeout = 5 * time.Second
+
 // MaxLag is how many blocks the CCN followed may be behind the furthest
 // one before Rank moves the node to that one: a block or two is only the
 // CCNs committing at slightly different moments.
@@ -106,28 +110,40 @@ func (c *CCN) Rank(ctx context.Context, node string) map[string]int64 {
 	if len(c.Bases) == 0 {
 		return heights
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, RankTimeout)
+	defer cancel()
+	answered := make([]int64, len(c.Bases))
+	failed := make([]error, len(c.Bases))
+	var wg sync.WaitGroup
+	for i, base := range c.Bases { // at once: one slow CCN must not hold the node up
+		wg.Go(func() {
+			u := c.url(base, node, "challenges")
+			v := new(app.ResourceChallengesView)
+			err := c.getJSON(ctx, u, v)
+			if err == nil {
+				err = c.sameChain(u, v.ChainID)
+			}
+			answered[i], failed[i] = v.Height, err
+		})
+	}
+	wg.Wait()
 	best := -1
 	for i, base := range c.Bases {
-		u := c.url(base, node, "challenges")
-		v := new(app.ResourceChallengesView)
-		err := c.getJSON(ctx, u, v)
-		if err == nil {
-			err = c.sameChain(u, v.ChainID)
-		}
-		if err != nil {
-			if c.OnFail != nil && ctx.Err() == nil {
-				c.OnFail(base, err)
+		if failed[i] != nil {
+			if c.OnFail != nil && parent.Err() == nil { // not when the node is stopping
+				c.OnFail(base, failed[i])
 			}
 			continue
 		}
-		heights[base] = v.Height
-		if best < 0 || v.Height > heights[c.Bases[best]] {
+		heights[base] = answered[i]
+		if best < 0 || answered[i] > answered[best] {
 			best = i
 		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if h, ok := heights[c.Bases[c.cur]]; best >= 0 && (!ok || h+MaxLag < heights[c.Bases[best]]) {
+	if h, ok := heights[c.Bases[c.cur]]; best >= 0 && (!ok || h+MaxLag < answered[best]) {
 		c.cur = best
 	}
 	return heights
