@@ -118,13 +118,9 @@ func (c *CCN) Rank(ctx context.Context, node string) map[string]int64 {
 	var wg sync.WaitGroup
 	for i, base := range c.Bases { // at once: one slow CCN must not hold the node up
 		wg.Go(func() {
-			u := c.url(base, node, "challenges")
 			v := new(app.ResourceChallengesView)
-			err := c.getJSON(ctx, u, v)
-			if err == nil {
-				err = c.sameChain(u, v.ChainID)
-			}
-			answered[i], failed[i] = v.Height, err
+			failed[i] = c.getOnChain(ctx, base, node, "challenges", v, &v.ChainID)
+			answered[i] = v.Height
 		})
 	}
 	wg.Wait()
@@ -181,11 +177,7 @@ func (c *CCN) Files(ctx context.Context, node string) (*app.ResourceFilesView, e
 	var v *app.ResourceFilesView
 	return v, c.try(ctx, func(base string) error {
 		v = new(app.ResourceFilesView)
-		u := c.url(base, node, "files")
-		if err := c.getJSON(ctx, u, v); err != nil {
-			return err
-		}
-		return c.sameChain(u, v.ChainID)
+		return c.getOnChain(ctx, base, node, "files", v, &v.ChainID)
 	})
 }
 
@@ -194,12 +186,18 @@ func (c *CCN) Challenges(ctx context.Context, node string) (*app.ResourceChallen
 	var v *app.ResourceChallengesView
 	return v, c.try(ctx, func(base string) error {
 		v = new(app.ResourceChallengesView)
-		u := c.url(base, node, "challenges")
-		if err := c.getJSON(ctx, u, v); err != nil {
-			return err
-		}
-		return c.sameChain(u, v.ChainID)
+		return c.getOnChain(ctx, base, node, "challenges", v, &v.ChainID)
 	})
+}
+
+// getOnChain reads node's view what from the CCN at base into v, whose
+// chain id field is chainID, and refuses it from a CCN on another chain.
+func (c *CCN) getOnChain(ctx context.Context, base, node, what string, v any, chainID *string) error {
+	u := c.url(base, node, what)
+	if err := c.getJSON(ctx, u, v); err != nil {
+		return err
+	}
+	return c.sameChain(u, *chainID)
 }
 
 // sameChain refuses the answer from u of a CCN on another chain than the
